@@ -1,0 +1,324 @@
+//! The steps of one epoch, each a pure function over sparse rows (MECHANISM.md steps 1–13).
+//!
+//! Vectors are indexed by uid (`0..n`). Sparse rows are `(column uid, value)` lists sorted
+//! by column. Every function accepts any input: out-of-range uids are ignored, zero
+//! divisors give zero, sums saturate.
+
+use crate::fixed::{add, div_or_zero, mul, ratio_u128, sub, HALF, ONE};
+use crate::{Fixed, SignedFixed};
+use alloc::{vec, vec::Vec};
+
+/// A sparse row of fixed-point values: `(column uid, value)`, sorted by column.
+pub type SparseRow = Vec<(u16, Fixed)>;
+
+/// What the epoch needs to know about one neuron, read when the epoch starts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NeuronState {
+    /// `S_i`: stake behind the neuron's hotkey, in base units.
+    pub stake: u128,
+    /// Block of the neuron's last `set_weights`.
+    pub last_update: u64,
+    /// Block at which the neuron's hotkey took this uid.
+    pub registered_at: u64,
+}
+
+/// Step 1. `a_i = 1` iff `block − last_update_i ≤ activity_cutoff`.
+pub fn active_mask(block: u64, activity_cutoff: u64, neurons: &[NeuronState]) -> Vec<bool> {
+    neurons
+        .iter()
+        .map(|n| block.saturating_sub(n.last_update) <= activity_cutoff)
+        .collect()
+}
+
+/// Step 2. `s_i = a_i S_i / Σ_k a_k S_k`; all zero when no active stake.
+pub fn active_stake(neurons: &[NeuronState], active: &[bool]) -> Vec<Fixed> {
+    let stake_of = |i: usize, n: &NeuronState| {
+        if active.get(i).copied().unwrap_or(false) {
+            n.stake
+        } else {
+            0
+        }
+    };
+    let total = neurons
+        .iter()
+        .enumerate()
+        .fold(0u128, |acc, (i, n)| acc.saturating_add(stake_of(i, n)));
+    neurons
+        .iter()
+        .enumerate()
+        .map(|(i, n)| ratio_u128(stake_of(i, n), total))
+        .collect()
+}
+
+/// Step 3. `W_ij = v_ij / Σ_k v_ik`, then the entries that do not count are dropped:
+/// `j ≥ n`, `j` registered after `i` last set weights, the diagonal when
+/// `mask_self_weight`, and zero values. Rows are returned sorted by column.
+///
+/// Normalisation uses the row as submitted, so a dropped vote's share is not handed to
+/// the remaining entries.
+pub fn normalized_weights<R: AsRef<[(u16, u16)]>>(
+    weights: &[R],
+    neurons: &[NeuronState],
+    mask_self_weight: bool,
+) -> Vec<SparseRow> {
+    let n = neurons.len();
+    (0..n)
+        .map(|i| {
+            let row = weights.get(i).map(|r| r.as_ref()).unwrap_or(&[]);
+            let total: u128 = row.iter().map(|(_, v)| u128::from(*v)).sum();
+            let last_update = neurons.get(i).map(|x| x.last_update).unwrap_or(0);
+            let mut out: SparseRow = row
+                .iter()
+                .filter(|(j, v)| {
+                    let j = usize::from(*j);
+                    *v > 0
+                        && neurons.get(j).is_some_and(|nj| nj.registered_at <= last_update)
+                        && !(mask_self_weight && j == i)
+                })
+                .map(|(j, v)| (*j, ratio_u128(u128::from(*v), total)))
+                .collect();
+            out.sort_unstable_by_key(|(j, _)| *j);
+            out
+        })
+        .collect()
+}
+
+/// `Σ_i W_ij s_i` for every column `j` (the unnormalised rank `r`).
+pub fn stake_weighted_columns(w: &[SparseRow], s: &[Fixed], n: usize) -> Vec<Fixed> {
+    let mut r = vec![Fixed::from_num(0); n];
+    for (row, s_i) in w.iter().zip(s) {
+        for (j, w_ij) in row {
+            if let Some(r_j) = r.get_mut(usize::from(*j)) {
+                *r_j = add(*r_j, mul(*w_ij, *s_i));
+            }
+        }
+    }
+    r
+}
+
+/// Step 4. `R = r / Σ r` from the unnormalised rank `r`.
+pub fn ranks(raw_rank: &[Fixed]) -> Vec<Fixed> {
+    let mut ranks = raw_rank.to_vec();
+    crate::fixed::normalize(&mut ranks);
+    ranks
+}
+
+/// Step 5. `T_j = Σ_i [W_ij > 0] s_i`: the share of active stake that connects to `j`.
+pub fn trust(w: &[SparseRow], s: &[Fixed], n: usize) -> Vec<Fixed> {
+    let mut t = vec![Fixed::from_num(0); n];
+    for (row, s_i) in w.iter().zip(s) {
+        for (j, w_ij) in row {
+            if *w_ij > Fixed::from_num(0) {
+                if let Some(t_j) = t.get_mut(usize::from(*j)) {
+                    *t_j = add(*t_j, *s_i);
+                }
+            }
+        }
+    }
+    t
+}
+
+/// Step 6. `C_j = σ(ρ (T_j − κ))`.
+pub fn consensus(trust: &[Fixed], rho: Fixed, kappa: Fixed) -> Vec<Fixed> {
+    trust
+        .iter()
+        .map(|t| crate::fixed::sigmoid(crate::fixed::steepness_times_offset(rho, *t, kappa)))
+        .collect()
+}
+
+/// Step 7. `I_j = R_j C_j / Σ_k R_k C_k`.
+pub fn incentive(rank: &[Fixed], consensus: &[Fixed]) -> Vec<Fixed> {
+    let mut i: Vec<Fixed> = rank.iter().zip(consensus).map(|(r, c)| mul(*r, *c)).collect();
+    crate::fixed::normalize(&mut i);
+    i
+}
+
+/// Step 8. `ΔB_ij = W_ij s_i / Σ_k W_kj s_k`, where the denominator is the unnormalised
+/// rank `r_j` of [`stake_weighted_columns`]; a zero column stays zero.
+pub fn bond_deltas(w: &[SparseRow], s: &[Fixed], raw_rank: &[Fixed]) -> Vec<SparseRow> {
+    w.iter()
+        .zip(s)
+        .map(|(row, s_i)| {
+            row.iter()
+                .filter_map(|(j, w_ij)| {
+                    let r_j = raw_rank.get(usize::from(*j)).copied()?;
+                    let v = div_or_zero(mul(*w_ij, *s_i), r_j);
+                    (v > Fixed::from_num(0)).then_some((*j, v))
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Column sums of sparse rows.
+fn column_sums(rows: &[SparseRow], n: usize) -> Vec<Fixed> {
+    let mut sums = vec![Fixed::from_num(0); n];
+    for row in rows {
+        for (j, v) in row {
+            if let Some(c) = sums.get_mut(usize::from(*j)) {
+                *c = add(*c, *v);
+            }
+        }
+    }
+    sums
+}
+
+/// Step 9. `B' = (1 − α) B + α ΔB`, each column then normalised to sum one. A column of
+/// `B` that is all zero takes `ΔB`'s column as it is.
+pub fn update_bonds(
+    bonds: &[SparseRow],
+    deltas: &[SparseRow],
+    alpha: Fixed,
+    n: usize,
+) -> Vec<SparseRow> {
+    let alpha = alpha.min(ONE);
+    let keep = sub(ONE, alpha);
+    let old_columns = column_sums(bonds, n);
+    let has_old = |j: u16| {
+        old_columns.get(usize::from(j)).is_some_and(|c| *c > Fixed::from_num(0))
+    };
+    let empty: SparseRow = Vec::new();
+    let mixed: Vec<SparseRow> = (0..n)
+        .map(|i| {
+            let b = bonds.get(i).unwrap_or(&empty);
+            let d = deltas.get(i).unwrap_or(&empty);
+            let (mut x, mut y) = (0usize, 0usize);
+            let mut out = Vec::with_capacity(b.len().max(d.len()));
+            loop {
+                let next_b = b.get(x).copied();
+                let next_d = d.get(y).copied();
+                let (j, b_ij, d_ij) = match (next_b, next_d) {
+                    (None, None) => break,
+                    (Some((jb, vb)), Some((jd, vd))) if jb == jd => {
+                        x = x.saturating_add(1);
+                        y = y.saturating_add(1);
+                        (jb, vb, vd)
+                    }
+                    (Some((jb, vb)), Some((jd, _))) if jb < jd => {
+                        x = x.saturating_add(1);
+                        (jb, vb, Fixed::from_num(0))
+                    }
+                    (Some((jb, vb)), None) => {
+                        x = x.saturating_add(1);
+                        (jb, vb, Fixed::from_num(0))
+                    }
+                    (_, Some((jd, vd))) => {
+                        y = y.saturating_add(1);
+                        (jd, Fixed::from_num(0), vd)
+                    }
+                };
+                let v = if has_old(j) { add(mul(keep, b_ij), mul(alpha, d_ij)) } else { d_ij };
+                if v > Fixed::from_num(0) {
+                    out.push((j, v));
+                }
+            }
+            out
+        })
+        .collect();
+    let new_columns = column_sums(&mixed, n);
+    mixed
+        .into_iter()
+        .map(|row| {
+            row.into_iter()
+                .map(|(j, v)| {
+                    let c = new_columns.get(usize::from(j)).copied().unwrap_or(ONE);
+                    (j, div_or_zero(v, c))
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Step 10. `D_i = Σ_j B'_ij I_j`, then `D = D / Σ D`.
+pub fn dividends(bonds: &[SparseRow], incentive: &[Fixed]) -> Vec<Fixed> {
+    let mut d: Vec<Fixed> = bonds
+        .iter()
+        .map(|row| {
+            row.iter().fold(Fixed::from_num(0), |acc, (j, b)| {
+                let i_j = incentive.get(usize::from(*j)).copied().unwrap_or(Fixed::from_num(0));
+                add(acc, mul(*b, i_j))
+            })
+        })
+        .collect();
+    crate::fixed::normalize(&mut d);
+    d
+}
+
+/// Step 11. `e_i = (1 − δ) I_i + δ D_i`.
+pub fn emission_shares(incentive: &[Fixed], dividends: &[Fixed], delta: Fixed) -> Vec<Fixed> {
+    let delta = delta.min(ONE);
+    let keep = sub(ONE, delta);
+    incentive
+        .iter()
+        .zip(dividends)
+        .map(|(i, d)| add(mul(keep, *i), mul(delta, *d)))
+        .collect()
+}
+
+/// Step 12. Splits `E` base units in proportion to `shares`: `floor(E e_i)` each, then the
+/// remainder one unit at a time to the largest fractional parts (ties to the lower uid).
+///
+/// The result always sums to exactly `E`, or is all zero when every share is zero. The
+/// shares are used relative to their own sum (which is one up to rounding), so the
+/// arithmetic is exact integer arithmetic throughout.
+pub fn apportion(emission: u64, shares: &[Fixed]) -> Vec<u64> {
+    let total_bits = shares.iter().fold(0u128, |acc, e| acc.saturating_add(e.to_bits()));
+    // Scale the shares down until their sum fits in 63 bits: then E·e'_i < 2¹²⁷.
+    let shift = (128u32.saturating_sub(total_bits.leading_zeros())).saturating_sub(63);
+    let scaled: Vec<u128> = shares.iter().map(|e| e.to_bits() >> shift).collect();
+    let total: u128 = scaled.iter().fold(0u128, |acc, e| acc.saturating_add(*e));
+    if total == 0 {
+        return vec![0; shares.len()];
+    }
+    let e = u128::from(emission);
+    let mut amounts = Vec::with_capacity(shares.len());
+    let mut remainders = Vec::with_capacity(shares.len());
+    let mut given: u128 = 0;
+    for (uid, part) in scaled.iter().enumerate() {
+        let product = e.saturating_mul(*part);
+        let amount = product.checked_div(total).unwrap_or(0);
+        given = given.saturating_add(amount);
+        amounts.push(u64::try_from(amount).unwrap_or(u64::MAX));
+        remainders.push((product.checked_rem(total).unwrap_or(0), uid));
+    }
+    let leftover = usize::try_from(e.saturating_sub(given)).unwrap_or(usize::MAX);
+    // Largest remainder first, lower uid first among equals.
+    remainders.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    for (_, uid) in remainders.into_iter().take(leftover) {
+        if let Some(a) = amounts.get_mut(uid) {
+            *a = a.saturating_add(1);
+        }
+    }
+    amounts
+}
+
+/// Step 13. `L = −Σ_j R_j (C_j − ½)`.
+pub fn loss(rank: &[Fixed], consensus: &[Fixed]) -> SignedFixed {
+    let (mut untrusted, mut trusted) = (Fixed::from_num(0), Fixed::from_num(0));
+    for (r, c) in rank.iter().zip(consensus) {
+        if *c < HALF {
+            untrusted = add(untrusted, mul(*r, sub(HALF, *c)));
+        } else {
+            trusted = add(trusted, mul(*r, sub(*c, HALF)));
+        }
+    }
+    // Both are at most ½, so they fit the signed type exactly.
+    let as_signed = |v: Fixed| SignedFixed::from_bits(i128::try_from(v.to_bits()).unwrap_or(0));
+    as_signed(untrusted).saturating_sub(as_signed(trusted))
+}
+
+/// Step 14's measure: `sparsity = Σ_i W_ii s_i / Σ_ij W_ij s_i`, the stake-weighted share
+/// of weight that neurons keep for themselves.
+pub fn sparsity(w: &[SparseRow], s: &[Fixed]) -> Fixed {
+    let (mut own, mut all) = (Fixed::from_num(0), Fixed::from_num(0));
+    for (i, (row, s_i)) in w.iter().zip(s).enumerate() {
+        for (j, w_ij) in row {
+            let v = mul(*w_ij, *s_i);
+            all = add(all, v);
+            if usize::from(*j) == i {
+                own = add(own, v);
+            }
+        }
+    }
+    div_or_zero(own, all)
+}

@@ -1,0 +1,133 @@
+//! Fixed-point helpers: zero-guarded division, stake normalisation and a safe sigmoid.
+//!
+//! Every function here is total: no input panics, overflows or divides by zero.
+
+use crate::{Fixed, SignedFixed};
+
+/// `1.0` in [`Fixed`].
+pub const ONE: Fixed = Fixed::from_bits(1u128 << 64);
+/// `0.5` in [`Fixed`].
+pub const HALF: Fixed = Fixed::from_bits(1u128 << 63);
+/// `ln 2` in [`Fixed`] (64 fractional bits, rounded to nearest).
+const LN_2: Fixed = Fixed::from_bits(0xB172_17F7_D1CF_79AC);
+
+/// `a / b`, or zero when `b` is zero (or the quotient does not fit).
+pub fn div_or_zero(a: Fixed, b: Fixed) -> Fixed {
+    if b == Fixed::from_num(0) {
+        return Fixed::from_num(0);
+    }
+    a.checked_div(b).unwrap_or_else(|| Fixed::from_num(0))
+}
+
+/// `a · b`, saturating at [`Fixed::MAX`].
+pub fn mul(a: Fixed, b: Fixed) -> Fixed {
+    a.saturating_mul(b)
+}
+
+/// `a + b`, saturating at [`Fixed::MAX`].
+pub fn add(a: Fixed, b: Fixed) -> Fixed {
+    a.saturating_add(b)
+}
+
+/// `a − b`, saturating at zero.
+pub fn sub(a: Fixed, b: Fixed) -> Fixed {
+    a.saturating_sub(b)
+}
+
+/// The exact fraction `part / whole` of two integers, for `part ≤ whole`, as a [`Fixed`].
+///
+/// Works for the full `u128` range: when `whole` needs more than 64 bits both are shifted
+/// right first, which costs at most `2⁻⁶³` of absolute precision. `whole = 0` gives zero.
+pub fn ratio_u128(part: u128, whole: u128) -> Fixed {
+    if whole == 0 {
+        return Fixed::from_num(0);
+    }
+    let part = part.min(whole);
+    let bits = 128u32.saturating_sub(whole.leading_zeros());
+    let shift = bits.saturating_sub(64);
+    let (p, w) = (part >> shift, whole >> shift);
+    if w == 0 {
+        return Fixed::from_num(0);
+    }
+    // p ≤ w < 2⁶⁴, so p << 64 fits in u128.
+    let q = (p << 64).checked_div(w).unwrap_or(0);
+    Fixed::from_bits(q)
+}
+
+/// Normalises a vector in place so that it sums to one; a zero vector stays zero.
+///
+/// Uses one division for the sum's reciprocal, so the result sums to one within
+/// `n · 2⁻⁶⁴`.
+pub fn normalize(values: &mut [Fixed]) {
+    let sum = values.iter().fold(Fixed::from_num(0), |acc, v| add(acc, *v));
+    if sum == Fixed::from_num(0) {
+        return;
+    }
+    for v in values.iter_mut() {
+        *v = div_or_zero(*v, sum);
+    }
+}
+
+/// `e^(−y)` for `y ≥ 0`, accurate to about `10⁻¹⁸`.
+///
+/// Range reduction `y = k ln 2 + r`, `0 ≤ r < ln 2`, then a Taylor series for `e^(−r)`
+/// (alternating, so each partial sum brackets the value) and a shift by `k`.
+pub fn exp_neg(y: Fixed) -> Fixed {
+    let k = div_or_zero(y, LN_2).saturating_to_num::<u64>();
+    if k >= 64 {
+        return Fixed::from_num(0);
+    }
+    let r = sub(y, mul(LN_2, Fixed::from_num(k)));
+    // e^(−r) = Σ (−r)^m / m!, r < 0.7: 24 terms take the error below 2⁻⁶⁴.
+    let mut term = ONE;
+    let mut pos = ONE;
+    let mut neg = Fixed::from_num(0);
+    for m in 1u32..24 {
+        term = div_or_zero(mul(term, r), Fixed::from_num(m));
+        if m % 2 == 1 {
+            neg = add(neg, term);
+        } else {
+            pos = add(pos, term);
+        }
+    }
+    let e_neg_r = sub(pos, neg);
+    Fixed::from_bits(e_neg_r.to_bits() >> k)
+}
+
+/// The logistic function `σ(x) = 1 / (1 + e^(−x))`, for any signed `x`.
+///
+/// For `x ≥ 0` this evaluates `1 / (1 + e^(−x))`; for `x < 0` it uses `σ(x) = 1 − σ(−x)`,
+/// so only `e^(−|x|) ∈ (0, 1]` is ever computed and nothing can overflow.
+pub fn sigmoid(x: SignedFixed) -> Fixed {
+    let magnitude = Fixed::from_bits(x.to_bits().unsigned_abs());
+    let upper = div_or_zero(ONE, add(ONE, exp_neg(magnitude)));
+    if x < SignedFixed::from_num(0) {
+        sub(ONE, upper)
+    } else {
+        upper
+    }
+}
+
+/// `ρ (T − κ)` as a signed fixed-point number, saturating at the type's range.
+pub fn steepness_times_offset(rho: Fixed, trust: Fixed, kappa: Fixed) -> SignedFixed {
+    let below = trust < kappa;
+    let distance = if below { sub(kappa, trust) } else { sub(trust, kappa) };
+    let scaled = mul(rho, distance);
+    // Values ≥ 2⁶³ do not fit the signed type: clamp (σ is 0 or 1 there anyway).
+    let signed = SignedFixed::from_bits(i128::try_from(scaled.to_bits()).unwrap_or(i128::MAX));
+    if below {
+        signed.saturating_neg()
+    } else {
+        signed
+    }
+}
+
+/// Converts a value in `[0, 1]` to parts per billion, rounding down.
+pub fn to_parts_per_billion(v: Fixed) -> u32 {
+    mul(v.min(ONE), Fixed::from_num(1_000_000_000u32)).saturating_to_num::<u32>()
+}
+
+/// A fraction from parts per billion (`1_000_000_000` is one).
+pub fn from_parts_per_billion(ppb: u32) -> Fixed {
+    ratio_u128(u128::from(ppb), 1_000_000_000)
+}

@@ -1,0 +1,280 @@
+//! # Mindnet math
+//!
+//! The epoch of `MECHANISM.md` in pure, deterministic fixed point: no storage, no
+//! `Config`, no floating point. The pallet reads storage into [`EpochInput`], calls
+//! [`epoch`], and writes [`EpochOutput`] back; the simulator and the benchmarks call the
+//! same function, so all three compute bit-identical results.
+//!
+//! ## Overview
+//!
+//! [`epoch`] runs steps 1–13 in order, each one a public function in [`epoch`](mod@epoch)
+//! that can be called (and later amortised across blocks) on its own:
+//!
+//! | step | function | computes |
+//! | --- | --- | --- |
+//! | 1 | [`epoch::active_mask`] | `a_i` |
+//! | 2 | [`epoch::active_stake`] | `s_i = a_i S_i / Σ a_k S_k` |
+//! | 3 | [`epoch::normalized_weights`] | `W_ij` |
+//! | 4 | [`epoch::stake_weighted_columns`], [`epoch::ranks`] | `r`, `R` |
+//! | 5 | [`epoch::trust`] | `T_j` |
+//! | 6 | [`epoch::consensus`] | `C_j = σ(ρ (T_j − κ))` |
+//! | 7 | [`epoch::incentive`] | `I_j` |
+//! | 8 | [`epoch::bond_deltas`] | `ΔB` |
+//! | 9 | [`epoch::update_bonds`] | `B'` |
+//! | 10 | [`epoch::dividends`] | `D` |
+//! | 11 | [`epoch::emission_shares`] | `e` |
+//! | 12 | [`epoch::apportion`] | minted base units, summing to exactly `E` |
+//! | 13 | [`epoch::loss`], [`next_min_allowed_weights`] | `L` and the peg |
+//! | 14 | [`epoch::sparsity`], [`adapt_block_emission`] | adaptive τ |
+//!
+//! ## Terminology
+//!
+//! * [`Fixed`] is `U64F64`: 64 integer and 64 fractional bits, used for every value in
+//!   `[0, 1]` and every sum of them.
+//! * [`SignedFixed`] is `I64F64`, used for `ρ (T − κ)` and the loss `L`.
+//! * Bonds are stored between epochs as `u64` in `U32F32` bits ([`quantize_bond`]):
+//!   `1.0` is `2³²`, so storage costs at most `2⁻³³` per entry.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::arithmetic_side_effects,
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::float_arithmetic
+    )
+)]
+
+extern crate alloc;
+
+pub mod epoch;
+pub mod fixed;
+
+use alloc::vec::Vec;
+pub use epoch::{NeuronState, SparseRow};
+
+/// Unsigned fixed point, 64.64 bits.
+pub type Fixed = substrate_fixed::types::U64F64;
+/// Signed fixed point, 64.64 bits.
+pub type SignedFixed = substrate_fixed::types::I64F64;
+
+/// A bond row as stored between epochs: `(column uid, U32F32 bits)`.
+pub type StoredBondRow = Vec<(u16, u64)>;
+
+/// The per-network parameters that shape one epoch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EpochParams {
+    /// `ρ`, the steepness of the consensus sigmoid (default 10).
+    pub rho: Fixed,
+    /// `κ`, the trust at the sigmoid's inflection (default ½).
+    pub kappa: Fixed,
+    /// `α`, the bond moving-average rate (default 0.1).
+    pub alpha: Fixed,
+    /// `δ`, the dividends' share of emission (default ½).
+    pub delta: Fixed,
+    /// Blocks after its last `set_weights` that a neuron stays active (default 5000).
+    pub activity_cutoff: u64,
+    /// Drop self-weights `W_ii` (default false).
+    pub mask_self_weight: bool,
+}
+
+impl Default for EpochParams {
+    fn default() -> Self {
+        Self {
+            rho: Fixed::from_num(10),
+            kappa: fixed::HALF,
+            alpha: fixed::ratio_u128(1, 10),
+            delta: fixed::HALF,
+            activity_cutoff: 5000,
+            mask_self_weight: false,
+        }
+    }
+}
+
+/// Everything one epoch reads, as it stood when the epoch started.
+#[derive(Clone, Debug)]
+pub struct EpochInput<'a, W, B> {
+    /// The block the epoch runs at (`now`).
+    pub block: u64,
+    /// The epoch's emission `E` in base units.
+    pub emission: u64,
+    /// Neuron `i` at index `i`.
+    pub neurons: &'a [NeuronState],
+    /// Weight row `i`: `(uid, u16 value)` pairs.
+    pub weights: &'a [W],
+    /// The stored bonds `B` of the previous epoch, row `i` held by neuron `i`.
+    pub bonds: &'a [B],
+    /// The last registration block that the stored bonds know about: a bond on (or of)
+    /// a neuron registered after it belonged to the uid's previous holder and is dropped.
+    pub bonds_cover_registrations_up_to: u64,
+}
+
+/// Everything one epoch produces. Vectors are indexed by uid.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EpochOutput {
+    /// `a_i`.
+    pub active: Vec<bool>,
+    /// `s_i`, normalised active stake.
+    pub stake: Vec<Fixed>,
+    /// `R_j`.
+    pub rank: Vec<Fixed>,
+    /// `T_j`.
+    pub trust: Vec<Fixed>,
+    /// `C_j`.
+    pub consensus: Vec<Fixed>,
+    /// `I_j`.
+    pub incentive: Vec<Fixed>,
+    /// `D_i`.
+    pub dividends: Vec<Fixed>,
+    /// `e_i`.
+    pub emission_shares: Vec<Fixed>,
+    /// Base units minted to each neuron; sums to `E`, or to zero when nothing is minted.
+    pub emission: Vec<u64>,
+    /// `B'` (unquantised) as used for this epoch's dividends.
+    pub bonds: Vec<SparseRow>,
+    /// `L`.
+    pub loss: SignedFixed,
+    /// Stake-weighted self-weight share (step 14's input).
+    pub sparsity: Fixed,
+    /// `Σ emission`: `E`, or zero when no stake was active or no weight counted.
+    pub minted: u64,
+}
+
+impl EpochOutput {
+    /// `B'` as stored for the next epoch (see [`quantize_bond`]); zero entries dropped.
+    pub fn stored_bonds(&self) -> Vec<StoredBondRow> {
+        self.bonds
+            .iter()
+            .map(|row| {
+                row.iter()
+                    .map(|(j, b)| (*j, quantize_bond(*b)))
+                    .filter(|(_, q)| *q > 0)
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+/// A bond value in `[0, 1]` as `U32F32` bits, rounded to nearest.
+pub fn quantize_bond(b: Fixed) -> u64 {
+    let bits = b.min(fixed::ONE).to_bits();
+    let rounded = bits.saturating_add(1u128 << 31) >> 32;
+    u64::try_from(rounded).unwrap_or(u64::MAX)
+}
+
+/// A stored bond back to [`Fixed`].
+pub fn dequantize_bond(q: u64) -> Fixed {
+    Fixed::from_bits(u128::from(q) << 32)
+}
+
+/// Runs MECHANISM.md steps 1–13 (and 14's measure) on one network.
+pub fn epoch<W, B>(params: &EpochParams, input: &EpochInput<'_, W, B>) -> EpochOutput
+where
+    W: AsRef<[(u16, u16)]>,
+    B: AsRef<[(u16, u64)]>,
+{
+    let neurons = input.neurons;
+    let n = neurons.len();
+    let active = epoch::active_mask(input.block, params.activity_cutoff, neurons);
+    let stake = epoch::active_stake(neurons, &active);
+    let w = epoch::normalized_weights(input.weights, neurons, params.mask_self_weight);
+    let raw_rank = epoch::stake_weighted_columns(&w, &stake, n);
+    let rank = epoch::ranks(&raw_rank);
+    let trust = epoch::trust(&w, &stake, n);
+    let consensus = epoch::consensus(&trust, params.rho, params.kappa);
+    let incentive = epoch::incentive(&rank, &consensus);
+    let deltas = epoch::bond_deltas(&w, &stake, &raw_rank);
+    let previous = previous_bonds(input);
+    let bonds = epoch::update_bonds(&previous, &deltas, params.alpha, n);
+    let dividends = epoch::dividends(&bonds, &incentive);
+    let emission_shares = epoch::emission_shares(&incentive, &dividends, params.delta);
+    let emission = epoch::apportion(input.emission, &emission_shares);
+    let minted = emission.iter().fold(0u64, |acc, e| acc.saturating_add(*e));
+    let loss = epoch::loss(&rank, &consensus);
+    let sparsity = epoch::sparsity(&w, &stake);
+    EpochOutput {
+        active,
+        stake,
+        rank,
+        trust,
+        consensus,
+        incentive,
+        dividends,
+        emission_shares,
+        emission,
+        bonds,
+        loss,
+        sparsity,
+        minted,
+    }
+}
+
+/// The stored bonds as [`Fixed`] rows, sorted, with the bonds of replaced uids dropped.
+fn previous_bonds<W, B: AsRef<[(u16, u64)]>>(input: &EpochInput<'_, W, B>) -> Vec<SparseRow> {
+    let cover = input.bonds_cover_registrations_up_to;
+    let current = |uid: usize| input.neurons.get(uid).is_some_and(|x| x.registered_at <= cover);
+    (0..input.neurons.len())
+        .map(|i| {
+            if !current(i) {
+                return Vec::new();
+            }
+            let row = input.bonds.get(i).map(|r| r.as_ref()).unwrap_or(&[]);
+            let mut out: SparseRow = row
+                .iter()
+                .filter(|(j, q)| *q > 0 && current(usize::from(*j)))
+                .map(|(j, q)| (*j, dequantize_bond(*q)))
+                .collect();
+            out.sort_unstable_by_key(|(j, _)| *j);
+            out
+        })
+        .collect()
+}
+
+/// The loss peg of step 13: `min_allowed_weights` rises by one when `L > 0` (up to
+/// `max_weights_per_row`), falls by one when `L < −loss_margin` (down to one), and
+/// otherwise stays.
+pub fn next_min_allowed_weights(
+    current: u16,
+    loss: SignedFixed,
+    loss_margin: Fixed,
+    max_weights_per_row: u16,
+) -> u16 {
+    let margin = SignedFixed::from_bits(i128::try_from(loss_margin.to_bits()).unwrap_or(i128::MAX));
+    let ceiling = max_weights_per_row.max(1);
+    if loss > SignedFixed::from_num(0) {
+        current.saturating_add(1).min(ceiling)
+    } else if loss < margin.saturating_neg() {
+        current.saturating_sub(1).max(1)
+    } else {
+        current.clamp(1, ceiling)
+    }
+}
+
+/// Step 14, adaptive τ: the block emission falls by the factor `1 − γ` when `sparsity`
+/// is above its target, rises by `1 + γ` when below, and is kept within
+/// `[min_emission, max_emission]`.
+pub fn adapt_block_emission(
+    current: u64,
+    sparsity: Fixed,
+    sparsity_target: Fixed,
+    gamma: Fixed,
+    min_emission: u64,
+    max_emission: u64,
+) -> u64 {
+    let gamma = gamma.min(fixed::ONE);
+    let factor = if sparsity > sparsity_target {
+        fixed::sub(fixed::ONE, gamma)
+    } else if sparsity < sparsity_target {
+        fixed::add(fixed::ONE, gamma)
+    } else {
+        fixed::ONE
+    };
+    // Rounded to the nearest base unit, so that γ given in parts per billion is exact.
+    let next = fixed::add(fixed::mul(Fixed::from_num(current), factor), fixed::HALF)
+        .saturating_to_num::<u64>();
+    next.clamp(min_emission.min(max_emission), max_emission.max(min_emission))
+}
+
+#[cfg(test)]
+mod tests;
