@@ -1,0 +1,81 @@
+//! A mock runtime: frame-system, pallet-balances and the mindnet pallet.
+
+use crate as pallet_mindnet;
+use frame_support::{derive_impl, parameter_types, traits::Hooks};
+use sp_runtime::BuildStorage;
+
+type Block = frame_system::mocking::MockBlock<Test>;
+pub type AccountId = u64;
+pub type Balance = u128;
+
+frame_support::construct_runtime!(
+    pub enum Test {
+        System: frame_system,
+        Balances: pallet_balances,
+        Mindnet: pallet_mindnet,
+    }
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+    type Block = Block;
+    type AccountId = AccountId;
+    type Lookup = sp_runtime::traits::IdentityLookup<AccountId>;
+    type AccountData = pallet_balances::AccountData<Balance>;
+}
+
+parameter_types! {
+    pub const ExistentialDeposit: Balance = 500;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+    type Balance = Balance;
+    type ExistentialDeposit = ExistentialDeposit;
+    type AccountStore = System;
+    type RuntimeHoldReason = RuntimeHoldReason;
+}
+
+parameter_types! {
+    pub const MaxNetworks: u16 = 8;
+    pub const MaxNeurons: u32 = 64;
+    pub const MaxWeightsPerRow: u32 = 16;
+}
+
+impl pallet_mindnet::Config for Test {
+    type Currency = Balances;
+    type RuntimeHoldReason = RuntimeHoldReason;
+    type WeightInfo = ();
+    type MaxNetworks = MaxNetworks;
+    type MaxNeurons = MaxNeurons;
+    type MaxWeightsPerRow = MaxWeightsPerRow;
+}
+
+/// One token in base units.
+pub const TOKEN: Balance = 1_000_000_000;
+
+/// Coldkeys 1..=9 hold 1,000 tokens each; network 0 exists with tempo 10.
+pub fn new_test_ext() -> sp_io::TestExternalities {
+    let mut t = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+    pallet_balances::GenesisConfig::<Test> {
+        balances: (1..=9).map(|a| (a, 1_000 * TOKEN)).collect(),
+        ..Default::default()
+    }
+    .assimilate_storage(&mut t)
+    .unwrap();
+    pallet_mindnet::GenesisConfig::<Test> { networks: vec![(0, 10)], ..Default::default() }
+        .assimilate_storage(&mut t)
+        .unwrap();
+    let mut ext = sp_io::TestExternalities::new(t);
+    ext.execute_with(|| System::set_block_number(1));
+    ext
+}
+
+/// Advances to block `n`, running `on_initialize` at each block as the executive would.
+pub fn run_to_block(n: u64) {
+    while System::block_number() < n {
+        let next = System::block_number() + 1;
+        System::set_block_number(next);
+        Mindnet::on_initialize(next);
+    }
+}

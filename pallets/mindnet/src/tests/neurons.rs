@@ -1,0 +1,184 @@
+//! `register`, `set_weights` and `serve_axon`.
+
+use super::*;
+use frame_support::{assert_noop, assert_ok, traits::fungible::Inspect};
+
+#[test]
+fn register_assigns_uids_and_burns_the_fee() {
+    new_test_ext().execute_with(|| {
+        let issuance = Balances::total_issuance();
+        register(1, 11, 0);
+        register(1, 12, 0);
+        assert_eq!(Keys::<Test>::get(0, 0), Some(11));
+        assert_eq!(Keys::<Test>::get(0, 1), Some(12));
+        assert_eq!(Uids::<Test>::get(0, 12), Some(1));
+        assert_eq!(NeuronCount::<Test>::get(0), 2);
+        assert_eq!(Owner::<Test>::get(11), Some(1));
+        assert_eq!(RegisteredAt::<Test>::get(0, 1), 1);
+        assert_eq!(Balances::total_issuance(), issuance - 2 * TOKEN);
+        assert_eq!(Balances::free_balance(1), 998 * TOKEN);
+        System::assert_last_event(
+            Event::<Test>::NeuronRegistered {
+                netuid: 0,
+                uid: 1,
+                hotkey: 12,
+                coldkey: 1,
+                fee: TOKEN,
+                replaced: None,
+            }
+            .into(),
+        );
+        assert_ok!(Mindnet::do_try_state());
+    });
+}
+
+#[test]
+fn register_errors_change_nothing() {
+    new_test_ext().execute_with(|| {
+        register(1, 11, 0);
+        assert_noop!(
+            Mindnet::register(RuntimeOrigin::signed(1), 7, 12),
+            Error::<Test>::NetworkDoesNotExist
+        );
+        assert_noop!(
+            Mindnet::register(RuntimeOrigin::signed(1), 0, 11),
+            Error::<Test>::HotkeyAlreadyRegistered
+        );
+        assert_ok!(Mindnet::create_network(RuntimeOrigin::root(), 1));
+        assert_noop!(
+            Mindnet::register(RuntimeOrigin::signed(2), 1, 11),
+            Error::<Test>::NonAssociatedColdkey
+        );
+        // Account 50 has no balance to burn.
+        assert_noop!(
+            Mindnet::register(RuntimeOrigin::signed(50), 0, 51),
+            Error::<Test>::CannotPayRegistrationFee
+        );
+    });
+}
+
+#[test]
+fn a_full_network_replaces_the_lowest_emission_past_immunity() {
+    new_test_ext().execute_with(|| {
+        assert_ok!(Mindnet::set_parameter(RuntimeOrigin::root(), 0, NetworkParameter::MaxAllowedUids(2)));
+        assert_ok!(Mindnet::set_parameter(RuntimeOrigin::root(), 0, NetworkParameter::ImmunityPeriod(5)));
+        register(1, 11, 0);
+        register(2, 12, 0);
+        // Both still immune.
+        assert_noop!(
+            Mindnet::register(RuntimeOrigin::signed(3), 0, 13),
+            Error::<Test>::NoNeuronToReplace
+        );
+        System::set_block_number(6);
+        Emission::<Test>::insert(0, 0, 500);
+        Emission::<Test>::insert(0, 1, 100);
+        Weights::<Test>::insert(0, 1, BoundedVec::truncate_from(vec![(0u16, 1u16)]));
+        register(3, 13, 0);
+        assert_eq!(Keys::<Test>::get(0, 1), Some(13));
+        assert_eq!(Uids::<Test>::get(0, 12), None);
+        assert_eq!(NeuronCount::<Test>::get(0), 2);
+        assert_eq!(Emission::<Test>::get(0, 1), 0);
+        assert!(Weights::<Test>::get(0, 1).is_empty());
+        assert_eq!(RegisteredAt::<Test>::get(0, 1), 6);
+        System::assert_last_event(
+            Event::<Test>::NeuronRegistered {
+                netuid: 0,
+                uid: 1,
+                hotkey: 13,
+                coldkey: 3,
+                fee: TOKEN,
+                replaced: Some(12),
+            }
+            .into(),
+        );
+        assert_ok!(Mindnet::do_try_state());
+    });
+}
+
+fn set(hotkey: AccountId, uids: Vec<u16>, values: Vec<u16>) -> frame_support::dispatch::DispatchResult {
+    Mindnet::set_weights(RuntimeOrigin::signed(hotkey), 0, uids, values, 0)
+}
+
+#[test]
+fn set_weights_stores_a_sorted_row() {
+    new_test_ext().execute_with(|| {
+        register_many(3);
+        System::set_block_number(2);
+        assert_ok!(set(11, vec![2, 0], vec![7, 9]));
+        assert_eq!(Weights::<Test>::get(0, 0).into_inner(), vec![(0, 9), (2, 7)]);
+        assert_eq!(LastUpdate::<Test>::get(0, 0), 2);
+        System::assert_last_event(Event::<Test>::WeightsSet { netuid: 0, uid: 0, count: 2 }.into());
+    });
+}
+
+#[test]
+fn set_weights_rejects_each_bad_input_with_its_own_error() {
+    new_test_ext().execute_with(|| {
+        register_many(3);
+        System::set_block_number(2);
+        assert_noop!(
+            Mindnet::set_weights(RuntimeOrigin::signed(11), 5, vec![0], vec![1], 0),
+            Error::<Test>::NetworkDoesNotExist
+        );
+        assert_noop!(set(99, vec![0], vec![1]), Error::<Test>::NotRegistered);
+        assert_noop!(set(11, vec![0, 1], vec![1]), Error::<Test>::WeightVecLengthMismatch);
+        assert_noop!(set(11, vec![1, 1], vec![1, 2]), Error::<Test>::DuplicateUids);
+        assert_noop!(set(11, vec![0, 3], vec![1, 2]), Error::<Test>::UidOutOfRange);
+        assert_noop!(set(11, vec![0, 1], vec![0, 0]), Error::<Test>::AllWeightsZero);
+        assert_ok!(Mindnet::set_parameter(RuntimeOrigin::root(), 0, NetworkParameter::MinAllowedWeights(2)));
+        assert_noop!(set(11, vec![0], vec![1]), Error::<Test>::TooFewWeights);
+        assert_ok!(Mindnet::set_parameter(RuntimeOrigin::root(), 0, NetworkParameter::MinAllowedWeights(1)));
+        assert_ok!(Mindnet::set_parameter(RuntimeOrigin::root(), 0, NetworkParameter::MaxWeightsPerRow(2)));
+        assert_noop!(set(11, vec![0, 1, 2], vec![1, 1, 1]), Error::<Test>::TooManyWeights);
+        assert_ok!(Mindnet::set_parameter(RuntimeOrigin::root(), 0, NetworkParameter::WeightsVersionKey(3)));
+        assert_noop!(
+            Mindnet::set_weights(RuntimeOrigin::signed(11), 0, vec![0], vec![1], 2),
+            Error::<Test>::IncorrectWeightVersionKey
+        );
+        assert_ok!(Mindnet::set_weights(RuntimeOrigin::signed(11), 0, vec![0], vec![1], 3));
+        assert_noop!(
+            Mindnet::set_weights(RuntimeOrigin::signed(11), 0, vec![1], vec![1], 3),
+            Error::<Test>::SettingWeightsTooFast
+        );
+        // Nothing but the one successful call changed the row.
+        assert_eq!(Weights::<Test>::get(0, 0).into_inner(), vec![(0, 1)]);
+    });
+}
+
+#[test]
+fn min_allowed_weights_is_capped_by_the_neuron_count() {
+    new_test_ext().execute_with(|| {
+        register_many(2);
+        assert_ok!(Mindnet::set_parameter(RuntimeOrigin::root(), 0, NetworkParameter::MinAllowedWeights(5)));
+        System::set_block_number(2);
+        assert_noop!(set(11, vec![0], vec![1]), Error::<Test>::TooFewWeights);
+        assert_ok!(set(11, vec![0, 1], vec![1, 1]));
+    });
+}
+
+#[test]
+fn serve_axon_validates_and_stores() {
+    new_test_ext().execute_with(|| {
+        register_many(1);
+        let ip4 = u128::from(u32::from_be_bytes([127, 0, 0, 1]));
+        let serve = |ip, port, ip_type| {
+            Mindnet::serve_axon(RuntimeOrigin::signed(11), 0, ip, port, ip_type, 1)
+        };
+        assert_noop!(
+            Mindnet::serve_axon(RuntimeOrigin::signed(12), 0, ip4, 8091, 4, 1),
+            Error::<Test>::NotRegistered
+        );
+        assert_noop!(
+            Mindnet::serve_axon(RuntimeOrigin::signed(11), 3, ip4, 8091, 4, 1),
+            Error::<Test>::NetworkDoesNotExist
+        );
+        assert_noop!(serve(ip4, 8091, 5), Error::<Test>::InvalidIpType);
+        assert_noop!(serve(1u128 << 40, 8091, 4), Error::<Test>::InvalidIpAddress);
+        assert_noop!(serve(0, 8091, 6), Error::<Test>::InvalidIpAddress);
+        assert_noop!(serve(ip4, 0, 4), Error::<Test>::InvalidPort);
+        assert_ok!(serve(ip4, 8091, 4));
+        let axon = AxonInfo { block: 1, ip: ip4, port: 8091, ip_type: 4, protocol: 1 };
+        assert_eq!(Axons::<Test>::get(0, 11), Some(axon));
+        System::assert_last_event(Event::<Test>::AxonServed { netuid: 0, hotkey: 11, axon }.into());
+    });
+}

@@ -1,0 +1,9 @@
+//! The pallets whose benchmarks the runtime exposes.
+
+frame_benchmarking::define_benchmarks!(
+    [frame_system, SystemBench::<Runtime>]
+    [pallet_balances, Balances]
+    [pallet_timestamp, Timestamp]
+    [pallet_sudo, Sudo]
+    [pallet_mindnet, Mindnet]
+);

@@ -1,0 +1,84 @@
+//! Genesis presets: `development` (one validator, Alice) and `local_testnet` (Alice and
+//! Bob). Both fund the well-known dev accounts, make Alice sudo and create network 0.
+
+use crate::{AccountId, BalancesConfig, MindnetConfig, RuntimeGenesisConfig, SudoConfig, TOKEN};
+use alloc::{vec, vec::Vec};
+use frame_support::build_struct_json_patch;
+use serde_json::Value;
+use sp_consensus_aura::sr25519::AuthorityId as AuraId;
+use sp_consensus_grandpa::AuthorityId as GrandpaId;
+use sp_genesis_builder::{self, PresetId};
+use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
+
+/// Balance of each endowed dev account: one million MIND.
+pub const ENDOWMENT: u128 = 1_000_000 * TOKEN;
+
+/// The genesis of a chain with the given validators, sudo key, endowed accounts, and
+/// network 0 at `tempo`.
+fn genesis(
+    authorities: Vec<(AuraId, GrandpaId)>,
+    endowed: Vec<AccountId>,
+    root: AccountId,
+    tempo: u16,
+) -> Value {
+    build_struct_json_patch!(RuntimeGenesisConfig {
+        balances: BalancesConfig {
+            balances: endowed.iter().cloned().map(|k| (k, ENDOWMENT)).collect::<Vec<_>>(),
+        },
+        aura: pallet_aura::GenesisConfig {
+            authorities: authorities.iter().map(|x| x.0.clone()).collect::<Vec<_>>(),
+        },
+        grandpa: pallet_grandpa::GenesisConfig {
+            authorities: authorities.iter().map(|x| (x.1.clone(), 1)).collect::<Vec<_>>(),
+        },
+        sudo: SudoConfig { key: Some(root) },
+        mindnet: MindnetConfig { networks: vec![(0, tempo)] },
+    })
+}
+
+/// The Aura (sr25519) and GRANDPA (ed25519) keys of a well-known dev account.
+fn authority(sr: Sr25519Keyring, ed: Ed25519Keyring) -> (AuraId, GrandpaId) {
+    (sr.public().into(), ed.public().into())
+}
+
+/// `development`: Alice validates alone; network 0 runs an epoch every 10 blocks.
+pub fn development_config_genesis() -> Value {
+    genesis(
+        vec![authority(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
+        Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
+        Sr25519Keyring::Alice.to_account_id(),
+        10,
+    )
+}
+
+/// `local_testnet`: Alice and Bob validate; network 0 uses the default tempo of 100.
+pub fn local_config_genesis() -> Value {
+    genesis(
+        vec![authority(Sr25519Keyring::Alice, Ed25519Keyring::Alice), authority(Sr25519Keyring::Bob, Ed25519Keyring::Bob)],
+        Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
+        Sr25519Keyring::Alice.to_account_id(),
+        100,
+    )
+}
+
+/// The preset named `id`, as JSON.
+pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
+    let patch = match id.as_ref() {
+        sp_genesis_builder::DEV_RUNTIME_PRESET => development_config_genesis(),
+        sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET => local_config_genesis(),
+        _ => return None,
+    };
+    Some(
+        serde_json::to_string(&patch)
+            .expect("serialization to json is expected to work. qed.")
+            .into_bytes(),
+    )
+}
+
+/// The names of the presets.
+pub fn preset_names() -> Vec<PresetId> {
+    vec![
+        PresetId::from(sp_genesis_builder::DEV_RUNTIME_PRESET),
+        PresetId::from(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET),
+    ]
+}
