@@ -2,7 +2,9 @@
 
 use crate::*;
 use frame_support::{
-    derive_impl, parameter_types,
+    derive_impl,
+    dispatch::DispatchClass,
+    parameter_types,
     traits::{ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, VariantCountOf},
     weights::{
         constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
@@ -14,6 +16,7 @@ use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_runtime::{traits::One, Perbill};
 
 const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
+const MAX_BLOCK_LENGTH: u32 = 5 * 1024 * 1024;
 
 parameter_types! {
     pub const BlockHashCount: BlockNumber = 2400;
@@ -24,8 +27,14 @@ parameter_types! {
             Weight::from_parts(2u64 * WEIGHT_REF_TIME_PER_SECOND, u64::MAX),
             NORMAL_DISPATCH_RATIO,
         );
+    /// 5 MiB blocks, 75 % of them for normal transactions.
     pub RuntimeBlockLength: frame_system::limits::BlockLength =
-        frame_system::limits::BlockLength::max_with_normal_ratio(5 * 1024 * 1024, NORMAL_DISPATCH_RATIO);
+        frame_system::limits::BlockLength::builder()
+            .max_length(MAX_BLOCK_LENGTH)
+            .modify_max_length_for_class(DispatchClass::Normal, |max| {
+                *max = NORMAL_DISPATCH_RATIO * MAX_BLOCK_LENGTH
+            })
+            .build();
     pub const SS58Prefix: u16 = 42;
 }
 

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The project's test command: set-up, format and lint checks, every Rust test, then the
+# end-to-end tests against a real `mindnet-node --dev` that the tests start and stop.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/mindnet-target}"
+
+step() { printf '\n==> %s\n' "$*"; }
+timed() { local t0=$SECONDS; "$@"; echo "    ($(( SECONDS - t0 )) s)"; }
+
+step "set-up"
+timed scripts/setup.sh
+step "cargo fmt --check"
+timed cargo fmt --all -- --check
+step "build (node, runtime wasm, pallets)"
+timed cargo build --workspace --locked
+step "cargo test"
+timed cargo test --workspace --locked
+step "cargo clippy -D warnings"
+timed cargo clippy --workspace --all-targets --locked -- -D warnings
+step "end-to-end tests against mindnet-node --dev"
+MINDNET_NODE="$CARGO_TARGET_DIR/debug/mindnet-node" timed npm --prefix tests test

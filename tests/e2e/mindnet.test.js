@@ -1,0 +1,111 @@
+// End to end against a real dev node: register, stake, set weights, wait for an epoch,
+// and see the minted emission in `Mindnet.TotalHotkeyStake`.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Keyring } from '@polkadot/keyring';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { startDevNode, send } from './node.js';
+
+const TOKEN = 1_000_000_000n;
+let node;
+let api;
+let keyring;
+
+before(async () => {
+  await cryptoWaitReady();
+  keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
+  node = await startDevNode();
+  api = node.api;
+});
+
+after(async () => {
+  if (node) await node.stop();
+});
+
+/** Resolves with the first block number for which `pred(header)` holds. */
+function waitFor(subscribe, pred, timeoutMs) {
+  return new Promise((resolve, reject) => {
+    let unsub;
+    const timer = setTimeout(() => { if (unsub) unsub(); reject(new Error(`timed out after ${timeoutMs} ms`)); }, timeoutMs);
+    subscribe((header) => {
+      if (pred(header)) {
+        clearTimeout(timer);
+        if (unsub) unsub();
+        resolve(header.number.toNumber());
+      }
+    }).then((u) => { unsub = u; });
+  });
+}
+
+test('the dev chain produces and finalises blocks and says what its token is', async () => {
+  const finalized = await waitFor((cb) => api.rpc.chain.subscribeFinalizedHeads(cb), (h) => h.number.toNumber() >= 2, 90_000);
+  assert.ok(finalized >= 2);
+  const props = await api.rpc.system.properties();
+  assert.equal(props.tokenSymbol.unwrap()[0].toString(), 'MIND');
+  assert.equal(props.tokenDecimals.unwrap()[0].toNumber(), 9);
+  assert.equal((await api.query.mindnet.tempo(0)).toNumber(), 10);
+});
+
+test('register, stake, set weights, and an epoch mints stake', async () => {
+  const colds = ['//Alice', '//Bob', '//Charlie'].map((s) => keyring.addFromUri(s));
+  const hots = ['//Alice//hot', '//Bob//hot', '//Charlie//hot'].map((s) => keyring.addFromUri(s));
+  const stakes = [100n * TOKEN, 200n * TOKEN, 700n * TOKEN];
+
+  // Each coldkey funds its hotkey (which pays its own set_weights fees), registers it and stakes.
+  await Promise.all(colds.map(async (cold, k) => {
+    await send(api, api.tx.balances.transferKeepAlive(hots[k].address, 10n * TOKEN), cold);
+    await send(api, api.tx.mindnet.register(0, hots[k].address), cold);
+    await send(api, api.tx.mindnet.addStake(hots[k].address, stakes[k]), cold);
+  }));
+  const uids = [];
+  for (const hot of hots) uids.push((await api.query.mindnet.uids(0, hot.address)).unwrap().toNumber());
+  for (let k = 0; k < 3; k++) {
+    assert.equal((await api.query.mindnet.totalHotkeyStake(hots[k].address)).toBigInt(), stakes[k]);
+    assert.equal((await api.query.mindnet.stake(hots[k].address, colds[k].address)).toBigInt(), stakes[k]);
+  }
+
+  // A bad row is refused with its own error and changes nothing.
+  await assert.rejects(
+    send(api, api.tx.mindnet.setWeights(0, [uids[1], uids[1]], [1, 2], 0), hots[0]),
+    /mindnet\.DuplicateUids/,
+  );
+  assert.equal((await api.query.mindnet.weights(0, uids[0])).length, 0);
+
+  // Everyone ranks the other two and itself.
+  await Promise.all(hots.map((hot, k) => send(
+    api,
+    api.tx.mindnet.setWeights(0, uids, uids.map((u) => (u === uids[k] ? 1000 : 65535)), 0),
+    hot,
+  )));
+  const before = [];
+  for (const hot of hots) before.push((await api.query.mindnet.totalHotkeyStake(hot.address)).toBigInt());
+
+  // Wait for the next epoch that mints (tempo 10 on the dev chain: at most ~60 s).
+  const epoch = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no epoch within 150 s')), 150_000);
+    let unsub;
+    api.query.system.events((events) => {
+      for (const { event } of events) {
+        if (api.events.mindnet.EpochCompleted.is(event) && event.data.netuid.toNumber() === 0 && event.data.emission.toBigInt() > 0n) {
+          clearTimeout(timer);
+          if (unsub) unsub();
+          resolve(event.data);
+        }
+      }
+    }).then((u) => { unsub = u; });
+  });
+  const E = 10n * TOKEN; // 1 MIND per block × tempo 10
+  assert.equal(epoch.emission.toBigInt(), E);
+
+  let minted = 0n;
+  for (let k = 0; k < 3; k++) {
+    const emission = (await api.query.mindnet.emission(0, uids[k])).toBigInt();
+    const after = (await api.query.mindnet.totalHotkeyStake(hots[k].address)).toBigInt();
+    assert.equal(after, before[k] + emission, `hotkey ${k}: stake grows by exactly its emission`);
+    assert.ok(emission > 0n, `hotkey ${k} earned emission`);
+    minted += emission;
+  }
+  assert.equal(minted, E, 'the emissions sum to exactly E');
+  const trust = (await api.query.mindnet.trust(0, uids[0])).toNumber();
+  assert.ok(trust >= 999_999_990, `every neuron is trusted by all stake (trust ${trust} ppb)`);
+});

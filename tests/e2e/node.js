@@ -1,0 +1,105 @@
+// Starts a real `mindnet-node --dev` on free loopback ports, and stops it.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir, homedir } from 'node:os';
+import { join } from 'node:path';
+import { ApiPromise, WsProvider } from '@polkadot/api';
+
+/** The node binary: $MINDNET_NODE, or the workspace's debug build. */
+export function nodeBinary() {
+  if (process.env.MINDNET_NODE) return process.env.MINDNET_NODE;
+  const target = process.env.CARGO_TARGET_DIR || join(homedir(), '.cache', 'mindnet-target');
+  return join(target, 'debug', 'mindnet-node');
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts `mindnet-node --dev` and resolves once its RPC answers, with an `api` and `stop()`. */
+export async function startDevNode({ timeoutMs = 180_000 } = {}) {
+  const bin = nodeBinary();
+  if (!existsSync(bin)) {
+    throw new Error(`mindnet-node not found at ${bin}: build it with 'cargo build -p mindnet-node' or set MINDNET_NODE`);
+  }
+  const rpcPort = await freePort();
+  const p2pPort = await freePort();
+  const base = mkdtempSync(join(tmpdir(), 'mindnet-e2e-'));
+  const child = spawn(bin, [
+    '--dev', '--base-path', base, '--rpc-port', String(rpcPort), '--port', String(p2pPort),
+    '--no-prometheus', '--no-telemetry', '--no-mdns', '--rpc-cors', 'all',
+  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr.on('data', (d) => { log = (log + d.toString()).slice(-20_000); });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+
+  const stop = async () => {
+    if (child.exitCode === null) {
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(base, { recursive: true, force: true });
+  };
+
+  const deadline = Date.now() + timeoutMs;
+  let api;
+  while (!api) {
+    if (child.exitCode !== null) {
+      await stop();
+      throw new Error(`mindnet-node exited with ${child.exitCode}:\n${log}`);
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`mindnet-node's RPC did not answer within ${timeoutMs} ms:\n${log}`);
+    }
+    try {
+      const provider = new WsProvider(`ws://127.0.0.1:${rpcPort}`, false);
+      await provider.connect();
+      await new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error('connect timeout')), 2000);
+        provider.on('connected', () => { clearTimeout(t); resolve(); });
+        provider.on('error', (e) => { clearTimeout(t); reject(e); });
+      });
+      api = await ApiPromise.create({ provider, throwOnConnect: true, noInitWarn: true });
+    } catch {
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+  return {
+    api,
+    log: () => log,
+    stop: async () => { await api.disconnect().catch(() => {}); await stop(); },
+  };
+}
+
+/**
+ * Signs and sends `tx`, resolving with its events once it is in a block; rejects with the
+ * module error's `section.name` when dispatch fails.
+ */
+export function send(api, tx, signer) {
+  return new Promise((resolve, reject) => {
+    tx.signAndSend(signer, ({ status, events, dispatchError }) => {
+      if (dispatchError) {
+        if (dispatchError.isModule) {
+          const { section, name } = api.registry.findMetaError(dispatchError.asModule);
+          reject(new Error(`${section}.${name}`));
+        } else {
+          reject(new Error(dispatchError.toString()));
+        }
+        return;
+      }
+      if (status.isInBlock) resolve({ events, blockHash: status.asInBlock });
+    }).catch(reject);
+  });
+}
