@@ -10,7 +10,10 @@ pub type ChainSpec = sc_service::GenericChainSpec;
 fn properties() -> sc_service::Properties {
     let mut p = sc_service::Properties::new();
     p.insert("tokenSymbol".into(), mindnet_runtime::TOKEN_SYMBOL.into());
-    p.insert("tokenDecimals".into(), mindnet_runtime::TOKEN_DECIMALS.into());
+    p.insert(
+        "tokenDecimals".into(),
+        mindnet_runtime::TOKEN_DECIMALS.into(),
+    );
     p.insert("ss58Format".into(), 42.into());
     p
 }

@@ -23,16 +23,25 @@ fn genesis(
 ) -> Value {
     build_struct_json_patch!(RuntimeGenesisConfig {
         balances: BalancesConfig {
-            balances: endowed.iter().cloned().map(|k| (k, ENDOWMENT)).collect::<Vec<_>>(),
+            balances: endowed
+                .iter()
+                .cloned()
+                .map(|k| (k, ENDOWMENT))
+                .collect::<Vec<_>>(),
         },
         aura: pallet_aura::GenesisConfig {
             authorities: authorities.iter().map(|x| x.0.clone()).collect::<Vec<_>>(),
         },
         grandpa: pallet_grandpa::GenesisConfig {
-            authorities: authorities.iter().map(|x| (x.1.clone(), 1)).collect::<Vec<_>>(),
+            authorities: authorities
+                .iter()
+                .map(|x| (x.1.clone(), 1))
+                .collect::<Vec<_>>(),
         },
         sudo: SudoConfig { key: Some(root) },
-        mindnet: MindnetConfig { networks: vec![(0, tempo)] },
+        mindnet: MindnetConfig {
+            networks: vec![(0, tempo)]
+        },
     })
 }
 
@@ -45,7 +54,9 @@ fn authority(sr: Sr25519Keyring, ed: Ed25519Keyring) -> (AuraId, GrandpaId) {
 pub fn development_config_genesis() -> Value {
     genesis(
         vec![authority(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
-        Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
+        Sr25519Keyring::well_known()
+            .map(|k| k.to_account_id())
+            .collect(),
         Sr25519Keyring::Alice.to_account_id(),
         10,
     )
@@ -54,8 +65,13 @@ pub fn development_config_genesis() -> Value {
 /// `local_testnet`: Alice and Bob validate; network 0 uses the default tempo of 100.
 pub fn local_config_genesis() -> Value {
     genesis(
-        vec![authority(Sr25519Keyring::Alice, Ed25519Keyring::Alice), authority(Sr25519Keyring::Bob, Ed25519Keyring::Bob)],
-        Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
+        vec![
+            authority(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
+            authority(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
+        ],
+        Sr25519Keyring::well_known()
+            .map(|k| k.to_account_id())
+            .collect(),
         Sr25519Keyring::Alice.to_account_id(),
         100,
     )

@@ -72,7 +72,9 @@ pub fn normalized_weights<R: AsRef<[(u16, u16)]>>(
                 .filter(|(j, v)| {
                     let j = usize::from(*j);
                     *v > 0
-                        && neurons.get(j).is_some_and(|nj| nj.registered_at <= last_update)
+                        && neurons
+                            .get(j)
+                            .is_some_and(|nj| nj.registered_at <= last_update)
                         && !(mask_self_weight && j == i)
                 })
                 .map(|(j, v)| (*j, ratio_u128(u128::from(*v), total)))
@@ -128,7 +130,11 @@ pub fn consensus(trust: &[Fixed], rho: Fixed, kappa: Fixed) -> Vec<Fixed> {
 
 /// Step 7. `I_j = R_j C_j / Σ_k R_k C_k`.
 pub fn incentive(rank: &[Fixed], consensus: &[Fixed]) -> Vec<Fixed> {
-    let mut i: Vec<Fixed> = rank.iter().zip(consensus).map(|(r, c)| mul(*r, *c)).collect();
+    let mut i: Vec<Fixed> = rank
+        .iter()
+        .zip(consensus)
+        .map(|(r, c)| mul(*r, *c))
+        .collect();
     crate::fixed::normalize(&mut i);
     i
 }
@@ -175,7 +181,9 @@ pub fn update_bonds(
     let keep = sub(ONE, alpha);
     let old_columns = column_sums(bonds, n);
     let has_old = |j: u16| {
-        old_columns.get(usize::from(j)).is_some_and(|c| *c > Fixed::from_num(0))
+        old_columns
+            .get(usize::from(j))
+            .is_some_and(|c| *c > Fixed::from_num(0))
     };
     let empty: SparseRow = Vec::new();
     let mixed: Vec<SparseRow> = (0..n)
@@ -207,7 +215,11 @@ pub fn update_bonds(
                         (jd, Fixed::from_num(0), vd)
                     }
                 };
-                let v = if has_old(j) { add(mul(keep, b_ij), mul(alpha, d_ij)) } else { d_ij };
+                let v = if has_old(j) {
+                    add(mul(keep, b_ij), mul(alpha, d_ij))
+                } else {
+                    d_ij
+                };
                 if v > Fixed::from_num(0) {
                     out.push((j, v));
                 }
@@ -235,7 +247,10 @@ pub fn dividends(bonds: &[SparseRow], incentive: &[Fixed]) -> Vec<Fixed> {
         .iter()
         .map(|row| {
             row.iter().fold(Fixed::from_num(0), |acc, (j, b)| {
-                let i_j = incentive.get(usize::from(*j)).copied().unwrap_or(Fixed::from_num(0));
+                let i_j = incentive
+                    .get(usize::from(*j))
+                    .copied()
+                    .unwrap_or(Fixed::from_num(0));
                 add(acc, mul(*b, i_j))
             })
         })
@@ -262,7 +277,9 @@ pub fn emission_shares(incentive: &[Fixed], dividends: &[Fixed], delta: Fixed) -
 /// shares are used relative to their own sum (which is one up to rounding), so the
 /// arithmetic is exact integer arithmetic throughout.
 pub fn apportion(emission: u64, shares: &[Fixed]) -> Vec<u64> {
-    let total_bits = shares.iter().fold(0u128, |acc, e| acc.saturating_add(e.to_bits()));
+    let total_bits = shares
+        .iter()
+        .fold(0u128, |acc, e| acc.saturating_add(e.to_bits()));
     // Scale the shares down until their sum fits in 63 bits: then E·e'_i < 2¹²⁷.
     let shift = (128u32.saturating_sub(total_bits.leading_zeros())).saturating_sub(63);
     let scaled: Vec<u128> = shares.iter().map(|e| e.to_bits() >> shift).collect();

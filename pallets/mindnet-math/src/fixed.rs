@@ -59,7 +59,9 @@ pub fn ratio_u128(part: u128, whole: u128) -> Fixed {
 /// Uses one division for the sum's reciprocal, so the result sums to one within
 /// `n · 2⁻⁶⁴`.
 pub fn normalize(values: &mut [Fixed]) {
-    let sum = values.iter().fold(Fixed::from_num(0), |acc, v| add(acc, *v));
+    let sum = values
+        .iter()
+        .fold(Fixed::from_num(0), |acc, v| add(acc, *v));
     if sum == Fixed::from_num(0) {
         return;
     }
@@ -111,7 +113,11 @@ pub fn sigmoid(x: SignedFixed) -> Fixed {
 /// `ρ (T − κ)` as a signed fixed-point number, saturating at the type's range.
 pub fn steepness_times_offset(rho: Fixed, trust: Fixed, kappa: Fixed) -> SignedFixed {
     let below = trust < kappa;
-    let distance = if below { sub(kappa, trust) } else { sub(trust, kappa) };
+    let distance = if below {
+        sub(kappa, trust)
+    } else {
+        sub(trust, kappa)
+    };
     let scaled = mul(rho, distance);
     // Values ≥ 2⁶³ do not fit the signed type: clamp (σ is 0 or 1 there anyway).
     let signed = SignedFixed::from_bits(i128::try_from(scaled.to_bits()).unwrap_or(i128::MAX));

@@ -213,7 +213,12 @@ where
 /// The stored bonds as [`Fixed`] rows, sorted, with the bonds of replaced uids dropped.
 fn previous_bonds<W, B: AsRef<[(u16, u64)]>>(input: &EpochInput<'_, W, B>) -> Vec<SparseRow> {
     let cover = input.bonds_cover_registrations_up_to;
-    let current = |uid: usize| input.neurons.get(uid).is_some_and(|x| x.registered_at <= cover);
+    let current = |uid: usize| {
+        input
+            .neurons
+            .get(uid)
+            .is_some_and(|x| x.registered_at <= cover)
+    };
     (0..input.neurons.len())
         .map(|i| {
             if !current(i) {
@@ -273,7 +278,10 @@ pub fn adapt_block_emission(
     // Rounded to the nearest base unit, so that γ given in parts per billion is exact.
     let next = fixed::add(fixed::mul(Fixed::from_num(current), factor), fixed::HALF)
         .saturating_to_num::<u64>();
-    next.clamp(min_emission.min(max_emission), max_emission.max(min_emission))
+    next.clamp(
+        min_emission.min(max_emission),
+        max_emission.max(min_emission),
+    )
 }
 
 #[cfg(test)]

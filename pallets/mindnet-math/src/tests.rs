@@ -37,16 +37,37 @@ fn reference(
     bonds: &[Vec<f64>],
 ) -> Reference {
     let n = neurons.len();
-    let (rho, kappa, alpha, delta) = (f(params.rho), f(params.kappa), f(params.alpha), f(params.delta));
+    let (rho, kappa, alpha, delta) = (
+        f(params.rho),
+        f(params.kappa),
+        f(params.alpha),
+        f(params.delta),
+    );
     let active: Vec<f64> = neurons
         .iter()
-        .map(|x| if block.saturating_sub(x.last_update) <= params.activity_cutoff { 1.0 } else { 0.0 })
+        .map(|x| {
+            if block.saturating_sub(x.last_update) <= params.activity_cutoff {
+                1.0
+            } else {
+                0.0
+            }
+        })
         .collect();
-    let total: f64 = neurons.iter().zip(&active).map(|(x, a)| a * x.stake as f64).sum();
+    let total: f64 = neurons
+        .iter()
+        .zip(&active)
+        .map(|(x, a)| a * x.stake as f64)
+        .sum();
     let s: Vec<f64> = neurons
         .iter()
         .zip(&active)
-        .map(|(x, a)| if total > 0.0 { a * x.stake as f64 / total } else { 0.0 })
+        .map(|(x, a)| {
+            if total > 0.0 {
+                a * x.stake as f64 / total
+            } else {
+                0.0
+            }
+        })
         .collect();
     let mut w = vec![vec![0.0; n]; n];
     for i in 0..n {
@@ -63,23 +84,42 @@ fn reference(
             w[i][j] += *v as f64 / sum;
         }
     }
-    let r: Vec<f64> = (0..n).map(|j| (0..n).map(|i| w[i][j] * s[i]).sum()).collect();
+    let r: Vec<f64> = (0..n)
+        .map(|j| (0..n).map(|i| w[i][j] * s[i]).sum())
+        .collect();
     let rs: f64 = r.iter().sum();
-    let rank: Vec<f64> = r.iter().map(|x| if rs > 0.0 { x / rs } else { 0.0 }).collect();
-    let trust: Vec<f64> =
-        (0..n).map(|j| (0..n).filter(|i| w[*i][j] > 0.0).map(|i| s[i]).sum()).collect();
-    let consensus: Vec<f64> =
-        trust.iter().map(|t| 1.0 / (1.0 + (-(rho * (t - kappa))).exp())).collect();
+    let rank: Vec<f64> = r
+        .iter()
+        .map(|x| if rs > 0.0 { x / rs } else { 0.0 })
+        .collect();
+    let trust: Vec<f64> = (0..n)
+        .map(|j| (0..n).filter(|i| w[*i][j] > 0.0).map(|i| s[i]).sum())
+        .collect();
+    let consensus: Vec<f64> = trust
+        .iter()
+        .map(|t| 1.0 / (1.0 + (-(rho * (t - kappa))).exp()))
+        .collect();
     let rc: Vec<f64> = rank.iter().zip(&consensus).map(|(a, b)| a * b).collect();
     let rcs: f64 = rc.iter().sum();
-    let incentive: Vec<f64> = rc.iter().map(|x| if rcs > 0.0 { x / rcs } else { 0.0 }).collect();
+    let incentive: Vec<f64> = rc
+        .iter()
+        .map(|x| if rcs > 0.0 { x / rcs } else { 0.0 })
+        .collect();
     let mut b = vec![vec![0.0; n]; n];
     for j in 0..n {
         let old: f64 = (0..n).map(|i| bonds.get(i).map_or(0.0, |row| row[j])).sum();
         for i in 0..n {
-            let d = if r[j] > 0.0 { w[i][j] * s[i] / r[j] } else { 0.0 };
+            let d = if r[j] > 0.0 {
+                w[i][j] * s[i] / r[j]
+            } else {
+                0.0
+            };
             let prev = bonds.get(i).map_or(0.0, |row| row[j]);
-            b[i][j] = if old > 0.0 { (1.0 - alpha) * prev + alpha * d } else { d };
+            b[i][j] = if old > 0.0 {
+                (1.0 - alpha) * prev + alpha * d
+            } else {
+                d
+            };
         }
         let col: f64 = (0..n).map(|i| b[i][j]).sum();
         for row in b.iter_mut() {
@@ -88,17 +128,45 @@ fn reference(
             }
         }
     }
-    let d: Vec<f64> = (0..n).map(|i| (0..n).map(|j| b[i][j] * incentive[j]).sum()).collect();
+    let d: Vec<f64> = (0..n)
+        .map(|i| (0..n).map(|j| b[i][j] * incentive[j]).sum())
+        .collect();
     let ds: f64 = d.iter().sum();
-    let dividends: Vec<f64> = d.iter().map(|x| if ds > 0.0 { x / ds } else { 0.0 }).collect();
-    let shares =
-        incentive.iter().zip(&dividends).map(|(i, d)| (1.0 - delta) * i + delta * d).collect();
-    let loss = -rank.iter().zip(&consensus).map(|(r, c)| r * (c - 0.5)).sum::<f64>();
-    Reference { rank, trust, consensus, incentive, dividends, shares, loss, bonds: b }
+    let dividends: Vec<f64> = d
+        .iter()
+        .map(|x| if ds > 0.0 { x / ds } else { 0.0 })
+        .collect();
+    let shares = incentive
+        .iter()
+        .zip(&dividends)
+        .map(|(i, d)| (1.0 - delta) * i + delta * d)
+        .collect();
+    let loss = -rank
+        .iter()
+        .zip(&consensus)
+        .map(|(r, c)| r * (c - 0.5))
+        .sum::<f64>();
+    Reference {
+        rank,
+        trust,
+        consensus,
+        incentive,
+        dividends,
+        shares,
+        loss,
+        bonds: b,
+    }
 }
 
 fn neurons_with(stakes: &[u128]) -> Vec<NeuronState> {
-    stakes.iter().map(|s| NeuronState { stake: *s, last_update: 0, registered_at: 0 }).collect()
+    stakes
+        .iter()
+        .map(|s| NeuronState {
+            stake: *s,
+            last_update: 0,
+            registered_at: 0,
+        })
+        .collect()
 }
 
 fn run(
@@ -128,7 +196,13 @@ fn hand_computed_three_neuron_epoch() {
     // s = [0.1, 0.2, 0.7]; W = [[0, .5, .5], [0, 0, 1], [0, .25, .75]].
     let neurons = neurons_with(&[100, 200, 700]);
     let weights = vec![vec![(1, 1), (2, 1)], vec![(2, 65535)], vec![(1, 1), (2, 3)]];
-    let out = run(&EpochParams::default(), &neurons, &weights, NO_BONDS, 10_000_000_000);
+    let out = run(
+        &EpochParams::default(),
+        &neurons,
+        &weights,
+        NO_BONDS,
+        10_000_000_000,
+    );
     let expect = |got: &[Fixed], want: &[f64]| {
         for (g, w) in got.iter().zip(want) {
             assert!(close(f(*g), *w, 1e-12), "got {} want {w}", f(*g));
@@ -136,14 +210,37 @@ fn hand_computed_three_neuron_epoch() {
     };
     expect(&out.rank, &[0.0, 0.225, 0.775]);
     expect(&out.trust, &[0.0, 0.8, 1.0]);
-    expect(&out.consensus, &[0.0066928509242848554, 0.9525741268224331, 0.9933071490757153]);
-    expect(&out.incentive, &[0.0, 0.21778272934765738, 0.7822172706523427]);
-    expect(&out.dividends, &[0.09886179244192449, 0.20186252145866912, 0.6992756860994065]);
-    expect(&out.emission_shares, &[0.049430896220962244, 0.20982262540316327, 0.7407464783758746]);
+    expect(
+        &out.consensus,
+        &[
+            0.0066928509242848554,
+            0.9525741268224331,
+            0.9933071490757153,
+        ],
+    );
+    expect(
+        &out.incentive,
+        &[0.0, 0.21778272934765738, 0.7822172706523427],
+    );
+    expect(
+        &out.dividends,
+        &[0.09886179244192449, 0.20186252145866912, 0.6992756860994065],
+    );
+    expect(
+        &out.emission_shares,
+        &[
+            0.049430896220962244,
+            0.20982262540316327,
+            0.7407464783758746,
+        ],
+    );
     assert!(close(out.loss.to_num::<f64>(), -0.4841422190687268, 1e-12));
     // floor(E e) = [494308962, 2098226254, 7407464783]; the one left over goes to the
     // largest fractional part (.759 of neuron 2).
-    assert_eq!(out.emission, vec![494_308_962, 2_098_226_254, 7_407_464_784]);
+    assert_eq!(
+        out.emission,
+        vec![494_308_962, 2_098_226_254, 7_407_464_784]
+    );
     assert_eq!(out.minted, 10_000_000_000);
     // ΔB columns: col 1 = [2/9, 0, 7/9], col 2 = [2/31, 8/31, 21/31].
     let b = out.stored_bonds();
@@ -155,7 +252,9 @@ fn hand_computed_three_neuron_epoch() {
 #[test]
 fn sigmoid_at_and_around_kappa() {
     assert_eq!(sigmoid(SignedFixed::from_num(0)), HALF);
-    for x in [-40.0f64, -10.0, -5.0, -1.0, -0.001, 0.001, 1.0, 5.0, 10.0, 40.0] {
+    for x in [
+        -40.0f64, -10.0, -5.0, -1.0, -0.001, 0.001, 1.0, 5.0, 10.0, 40.0,
+    ] {
         let got = f(sigmoid(SignedFixed::from_num(x)));
         let want = 1.0 / (1.0 + (-x).exp());
         assert!(close(got, want, 1e-15), "σ({x}) = {got}, want {want}");
@@ -177,22 +276,43 @@ fn zero_vectors_and_empty_rows() {
     assert!(zero.iter().all(|v| *v == Fixed::from_num(0)));
     // No weights at all: nothing ranks, nothing is minted.
     let neurons = neurons_with(&[10, 20]);
-    let out = run(&EpochParams::default(), &neurons, &[vec![], vec![]], NO_BONDS, 1000);
+    let out = run(
+        &EpochParams::default(),
+        &neurons,
+        &[vec![], vec![]],
+        NO_BONDS,
+        1000,
+    );
     assert_eq!(out.minted, 0);
     assert_eq!(out.emission, vec![0, 0]);
     // A row of zero values is all zero.
-    let out = run(&EpochParams::default(), &neurons, &[vec![(1, 0)], vec![]], NO_BONDS, 1000);
+    let out = run(
+        &EpochParams::default(),
+        &neurons,
+        &[vec![(1, 0)], vec![]],
+        NO_BONDS,
+        1000,
+    );
     assert_eq!(out.minted, 0);
 }
 
 #[test]
 fn no_active_stake_mints_nothing() {
     let neurons = neurons_with(&[0, 0]);
-    let out = run(&EpochParams::default(), &neurons, &[vec![(1, 1)], vec![(0, 1)]], NO_BONDS, 1000);
+    let out = run(
+        &EpochParams::default(),
+        &neurons,
+        &[vec![(1, 1)], vec![(0, 1)]],
+        NO_BONDS,
+        1000,
+    );
     assert_eq!(out.minted, 0);
     // Stake exists but everyone is past the activity cutoff.
     let mut neurons = neurons_with(&[5, 5]);
-    let params = EpochParams { activity_cutoff: 10, ..Default::default() };
+    let params = EpochParams {
+        activity_cutoff: 10,
+        ..Default::default()
+    };
     for n in neurons.iter_mut() {
         n.last_update = 0;
     }
@@ -214,23 +334,46 @@ fn no_active_stake_mints_nothing() {
 #[test]
 fn single_neuron_with_self_weight_takes_everything() {
     let neurons = neurons_with(&[1]);
-    let out = run(&EpochParams::default(), &neurons, &[vec![(0, 7)]], NO_BONDS, 123_456_789);
+    let out = run(
+        &EpochParams::default(),
+        &neurons,
+        &[vec![(0, 7)]],
+        NO_BONDS,
+        123_456_789,
+    );
     assert_eq!(out.emission, vec![123_456_789]);
     assert_eq!(out.rank, vec![ONE]);
     // Masking self-weight leaves nothing to rank.
-    let params = EpochParams { mask_self_weight: true, ..Default::default() };
+    let params = EpochParams {
+        mask_self_weight: true,
+        ..Default::default()
+    };
     let out = run(&params, &neurons, &[vec![(0, 7)]], NO_BONDS, 123_456_789);
     assert_eq!(out.minted, 0);
 }
 
 #[test]
 fn stake_at_the_integer_limits() {
-    for big in [u128::MAX, u128::MAX - 1, u128::from(u64::MAX), u128::from(u64::MAX) + 1] {
+    for big in [
+        u128::MAX,
+        u128::MAX - 1,
+        u128::from(u64::MAX),
+        u128::from(u64::MAX) + 1,
+    ] {
         let neurons = neurons_with(&[big, 0, 1]);
         let weights = vec![vec![(1, 1)], vec![(1, 1)], vec![(1, 1)]];
-        let out = run(&EpochParams::default(), &neurons, &weights, NO_BONDS, u64::MAX);
+        let out = run(
+            &EpochParams::default(),
+            &neurons,
+            &weights,
+            NO_BONDS,
+            u64::MAX,
+        );
         assert_eq!(out.minted, u64::MAX);
-        assert_eq!(out.emission.iter().map(|e| u128::from(*e)).sum::<u128>(), u128::from(u64::MAX));
+        assert_eq!(
+            out.emission.iter().map(|e| u128::from(*e)).sum::<u128>(),
+            u128::from(u64::MAX)
+        );
         assert!(close(f(out.stake[0]), 1.0, 1e-15));
     }
     assert_eq!(ratio_u128(u128::MAX, u128::MAX), ONE);
@@ -242,9 +385,18 @@ fn sixty_five_thousand_neurons_on_one() {
     let n = 65_535usize;
     let neurons = neurons_with(&vec![1_000_000_000u128; n]);
     let weights: Vec<Vec<(u16, u16)>> = (0..n).map(|_| vec![(0u16, u16::MAX)]).collect();
-    let out = run(&EpochParams::default(), &neurons, &weights, NO_BONDS, 1_000_000_000);
+    let out = run(
+        &EpochParams::default(),
+        &neurons,
+        &weights,
+        NO_BONDS,
+        1_000_000_000,
+    );
     assert_eq!(out.minted, 1_000_000_000);
-    assert_eq!(out.trust[0], out.stake.iter().fold(Fixed::from_num(0), |a, s| a + *s));
+    assert_eq!(
+        out.trust[0],
+        out.stake.iter().fold(Fixed::from_num(0), |a, s| a + *s)
+    );
     assert!(close(f(out.incentive[0]), 1.0, 1e-12));
 }
 
@@ -256,7 +408,13 @@ fn apportion_is_exact_and_breaks_ties_to_lower_uid() {
     assert_eq!(epoch::apportion(5, &[Fixed::from_num(0); 3]), vec![0, 0, 0]);
     // Shares summing to more than one (by rounding) never mint more than E.
     let over = Fixed::from_bits(ONE.to_bits() / 2 + 5);
-    assert_eq!(epoch::apportion(u64::MAX, &[over, over]).iter().map(|x| *x as u128).sum::<u128>(), u64::MAX as u128);
+    assert_eq!(
+        epoch::apportion(u64::MAX, &[over, over])
+            .iter()
+            .map(|x| *x as u128)
+            .sum::<u128>(),
+        u64::MAX as u128
+    );
 }
 
 #[test]
@@ -277,23 +435,40 @@ fn adaptive_emission_moves_toward_target_within_bounds() {
     let g = fixed::from_parts_per_billion(100_000_000);
     let t = HALF;
     assert_eq!(adapt_block_emission(1000, ONE, t, g, 10, 10_000), 900);
-    assert_eq!(adapt_block_emission(1000, Fixed::from_num(0), t, g, 10, 10_000), 1100);
+    assert_eq!(
+        adapt_block_emission(1000, Fixed::from_num(0), t, g, 10, 10_000),
+        1100
+    );
     assert_eq!(adapt_block_emission(1000, t, t, g, 10, 10_000), 1000);
-    assert_eq!(adapt_block_emission(1000, Fixed::from_num(0), t, g, 10, 1050), 1050);
+    assert_eq!(
+        adapt_block_emission(1000, Fixed::from_num(0), t, g, 10, 1050),
+        1050
+    );
 }
 
 #[test]
 fn stale_votes_and_replaced_bonds_are_dropped() {
     // Neuron 1 registered at block 5, after neuron 0 last set weights at block 3.
     let neurons = vec![
-        NeuronState { stake: 10, last_update: 3, registered_at: 0 },
-        NeuronState { stake: 10, last_update: 6, registered_at: 5 },
+        NeuronState {
+            stake: 10,
+            last_update: 3,
+            registered_at: 0,
+        },
+        NeuronState {
+            stake: 10,
+            last_update: 6,
+            registered_at: 5,
+        },
     ];
     let w = epoch::normalized_weights(&[vec![(0u16, 1u16), (1, 1)], vec![(0, 1)]], &neurons, false);
     assert_eq!(w[0], vec![(0, HALF)]);
     assert_eq!(w[1], vec![(0, ONE)]);
     // Bonds on uid 1 predate its registration and are dropped.
-    let bonds = vec![vec![(0u16, 1u64 << 31), (1, 1u64 << 32)], vec![(0, 1u64 << 31)]];
+    let bonds = vec![
+        vec![(0u16, 1u64 << 31), (1, 1u64 << 32)],
+        vec![(0, 1u64 << 31)],
+    ];
     let out = epoch(
         &EpochParams::default(),
         &EpochInput {
@@ -312,7 +487,11 @@ fn stale_votes_and_replaced_bonds_are_dropped() {
 fn network() -> impl Strategy<Value = (Vec<NeuronState>, Vec<Vec<(u16, u16)>>)> {
     (1usize..300).prop_flat_map(|n| {
         let neuron = (0u128..1_000_000_000_000, 0u64..20, 0u64..20).prop_map(|(stake, lu, reg)| {
-            NeuronState { stake, last_update: lu, registered_at: reg.min(lu) }
+            NeuronState {
+                stake,
+                last_update: lu,
+                registered_at: reg.min(lu),
+            }
         });
         let row = proptest::collection::btree_map(0..n as u16, any::<u16>(), 0..16.min(n + 1))
             .prop_map(|m| m.into_iter().collect::<Vec<_>>());
@@ -346,11 +525,19 @@ fn check_against_reference(
             },
         );
         let r = reference(params, 10, neurons, weights, &float_bonds);
-        prop_assert!(l1(&out.rank, &r.rank) <= tol, "rank {}", l1(&out.rank, &r.rank));
+        prop_assert!(
+            l1(&out.rank, &r.rank) <= tol,
+            "rank {}",
+            l1(&out.rank, &r.rank)
+        );
         prop_assert!(l1(&out.trust, &r.trust) <= tol);
         prop_assert!(l1(&out.consensus, &r.consensus) <= tol);
         prop_assert!(l1(&out.incentive, &r.incentive) <= tol);
-        prop_assert!(l1(&out.dividends, &r.dividends) <= tol, "div {}", l1(&out.dividends, &r.dividends));
+        prop_assert!(
+            l1(&out.dividends, &r.dividends) <= tol,
+            "div {}",
+            l1(&out.dividends, &r.dividends)
+        );
         prop_assert!(l1(&out.emission_shares, &r.shares) <= tol);
         prop_assert!((out.loss.to_num::<f64>() - r.loss).abs() <= tol);
         prop_assert!(out.minted == 0 || out.minted == 1_000_000_000_000);

@@ -25,8 +25,12 @@ fn fill<T: Config>(n: u16) -> Vec<T::AccountId> {
         let coldkey = funded::<T>("cold", u32::from(uid));
         let hotkey: T::AccountId = account("hot", u32::from(uid), SEED);
         Pallet::<T>::do_register(coldkey.clone(), 0, hotkey.clone()).expect("funded");
-        Pallet::<T>::do_add_stake(coldkey, hotkey.clone(), BalanceOf::<T>::unique_saturated_from(1_000_000_000u64))
-            .expect("funded");
+        Pallet::<T>::do_add_stake(
+            coldkey,
+            hotkey.clone(),
+            BalanceOf::<T>::unique_saturated_from(1_000_000_000u64),
+        )
+        .expect("funded");
         hotkeys.push(hotkey);
     }
     hotkeys
@@ -49,7 +53,9 @@ mod benchmarks {
     #[benchmark]
     fn register() {
         ensure_network::<T>();
-        let n = u16::try_from(T::MaxNeurons::get()).unwrap_or(u16::MAX).min(256);
+        let n = u16::try_from(T::MaxNeurons::get())
+            .unwrap_or(u16::MAX)
+            .min(256);
         MaxAllowedUids::<T>::insert(0, n);
         fill::<T>(n);
         let coldkey = funded::<T>("newcold", 0);
@@ -99,7 +105,14 @@ mod benchmarks {
         ensure_network::<T>();
         let hotkey = fill::<T>(1).remove(0);
         #[extrinsic_call]
-        _(RawOrigin::Signed(hotkey.clone()), 0, 0x7f00_0001, 8091, 4, 0);
+        _(
+            RawOrigin::Signed(hotkey.clone()),
+            0,
+            0x7f00_0001,
+            8091,
+            4,
+            0,
+        );
         assert!(Axons::<T>::contains_key(0, &hotkey));
     }
 

@@ -34,7 +34,7 @@ impl<T: Config> Pallet<T> {
         for netuid in NetworksAdded::<T>::iter_keys() {
             weight = weight.saturating_add(T::DbWeight::get().reads(2));
             let tempo = u64::from(Tempo::<T>::get(netuid).max(1));
-            if now % tempo == 0 {
+            if now.is_multiple_of(tempo) {
                 let size = Self::run_epoch(netuid, now);
                 weight = weight.saturating_add(T::WeightInfo::epoch(size.neurons, size.weights));
             }
@@ -71,7 +71,9 @@ impl<T: Config> Pallet<T> {
         let emission = BlockEmission::<T>::get(netuid).saturating_mul(tempo);
         // The epoch runs in `on_initialize`, before the block's registrations: the stored
         // bonds know registrations up to the block before the last epoch.
-        let cover = LastEpochBlock::<T>::get(netuid).map(|b| b.saturating_sub(1)).unwrap_or(0);
+        let cover = LastEpochBlock::<T>::get(netuid)
+            .map(|b| b.saturating_sub(1))
+            .unwrap_or(0);
         let params = Self::epoch_params(netuid);
         let out = mindnet_math::epoch(
             &params,
@@ -115,15 +117,26 @@ impl<T: Config> Pallet<T> {
         Self::adjust_after_epoch(netuid, &out);
 
         if out.minted == 0 {
-            let reason = if out.stake.iter().all(|s| *s == mindnet_math::Fixed::from_num(0)) {
+            let reason = if out
+                .stake
+                .iter()
+                .all(|s| *s == mindnet_math::Fixed::from_num(0))
+            {
                 SkipReason::NoActiveStake
             } else {
                 SkipReason::NoRanks
             };
             Self::deposit_event(Event::EpochSkipped { netuid, reason });
         }
-        Self::deposit_event(Event::EpochCompleted { netuid, emission: out.minted, loss });
-        EpochSize { neurons: u32::from(n), weights: entries }
+        Self::deposit_event(Event::EpochCompleted {
+            netuid,
+            emission: out.minted,
+            loss,
+        });
+        EpochSize {
+            neurons: u32::from(n),
+            weights: entries,
+        }
     }
 
     /// The loss peg (step 13) and adaptive τ (step 14).
@@ -137,7 +150,10 @@ impl<T: Config> Pallet<T> {
         );
         if next != current {
             MinAllowedWeights::<T>::insert(netuid, next);
-            Self::deposit_event(Event::MinAllowedWeightsAdjusted { netuid, min_allowed_weights: next });
+            Self::deposit_event(Event::MinAllowedWeightsAdjusted {
+                netuid,
+                min_allowed_weights: next,
+            });
         }
         if AdaptiveEmission::<T>::get(netuid) {
             let current = BlockEmission::<T>::get(netuid);
@@ -151,7 +167,10 @@ impl<T: Config> Pallet<T> {
             );
             if next != current {
                 BlockEmission::<T>::insert(netuid, next);
-                Self::deposit_event(Event::BlockEmissionAdjusted { netuid, block_emission: next });
+                Self::deposit_event(Event::BlockEmissionAdjusted {
+                    netuid,
+                    block_emission: next,
+                });
             }
         }
     }
@@ -164,16 +183,29 @@ impl<T: Config> Pallet<T> {
         for (hotkey, hotkey_total) in TotalHotkeyStake::<T>::iter() {
             let sum = Stake::<T>::iter_prefix_values(&hotkey)
                 .fold(BalanceOf::<T>::zero(), |a, s| a.saturating_add(s));
-            ensure!(sum == hotkey_total, "TotalHotkeyStake differs from the sum of Stake");
+            ensure!(
+                sum == hotkey_total,
+                "TotalHotkeyStake differs from the sum of Stake"
+            );
             total = total.saturating_add(hotkey_total);
         }
-        ensure!(total == TotalStake::<T>::get(), "TotalStake differs from the hotkey totals");
+        ensure!(
+            total == TotalStake::<T>::get(),
+            "TotalStake differs from the hotkey totals"
+        );
         for netuid in NetworksAdded::<T>::iter_keys() {
             let n = NeuronCount::<T>::get(netuid);
-            ensure!(u32::from(n) <= T::MaxNeurons::get(), "more neurons than MaxNeurons");
+            ensure!(
+                u32::from(n) <= T::MaxNeurons::get(),
+                "more neurons than MaxNeurons"
+            );
             for uid in 0..n {
-                let hotkey = Keys::<T>::get(netuid, uid).ok_or("a uid below NeuronCount has no key")?;
-                ensure!(Uids::<T>::get(netuid, &hotkey) == Some(uid), "Keys and Uids disagree");
+                let hotkey =
+                    Keys::<T>::get(netuid, uid).ok_or("a uid below NeuronCount has no key")?;
+                ensure!(
+                    Uids::<T>::get(netuid, &hotkey) == Some(uid),
+                    "Keys and Uids disagree"
+                );
             }
             ensure!(
                 Uids::<T>::iter_prefix(netuid).count() == usize::from(n),

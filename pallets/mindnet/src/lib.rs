@@ -46,7 +46,11 @@
 #![cfg_attr(not(feature = "std"), no_std)]
 #![cfg_attr(
     not(test),
-    deny(clippy::arithmetic_side_effects, clippy::indexing_slicing, clippy::unwrap_used)
+    deny(
+        clippy::arithmetic_side_effects,
+        clippy::indexing_slicing,
+        clippy::unwrap_used
+    )
 )]
 
 extern crate alloc;
@@ -288,8 +292,7 @@ pub mod pallet {
 
     /// The self-weight share that adaptive τ steers toward.
     #[pallet::storage]
-    pub type SparsityTarget<T> =
-        StorageMap<_, Twox64Concat, u16, Perbill, ValueQuery, DefaultHalf>;
+    pub type SparsityTarget<T> = StorageMap<_, Twox64Concat, u16, Perbill, ValueQuery, DefaultHalf>;
 
     #[pallet::type_value]
     pub fn DefaultEmissionAdjustment() -> Perbill {
@@ -381,15 +384,24 @@ pub mod pallet {
 
     /// Where a hotkey's learner serves on a network.
     #[pallet::storage]
-    pub type Axons<T: Config> =
-        StorageDoubleMap<_, Twox64Concat, u16, Blake2_128Concat, T::AccountId, AxonInfo, OptionQuery>;
+    pub type Axons<T: Config> = StorageDoubleMap<
+        _,
+        Twox64Concat,
+        u16,
+        Blake2_128Concat,
+        T::AccountId,
+        AxonInfo,
+        OptionQuery,
+    >;
 
     /// `R_j` of the last epoch.
     #[pallet::storage]
-    pub type Rank<T> = StorageDoubleMap<_, Twox64Concat, u16, Twox64Concat, u16, Perbill, ValueQuery>;
+    pub type Rank<T> =
+        StorageDoubleMap<_, Twox64Concat, u16, Twox64Concat, u16, Perbill, ValueQuery>;
     /// `T_j` of the last epoch.
     #[pallet::storage]
-    pub type Trust<T> = StorageDoubleMap<_, Twox64Concat, u16, Twox64Concat, u16, Perbill, ValueQuery>;
+    pub type Trust<T> =
+        StorageDoubleMap<_, Twox64Concat, u16, Twox64Concat, u16, Perbill, ValueQuery>;
     /// `C_j` of the last epoch.
     #[pallet::storage]
     pub type Consensus<T> =
@@ -404,7 +416,8 @@ pub mod pallet {
         StorageDoubleMap<_, Twox64Concat, u16, Twox64Concat, u16, Perbill, ValueQuery>;
     /// Base units minted to the uid in the last epoch.
     #[pallet::storage]
-    pub type Emission<T> = StorageDoubleMap<_, Twox64Concat, u16, Twox64Concat, u16, u64, ValueQuery>;
+    pub type Emission<T> =
+        StorageDoubleMap<_, Twox64Concat, u16, Twox64Concat, u16, u64, ValueQuery>;
 
     /// The loss `L` of the network's last epoch.
     #[pallet::storage]
@@ -445,7 +458,10 @@ pub mod pallet {
         /// A network was created.
         NetworkCreated { netuid: u16 },
         /// Root changed a network parameter.
-        ParameterSet { netuid: u16, parameter: NetworkParameter<BalanceOf<T>> },
+        ParameterSet {
+            netuid: u16,
+            parameter: NetworkParameter<BalanceOf<T>>,
+        },
         /// A hotkey registered on a network; `replaced` is the hotkey it displaced.
         NeuronRegistered {
             netuid: u16,
@@ -456,26 +472,54 @@ pub mod pallet {
             replaced: Option<T::AccountId>,
         },
         /// Stake was added behind a hotkey.
-        StakeAdded { coldkey: T::AccountId, hotkey: T::AccountId, amount: BalanceOf<T> },
+        StakeAdded {
+            coldkey: T::AccountId,
+            hotkey: T::AccountId,
+            amount: BalanceOf<T>,
+        },
         /// Stake was removed from behind a hotkey and returned to the coldkey.
-        StakeRemoved { coldkey: T::AccountId, hotkey: T::AccountId, amount: BalanceOf<T> },
+        StakeRemoved {
+            coldkey: T::AccountId,
+            hotkey: T::AccountId,
+            amount: BalanceOf<T>,
+        },
         /// A neuron set its weights.
         WeightsSet { netuid: u16, uid: u16, count: u32 },
         /// A neuron served its axon.
-        AxonServed { netuid: u16, hotkey: T::AccountId, axon: AxonInfo },
+        AxonServed {
+            netuid: u16,
+            hotkey: T::AccountId,
+            axon: AxonInfo,
+        },
         /// An epoch ran: `emission` base units minted, `loss` is `L`.
-        EpochCompleted { netuid: u16, emission: u64, loss: FixedI64 },
+        EpochCompleted {
+            netuid: u16,
+            emission: u64,
+            loss: FixedI64,
+        },
         /// An epoch found no active stake (or no weight that counted) and minted nothing.
         EpochSkipped { netuid: u16, reason: SkipReason },
         /// The loss peg moved `MinAllowedWeights`.
-        MinAllowedWeightsAdjusted { netuid: u16, min_allowed_weights: u16 },
+        MinAllowedWeightsAdjusted {
+            netuid: u16,
+            min_allowed_weights: u16,
+        },
         /// Adaptive τ moved `BlockEmission`.
         BlockEmissionAdjusted { netuid: u16, block_emission: u64 },
     }
 
     /// Why an epoch minted nothing.
     #[derive(
-        Encode, Decode, DecodeWithMemTracking, Clone, Copy, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+        Encode,
+        Decode,
+        DecodeWithMemTracking,
+        Clone,
+        Copy,
+        PartialEq,
+        Eq,
+        Debug,
+        TypeInfo,
+        MaxEncodedLen,
     )]
     pub enum SkipReason {
         /// No active neuron had stake.
@@ -658,9 +702,15 @@ pub mod pallet {
         }
 
         fn integrity_test() {
-            assert!(T::MaxNeurons::get() >= 1, "a network must hold at least one neuron");
+            assert!(
+                T::MaxNeurons::get() >= 1,
+                "a network must hold at least one neuron"
+            );
             assert!(T::MaxNeurons::get() <= u32::from(u16::MAX), "uids are u16");
-            assert!(T::MaxWeightsPerRow::get() >= 1, "a weight row must hold an entry");
+            assert!(
+                T::MaxWeightsPerRow::get() >= 1,
+                "a weight row must hold an entry"
+            );
             assert!(T::MaxNetworks::get() >= 1, "network 0 must fit");
         }
 

@@ -37,18 +37,18 @@ impl pallet_balances::Config for Test {
 }
 
 parameter_types! {
-    pub const MaxNetworks: u16 = 8;
-    pub const MaxNeurons: u32 = 64;
-    pub const MaxWeightsPerRow: u32 = 16;
+    pub const NetworksLimit: u16 = 8;
+    pub const NeuronsLimit: u32 = 64;
+    pub const RowLimit: u32 = 16;
 }
 
 impl pallet_mindnet::Config for Test {
     type Currency = Balances;
     type RuntimeHoldReason = RuntimeHoldReason;
     type WeightInfo = ();
-    type MaxNetworks = MaxNetworks;
-    type MaxNeurons = MaxNeurons;
-    type MaxWeightsPerRow = MaxWeightsPerRow;
+    type MaxNetworks = NetworksLimit;
+    type MaxNeurons = NeuronsLimit;
+    type MaxWeightsPerRow = RowLimit;
 }
 
 /// One token in base units.
@@ -56,16 +56,21 @@ pub const TOKEN: Balance = 1_000_000_000;
 
 /// Coldkeys 1..=9 hold 1,000 tokens each; network 0 exists with tempo 10.
 pub fn new_test_ext() -> sp_io::TestExternalities {
-    let mut t = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+    let mut t = frame_system::GenesisConfig::<Test>::default()
+        .build_storage()
+        .unwrap();
     pallet_balances::GenesisConfig::<Test> {
         balances: (1..=9).map(|a| (a, 1_000 * TOKEN)).collect(),
         ..Default::default()
     }
     .assimilate_storage(&mut t)
     .unwrap();
-    pallet_mindnet::GenesisConfig::<Test> { networks: vec![(0, 10)], ..Default::default() }
-        .assimilate_storage(&mut t)
-        .unwrap();
+    pallet_mindnet::GenesisConfig::<Test> {
+        networks: vec![(0, 10)],
+        ..Default::default()
+    }
+    .assimilate_storage(&mut t)
+    .unwrap();
     let mut ext = sp_io::TestExternalities::new(t);
     ext.execute_with(|| System::set_block_number(1));
     ext

@@ -8,7 +8,16 @@ use mindnet_math::{fixed, EpochParams};
 /// [`Pallet::set_parameter`]. Ranges are checked; a value outside its range fails with
 /// [`Error::ParameterOutOfRange`] and changes nothing.
 #[derive(
-    Encode, Decode, DecodeWithMemTracking, Clone, Copy, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Debug,
+    TypeInfo,
+    MaxEncodedLen,
 )]
 pub enum NetworkParameter<Balance> {
     /// Blocks between epochs, at least 1.
@@ -72,7 +81,10 @@ impl<T: Config> Pallet<T> {
     }
 
     pub(crate) fn do_create_network(netuid: u16) -> DispatchResult {
-        ensure!(!Self::network_exists(netuid), Error::<T>::NetworkAlreadyExists);
+        ensure!(
+            !Self::network_exists(netuid),
+            Error::<T>::NetworkAlreadyExists
+        );
         let count = TotalNetworks::<T>::get();
         ensure!(count < T::MaxNetworks::get(), Error::<T>::TooManyNetworks);
         NetworksAdded::<T>::insert(netuid, ());
@@ -86,17 +98,20 @@ impl<T: Config> Pallet<T> {
         parameter: NetworkParameter<BalanceOf<T>>,
     ) -> DispatchResult {
         use NetworkParameter as P;
-        ensure!(Self::network_exists(netuid), Error::<T>::NetworkDoesNotExist);
+        ensure!(
+            Self::network_exists(netuid),
+            Error::<T>::NetworkDoesNotExist
+        );
         let in_range = match parameter {
             P::Tempo(v) => v >= 1,
             P::MinAllowedWeights(v) => v >= 1 && v <= MaxWeightsPerRow::<T>::get(netuid),
             P::MaxWeightsPerRow(v) => {
-                v >= MinAllowedWeights::<T>::get(netuid) &&
-                    u32::from(v) <= T::MaxWeightsPerRow::get()
-            },
+                v >= MinAllowedWeights::<T>::get(netuid)
+                    && u32::from(v) <= T::MaxWeightsPerRow::get()
+            }
             P::MaxAllowedUids(v) => {
                 v >= 1 && v >= NeuronCount::<T>::get(netuid) && u32::from(v) <= T::MaxNeurons::get()
-            },
+            }
             P::MinBlockEmission(v) => v <= MaxBlockEmission::<T>::get(netuid),
             P::MaxBlockEmission(v) => v >= MinBlockEmission::<T>::get(netuid),
             _ => true,

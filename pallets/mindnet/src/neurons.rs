@@ -20,8 +20,14 @@ impl<T: Config> Pallet<T> {
         netuid: u16,
         hotkey: T::AccountId,
     ) -> DispatchResult {
-        ensure!(Self::network_exists(netuid), Error::<T>::NetworkDoesNotExist);
-        ensure!(!Uids::<T>::contains_key(netuid, &hotkey), Error::<T>::HotkeyAlreadyRegistered);
+        ensure!(
+            Self::network_exists(netuid),
+            Error::<T>::NetworkDoesNotExist
+        );
+        ensure!(
+            !Uids::<T>::contains_key(netuid, &hotkey),
+            Error::<T>::HotkeyAlreadyRegistered
+        );
         let owner = Owner::<T>::get(&hotkey);
         if let Some(owner) = &owner {
             ensure!(*owner == coldkey, Error::<T>::NonAssociatedColdkey);
@@ -76,7 +82,14 @@ impl<T: Config> Pallet<T> {
         Dividends::<T>::remove(netuid, uid);
         Emission::<T>::remove(netuid, uid);
 
-        Self::deposit_event(Event::NeuronRegistered { netuid, uid, hotkey, coldkey, fee, replaced });
+        Self::deposit_event(Event::NeuronRegistered {
+            netuid,
+            uid,
+            hotkey,
+            coldkey,
+            fee,
+            replaced,
+        });
         Ok(())
     }
 
@@ -96,17 +109,23 @@ impl<T: Config> Pallet<T> {
         values: Vec<u16>,
         version_key: u64,
     ) -> DispatchResult {
-        ensure!(Self::network_exists(netuid), Error::<T>::NetworkDoesNotExist);
+        ensure!(
+            Self::network_exists(netuid),
+            Error::<T>::NetworkDoesNotExist
+        );
         let uid = Uids::<T>::get(netuid, &hotkey).ok_or(Error::<T>::NotRegistered)?;
-        ensure!(uids.len() == values.len(), Error::<T>::WeightVecLengthMismatch);
+        ensure!(
+            uids.len() == values.len(),
+            Error::<T>::WeightVecLengthMismatch
+        );
         ensure!(
             version_key >= WeightsVersionKey::<T>::get(netuid),
             Error::<T>::IncorrectWeightVersionKey
         );
         let now = Self::current_block();
         ensure!(
-            now.saturating_sub(LastUpdate::<T>::get(netuid, uid)) >=
-                WeightsSetRateLimit::<T>::get(netuid),
+            now.saturating_sub(LastUpdate::<T>::get(netuid, uid))
+                >= WeightsSetRateLimit::<T>::get(netuid),
             Error::<T>::SettingWeightsTooFast
         );
         ensure!(
@@ -116,8 +135,14 @@ impl<T: Config> Pallet<T> {
         let count = NeuronCount::<T>::get(netuid);
         let mut row: Vec<(u16, u16)> = uids.into_iter().zip(values).collect();
         row.sort_unstable_by_key(|(j, _)| *j);
-        ensure!(row.windows(2).all(|w| matches!(w, [a, b] if a.0 != b.0)), Error::<T>::DuplicateUids);
-        ensure!(row.iter().all(|(j, _)| *j < count), Error::<T>::UidOutOfRange);
+        ensure!(
+            row.windows(2).all(|w| matches!(w, [a, b] if a.0 != b.0)),
+            Error::<T>::DuplicateUids
+        );
+        ensure!(
+            row.iter().all(|(j, _)| *j < count),
+            Error::<T>::UidOutOfRange
+        );
         // A network with fewer neurons than `MinAllowedWeights` asks for all of them.
         let min = MinAllowedWeights::<T>::get(netuid).min(count);
         ensure!(row.len() >= usize::from(min), Error::<T>::TooFewWeights);
@@ -127,7 +152,11 @@ impl<T: Config> Pallet<T> {
             row.try_into().map_err(|_| Error::<T>::TooManyWeights)?;
         Weights::<T>::insert(netuid, uid, bounded);
         LastUpdate::<T>::insert(netuid, uid, now);
-        Self::deposit_event(Event::WeightsSet { netuid, uid, count: entries });
+        Self::deposit_event(Event::WeightsSet {
+            netuid,
+            uid,
+            count: entries,
+        });
         Ok(())
     }
 
@@ -139,8 +168,14 @@ impl<T: Config> Pallet<T> {
         ip_type: u8,
         protocol: u8,
     ) -> DispatchResult {
-        ensure!(Self::network_exists(netuid), Error::<T>::NetworkDoesNotExist);
-        ensure!(Uids::<T>::contains_key(netuid, &hotkey), Error::<T>::NotRegistered);
+        ensure!(
+            Self::network_exists(netuid),
+            Error::<T>::NetworkDoesNotExist
+        );
+        ensure!(
+            Uids::<T>::contains_key(netuid, &hotkey),
+            Error::<T>::NotRegistered
+        );
         ensure!(ip_type == 4 || ip_type == 6, Error::<T>::InvalidIpType);
         let valid_ip = match ip_type {
             4 => ip != 0 && ip < (1u128 << 32) && ip != u128::from(u32::MAX),
@@ -148,9 +183,19 @@ impl<T: Config> Pallet<T> {
         };
         ensure!(valid_ip, Error::<T>::InvalidIpAddress);
         ensure!(port != 0, Error::<T>::InvalidPort);
-        let axon = AxonInfo { block: Self::current_block(), ip, port, ip_type, protocol };
+        let axon = AxonInfo {
+            block: Self::current_block(),
+            ip,
+            port,
+            ip_type,
+            protocol,
+        };
         Axons::<T>::insert(netuid, &hotkey, axon);
-        Self::deposit_event(Event::AxonServed { netuid, hotkey, axon });
+        Self::deposit_event(Event::AxonServed {
+            netuid,
+            hotkey,
+            axon,
+        });
         Ok(())
     }
 }

@@ -18,17 +18,29 @@ impl<T: Config> Pallet<T> {
         amount: BalanceOf<T>,
     ) -> DispatchResult {
         ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
-        ensure!(Owner::<T>::contains_key(&hotkey), Error::<T>::HotkeyNotRegistered);
-        let stake = Stake::<T>::get(&hotkey, &coldkey).checked_add(&amount).ok_or(Error::<T>::Overflow)?;
-        let hotkey_total =
-            TotalHotkeyStake::<T>::get(&hotkey).checked_add(&amount).ok_or(Error::<T>::Overflow)?;
-        let total = TotalStake::<T>::get().checked_add(&amount).ok_or(Error::<T>::Overflow)?;
+        ensure!(
+            Owner::<T>::contains_key(&hotkey),
+            Error::<T>::HotkeyNotRegistered
+        );
+        let stake = Stake::<T>::get(&hotkey, &coldkey)
+            .checked_add(&amount)
+            .ok_or(Error::<T>::Overflow)?;
+        let hotkey_total = TotalHotkeyStake::<T>::get(&hotkey)
+            .checked_add(&amount)
+            .ok_or(Error::<T>::Overflow)?;
+        let total = TotalStake::<T>::get()
+            .checked_add(&amount)
+            .ok_or(Error::<T>::Overflow)?;
         T::Currency::hold(&HoldReason::Staked.into(), &coldkey, amount)
             .map_err(|_| Error::<T>::InsufficientBalance)?;
         Stake::<T>::insert(&hotkey, &coldkey, stake);
         TotalHotkeyStake::<T>::insert(&hotkey, hotkey_total);
         TotalStake::<T>::put(total);
-        Self::deposit_event(Event::StakeAdded { coldkey, hotkey, amount });
+        Self::deposit_event(Event::StakeAdded {
+            coldkey,
+            hotkey,
+            amount,
+        });
         Ok(())
     }
 
@@ -40,7 +52,12 @@ impl<T: Config> Pallet<T> {
         ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
         let stake = Stake::<T>::get(&hotkey, &coldkey);
         ensure!(stake >= amount, Error::<T>::NotEnoughStake);
-        T::Currency::release(&HoldReason::Staked.into(), &coldkey, amount, Precision::Exact)?;
+        T::Currency::release(
+            &HoldReason::Staked.into(),
+            &coldkey,
+            amount,
+            Precision::Exact,
+        )?;
         let left = stake.saturating_sub(amount);
         if left.is_zero() {
             Stake::<T>::remove(&hotkey, &coldkey);
@@ -52,7 +69,11 @@ impl<T: Config> Pallet<T> {
             *t = (!rest.is_zero()).then_some(rest);
         });
         TotalStake::<T>::mutate(|t| *t = t.saturating_sub(amount));
-        Self::deposit_event(Event::StakeRemoved { coldkey, hotkey, amount });
+        Self::deposit_event(Event::StakeRemoved {
+            coldkey,
+            hotkey,
+            amount,
+        });
         Ok(())
     }
 

@@ -94,13 +94,16 @@ impl WeightInfo for () {
             .saturating_add(RocksDbWeight::get().reads_writes(8, 2))
     }
     fn serve_axon() -> Weight {
-        Weight::from_parts(20_000_000, 3_500).saturating_add(RocksDbWeight::get().reads_writes(2, 1))
+        Weight::from_parts(20_000_000, 3_500)
+            .saturating_add(RocksDbWeight::get().reads_writes(2, 1))
     }
     fn create_network() -> Weight {
-        Weight::from_parts(12_000_000, 1_500).saturating_add(RocksDbWeight::get().reads_writes(2, 2))
+        Weight::from_parts(12_000_000, 1_500)
+            .saturating_add(RocksDbWeight::get().reads_writes(2, 2))
     }
     fn set_parameter() -> Weight {
-        Weight::from_parts(12_000_000, 1_500).saturating_add(RocksDbWeight::get().reads_writes(3, 1))
+        Weight::from_parts(12_000_000, 1_500)
+            .saturating_add(RocksDbWeight::get().reads_writes(3, 1))
     }
     fn epoch(n: u32, w: u32) -> Weight {
         Weight::from_parts(30_000_000, 2_000)

@@ -1,18 +1,28 @@
 //! The epoch in the runtime: results stored, emission minted exactly.
 
 use super::*;
-use frame_support::{assert_ok, traits::fungible::Inspect};
+use frame_support::assert_ok;
 
 /// Three neurons with stake 100/200/700 tokens and the weights of the math crate's
 /// hand-computed example, set at block 2.
 fn three_neuron_network() {
     register_many(3);
     for (cold, hot, stake) in [(1, 11, 100), (2, 12, 200), (3, 13, 700)] {
-        assert_ok!(Mindnet::add_stake(RuntimeOrigin::signed(cold), hot, stake * TOKEN));
+        assert_ok!(Mindnet::add_stake(
+            RuntimeOrigin::signed(cold),
+            hot,
+            stake * TOKEN
+        ));
     }
     System::set_block_number(2);
     let set = |hot, uids: Vec<u16>, values: Vec<u16>| {
-        assert_ok!(Mindnet::set_weights(RuntimeOrigin::signed(hot), 0, uids, values, 0));
+        assert_ok!(Mindnet::set_weights(
+            RuntimeOrigin::signed(hot),
+            0,
+            uids,
+            values,
+            0
+        ));
     };
     set(11, vec![1, 2], vec![1, 1]);
     set(12, vec![2], vec![65535]);
@@ -39,15 +49,22 @@ fn hand_computed_epoch_is_stored_value_by_value() {
                 assert!((got - want).abs() <= 1, "uid {uid}: {got} vs {want}");
             }
         };
-        expect(|n, u| Rank::<Test>::get(n, u), [0.0, 0.225, 0.775]);
-        expect(|n, u| Trust::<Test>::get(n, u), [0.0, 0.8, 1.0]);
+        expect(Rank::<Test>::get, [0.0, 0.225, 0.775]);
+        expect(Trust::<Test>::get, [0.0, 0.8, 1.0]);
         expect(
-            |n, u| Consensus::<Test>::get(n, u),
-            [0.0066928509242848554, 0.9525741268224331, 0.9933071490757153],
+            Consensus::<Test>::get,
+            [
+                0.0066928509242848554,
+                0.9525741268224331,
+                0.9933071490757153,
+            ],
         );
-        expect(|n, u| Incentive::<Test>::get(n, u), [0.0, 0.21778272934765738, 0.7822172706523427]);
         expect(
-            |n, u| Dividends::<Test>::get(n, u),
+            Incentive::<Test>::get,
+            [0.0, 0.21778272934765738, 0.7822172706523427],
+        );
+        expect(
+            Dividends::<Test>::get,
             [0.09886179244192449, 0.20186252145866912, 0.6992756860994065],
         );
         // E = 1 token × tempo 10; the remainder unit goes to uid 2's larger fraction.
@@ -55,16 +72,26 @@ fn hand_computed_epoch_is_stored_value_by_value() {
         for (uid, m) in minted.iter().enumerate() {
             assert_eq!(Emission::<Test>::get(0, uid as u16), *m);
         }
-        assert_eq!(Stake::<Test>::get(11, 1), 100 * TOKEN + u128::from(minted[0]));
-        assert_eq!(TotalHotkeyStake::<Test>::get(13), 700 * TOKEN + u128::from(minted[2]));
+        assert_eq!(
+            Stake::<Test>::get(11, 1),
+            100 * TOKEN + u128::from(minted[0])
+        );
+        assert_eq!(
+            TotalHotkeyStake::<Test>::get(13),
+            700 * TOKEN + u128::from(minted[2])
+        );
         assert_eq!(Balances::total_issuance(), issuance + 10 * TOKEN);
         assert_eq!(TotalStake::<Test>::get(), 1000 * TOKEN + 10 * TOKEN);
         // L = −Σ R (C − ½) = −0.48414…
         let loss = Loss::<Test>::get(0).into_inner();
         assert!((loss - (-484_142_219)).abs() <= 1, "loss {loss}");
         System::assert_has_event(
-            Event::<Test>::EpochCompleted { netuid: 0, emission: 10 * TOKEN as u64, loss: Loss::<Test>::get(0) }
-                .into(),
+            Event::<Test>::EpochCompleted {
+                netuid: 0,
+                emission: 10 * TOKEN as u64,
+                loss: Loss::<Test>::get(0),
+            }
+            .into(),
         );
         // Bonds are stored column-normalised: column 1 is [2/9, 0, 7/9].
         let b0 = Bonds::<Test>::get(0, 0);
@@ -111,14 +138,22 @@ fn an_epoch_without_active_stake_mints_nothing_and_says_so() {
         let issuance = Balances::total_issuance();
         run_to_block(10);
         System::assert_has_event(
-            Event::<Test>::EpochSkipped { netuid: 0, reason: SkipReason::NoActiveStake }.into(),
+            Event::<Test>::EpochSkipped {
+                netuid: 0,
+                reason: SkipReason::NoActiveStake,
+            }
+            .into(),
         );
         assert_eq!(Balances::total_issuance(), issuance);
         // With stake but no weights nothing ranks.
         assert_ok!(Mindnet::add_stake(RuntimeOrigin::signed(1), 11, TOKEN));
         run_to_block(20);
         System::assert_has_event(
-            Event::<Test>::EpochSkipped { netuid: 0, reason: SkipReason::NoRanks }.into(),
+            Event::<Test>::EpochSkipped {
+                netuid: 0,
+                reason: SkipReason::NoRanks,
+            }
+            .into(),
         );
         assert_eq!(Balances::total_issuance(), issuance);
     });
@@ -128,11 +163,19 @@ fn an_epoch_without_active_stake_mints_nothing_and_says_so() {
 fn inactive_neurons_stake_does_not_count() {
     new_test_ext().execute_with(|| {
         three_neuron_network();
-        assert_ok!(Mindnet::set_parameter(RuntimeOrigin::root(), 0, NetworkParameter::ActivityCutoff(5)));
+        assert_ok!(Mindnet::set_parameter(
+            RuntimeOrigin::root(),
+            0,
+            NetworkParameter::ActivityCutoff(5)
+        ));
         // At block 10 the last updates (block 2) are 8 blocks old: nobody is active.
         run_to_block(10);
         System::assert_has_event(
-            Event::<Test>::EpochSkipped { netuid: 0, reason: SkipReason::NoActiveStake }.into(),
+            Event::<Test>::EpochSkipped {
+                netuid: 0,
+                reason: SkipReason::NoActiveStake,
+            }
+            .into(),
         );
     });
 }
@@ -142,18 +185,32 @@ fn the_loss_peg_raises_min_allowed_weights_when_loss_is_positive() {
     new_test_ext().execute_with(|| {
         register_many(4);
         for k in 1..=4u64 {
-            assert_ok!(Mindnet::add_stake(RuntimeOrigin::signed(k), 10 + k, 100 * TOKEN));
+            assert_ok!(Mindnet::add_stake(
+                RuntimeOrigin::signed(k),
+                10 + k,
+                100 * TOKEN
+            ));
         }
         System::set_block_number(2);
         // Everyone votes only for themselves: each uid has trust ¼ < κ, so L > 0.
         for k in 0..4u16 {
-            assert_ok!(Mindnet::set_weights(RuntimeOrigin::signed(11 + u64::from(k)), 0, vec![k], vec![1], 0));
+            assert_ok!(Mindnet::set_weights(
+                RuntimeOrigin::signed(11 + u64::from(k)),
+                0,
+                vec![k],
+                vec![1],
+                0
+            ));
         }
         run_to_block(10);
         assert!(Loss::<Test>::get(0).into_inner() > 0);
         assert_eq!(MinAllowedWeights::<Test>::get(0), 2);
         System::assert_has_event(
-            Event::<Test>::MinAllowedWeightsAdjusted { netuid: 0, min_allowed_weights: 2 }.into(),
+            Event::<Test>::MinAllowedWeightsAdjusted {
+                netuid: 0,
+                min_allowed_weights: 2,
+            }
+            .into(),
         );
     });
 }
@@ -162,7 +219,11 @@ fn the_loss_peg_raises_min_allowed_weights_when_loss_is_positive() {
 fn the_loss_peg_lowers_min_allowed_weights_when_loss_is_well_below_zero() {
     new_test_ext().execute_with(|| {
         three_neuron_network();
-        assert_ok!(Mindnet::set_parameter(RuntimeOrigin::root(), 0, NetworkParameter::MinAllowedWeights(2)));
+        assert_ok!(Mindnet::set_parameter(
+            RuntimeOrigin::root(),
+            0,
+            NetworkParameter::MinAllowedWeights(2)
+        ));
         run_to_block(10);
         assert_eq!(MinAllowedWeights::<Test>::get(0), 1);
     });
@@ -173,18 +234,36 @@ fn adaptive_emission_lowers_block_emission_when_self_weight_is_high() {
     new_test_ext().execute_with(|| {
         register_many(2);
         for k in 1..=2u64 {
-            assert_ok!(Mindnet::add_stake(RuntimeOrigin::signed(k), 10 + k, 100 * TOKEN));
+            assert_ok!(Mindnet::add_stake(
+                RuntimeOrigin::signed(k),
+                10 + k,
+                100 * TOKEN
+            ));
         }
-        assert_ok!(Mindnet::set_parameter(RuntimeOrigin::root(), 0, NetworkParameter::AdaptiveEmission(true)));
+        assert_ok!(Mindnet::set_parameter(
+            RuntimeOrigin::root(),
+            0,
+            NetworkParameter::AdaptiveEmission(true)
+        ));
         System::set_block_number(2);
         for k in 0..2u16 {
-            assert_ok!(Mindnet::set_weights(RuntimeOrigin::signed(11 + u64::from(k)), 0, vec![k], vec![1], 0));
+            assert_ok!(Mindnet::set_weights(
+                RuntimeOrigin::signed(11 + u64::from(k)),
+                0,
+                vec![k],
+                vec![1],
+                0
+            ));
         }
         run_to_block(10);
         // Sparsity 1 > target ½: emission falls by γ = 1 %.
         assert_eq!(BlockEmission::<Test>::get(0), 990_000_000);
         System::assert_has_event(
-            Event::<Test>::BlockEmissionAdjusted { netuid: 0, block_emission: 990_000_000 }.into(),
+            Event::<Test>::BlockEmissionAdjusted {
+                netuid: 0,
+                block_emission: 990_000_000,
+            }
+            .into(),
         );
     });
 }
@@ -196,8 +275,16 @@ fn bonds_on_a_replaced_uid_are_forgotten() {
         run_to_block(10);
         assert!(Bonds::<Test>::get(0, 0).iter().any(|(j, _)| *j == 1));
         // uid 1 is replaced at block 11; the next epoch drops everyone's bonds on it.
-        assert_ok!(Mindnet::set_parameter(RuntimeOrigin::root(), 0, NetworkParameter::MaxAllowedUids(3)));
-        assert_ok!(Mindnet::set_parameter(RuntimeOrigin::root(), 0, NetworkParameter::ImmunityPeriod(0)));
+        assert_ok!(Mindnet::set_parameter(
+            RuntimeOrigin::root(),
+            0,
+            NetworkParameter::MaxAllowedUids(3)
+        ));
+        assert_ok!(Mindnet::set_parameter(
+            RuntimeOrigin::root(),
+            0,
+            NetworkParameter::ImmunityPeriod(0)
+        ));
         run_to_block(11);
         Emission::<Test>::insert(0, 0, u64::MAX);
         Emission::<Test>::insert(0, 2, u64::MAX);

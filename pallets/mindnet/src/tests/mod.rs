@@ -10,7 +10,11 @@ use frame_support::assert_ok;
 
 /// Registers `hotkey` on `netuid`, signed by `coldkey`.
 pub fn register(coldkey: AccountId, hotkey: AccountId, netuid: u16) {
-    assert_ok!(Mindnet::register(RuntimeOrigin::signed(coldkey), netuid, hotkey));
+    assert_ok!(Mindnet::register(
+        RuntimeOrigin::signed(coldkey),
+        netuid,
+        hotkey
+    ));
 }
 
 /// Registers hotkeys `11, 12, …` for coldkeys `1, 2, …` on network 0.

@@ -7,19 +7,31 @@ use sp_runtime::DispatchError;
 #[test]
 fn root_creates_networks_up_to_the_limit() {
     new_test_ext().execute_with(|| {
-        assert_noop!(Mindnet::create_network(RuntimeOrigin::signed(1), 1), DispatchError::BadOrigin);
-        assert_noop!(Mindnet::create_network(RuntimeOrigin::root(), 0), Error::<Test>::NetworkAlreadyExists);
+        assert_noop!(
+            Mindnet::create_network(RuntimeOrigin::signed(1), 1),
+            DispatchError::BadOrigin
+        );
+        assert_noop!(
+            Mindnet::create_network(RuntimeOrigin::root(), 0),
+            Error::<Test>::NetworkAlreadyExists
+        );
         for netuid in 1..8 {
             assert_ok!(Mindnet::create_network(RuntimeOrigin::root(), netuid));
         }
         System::assert_last_event(Event::<Test>::NetworkCreated { netuid: 7 }.into());
         assert_eq!(TotalNetworks::<Test>::get(), 8);
-        assert_noop!(Mindnet::create_network(RuntimeOrigin::root(), 100), Error::<Test>::TooManyNetworks);
+        assert_noop!(
+            Mindnet::create_network(RuntimeOrigin::root(), 100),
+            Error::<Test>::TooManyNetworks
+        );
         // New networks start with the MECHANISM.md defaults.
         assert_eq!(Tempo::<Test>::get(3), 100);
         assert_eq!(Rho::<Test>::get(3), 10);
         assert_eq!(Kappa::<Test>::get(3), Perbill::from_percent(50));
-        assert_eq!(BondsMovingAverage::<Test>::get(3), Perbill::from_percent(10));
+        assert_eq!(
+            BondsMovingAverage::<Test>::get(3),
+            Perbill::from_percent(10)
+        );
         assert_eq!(ActivityCutoff::<Test>::get(3), 5000);
         assert_eq!(BlockEmission::<Test>::get(3), 1_000_000_000);
         assert_eq!(LossMargin::<Test>::get(3), Perbill::from_percent(5));
@@ -55,12 +67,21 @@ fn root_sets_every_parameter() {
         ];
         for p in all {
             assert_ok!(Mindnet::set_parameter(RuntimeOrigin::root(), 0, p));
-            System::assert_last_event(Event::<Test>::ParameterSet { netuid: 0, parameter: p }.into());
+            System::assert_last_event(
+                Event::<Test>::ParameterSet {
+                    netuid: 0,
+                    parameter: p,
+                }
+                .into(),
+            );
         }
         assert_eq!(Tempo::<Test>::get(0), 7);
         assert_eq!(Rho::<Test>::get(0), 20);
         assert_eq!(Kappa::<Test>::get(0), Perbill::from_percent(60));
-        assert_eq!(BondsMovingAverage::<Test>::get(0), Perbill::from_percent(20));
+        assert_eq!(
+            BondsMovingAverage::<Test>::get(0),
+            Perbill::from_percent(20)
+        );
         assert_eq!(DividendShare::<Test>::get(0), Perbill::from_percent(30));
         assert_eq!(ActivityCutoff::<Test>::get(0), 99);
         assert!(MaskSelfWeight::<Test>::get(0));
@@ -86,16 +107,43 @@ fn out_of_range_parameters_are_rejected() {
     use NetworkParameter as P;
     new_test_ext().execute_with(|| {
         let set = |p| Mindnet::set_parameter(RuntimeOrigin::root(), 0, p);
-        assert_noop!(Mindnet::set_parameter(RuntimeOrigin::signed(1), 0, P::Tempo(5)), DispatchError::BadOrigin);
-        assert_noop!(Mindnet::set_parameter(RuntimeOrigin::root(), 9, P::Tempo(5)), Error::<Test>::NetworkDoesNotExist);
+        assert_noop!(
+            Mindnet::set_parameter(RuntimeOrigin::signed(1), 0, P::Tempo(5)),
+            DispatchError::BadOrigin
+        );
+        assert_noop!(
+            Mindnet::set_parameter(RuntimeOrigin::root(), 9, P::Tempo(5)),
+            Error::<Test>::NetworkDoesNotExist
+        );
         assert_noop!(set(P::Tempo(0)), Error::<Test>::ParameterOutOfRange);
-        assert_noop!(set(P::MinAllowedWeights(0)), Error::<Test>::ParameterOutOfRange);
-        assert_noop!(set(P::MinAllowedWeights(17)), Error::<Test>::ParameterOutOfRange);
-        assert_noop!(set(P::MaxWeightsPerRow(17)), Error::<Test>::ParameterOutOfRange);
-        assert_noop!(set(P::MaxAllowedUids(65)), Error::<Test>::ParameterOutOfRange);
+        assert_noop!(
+            set(P::MinAllowedWeights(0)),
+            Error::<Test>::ParameterOutOfRange
+        );
+        assert_noop!(
+            set(P::MinAllowedWeights(17)),
+            Error::<Test>::ParameterOutOfRange
+        );
+        assert_noop!(
+            set(P::MaxWeightsPerRow(17)),
+            Error::<Test>::ParameterOutOfRange
+        );
+        assert_noop!(
+            set(P::MaxAllowedUids(65)),
+            Error::<Test>::ParameterOutOfRange
+        );
         register_many(3);
-        assert_noop!(set(P::MaxAllowedUids(2)), Error::<Test>::ParameterOutOfRange);
-        assert_noop!(set(P::MinBlockEmission(u64::MAX)), Error::<Test>::ParameterOutOfRange);
-        assert_noop!(set(P::MaxBlockEmission(0)), Error::<Test>::ParameterOutOfRange);
+        assert_noop!(
+            set(P::MaxAllowedUids(2)),
+            Error::<Test>::ParameterOutOfRange
+        );
+        assert_noop!(
+            set(P::MinBlockEmission(u64::MAX)),
+            Error::<Test>::ParameterOutOfRange
+        );
+        assert_noop!(
+            set(P::MaxBlockEmission(0)),
+            Error::<Test>::ParameterOutOfRange
+        );
     });
 }

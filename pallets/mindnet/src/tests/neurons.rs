@@ -1,7 +1,7 @@
 //! `register`, `set_weights` and `serve_axon`.
 
 use super::*;
-use frame_support::{assert_noop, assert_ok, traits::fungible::Inspect};
+use frame_support::{assert_noop, assert_ok, BoundedVec};
 
 #[test]
 fn register_assigns_uids_and_burns_the_fee() {
@@ -60,8 +60,16 @@ fn register_errors_change_nothing() {
 #[test]
 fn a_full_network_replaces_the_lowest_emission_past_immunity() {
     new_test_ext().execute_with(|| {
-        assert_ok!(Mindnet::set_parameter(RuntimeOrigin::root(), 0, NetworkParameter::MaxAllowedUids(2)));
-        assert_ok!(Mindnet::set_parameter(RuntimeOrigin::root(), 0, NetworkParameter::ImmunityPeriod(5)));
+        assert_ok!(Mindnet::set_parameter(
+            RuntimeOrigin::root(),
+            0,
+            NetworkParameter::MaxAllowedUids(2)
+        ));
+        assert_ok!(Mindnet::set_parameter(
+            RuntimeOrigin::root(),
+            0,
+            NetworkParameter::ImmunityPeriod(5)
+        ));
         register(1, 11, 0);
         register(2, 12, 0);
         // Both still immune.
@@ -95,7 +103,11 @@ fn a_full_network_replaces_the_lowest_emission_past_immunity() {
     });
 }
 
-fn set(hotkey: AccountId, uids: Vec<u16>, values: Vec<u16>) -> frame_support::dispatch::DispatchResult {
+fn set(
+    hotkey: AccountId,
+    uids: Vec<u16>,
+    values: Vec<u16>,
+) -> frame_support::dispatch::DispatchResult {
     Mindnet::set_weights(RuntimeOrigin::signed(hotkey), 0, uids, values, 0)
 }
 
@@ -105,9 +117,19 @@ fn set_weights_stores_a_sorted_row() {
         register_many(3);
         System::set_block_number(2);
         assert_ok!(set(11, vec![2, 0], vec![7, 9]));
-        assert_eq!(Weights::<Test>::get(0, 0).into_inner(), vec![(0, 9), (2, 7)]);
+        assert_eq!(
+            Weights::<Test>::get(0, 0).into_inner(),
+            vec![(0, 9), (2, 7)]
+        );
         assert_eq!(LastUpdate::<Test>::get(0, 0), 2);
-        System::assert_last_event(Event::<Test>::WeightsSet { netuid: 0, uid: 0, count: 2 }.into());
+        System::assert_last_event(
+            Event::<Test>::WeightsSet {
+                netuid: 0,
+                uid: 0,
+                count: 2,
+            }
+            .into(),
+        );
     });
 }
 
@@ -121,21 +143,58 @@ fn set_weights_rejects_each_bad_input_with_its_own_error() {
             Error::<Test>::NetworkDoesNotExist
         );
         assert_noop!(set(99, vec![0], vec![1]), Error::<Test>::NotRegistered);
-        assert_noop!(set(11, vec![0, 1], vec![1]), Error::<Test>::WeightVecLengthMismatch);
-        assert_noop!(set(11, vec![1, 1], vec![1, 2]), Error::<Test>::DuplicateUids);
-        assert_noop!(set(11, vec![0, 3], vec![1, 2]), Error::<Test>::UidOutOfRange);
-        assert_noop!(set(11, vec![0, 1], vec![0, 0]), Error::<Test>::AllWeightsZero);
-        assert_ok!(Mindnet::set_parameter(RuntimeOrigin::root(), 0, NetworkParameter::MinAllowedWeights(2)));
+        assert_noop!(
+            set(11, vec![0, 1], vec![1]),
+            Error::<Test>::WeightVecLengthMismatch
+        );
+        assert_noop!(
+            set(11, vec![1, 1], vec![1, 2]),
+            Error::<Test>::DuplicateUids
+        );
+        assert_noop!(
+            set(11, vec![0, 3], vec![1, 2]),
+            Error::<Test>::UidOutOfRange
+        );
+        assert_noop!(
+            set(11, vec![0, 1], vec![0, 0]),
+            Error::<Test>::AllWeightsZero
+        );
+        assert_ok!(Mindnet::set_parameter(
+            RuntimeOrigin::root(),
+            0,
+            NetworkParameter::MinAllowedWeights(2)
+        ));
         assert_noop!(set(11, vec![0], vec![1]), Error::<Test>::TooFewWeights);
-        assert_ok!(Mindnet::set_parameter(RuntimeOrigin::root(), 0, NetworkParameter::MinAllowedWeights(1)));
-        assert_ok!(Mindnet::set_parameter(RuntimeOrigin::root(), 0, NetworkParameter::MaxWeightsPerRow(2)));
-        assert_noop!(set(11, vec![0, 1, 2], vec![1, 1, 1]), Error::<Test>::TooManyWeights);
-        assert_ok!(Mindnet::set_parameter(RuntimeOrigin::root(), 0, NetworkParameter::WeightsVersionKey(3)));
+        assert_ok!(Mindnet::set_parameter(
+            RuntimeOrigin::root(),
+            0,
+            NetworkParameter::MinAllowedWeights(1)
+        ));
+        assert_ok!(Mindnet::set_parameter(
+            RuntimeOrigin::root(),
+            0,
+            NetworkParameter::MaxWeightsPerRow(2)
+        ));
+        assert_noop!(
+            set(11, vec![0, 1, 2], vec![1, 1, 1]),
+            Error::<Test>::TooManyWeights
+        );
+        assert_ok!(Mindnet::set_parameter(
+            RuntimeOrigin::root(),
+            0,
+            NetworkParameter::WeightsVersionKey(3)
+        ));
         assert_noop!(
             Mindnet::set_weights(RuntimeOrigin::signed(11), 0, vec![0], vec![1], 2),
             Error::<Test>::IncorrectWeightVersionKey
         );
-        assert_ok!(Mindnet::set_weights(RuntimeOrigin::signed(11), 0, vec![0], vec![1], 3));
+        assert_ok!(Mindnet::set_weights(
+            RuntimeOrigin::signed(11),
+            0,
+            vec![0],
+            vec![1],
+            3
+        ));
         assert_noop!(
             Mindnet::set_weights(RuntimeOrigin::signed(11), 0, vec![1], vec![1], 3),
             Error::<Test>::SettingWeightsTooFast
@@ -149,7 +208,11 @@ fn set_weights_rejects_each_bad_input_with_its_own_error() {
 fn min_allowed_weights_is_capped_by_the_neuron_count() {
     new_test_ext().execute_with(|| {
         register_many(2);
-        assert_ok!(Mindnet::set_parameter(RuntimeOrigin::root(), 0, NetworkParameter::MinAllowedWeights(5)));
+        assert_ok!(Mindnet::set_parameter(
+            RuntimeOrigin::root(),
+            0,
+            NetworkParameter::MinAllowedWeights(5)
+        ));
         System::set_block_number(2);
         assert_noop!(set(11, vec![0], vec![1]), Error::<Test>::TooFewWeights);
         assert_ok!(set(11, vec![0, 1], vec![1, 1]));
@@ -177,8 +240,21 @@ fn serve_axon_validates_and_stores() {
         assert_noop!(serve(0, 8091, 6), Error::<Test>::InvalidIpAddress);
         assert_noop!(serve(ip4, 0, 4), Error::<Test>::InvalidPort);
         assert_ok!(serve(ip4, 8091, 4));
-        let axon = AxonInfo { block: 1, ip: ip4, port: 8091, ip_type: 4, protocol: 1 };
+        let axon = AxonInfo {
+            block: 1,
+            ip: ip4,
+            port: 8091,
+            ip_type: 4,
+            protocol: 1,
+        };
         assert_eq!(Axons::<Test>::get(0, 11), Some(axon));
-        System::assert_last_event(Event::<Test>::AxonServed { netuid: 0, hotkey: 11, axon }.into());
+        System::assert_last_event(
+            Event::<Test>::AxonServed {
+                netuid: 0,
+                hotkey: 11,
+                axon,
+            }
+            .into(),
+        );
     });
 }
