@@ -21,15 +21,16 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# Alice's fixed node key gives her a known peer id for Bob's bootnode address.
+# Fixed node keys (loopback only!): Alice's gives the known peer id in Bob's bootnode.
 alice_key=0000000000000000000000000000000000000000000000000000000000000001
 alice_id=12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp
+bob_key=0000000000000000000000000000000000000000000000000000000000000002
 common=(--chain chain-specs/local.json --no-prometheus --no-telemetry --no-mdns --rpc-cors all)
-"$node" "${common[@]}" --alice --base-path "$base/alice" --port 30333 --rpc-port 9944 \
+"$node" "${common[@]}" --alice --base-path "$base/alice" --rpc-port 9944 \
   --node-key "$alice_key" --listen-addr /ip4/127.0.0.1/tcp/30333 >"$base/alice.log" 2>&1 &
 pids+=($!)
-"$node" "${common[@]}" --bob --base-path "$base/bob" --port 30334 --rpc-port 9945 \
-  --listen-addr /ip4/127.0.0.1/tcp/30334 \
+"$node" "${common[@]}" --bob --base-path "$base/bob" --rpc-port 9945 \
+  --node-key "$bob_key" --listen-addr /ip4/127.0.0.1/tcp/30334 \
   --bootnodes "/ip4/127.0.0.1/tcp/30333/p2p/$alice_id" >"$base/bob.log" 2>&1 &
 pids+=($!)
 
@@ -53,6 +54,13 @@ while true; do
     $check && { echo "localnet: both validators finalise blocks"; exit 0; }
     break
   fi
+  for p in "${pids[@]}"; do
+    if ! kill -0 "$p" 2>/dev/null; then
+      echo "localnet: a node exited; last log lines:" >&2
+      tail -n 20 "$base/alice.log" "$base/bob.log" >&2
+      exit 1
+    fi
+  done
   if [ $SECONDS -gt $deadline ]; then
     echo "localnet: no finality within 240 s; last log lines:" >&2
     tail -n 20 "$base/alice.log" "$base/bob.log" >&2

@@ -18,5 +18,7 @@ step "cargo test"
 timed cargo test --workspace --locked
 step "cargo clippy -D warnings"
 timed cargo clippy --workspace --all-targets --locked -- -D warnings
+step "two-validator local network finalises (scripts/localnet.sh --check)"
+MINDNET_NODE="$CARGO_TARGET_DIR/debug/mindnet-node" timed scripts/localnet.sh --check
 step "end-to-end tests against mindnet-node --dev"
 MINDNET_NODE="$CARGO_TARGET_DIR/debug/mindnet-node" timed npm --prefix tests test
