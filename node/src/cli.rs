@@ -34,6 +34,19 @@ pub enum Subcommand {
 
     /// Database metadata.
     ChainInfo(sc_cli::ChainInfoCmd),
+
+    /// Runtime benchmarks (built with `--features runtime-benchmarks`).
+    #[cfg(feature = "runtime-benchmarks")]
+    #[command(subcommand)]
+    Benchmark(BenchmarkCmd),
+}
+
+/// The benchmarks the node can run.
+#[cfg(feature = "runtime-benchmarks")]
+#[derive(Debug, clap::Subcommand)]
+pub enum BenchmarkCmd {
+    /// Benchmark pallet calls in the runtime's wasm and write weight files.
+    Pallet(frame_benchmarking_cli::PalletCmd),
 }
 
 /// `mindnet-node [SUBCOMMAND] [OPTIONS]`.

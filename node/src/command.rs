@@ -137,6 +137,13 @@ pub fn run() -> sc_cli::Result<()> {
             let runner = cli.create_runner(cmd)?;
             runner.sync_run(|config| cmd.run::<Block>(&config))
         }
+        #[cfg(feature = "runtime-benchmarks")]
+        Some(Subcommand::Benchmark(crate::cli::BenchmarkCmd::Pallet(cmd))) => {
+            let runner = cli.create_runner(cmd)?;
+            runner.sync_run(|config| {
+                cmd.run_with_spec::<sp_runtime::traits::BlakeTwo256, ()>(Some(config.chain_spec))
+            })
+        }
         None => {
             let runner = cli.create_runner(&cli.run)?;
             runner.run_node_until_exit(|config| async move {

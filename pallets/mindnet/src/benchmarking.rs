@@ -49,13 +49,11 @@ fn ensure_network<T: Config>() {
 mod benchmarks {
     use super::*;
 
-    /// Registration into a full network: the replacement scan reads every uid.
+    /// Registration into a full network of `n` neurons: the replacement scan reads every uid.
     #[benchmark]
-    fn register() {
+    fn register(n: Linear<1, { T::MaxNeurons::get() }>) {
         ensure_network::<T>();
-        let n = u16::try_from(T::MaxNeurons::get())
-            .unwrap_or(u16::MAX)
-            .min(256);
+        let n = u16::try_from(n).unwrap_or(u16::MAX);
         MaxAllowedUids::<T>::insert(0, n);
         fill::<T>(n);
         let coldkey = funded::<T>("newcold", 0);

@@ -611,9 +611,10 @@ pub mod pallet {
     impl<T: Config> Pallet<T> {
         /// Registers `hotkey` on network `netuid`, signed by the coldkey that will own it.
         /// Burns the network's `RegistrationFee`. On a full network the neuron with the
-        /// lowest last emission that is past its immunity period is replaced.
+        /// lowest last emission that is past its immunity period is replaced (charged for
+        /// the largest network, whose every uid that scan reads).
         #[pallet::call_index(0)]
-        #[pallet::weight(T::WeightInfo::register())]
+        #[pallet::weight(T::WeightInfo::register(T::MaxNeurons::get()))]
         pub fn register(origin: OriginFor<T>, netuid: u16, hotkey: T::AccountId) -> DispatchResult {
             let coldkey = ensure_signed(origin)?;
             Self::do_register(coldkey, netuid, hotkey)

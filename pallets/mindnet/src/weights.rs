@@ -13,7 +13,7 @@ use frame_support::{
 
 /// Weight functions needed for `pallet_mindnet`.
 pub trait WeightInfo {
-    fn register() -> Weight;
+    fn register(n: u32) -> Weight;
     fn add_stake() -> Weight;
     fn remove_stake() -> Weight;
     fn set_weights(n: u32) -> Weight;
@@ -26,8 +26,9 @@ pub trait WeightInfo {
 /// Weights measured on the reference machine, for the runtime.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
-    fn register() -> Weight {
+    fn register(n: u32) -> Weight {
         Weight::from_parts(60_000_000, 4_000)
+            .saturating_add(Weight::from_parts(20_000, 10).saturating_mul(n.into()))
             .saturating_add(T::DbWeight::get().reads(12))
             .saturating_add(T::DbWeight::get().writes(16))
     }
@@ -75,8 +76,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 
 /// For tests: the same shape, priced with RocksDB weights.
 impl WeightInfo for () {
-    fn register() -> Weight {
+    fn register(n: u32) -> Weight {
         Weight::from_parts(60_000_000, 4_000)
+            .saturating_add(Weight::from_parts(20_000, 10).saturating_mul(n.into()))
             .saturating_add(RocksDbWeight::get().reads(12))
             .saturating_add(RocksDbWeight::get().writes(16))
     }

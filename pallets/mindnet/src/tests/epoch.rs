@@ -29,6 +29,28 @@ fn three_neuron_network() {
     set(13, vec![1, 2], vec![1, 3]);
 }
 
+/// `count` neurons with 100 tokens of stake each that, at block 2, weight only themselves.
+fn self_voting_network(count: u16) {
+    register_many(u64::from(count));
+    for k in 1..=u64::from(count) {
+        assert_ok!(Mindnet::add_stake(
+            RuntimeOrigin::signed(k),
+            10 + k,
+            100 * TOKEN
+        ));
+    }
+    System::set_block_number(2);
+    for uid in 0..count {
+        assert_ok!(Mindnet::set_weights(
+            RuntimeOrigin::signed(11 + u64::from(uid)),
+            0,
+            vec![uid],
+            vec![1],
+            0
+        ));
+    }
+}
+
 fn parts(p: Perbill) -> i64 {
     i64::from(p.deconstruct())
 }
@@ -183,25 +205,8 @@ fn inactive_neurons_stake_does_not_count() {
 #[test]
 fn the_loss_peg_raises_min_allowed_weights_when_loss_is_positive() {
     new_test_ext().execute_with(|| {
-        register_many(4);
-        for k in 1..=4u64 {
-            assert_ok!(Mindnet::add_stake(
-                RuntimeOrigin::signed(k),
-                10 + k,
-                100 * TOKEN
-            ));
-        }
-        System::set_block_number(2);
         // Everyone votes only for themselves: each uid has trust ¼ < κ, so L > 0.
-        for k in 0..4u16 {
-            assert_ok!(Mindnet::set_weights(
-                RuntimeOrigin::signed(11 + u64::from(k)),
-                0,
-                vec![k],
-                vec![1],
-                0
-            ));
-        }
+        self_voting_network(4);
         run_to_block(10);
         assert!(Loss::<Test>::get(0).into_inner() > 0);
         assert_eq!(MinAllowedWeights::<Test>::get(0), 2);
@@ -232,29 +237,12 @@ fn the_loss_peg_lowers_min_allowed_weights_when_loss_is_well_below_zero() {
 #[test]
 fn adaptive_emission_lowers_block_emission_when_self_weight_is_high() {
     new_test_ext().execute_with(|| {
-        register_many(2);
-        for k in 1..=2u64 {
-            assert_ok!(Mindnet::add_stake(
-                RuntimeOrigin::signed(k),
-                10 + k,
-                100 * TOKEN
-            ));
-        }
         assert_ok!(Mindnet::set_parameter(
             RuntimeOrigin::root(),
             0,
             NetworkParameter::AdaptiveEmission(true)
         ));
-        System::set_block_number(2);
-        for k in 0..2u16 {
-            assert_ok!(Mindnet::set_weights(
-                RuntimeOrigin::signed(11 + u64::from(k)),
-                0,
-                vec![k],
-                vec![1],
-                0
-            ));
-        }
+        self_voting_network(2);
         run_to_block(10);
         // Sparsity 1 > target ½: emission falls by γ = 1 %.
         assert_eq!(BlockEmission::<Test>::get(0), 990_000_000);

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs the mindnet pallet's benchmarks in the runtime's wasm and regenerates
+# pallets/mindnet/src/weights.rs. Builds the node with `--features runtime-benchmarks`
+# (a second, long build) in the same target directory and keeps that binary as
+# `mindnet-node-benchmarks`, so the plain `mindnet-node` is rebuilt by the next build.
+#
+# The runtime (wasm) is always built optimised; PROFILE=release (default: dev) also
+# optimises the host side (storage, hashing), which the weights include.
+#
+#   scripts/benchmark.sh [STEPS] [REPEAT]      (defaults: 20 steps, 5 repeats)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/mindnet-target}"
+steps="${1:-20}"
+repeat="${2:-5}"
+profile="${PROFILE:-dev}"
+dir=$([ "$profile" = dev ] && echo debug || echo "$profile")
+cargo build --locked --profile "$profile" -p mindnet-node --features runtime-benchmarks
+cp "$CARGO_TARGET_DIR/$dir/mindnet-node" "$CARGO_TARGET_DIR/$dir/mindnet-node-benchmarks"
+"$CARGO_TARGET_DIR/$dir/mindnet-node-benchmarks" benchmark pallet \
+  --chain dev --pallet pallet_mindnet --extrinsic '*' \
+  --steps "$steps" --repeat "$repeat" --wasm-execution compiled \
+  --heap-pages 4096 \
+  --template scripts/weight-template.hbs \
+  --output pallets/mindnet/src/weights.rs
+cargo fmt -p pallet-mindnet
+echo "wrote pallets/mindnet/src/weights.rs"
