@@ -484,8 +484,9 @@ fn stale_votes_and_replaced_bonds_are_dropped() {
     assert!(out.bonds[1].iter().all(|(j, _)| *j == 0));
 }
 
-fn network() -> impl Strategy<Value = (Vec<NeuronState>, Vec<Vec<(u16, u16)>>)> {
-    (1usize..300).prop_flat_map(|n| {
+/// Random networks of `1..max_n` neurons with up to 16 random weights per row.
+fn network(max_n: usize) -> impl Strategy<Value = (Vec<NeuronState>, Vec<Vec<(u16, u16)>>)> {
+    (1usize..max_n).prop_flat_map(|n| {
         let neuron = (0u128..1_000_000_000_000, 0u64..20, 0u64..20).prop_map(|(stake, lu, reg)| {
             NeuronState {
                 stake,
@@ -552,13 +553,13 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
     #[test]
-    fn one_epoch_matches_float64((neurons, weights) in network(), mask in any::<bool>()) {
+    fn one_epoch_matches_float64((neurons, weights) in network(2001), mask in any::<bool>()) {
         let params = EpochParams { mask_self_weight: mask, activity_cutoff: 15, ..Default::default() };
         check_against_reference(&params, &neurons, &weights, 1, 1e-6)?;
     }
 
     #[test]
-    fn row_order_does_not_matter((neurons, weights) in network()) {
+    fn row_order_does_not_matter((neurons, weights) in network(2001)) {
         let params = EpochParams::default();
         let forward = run(&params, &neurons, &weights, NO_BONDS, 999_999_937);
         // Reverse the entries within each row: the result is bit-identical.
@@ -570,10 +571,48 @@ proptest! {
 }
 
 proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// Relabelling the neurons (processing the rows in the opposite order) permutes every
+    /// output vector and changes no value: fixed-point sums are exact.
+    #[test]
+    fn processing_rows_in_another_order_gives_the_same_result((neurons, weights) in network(2001)) {
+        let n = neurons.len();
+        let flip = |uid: usize| n - 1 - uid;
+        let neurons2: Vec<NeuronState> = (0..n).map(|i| neurons[flip(i)]).collect();
+        let weights2: Vec<Vec<(u16, u16)>> = (0..n)
+            .map(|i| {
+                let mut row: Vec<(u16, u16)> =
+                    weights[flip(i)].iter().map(|(j, v)| (flip(*j as usize) as u16, *v)).collect();
+                row.sort_unstable();
+                row
+            })
+            .collect();
+        let params = EpochParams::default();
+        let a = run(&params, &neurons, &weights, NO_BONDS, 1_000_000_007);
+        let b = run(&params, &neurons2, &weights2, NO_BONDS, 1_000_000_007);
+        for (x, y) in [
+            (&a.rank, &b.rank),
+            (&a.trust, &b.trust),
+            (&a.consensus, &b.consensus),
+            (&a.incentive, &b.incentive),
+            (&a.dividends, &b.dividends),
+            (&a.emission_shares, &b.emission_shares),
+        ] {
+            for i in 0..n {
+                prop_assert_eq!(x[i], y[flip(i)]);
+            }
+        }
+        prop_assert_eq!(a.loss, b.loss);
+        prop_assert_eq!(a.minted, b.minted);
+    }
+}
+
+proptest! {
     #![proptest_config(ProptestConfig::with_cases(6))]
 
     #[test]
-    fn many_epochs_match_float64_with_bond_quantisation((neurons, weights) in network()) {
+    fn many_epochs_match_float64_with_bond_quantisation((neurons, weights) in network(300)) {
         check_against_reference(&EpochParams::default(), &neurons, &weights, 100, 1e-4)?;
     }
 }
