@@ -39,14 +39,20 @@ pub fn active_stake(neurons: &[NeuronState], active: &[bool]) -> Vec<Fixed> {
             0
         }
     };
-    let total = neurons
-        .iter()
-        .enumerate()
-        .fold(0u128, |acc, (i, n)| acc.saturating_add(stake_of(i, n)));
+    // Σ S may not fit u128: scale every stake down by the fewest bits that make it fit
+    // (at most 16 for 65,535 neurons), which costs at most 2⁻¹¹¹ of relative precision.
+    let total_after = |shift: u32| {
+        neurons.iter().enumerate().try_fold(0u128, |acc, (i, n)| {
+            acc.checked_add(stake_of(i, n).checked_shr(shift).unwrap_or(0))
+        })
+    };
+    let (shift, total) = (0u32..=127)
+        .find_map(|shift| total_after(shift).map(|t| (shift, t)))
+        .unwrap_or((127, 0));
     neurons
         .iter()
         .enumerate()
-        .map(|(i, n)| ratio_u128(stake_of(i, n), total))
+        .map(|(i, n)| ratio_u128(stake_of(i, n).checked_shr(shift).unwrap_or(0), total))
         .collect()
 }
 
@@ -55,7 +61,8 @@ pub fn active_stake(neurons: &[NeuronState], active: &[bool]) -> Vec<Fixed> {
 /// `mask_self_weight`, and zero values. Rows are returned sorted by column.
 ///
 /// Normalisation uses the row as submitted, so a dropped vote's share is not handed to
-/// the remaining entries.
+/// the remaining entries. A uid listed twice (which the pallet never stores) counts once,
+/// with the sum of its values.
 pub fn normalized_weights<R: AsRef<[(u16, u16)]>>(
     weights: &[R],
     neurons: &[NeuronState],
@@ -67,7 +74,7 @@ pub fn normalized_weights<R: AsRef<[(u16, u16)]>>(
             let row = weights.get(i).map(|r| r.as_ref()).unwrap_or(&[]);
             let total: u128 = row.iter().map(|(_, v)| u128::from(*v)).sum();
             let last_update = neurons.get(i).map(|x| x.last_update).unwrap_or(0);
-            let mut out: SparseRow = row
+            let kept: Vec<(u16, u128)> = row
                 .iter()
                 .filter(|(j, v)| {
                     let j = usize::from(*j);
@@ -77,12 +84,27 @@ pub fn normalized_weights<R: AsRef<[(u16, u16)]>>(
                             .is_some_and(|nj| nj.registered_at <= last_update)
                         && !(mask_self_weight && j == i)
                 })
-                .map(|(j, v)| (*j, ratio_u128(u128::from(*v), total)))
+                .map(|(j, v)| (*j, u128::from(*v)))
                 .collect();
-            out.sort_unstable_by_key(|(j, _)| *j);
-            out
+            merge_duplicates(kept, |a, b| a.saturating_add(b))
+                .into_iter()
+                .map(|(j, v)| (j, ratio_u128(v, total)))
+                .collect()
         })
         .collect()
+}
+
+/// Sorts a sparse row by column and merges entries of the same column with `add`.
+pub fn merge_duplicates<T: Copy>(mut row: Vec<(u16, T)>, add: impl Fn(T, T) -> T) -> Vec<(u16, T)> {
+    row.sort_by_key(|(j, _)| *j);
+    let mut out: Vec<(u16, T)> = Vec::with_capacity(row.len());
+    for (j, v) in row {
+        match out.last_mut() {
+            Some((last, acc)) if *last == j => *acc = add(*acc, v),
+            _ => out.push((j, v)),
+        }
+    }
+    out
 }
 
 /// `Σ_i W_ij s_i` for every column `j` (the unnormalised rank `r`).

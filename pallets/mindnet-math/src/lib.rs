@@ -210,7 +210,8 @@ where
     }
 }
 
-/// The stored bonds as [`Fixed`] rows, sorted, with the bonds of replaced uids dropped.
+/// The stored bonds as [`Fixed`] rows, sorted and merged, with the bonds of replaced uids
+/// dropped.
 fn previous_bonds<W, B: AsRef<[(u16, u64)]>>(input: &EpochInput<'_, W, B>) -> Vec<SparseRow> {
     let cover = input.bonds_cover_registrations_up_to;
     let current = |uid: usize| {
@@ -225,13 +226,12 @@ fn previous_bonds<W, B: AsRef<[(u16, u64)]>>(input: &EpochInput<'_, W, B>) -> Ve
                 return Vec::new();
             }
             let row = input.bonds.get(i).map(|r| r.as_ref()).unwrap_or(&[]);
-            let mut out: SparseRow = row
+            let kept: SparseRow = row
                 .iter()
                 .filter(|(j, q)| *q > 0 && current(usize::from(*j)))
                 .map(|(j, q)| (*j, dequantize_bond(*q)))
                 .collect();
-            out.sort_unstable_by_key(|(j, _)| *j);
-            out
+            epoch::merge_duplicates(kept, fixed::add)
         })
         .collect()
 }

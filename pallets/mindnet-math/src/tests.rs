@@ -376,6 +376,12 @@ fn stake_at_the_integer_limits() {
         );
         assert!(close(f(out.stake[0]), 1.0, 1e-15));
     }
+    // Stakes whose sum overflows u128 (found by fuzzing) still normalise to one.
+    let neurons = neurons_with(&[u128::MAX / 4 * 3, u128::MAX / 2]);
+    let weights = vec![vec![(0, 1)], vec![(0, 1)]];
+    let out = run(&EpochParams::default(), &neurons, &weights, NO_BONDS, 1000);
+    assert!(close(f(out.stake[0]), 0.6, 1e-15) && close(f(out.stake[1]), 0.4, 1e-15));
+    assert!(close(f(out.trust[0]), 1.0, 1e-15));
     assert_eq!(ratio_u128(u128::MAX, u128::MAX), ONE);
     assert_eq!(ratio_u128(1, 0), Fixed::from_num(0));
 }
@@ -615,4 +621,15 @@ proptest! {
     fn many_epochs_match_float64_with_bond_quantisation((neurons, weights) in network(300)) {
         check_against_reference(&EpochParams::default(), &neurons, &weights, 100, 1e-4)?;
     }
+}
+
+#[test]
+fn a_uid_listed_twice_counts_once_with_both_values() {
+    // Found by fuzzing: duplicates once counted the voter's stake twice in trust.
+    let neurons = neurons_with(&[10, 10]);
+    let weights = vec![vec![(1, 1), (1, 1), (0, 2)], vec![(1, 1)]];
+    let out = run(&EpochParams::default(), &neurons, &weights, NO_BONDS, 1000);
+    assert_eq!(out.trust[1], ONE);
+    let w = epoch::normalized_weights(&weights, &neurons, false);
+    assert_eq!(w[0], vec![(0, HALF), (1, HALF)]);
 }
