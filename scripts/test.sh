@@ -16,6 +16,8 @@ step "build (node, runtime wasm, pallets)"
 timed cargo build --workspace --locked
 step "cargo test"
 timed cargo test --workspace --locked
+step "pallet benchmarks run as tests (--features runtime-benchmarks)"
+timed cargo test --locked -p pallet-mindnet --features runtime-benchmarks benchmarking
 step "cargo clippy -D warnings"
 timed cargo clippy --workspace --all-targets --locked -- -D warnings
 step "two-validator local network finalises (scripts/localnet.sh --check)"

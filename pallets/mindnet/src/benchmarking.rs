@@ -5,7 +5,10 @@
 use super::*;
 use alloc::{vec, vec::Vec};
 use frame_benchmarking::v2::*;
-use frame_support::traits::fungible::Mutate;
+use frame_support::{
+    traits::{fungible::Mutate, Get},
+    BoundedVec,
+};
 use frame_system::RawOrigin;
 use sp_runtime::traits::UniqueSaturatedFrom;
 
