@@ -633,3 +633,21 @@ fn a_uid_listed_twice_counts_once_with_both_values() {
     let w = epoch::normalized_weights(&weights, &neurons, false);
     assert_eq!(w[0], vec![(0, HALF), (1, HALF)]);
 }
+
+#[test]
+fn all_stake_on_one_neuron_decides_alone() {
+    // Only uid 2 has stake: its vote alone ranks, trusts and earns the dividends.
+    let neurons = neurons_with(&[0, 0, 5_000]);
+    let weights = vec![vec![(0, 1)], vec![(0, 1)], vec![(1, 3), (2, 1)]];
+    let out = run(&EpochParams::default(), &neurons, &weights, NO_BONDS, 1_000);
+    assert_eq!(out.stake, vec![Fixed::from_num(0), Fixed::from_num(0), ONE]);
+    assert_eq!(out.rank[0], Fixed::from_num(0));
+    assert!(close(f(out.rank[1]), 0.75, 1e-15) && close(f(out.rank[2]), 0.25, 1e-15));
+    assert_eq!((out.trust[1], out.trust[2]), (ONE, ONE));
+    // Every bond is held by uid 2, so it takes all the dividends.
+    assert_eq!(
+        out.dividends,
+        vec![Fixed::from_num(0), Fixed::from_num(0), ONE]
+    );
+    assert_eq!(out.emission.iter().sum::<u64>(), 1_000);
+}
