@@ -17,11 +17,22 @@ profile="${PROFILE:-dev}"
 dir=$([ "$profile" = dev ] && echo debug || echo "$profile")
 cargo build --locked --profile "$profile" -p mindnet-node --features runtime-benchmarks
 cp "$CARGO_TARGET_DIR/$dir/mindnet-node" "$CARGO_TARGET_DIR/$dir/mindnet-node-benchmarks"
-"$CARGO_TARGET_DIR/$dir/mindnet-node-benchmarks" benchmark pallet \
-  --chain dev --pallet pallet_mindnet --extrinsic '*' \
-  --steps "$steps" --repeat "$repeat" --wasm-execution compiled \
-  --heap-pages 4096 \
-  --template scripts/weight-template.hbs \
-  --output pallets/mindnet/src/weights.rs
-cargo fmt -p pallet-mindnet
+bench() {
+  local out="$1"; shift
+  "$CARGO_TARGET_DIR/$dir/mindnet-node-benchmarks" benchmark pallet \
+    --chain dev --pallet pallet_mindnet \
+    --steps "$steps" --repeat "$repeat" --wasm-execution compiled --heap-pages 4096 \
+    --template scripts/weight-template.hbs --output "$out" "$@"
+}
+# Three groups, because component ranges can only be narrowed for all of a run's
+# benchmarks at once: the calls at their full ranges; registration into networks of up to
+# 1,024 neurons; the epoch up to 1,024 neurons and 16,384 weight entries. Weights are
+# linear fits, so the last two extrapolate to the runtime's MaxNeurons (4,096).
+parts=$(mktemp -d)
+bench "$parts/calls.rs" --extrinsic add_stake,remove_stake,set_weights,serve_axon,create_network,set_parameter
+bench "$parts/register.rs" --extrinsic register --high 1024
+bench "$parts/epoch.rs" --extrinsic epoch --high 1024,16384
+scripts/merge-weights.py pallets/mindnet/src/weights.rs \
+  "$parts/calls.rs" "$parts/register.rs" "$parts/epoch.rs"
+rm -rf "$parts"
 echo "wrote pallets/mindnet/src/weights.rs"
