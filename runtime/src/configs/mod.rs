@@ -8,7 +8,8 @@ use frame_support::{
     traits::{ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, VariantCountOf},
     weights::{
         constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
-        IdentityFee, Weight,
+        IdentityFee, Weight, WeightToFeeCoefficient, WeightToFeeCoefficients,
+        WeightToFeePolynomial,
     },
 };
 use pallet_transaction_payment::{ConstFeeMultiplier, FungibleAdapter, Multiplier};
@@ -101,12 +102,28 @@ parameter_types! {
     pub FeeMultiplier: Multiplier = Multiplier::one();
 }
 
+/// One base unit per nanosecond of ref-time (10⁻⁹ MIND per ns): a weight-set or stake
+/// transaction costs about a thousandth of a MIND.
+pub struct WeightToFee;
+impl WeightToFeePolynomial for WeightToFee {
+    type Balance = Balance;
+    fn polynomial() -> WeightToFeeCoefficients<Balance> {
+        let mut polynomial = WeightToFeeCoefficients::new();
+        polynomial.push(WeightToFeeCoefficient {
+            coeff_integer: 0,
+            coeff_frac: Perbill::from_rational(1u32, 1_000u32),
+            negative: false,
+            degree: 1,
+        });
+        polynomial
+    }
+}
+
 impl pallet_transaction_payment::Config for Runtime {
     type RuntimeEvent = RuntimeEvent;
     type OnChargeTransaction = FungibleAdapter<Balances, ()>;
     type OperationalFeeMultiplier = ConstU8<5>;
-    /// One base unit per unit of ref-time: a typical call costs a few hundredths of a MIND.
-    type WeightToFee = IdentityFee<Balance>;
+    type WeightToFee = WeightToFee;
     type LengthToFee = IdentityFee<Balance>;
     type FeeMultiplierUpdate = ConstFeeMultiplier<FeeMultiplier>;
     type WeightInfo = pallet_transaction_payment::weights::SubstrateWeight<Runtime>;
