@@ -24,37 +24,56 @@ fn wasm() -> Result<&'static [u8], String> {
     })
 }
 
+/// A chain spec of this runtime built from one of its genesis presets.
+fn from_preset(
+    name: &str,
+    id: &str,
+    chain_type: ChainType,
+    preset: &str,
+    protocol_id: Option<&str>,
+) -> Result<ChainSpec, String> {
+    let mut builder = ChainSpec::builder(wasm()?, None)
+        .with_name(name)
+        .with_id(id)
+        .with_chain_type(chain_type)
+        .with_genesis_config_preset_name(preset)
+        .with_properties(properties());
+    if let Some(protocol_id) = protocol_id {
+        builder = builder.with_protocol_id(protocol_id);
+    }
+    Ok(builder.build())
+}
+
 /// `--dev`: Alice validates alone, network 0 runs an epoch every 10 blocks.
 pub fn development_chain_spec() -> Result<ChainSpec, String> {
-    Ok(ChainSpec::builder(wasm()?, None)
-        .with_name("Mindnet Development")
-        .with_id("mindnet_dev")
-        .with_chain_type(ChainType::Development)
-        .with_genesis_config_preset_name(sp_genesis_builder::DEV_RUNTIME_PRESET)
-        .with_properties(properties())
-        .build())
+    from_preset(
+        "Mindnet Development",
+        "mindnet_dev",
+        ChainType::Development,
+        sp_genesis_builder::DEV_RUNTIME_PRESET,
+        None,
+    )
 }
 
 /// `local`: Alice and Bob validate.
 pub fn local_chain_spec() -> Result<ChainSpec, String> {
-    Ok(ChainSpec::builder(wasm()?, None)
-        .with_name("Mindnet Local Testnet")
-        .with_id("mindnet_local")
-        .with_chain_type(ChainType::Local)
-        .with_genesis_config_preset_name(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET)
-        .with_properties(properties())
-        .build())
+    from_preset(
+        "Mindnet Local Testnet",
+        "mindnet_local",
+        ChainType::Local,
+        sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET,
+        None,
+    )
 }
 
 /// `testnet`: the public test network, built from the `local_testnet` preset and kept
 /// raw in `chain-specs/testnet.json` so every node starts from the same genesis.
 pub fn testnet_chain_spec() -> Result<ChainSpec, String> {
-    Ok(ChainSpec::builder(wasm()?, None)
-        .with_name("Mindnet Testnet")
-        .with_id("mindnet_testnet")
-        .with_protocol_id("mindnet")
-        .with_chain_type(ChainType::Live)
-        .with_genesis_config_preset_name(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET)
-        .with_properties(properties())
-        .build())
+    from_preset(
+        "Mindnet Testnet",
+        "mindnet_testnet",
+        ChainType::Live,
+        sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET,
+        Some("mindnet"),
+    )
 }
