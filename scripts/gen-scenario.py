@@ -25,7 +25,7 @@ def main():
         uids = sorted(rng.sample(range(a.neurons), a.weights))
         neurons.append({
             "stake": rng.randrange(1, 10**12),
-            "last_update": 0,
+            "last_update": 1,
             "registered_at": 0,
             "weights": [[u, rng.randrange(1, 65536)] for u in uids],
         })

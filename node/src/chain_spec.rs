@@ -1,5 +1,5 @@
 //! Chain specifications: `dev` and `local` from the runtime's presets, `testnet` from the
-//! committed `chain-specs/testnet.json`, or any JSON file path.
+//! committed raw `chain-specs/testnet.json` (embedded at build time), or any JSON file path.
 
 use mindnet_runtime::WASM_BINARY;
 use sc_service::ChainType;
@@ -14,7 +14,7 @@ fn properties() -> sc_service::Properties {
         "tokenDecimals".into(),
         mindnet_runtime::TOKEN_DECIMALS.into(),
     );
-    p.insert("ss58Format".into(), 42.into());
+    p.insert("ss58Format".into(), mindnet_runtime::SS58_PREFIX.into());
     p
 }
 
@@ -30,18 +30,14 @@ fn from_preset(
     id: &str,
     chain_type: ChainType,
     preset: &str,
-    protocol_id: Option<&str>,
 ) -> Result<ChainSpec, String> {
-    let mut builder = ChainSpec::builder(wasm()?, None)
+    Ok(ChainSpec::builder(wasm()?, None)
         .with_name(name)
         .with_id(id)
         .with_chain_type(chain_type)
         .with_genesis_config_preset_name(preset)
-        .with_properties(properties());
-    if let Some(protocol_id) = protocol_id {
-        builder = builder.with_protocol_id(protocol_id);
-    }
-    Ok(builder.build())
+        .with_properties(properties())
+        .build())
 }
 
 /// `--dev`: Alice validates alone, network 0 runs an epoch every 10 blocks.
@@ -51,7 +47,6 @@ pub fn development_chain_spec() -> Result<ChainSpec, String> {
         "mindnet_dev",
         ChainType::Development,
         sp_genesis_builder::DEV_RUNTIME_PRESET,
-        None,
     )
 }
 
@@ -62,18 +57,18 @@ pub fn local_chain_spec() -> Result<ChainSpec, String> {
         "mindnet_local",
         ChainType::Local,
         sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET,
-        None,
     )
 }
 
-/// `testnet`: the public test network, built from the `local_testnet` preset and kept
-/// raw in `chain-specs/testnet.json` so every node starts from the same genesis.
+/// The committed raw spec of the public test network, built by `scripts/chain-specs.sh`
+/// from the public keys in `chain-specs/testnet-keys.json`.
+const TESTNET_SPEC: &[u8] = include_bytes!("../../chain-specs/testnet.json");
+
+/// `testnet`: the public test network, exactly as committed in `chain-specs/testnet.json`
+/// (embedded in the binary). Its genesis is never rebuilt from this node's runtime, so every
+/// node starts from the same genesis whatever runtime it was built with, and its authorities
+/// and sudo key are the operators' keys, not the well-known development accounts.
 pub fn testnet_chain_spec() -> Result<ChainSpec, String> {
-    from_preset(
-        "Mindnet Testnet",
-        "mindnet_testnet",
-        ChainType::Live,
-        sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET,
-        Some("mindnet"),
-    )
+    ChainSpec::from_json_bytes(TESTNET_SPEC)
+        .map_err(|e| format!("the embedded chain-specs/testnet.json is not a chain spec: {e}"))
 }

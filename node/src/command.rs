@@ -8,6 +8,7 @@ use crate::{
 use mindnet_runtime::opaque::Block;
 use sc_cli::SubstrateCli;
 use sc_service::PartialComponents;
+use sp_core::crypto::Ss58AddressFormat;
 
 impl SubstrateCli for Cli {
     fn impl_name() -> String {
@@ -56,6 +57,13 @@ impl SubstrateCli for Cli {
 /// Parses the command line and runs it.
 pub fn run() -> sc_cli::Result<()> {
     let cli = Cli::from_args();
+    // Print addresses (`key generate`, `key inspect`, logs) in Mindnet's SS58 format and
+    // accept it when parsing them (RPC parameters); addresses in a registered format such as
+    // the generic Substrate 42 are still accepted. 7734 is not in the SS58 registry, so
+    // without this the node would reject its own chain's addresses.
+    sp_core::crypto::set_default_ss58_version(Ss58AddressFormat::custom(
+        mindnet_runtime::SS58_PREFIX,
+    ));
 
     match &cli.subcommand {
         Some(Subcommand::Key(cmd)) => cmd.run(&cli),

@@ -184,6 +184,18 @@ impl_runtime_apis! {
         }
     }
 
+    impl pallet_mindnet::runtime_api::MindnetApi<Block, AccountId, Balance> for Runtime {
+        fn stake_of(netuid: u16, hotkey: AccountId, coldkey: AccountId) -> Balance {
+            Mindnet::stake_of(netuid, &hotkey, &coldkey)
+        }
+        fn hotkey_stake(netuid: u16, hotkey: AccountId) -> Balance {
+            Mindnet::hotkey_stake(netuid, &hotkey)
+        }
+        fn registration_payload(netuid: u16, coldkey: AccountId, deadline: u64) -> Vec<u8> {
+            Mindnet::registration_payload(netuid, &coldkey, deadline)
+        }
+    }
+
     impl sp_genesis_builder::GenesisBuilder<Block> for Runtime {
         fn build_state(config: Vec<u8>) -> sp_genesis_builder::Result {
             build_state::<RuntimeGenesisConfig>(config)

@@ -14,12 +14,14 @@ use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 pub const ENDOWMENT: u128 = 1_000_000 * TOKEN;
 
 /// The genesis of a chain with the given validators, sudo key, endowed accounts, and
-/// network 0 at `tempo`.
+/// network 0 at `tempo`; `loopback_axons` lets axons serve on loopback and private
+/// addresses (chains that run on one machine).
 fn genesis(
     authorities: Vec<(AuraId, GrandpaId)>,
     endowed: Vec<AccountId>,
     root: AccountId,
     tempo: u16,
+    loopback_axons: bool,
 ) -> Value {
     build_struct_json_patch!(RuntimeGenesisConfig {
         balances: BalancesConfig {
@@ -40,7 +42,8 @@ fn genesis(
         },
         sudo: SudoConfig { key: Some(root) },
         mindnet: MindnetConfig {
-            networks: vec![(0, tempo)]
+            networks: vec![(0, tempo)],
+            allow_non_routable_axons: loopback_axons,
         },
     })
 }
@@ -59,6 +62,7 @@ pub fn development_config_genesis() -> Value {
             .collect(),
         Sr25519Keyring::Alice.to_account_id(),
         10,
+        true,
     )
 }
 
@@ -74,6 +78,7 @@ pub fn local_config_genesis() -> Value {
             .collect(),
         Sr25519Keyring::Alice.to_account_id(),
         100,
+        true,
     )
 }
 

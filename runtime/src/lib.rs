@@ -60,6 +60,13 @@ pub const TOKEN_DECIMALS: u32 = 9;
 pub const TOKEN_SYMBOL: &str = "MIND";
 /// The smallest balance an account can hold: 0.001 MIND.
 pub const EXISTENTIAL_DEPOSIT: Balance = TOKEN / 1_000;
+/// Mindnet's SS58 address prefix (`System::SS58Prefix` and the chain specs' `ss58Format`).
+///
+/// 7734 has no entry in the SS58 registry (<https://github.com/paritytech/ss58-registry>,
+/// checked against `ss58-registry` 1.51.0), so Mindnet addresses cannot be mistaken for
+/// another chain's, unlike the generic Substrate prefix 42. It is Mindnet's until someone
+/// registers it for another network; registering it for Mindnet is the way to keep it so.
+pub const SS58_PREFIX: u16 = 7734;
 
 /// Target block time. Blocks come at most this often.
 pub const MILLISECS_PER_BLOCK: u64 = 6000;

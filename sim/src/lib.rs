@@ -9,7 +9,7 @@
 //! {"params": {"rho": 10, "kappa": 0.5, "alpha": 0.1, "delta": 0.5, "activity_cutoff": 5000,
 //!             "mask_self_weight": false, "emission": 100000000000, "tempo": 100},
 //!  "block": 0,
-//!  "neurons": [{"stake": 1000, "last_update": 0, "registered_at": 0,
+//!  "neurons": [{"stake": 1000, "last_update": 1, "registered_at": 0,
 //!               "weights": [[1, 65535], [2, 100]], "group": "honest"}]}
 //! ```
 //!

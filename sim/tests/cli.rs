@@ -18,9 +18,9 @@ const GOOD: &str = r#"{"params": {"rho": 10, "kappa": 0.5, "alpha": 0.1, "delta"
   "activity_cutoff": 5000, "mask_self_weight": false, "emission": 100000000000, "tempo": 100},
   "block": 0,
   "neurons": [
-    {"stake": 1000, "last_update": 0, "registered_at": 0, "weights": [[1, 65535], [2, 100]]},
-    {"stake": 2000, "last_update": 0, "registered_at": 0, "weights": [[2, 1]]},
-    {"stake": 7000, "last_update": 0, "registered_at": 0, "weights": [[1, 1], [2, 3]]}]}"#;
+    {"stake": 1000, "last_update": 1, "registered_at": 0, "weights": [[1, 65535], [2, 100]]},
+    {"stake": 2000, "last_update": 1, "registered_at": 0, "weights": [[2, 1]]},
+    {"stake": 7000, "last_update": 1, "registered_at": 0, "weights": [[1, 1], [2, 3]]}]}"#;
 
 #[test]
 fn prints_one_object_per_epoch_and_draws_a_plot() {

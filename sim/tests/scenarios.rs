@@ -55,7 +55,7 @@ fn vote_split(trust: u64, params: EpochParams) -> (f64, f64, f64) {
         if stake > 0 {
             neurons.push(NeuronState {
                 stake: u128::from(stake),
-                last_update: 0,
+                last_update: 1,
                 registered_at: 0,
             });
             weights.push(vec![(target, 1u16)]);
@@ -111,7 +111,7 @@ fn the_loss_peg_raises_min_allowed_weights_until_loss_is_negative() {
     let neurons = vec![
         NeuronState {
             stake: 1_000,
-            last_update: 0,
+            last_update: 1,
             registered_at: 0
         };
         usize::from(n)

@@ -21,7 +21,7 @@ fn network(n: usize) -> (Vec<NeuronState>, Vec<Vec<(u16, u16)>>) {
     let neurons = (0..n)
         .map(|_| NeuronState {
             stake: u128::from(next() % 1_000_000_000_000 + 1),
-            last_update: 0,
+            last_update: 1,
             registered_at: 0,
         })
         .collect();

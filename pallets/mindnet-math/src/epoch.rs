@@ -57,7 +57,9 @@ pub fn active_stake(neurons: &[NeuronState], active: &[bool]) -> Vec<Fixed> {
 }
 
 /// Step 3. `W_ij = v_ij / Σ_k v_ik`, then the entries that do not count are dropped:
-/// `j ≥ n`, `j` registered after `i` last set weights, the diagonal when
+/// `j ≥ n`, `j` registered in or after the block in which `i` last set weights (a vote
+/// cast in the block of a replacement may have been meant for the uid's previous holder,
+/// so it is not credited to the new one), the diagonal when
 /// `mask_self_weight`, and zero values. Rows are returned sorted by column.
 ///
 /// Normalisation uses the row as submitted, so a dropped vote's share is not handed to
@@ -81,7 +83,7 @@ pub fn normalized_weights<R: AsRef<[(u16, u16)]>>(
                     *v > 0
                         && neurons
                             .get(j)
-                            .is_some_and(|nj| nj.registered_at <= last_update)
+                            .is_some_and(|nj| nj.registered_at < last_update)
                         && !(mask_self_weight && j == i)
                 })
                 .map(|(j, v)| (*j, u128::from(*v)))

@@ -284,5 +284,53 @@ pub fn adapt_block_emission(
     )
 }
 
+/// Whether the L1 distance between two weight rows, each normalised to sum one, is at
+/// most `max_ppb` parts per billion (MECHANISM.md's `max_weight_change`; seed 000's
+/// bounded `ΔW_i`). Rows are `(uid, value)` sorted by uid with unique uids; a row summing
+/// to zero is the zero vector. Exact integer arithmetic: `Σ_j |a_j B − b_j A| ≤ max ·
+/// A · B / 10⁹` with `A`, `B` the row sums.
+pub fn row_change_within(old: &[(u16, u16)], new: &[(u16, u16)], max_ppb: u32) -> bool {
+    let sum = |row: &[(u16, u16)]| -> u128 { row.iter().map(|(_, v)| u128::from(*v)).sum() };
+    let (a_sum, b_sum) = (sum(old), sum(new));
+    // |a_j/A − b_j/B| · A · B, with a zero row counted as the zero vector.
+    let term = |a: u16, b: u16| -> u128 {
+        let x = u128::from(a).saturating_mul(b_sum);
+        let y = u128::from(b).saturating_mul(a_sum);
+        x.abs_diff(y)
+    };
+    let (mut i, mut k) = (0usize, 0usize);
+    let mut distance: u128 = 0;
+    loop {
+        let entry = match (old.get(i), new.get(k)) {
+            (Some(&(ja, a)), Some(&(jb, b))) if ja == jb => {
+                i = i.saturating_add(1);
+                k = k.saturating_add(1);
+                term(a, b)
+            }
+            (Some(&(ja, a)), Some(&(jb, _))) if ja < jb => {
+                i = i.saturating_add(1);
+                term(a, 0)
+            }
+            (Some(&(_, a)), None) => {
+                i = i.saturating_add(1);
+                term(a, 0)
+            }
+            (_, Some(&(_, b))) => {
+                k = k.saturating_add(1);
+                term(0, b)
+            }
+            (None, None) => break,
+        };
+        distance = distance.saturating_add(entry);
+    }
+    let scale = match (a_sum, b_sum) {
+        // One row is zero: the distance is 1 (or 0 when both are).
+        (0, 0) => return true,
+        (0, _) | (_, 0) => return 1_000_000_000 <= u128::from(max_ppb),
+        (a, b) => a.saturating_mul(b),
+    };
+    distance.saturating_mul(1_000_000_000) <= u128::from(max_ppb).saturating_mul(scale)
+}
+
 #[cfg(test)]
 mod tests;

@@ -75,7 +75,7 @@ fn reference(
         let sum: f64 = row.iter().map(|(_, v)| *v as f64).sum();
         for (j, v) in row {
             let j = *j as usize;
-            if j >= n || sum == 0.0 || neurons[j].registered_at > neurons[i].last_update {
+            if j >= n || sum == 0.0 || neurons[j].registered_at >= neurons[i].last_update {
                 continue;
             }
             if params.mask_self_weight && i == j {
@@ -163,7 +163,7 @@ fn neurons_with(stakes: &[u128]) -> Vec<NeuronState> {
         .iter()
         .map(|s| NeuronState {
             stake: *s,
-            last_update: 0,
+            last_update: 1,
             registered_at: 0,
         })
         .collect()

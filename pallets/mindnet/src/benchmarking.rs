@@ -21,22 +21,30 @@ fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
     who
 }
 
+/// A hotkey (the `index`th) and its consent to be registered on `netuid` by `coldkey`.
+fn consenting<T: Config>(index: u32, netuid: u16, coldkey: &T::AccountId) -> (T::AccountId, T::Signature) {
+    let payload = Pallet::<T>::registration_payload(netuid, coldkey, u64::MAX);
+    T::BenchmarkHelper::hotkey_consent(index, &payload)
+}
+
 /// Fills network 0 with `n` neurons registered at block 0, each with stake.
-fn fill<T: Config>(n: u16) -> Vec<T::AccountId> {
-    let mut hotkeys = Vec::new();
+fn fill<T: Config>(n: u16) -> Vec<(T::AccountId, T::AccountId)> {
+    let mut keys = Vec::new();
     for uid in 0..n {
         let coldkey = funded::<T>("cold", u32::from(uid));
-        let hotkey: T::AccountId = account("hot", u32::from(uid), SEED);
-        Pallet::<T>::do_register(coldkey.clone(), 0, hotkey.clone()).expect("funded");
+        let (hotkey, signature) = consenting::<T>(u32::from(uid), 0, &coldkey);
+        Pallet::<T>::do_register(coldkey.clone(), 0, hotkey.clone(), u64::MAX, &signature)
+            .expect("funded");
         Pallet::<T>::do_add_stake(
-            coldkey,
+            coldkey.clone(),
+            0,
             hotkey.clone(),
-            BalanceOf::<T>::unique_saturated_from(1_000_000_000u64),
+            BalanceOf::<T>::unique_saturated_from(2_000_000_000u64),
         )
         .expect("funded");
-        hotkeys.push(hotkey);
+        keys.push((coldkey, hotkey));
     }
-    hotkeys
+    keys
 }
 
 fn ensure_network<T: Config>() {
@@ -60,32 +68,39 @@ mod benchmarks {
         MaxAllowedUids::<T>::insert(0, n);
         fill::<T>(n);
         let coldkey = funded::<T>("newcold", 0);
-        let hotkey: T::AccountId = account("newhot", 0, SEED);
+        let (hotkey, signature) = consenting::<T>(u32::MAX, 0, &coldkey);
         #[extrinsic_call]
-        _(RawOrigin::Signed(coldkey), 0, hotkey.clone());
+        _(RawOrigin::Signed(coldkey), 0, hotkey.clone(), u64::MAX, signature);
         assert!(Uids::<T>::contains_key(0, &hotkey));
     }
 
     #[benchmark]
     fn add_stake() {
         ensure_network::<T>();
-        let hotkey = fill::<T>(1).remove(0);
+        let (_, hotkey) = fill::<T>(1).remove(0);
         let coldkey = funded::<T>("staker", 0);
         let amount = BalanceOf::<T>::unique_saturated_from(1_000_000_000u64);
+        // The worst case: an earlier period's joining stake is merged and claimed first.
+        Pallet::<T>::do_add_stake(coldkey.clone(), 0, hotkey.clone(), amount).expect("funded");
+        EpochIndex::<T>::insert(0, 1);
         #[extrinsic_call]
-        _(RawOrigin::Signed(coldkey.clone()), hotkey.clone(), amount);
-        assert_eq!(Stake::<T>::get(&hotkey, &coldkey), amount);
+        _(RawOrigin::Signed(coldkey.clone()), 0, hotkey.clone(), amount);
+        assert_eq!(
+            Pallet::<T>::stake_of(0, &hotkey, &coldkey),
+            amount + amount
+        );
     }
 
     #[benchmark]
     fn remove_stake() {
         ensure_network::<T>();
-        let hotkey = fill::<T>(1).remove(0);
-        let coldkey: T::AccountId = account("cold", 0, SEED);
-        let amount = BalanceOf::<T>::unique_saturated_from(500_000_000u64);
+        let (coldkey, hotkey) = fill::<T>(1).remove(0);
+        let amount = BalanceOf::<T>::unique_saturated_from(1_000_000_000u64);
+        // The worst case: joining stake is merged and claimed, then shares are burned.
+        EpochIndex::<T>::insert(0, 1);
         #[extrinsic_call]
-        _(RawOrigin::Signed(coldkey.clone()), hotkey.clone(), amount);
-        assert_eq!(Stake::<T>::get(&hotkey, &coldkey), amount);
+        _(RawOrigin::Signed(coldkey.clone()), 0, hotkey.clone(), amount);
+        assert_eq!(Pallet::<T>::stake_of(0, &hotkey, &coldkey), amount);
     }
 
     #[benchmark]
@@ -93,28 +108,41 @@ mod benchmarks {
         ensure_network::<T>();
         let count = u16::try_from(n).unwrap_or(u16::MAX);
         MaxWeightsPerRow::<T>::insert(0, count);
-        let hotkeys = fill::<T>(count);
+        let keys = fill::<T>(count);
         let uids: Vec<u16> = (0..count).collect();
         let values = vec![1u16; uids.len()];
+        // The worst case: the row's change from the stored one is checked.
+        MaxWeightChange::<T>::insert(0, MAX_WEIGHT_CHANGE_LIMIT - 1);
+        Weights::<T>::insert(0, 0, BoundedVec::truncate_from(vec![(0u16, 1u16)]));
         #[extrinsic_call]
-        _(RawOrigin::Signed(hotkeys[0].clone()), 0, uids, values, 0);
+        _(RawOrigin::Signed(keys[0].1.clone()), 0, uids, values, 0);
         assert_eq!(Weights::<T>::get(0, 0).len(), usize::from(count));
     }
 
     #[benchmark]
     fn serve_axon() {
         ensure_network::<T>();
-        let hotkey = fill::<T>(1).remove(0);
+        let (_, hotkey) = fill::<T>(1).remove(0);
         #[extrinsic_call]
         _(
             RawOrigin::Signed(hotkey.clone()),
             0,
-            0x7f00_0001,
+            0x2606_4700_4700_0000_0000_0000_0000_1111,
             8091,
-            4,
+            6,
             0,
         );
         assert!(Axons::<T>::contains_key(0, &hotkey));
+    }
+
+    #[benchmark]
+    fn set_take() {
+        ensure_network::<T>();
+        let (coldkey, hotkey) = fill::<T>(1).remove(0);
+        let take = Perbill::from_percent(10);
+        #[extrinsic_call]
+        _(RawOrigin::Signed(coldkey), hotkey.clone(), take);
+        assert_eq!(Take::<T>::get(&hotkey), take);
     }
 
     #[benchmark]
@@ -138,6 +166,8 @@ mod benchmarks {
         ensure_network::<T>();
         let count = u16::try_from(n).unwrap_or(u16::MAX);
         fill::<T>(count);
+        // Every neuron's stake has joined and counts; its pool merges on credit.
+        EpochIndex::<T>::insert(0, 1);
         let per_row = (w / n).min(n).min(T::MaxWeightsPerRow::get());
         for uid in 0..count {
             let row: Vec<(u16, u16)> = (0..per_row)

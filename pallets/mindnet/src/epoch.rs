@@ -3,7 +3,7 @@
 
 use crate::{network::fixed_to_perbill, network::perbill_to_fixed, *};
 use alloc::vec::Vec;
-use frame_support::{pallet_prelude::*, BoundedVec};
+use frame_support::{pallet_prelude::*, storage::with_storage_layer, BoundedVec};
 use frame_system::pallet_prelude::BlockNumberFor;
 use mindnet_math::{EpochInput, NeuronState};
 use sp_arithmetic::FixedPointNumber;
@@ -50,15 +50,21 @@ impl<T: Config> Pallet<T> {
         let mut weights = Vec::with_capacity(usize::from(n));
         let mut bonds = Vec::with_capacity(usize::from(n));
         let mut entries: u32 = 0;
+        let period = EpochIndex::<T>::get(netuid);
         for uid in 0..n {
             let hotkey = Keys::<T>::get(netuid, uid);
-            let stake: u128 = hotkey
-                .as_ref()
-                .map(|h| TotalHotkeyStake::<T>::get(h).unique_saturated_into())
-                .unwrap_or(0);
+            // A neuron that has not set weights since it registered is not active: its
+            // stake does not count (MECHANISM.md step 1).
+            let last_update = LastUpdate::<T>::try_get(netuid, uid).ok();
+            let stake: u128 = match (&hotkey, last_update) {
+                (Some(h), Some(_)) => StakePools::<T>::get(netuid, h)
+                    .map(|pool| Self::counted_at(&pool, period).unique_saturated_into())
+                    .unwrap_or(0),
+                _ => 0,
+            };
             neurons.push(NeuronState {
                 stake,
-                last_update: LastUpdate::<T>::get(netuid, uid),
+                last_update: last_update.unwrap_or(0),
                 registered_at: RegisteredAt::<T>::get(netuid, uid),
             });
             let row = Weights::<T>::get(netuid, uid);
@@ -67,13 +73,14 @@ impl<T: Config> Pallet<T> {
             bonds.push(Bonds::<T>::get(netuid, uid));
             hotkeys.push(hotkey);
         }
-        let tempo = u64::from(Tempo::<T>::get(netuid));
-        let emission = BlockEmission::<T>::get(netuid).saturating_mul(tempo);
+        // Emission for every block since the previous epoch (or the network's creation),
+        // whatever the tempo is now.
+        let previous = LastEpochBlock::<T>::get(netuid);
+        let blocks = now.saturating_sub(previous.unwrap_or(0));
+        let emission = BlockEmission::<T>::get(netuid).saturating_mul(blocks);
         // The epoch runs in `on_initialize`, before the block's registrations: the stored
         // bonds know registrations up to the block before the last epoch.
-        let cover = LastEpochBlock::<T>::get(netuid)
-            .map(|b| b.saturating_sub(1))
-            .unwrap_or(0);
+        let cover = previous.map(|b| b.saturating_sub(1)).unwrap_or(0);
         let params = Self::epoch_params(netuid);
         let out = mindnet_math::epoch(
             &params,
@@ -88,6 +95,7 @@ impl<T: Config> Pallet<T> {
         );
 
         let stored_bonds = out.stored_bonds();
+        let mut credited: u64 = 0;
         for uid in 0..n {
             let i = usize::from(uid);
             let frac = |v: &Vec<mindnet_math::Fixed>| {
@@ -98,22 +106,35 @@ impl<T: Config> Pallet<T> {
             Consensus::<T>::insert(netuid, uid, frac(&out.consensus));
             Incentive::<T>::insert(netuid, uid, frac(&out.incentive));
             Dividends::<T>::insert(netuid, uid, frac(&out.dividends));
-            let minted = out.emission.get(i).copied().unwrap_or(0);
-            Emission::<T>::insert(netuid, uid, minted);
             let row = stored_bonds.get(i).cloned().unwrap_or_default();
             Bonds::<T>::insert(netuid, uid, BoundedVec::truncate_from(row));
+            let mut minted = out.emission.get(i).copied().unwrap_or(0);
             if minted > 0 {
-                if let Some(Some(hotkey)) = hotkeys.get(i) {
-                    if let Err(e) = Self::credit_emission(hotkey, minted) {
-                        log::error!(target: "runtime::mindnet", "emission to uid {uid} failed: {e:?}");
-                    }
+                // Mint and credit in a storage layer: a failure leaves nothing behind.
+                let result = match hotkeys.get(i) {
+                    Some(Some(hotkey)) => with_storage_layer(|| {
+                        Self::credit_emission(netuid, hotkey, minted)
+                    }),
+                    _ => Err(Error::<T>::NotRegistered.into()),
+                };
+                if let Err(e) = result {
+                    log::error!(target: "runtime::mindnet", "emission to uid {uid} failed: {e:?}");
+                    Self::deposit_event(Event::EmissionCreditFailed {
+                        netuid,
+                        uid,
+                        amount: minted,
+                    });
+                    minted = 0;
                 }
             }
+            credited = credited.saturating_add(minted);
+            Emission::<T>::insert(netuid, uid, minted);
         }
 
         let loss = loss_to_fixed_i64(out.loss);
         Loss::<T>::insert(netuid, loss);
         LastEpochBlock::<T>::insert(netuid, now);
+        EpochIndex::<T>::mutate(netuid, |e| *e = e.saturating_add(1));
         Self::adjust_after_epoch(netuid, &out);
 
         if out.minted == 0 {
@@ -130,8 +151,9 @@ impl<T: Config> Pallet<T> {
         }
         Self::deposit_event(Event::EpochCompleted {
             netuid,
-            emission: out.minted,
+            emission: credited,
             loss,
+            blocks,
         });
         EpochSize {
             neurons: u32::from(n),
@@ -175,24 +197,62 @@ impl<T: Config> Pallet<T> {
         }
     }
 
-    /// Invariants: stake totals agree, and uids and hotkeys map one to one.
+    /// Invariants: every pool's shares are held by its stakers and its value is backed by
+    /// the stake account's balance; uids and hotkeys map one to one; an owner is kept only
+    /// while its hotkey holds a uid or stake.
     #[cfg(any(feature = "try-runtime", test))]
     pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+        use alloc::collections::BTreeMap;
+        use frame_support::traits::fungible::Inspect;
         use sp_runtime::traits::{Saturating, Zero};
+
         let mut total = BalanceOf::<T>::zero();
-        for (hotkey, hotkey_total) in TotalHotkeyStake::<T>::iter() {
-            let sum = Stake::<T>::iter_prefix_values(&hotkey)
-                .fold(BalanceOf::<T>::zero(), |a, s| a.saturating_add(s));
+        let mut pools_of: BTreeMap<T::AccountId, u16> = BTreeMap::new();
+        for (netuid, hotkey, pool) in StakePools::<T>::iter() {
             ensure!(
-                sum == hotkey_total,
-                "TotalHotkeyStake differs from the sum of Stake"
+                pool.shares > 0 || !pool.joining.is_zero(),
+                "an empty stake pool is kept"
             );
-            total = total.saturating_add(hotkey_total);
+            let (mut shares, mut joining) = (0u128, BalanceOf::<T>::zero());
+            for (_, position) in StakePositions::<T>::iter_prefix((netuid, &hotkey)) {
+                shares = shares.saturating_add(position.shares);
+                joining = joining.saturating_add(position.joining);
+            }
+            let (mut rate_shares, mut rate_value) = (0u128, BalanceOf::<T>::zero());
+            for (_, rate) in JoinRates::<T>::iter_prefix((netuid, &hotkey)) {
+                rate_shares = rate_shares.saturating_add(rate.shares);
+                rate_value = rate_value.saturating_add(rate.value);
+            }
+            ensure!(
+                shares.saturating_add(rate_shares) == pool.shares,
+                "a pool's shares differ from its stakers' and unclaimed shares"
+            );
+            ensure!(
+                joining == pool.joining.saturating_add(rate_value),
+                "a pool's joining stake differs from its stakers'"
+            );
+            ensure!(Owner::<T>::contains_key(&hotkey), "stake behind a hotkey without owner");
+            total = total.saturating_add(pool.value).saturating_add(pool.joining);
+            let count = pools_of.entry(hotkey).or_default();
+            *count = count.saturating_add(1);
         }
         ensure!(
-            total == TotalStake::<T>::get(),
-            "TotalStake differs from the hotkey totals"
+            StakePositions::<T>::iter_keys()
+                .all(|(netuid, hotkey, _)| StakePools::<T>::contains_key(netuid, hotkey)),
+            "a position in a pool that does not exist"
         );
+        ensure!(
+            total == TotalStake::<T>::get(),
+            "TotalStake differs from the pools' values"
+        );
+        // Issuance audit: every staked unit is real balance in the stake account.
+        ensure!(
+            T::Currency::balance(&Self::stake_account())
+                == TotalStake::<T>::get().saturating_add(T::Currency::minimum_balance()),
+            "the stake account's balance is not TotalStake plus its existential deposit"
+        );
+
+        let mut networks_of: BTreeMap<T::AccountId, u16> = BTreeMap::new();
         for netuid in NetworksAdded::<T>::iter_keys() {
             let n = NeuronCount::<T>::get(netuid);
             ensure!(
@@ -206,12 +266,36 @@ impl<T: Config> Pallet<T> {
                     Uids::<T>::get(netuid, &hotkey) == Some(uid),
                     "Keys and Uids disagree"
                 );
+                ensure!(Owner::<T>::contains_key(&hotkey), "a registered hotkey has no owner");
+                let count = networks_of.entry(hotkey).or_default();
+                *count = count.saturating_add(1);
             }
             ensure!(
                 Uids::<T>::iter_prefix(netuid).count() == usize::from(n),
                 "Uids holds hotkeys without a uid"
             );
         }
+        for (hotkey, _) in Owner::<T>::iter() {
+            let networks = networks_of.get(&hotkey).copied().unwrap_or(0);
+            let pools = pools_of.get(&hotkey).copied().unwrap_or(0);
+            ensure!(
+                networks > 0 || pools > 0,
+                "an owner is kept for a hotkey with no uid and no stake"
+            );
+            ensure!(
+                HotkeyNetworks::<T>::get(&hotkey) == networks,
+                "HotkeyNetworks differs from the uids held"
+            );
+            ensure!(
+                HotkeyPools::<T>::get(&hotkey) == pools,
+                "HotkeyPools differs from the pools held"
+            );
+        }
+        ensure!(
+            HotkeyNetworks::<T>::iter_keys().all(|h| Owner::<T>::contains_key(h))
+                && HotkeyPools::<T>::iter_keys().all(|h| Owner::<T>::contains_key(h)),
+            "counters kept for a released hotkey"
+        );
         Ok(())
     }
 }

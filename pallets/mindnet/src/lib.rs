@@ -10,37 +10,52 @@
 //! * A **network** (`netuid: u16`) holds up to `MaxAllowedUids` neurons and its own
 //!   parameters. Network 0 is created at genesis; root creates more.
 //! * A **neuron** is a hotkey registered on a network under a uid. The coldkey that
-//!   registers a hotkey owns it; registration burns the network's registration fee. A full
-//!   network replaces its neuron with the lowest last emission that is past immunity.
-//! * **Stake** is balance held (pallet-balances holds, reason [`HoldReason::Staked`]) on
-//!   the staking coldkey, accounted per `(hotkey, coldkey)`. It is never created or lost
-//!   by staking; the epoch mints new stake to the hotkey's owner.
-//! * **Weights** are a neuron's sparse ranking of other uids (`u16` values).
-//! * The **epoch** runs at every block that is a multiple of the network's tempo and
-//!   computes MECHANISM.md steps 1–14 with the pure [`mindnet_math`] crate.
+//!   registers a hotkey owns it, and only with the hotkey's consent: a signature by the
+//!   hotkey over [`Pallet::registration_payload`] (genesis hash, network, coldkey,
+//!   deadline). Registration burns the network's fee. A full network replaces its neuron
+//!   with the lowest last emission that is past immunity. A hotkey with no uid and no
+//!   stake left is released (its owner entry removed).
+//! * **Stake** is per network: a coldkey stakes behind `(netuid, hotkey)`, and only that
+//!   network counts it. The balance moves into one pallet account
+//!   ([`Pallet::stake_account`]); each `(netuid, hotkey)` is a share pool
+//!   ([`StakePool`]). Stake counts at its lowest over an epoch: what is added during an
+//!   epoch waits as *joining* stake and neither counts nor earns until the next one; what
+//!   is removed stops counting at once. A position is zero or at least `MinStake`.
+//! * **Weights** are a neuron's sparse ranking of other uids (`u16` values). At least
+//!   `MinAllowedWeights` non-zero entries for other uids; a row may move at most
+//!   `MaxWeightChange` (L1, normalised) from the stored one.
+//! * The **epoch** runs at every block that is a multiple of the network's tempo,
+//!   computes MECHANISM.md steps 1–14 with the pure [`mindnet_math`] crate over the
+//!   stake that counted, and mints `BlockEmission` for every block since the previous
+//!   epoch. A neuron that has not set weights since it registered is not active. A
+//!   hotkey's emission goes to its pool: the owner's take (capped by `MaxTake`) buys the
+//!   owner shares, the rest raises every share's value. Each credit runs in a storage
+//!   layer: one that fails mints nothing and is reported.
 //!
 //! ## Terminology
 //!
 //! * *hotkey*: the account a neuron signs `set_weights` and `serve_axon` with.
-//! * *coldkey*: the account that owns a hotkey and holds its stake.
-//! * *emission*: base units minted to a neuron in an epoch, credited to its hotkey's
-//!   stake under its owner coldkey.
+//! * *coldkey*: the account that owns a hotkey or stakes behind one.
+//! * *period*: the blocks between two epochs of a network ([`EpochIndex`] counts them).
+//! * *emission*: base units minted to a neuron in an epoch, credited to its hotkey's pool.
 //! * *fractions* (rank, trust, consensus, incentive, dividends, κ, α, δ, …) are stored as
 //!   [`Perbill`]; the loss `L` as a signed [`FixedI64`].
 //!
 //! ## Interface
 //!
 //! Signed by a coldkey: [`Pallet::register`], [`Pallet::add_stake`],
-//! [`Pallet::remove_stake`]. Signed by a hotkey: [`Pallet::set_weights`],
-//! [`Pallet::serve_axon`]. Root: [`Pallet::create_network`], [`Pallet::set_parameter`].
+//! [`Pallet::remove_stake`], [`Pallet::set_take`] (owner). Signed by a hotkey:
+//! [`Pallet::set_weights`], [`Pallet::serve_axon`]. Root: [`Pallet::create_network`],
+//! [`Pallet::set_parameter`]. Runtime API: [`runtime_api::MindnetApi`].
 //!
 //! ## Usage
 //!
 //! ```text
-//! api.tx.mindnet.register(0, hotkey)                          // coldkey signs
-//! api.tx.mindnet.addStake(hotkey, 10_000_000_000n)            // coldkey signs
-//! api.tx.mindnet.setWeights(0, [1, 2], [65535, 32768], 0)     // hotkey signs
-//! api.query.mindnet.totalHotkeyStake(hotkey)
+//! payload = api.call.mindnetApi.registrationPayload(0, coldkey, deadline)
+//! api.tx.mindnet.register(0, hotkey, deadline, { Sr25519: hotkey.sign(payload) })  // coldkey signs
+//! api.tx.mindnet.addStake(0, hotkey, 10_000_000_000n)                              // coldkey signs
+//! api.tx.mindnet.setWeights(0, [1, 2], [65535, 32768], 0)                          // hotkey signs
+//! api.call.mindnetApi.stakeOf(0, hotkey, coldkey)
 //! ```
 
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -63,6 +78,8 @@ mod epoch;
 mod network;
 mod neurons;
 mod staking;
+pub mod axon;
+pub mod runtime_api;
 pub mod weights;
 
 #[cfg(test)]
@@ -107,40 +124,136 @@ pub struct AxonInfo {
     pub protocol: u8,
 }
 
+/// `MaxWeightChange` that bounds nothing: two normalised rows are at most 2 apart in L1.
+pub const MAX_WEIGHT_CHANGE_LIMIT: u32 = 2_000_000_000;
+
+/// The stake behind one hotkey on one network, shared by its stakers.
+///
+/// Stakers hold shares; emission raises `value` without touching any staker's entry, so
+/// crediting a neuron costs a constant number of writes however many stake on it.
+/// `counted`/`counted_epoch` record the lowest value of the period now running (stake
+/// counts at its minimum over an epoch): when `counted_epoch` is older than the
+/// network's [`EpochIndex`], nothing changed this period and all of `value` counts.
+///
+/// Stake added during period `p` waits in `joining`: it neither counts nor earns in the
+/// epoch that ends `p`, and buys shares at the price just after that epoch (the first time
+/// the pool is touched afterwards; see [`JoinRates`]).
+#[derive(
+    codec::Encode,
+    codec::Decode,
+    codec::DecodeWithMemTracking,
+    codec::MaxEncodedLen,
+    scale_info::TypeInfo,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Debug,
+    Default,
+)]
+pub struct StakePool<Balance> {
+    /// What the pool's stakers can withdraw in all.
+    pub value: Balance,
+    /// Shares issued (the sum of [`StakeShares`] of the pool).
+    pub shares: u128,
+    /// The pool's lowest value during period `counted_epoch`.
+    pub counted: Balance,
+    /// The period (`EpochIndex`) `counted` belongs to.
+    pub counted_epoch: u64,
+    /// Stake added during period `joining_epoch`, not yet turned into shares.
+    pub joining: Balance,
+    /// The period in which `joining` was added.
+    pub joining_epoch: u64,
+    /// How many positions hold a part of `joining`.
+    pub joining_stakers: u32,
+}
+
+/// A coldkey's stake behind a hotkey on a network.
+#[derive(
+    codec::Encode,
+    codec::Decode,
+    codec::DecodeWithMemTracking,
+    codec::MaxEncodedLen,
+    scale_info::TypeInfo,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Debug,
+    Default,
+)]
+pub struct StakePosition<Balance> {
+    /// Shares of the pool.
+    pub shares: u128,
+    /// Stake added during period `joining_epoch`, waiting to buy shares.
+    pub joining: Balance,
+    /// The period in which `joining` was added.
+    pub joining_epoch: u64,
+}
+
+/// What the stake that joined a pool in one period bought when it was merged, and what is
+/// left of it for the positions that have not yet claimed their shares.
+#[derive(
+    codec::Encode,
+    codec::Decode,
+    codec::DecodeWithMemTracking,
+    codec::MaxEncodedLen,
+    scale_info::TypeInfo,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Debug,
+    Default,
+)]
+pub struct JoinRate<Balance> {
+    /// Shares not yet claimed.
+    pub shares: u128,
+    /// Joining stake not yet claimed.
+    pub value: Balance,
+    /// Positions that have not yet claimed.
+    pub stakers: u32,
+}
+
+/// Makes a hotkey and its registration consent in benchmarks, where the runtime's
+/// signature scheme needs real keys.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId, Signature> {
+    /// A new hotkey (distinct for each `index`) and its signature over `payload`.
+    fn hotkey_consent(index: u32, payload: &[u8]) -> (AccountId, Signature);
+}
+
 #[frame_support::pallet]
 pub mod pallet {
     use super::*;
-    use frame_support::{pallet_prelude::*, traits::fungible::MutateHold};
+    use frame_support::{dispatch::DispatchResultWithPostInfo, pallet_prelude::*, PalletId};
     use frame_system::pallet_prelude::*;
-    use sp_runtime::traits::UniqueSaturatedFrom;
+    use sp_runtime::traits::{IdentifyAccount, UniqueSaturatedFrom, Verify};
 
     /// The in-code storage version.
-    const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+    const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
     #[pallet::pallet]
     #[pallet::storage_version(STORAGE_VERSION)]
     pub struct Pallet<T>(_);
 
-    /// Why the pallet holds balance.
-    #[pallet::composite_enum]
-    pub enum HoldReason {
-        /// Stake behind a hotkey.
-        #[codec(index = 0)]
-        Staked,
-    }
-
     #[pallet::config]
     pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
         /// The token that is staked, burned on registration and minted as emission.
-        type Currency: fungible::Mutate<Self::AccountId>
-            + MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
-        /// The overarching hold reason.
-        type RuntimeHoldReason: From<HoldReason>;
+        type Currency: fungible::Mutate<Self::AccountId>;
         /// Weights of this pallet's calls and of the epoch.
         type WeightInfo: WeightInfo;
         /// The most networks that can exist.
         #[pallet::constant]
         type MaxNetworks: Get<u16>;
+        /// The signature with which a hotkey consents to being registered by a coldkey.
+        type Signature: Verify<Signer: IdentifyAccount<AccountId = Self::AccountId>> + Parameter;
+        /// Derives the account that holds every network's stake (see [`Pallet::stake_account`]).
+        #[pallet::constant]
+        type PalletId: Get<PalletId>;
+        /// Makes hotkeys and their consent signatures for the benchmarks.
+        #[cfg(feature = "runtime-benchmarks")]
+        type BenchmarkHelper: BenchmarkHelper<Self::AccountId, Self::Signature>;
         /// The most neurons (uids) a network can hold; `MaxAllowedUids` is at most this.
         #[pallet::constant]
         type MaxNeurons: Get<u32>;
@@ -213,7 +326,8 @@ pub mod pallet {
     pub fn DefaultBlockEmission() -> u64 {
         1_000_000_000
     }
-    /// Base units minted per block; an epoch mints `BlockEmission × Tempo`.
+    /// Base units minted per block; an epoch mints `BlockEmission` times the blocks since
+    /// the network's previous epoch.
     #[pallet::storage]
     pub type BlockEmission<T> =
         StorageMap<_, Twox64Concat, u16, u64, ValueQuery, DefaultBlockEmission>;
@@ -321,6 +435,41 @@ pub mod pallet {
     pub type MaxBlockEmission<T> =
         StorageMap<_, Twox64Concat, u16, u64, ValueQuery, DefaultMaxBlockEmission>;
 
+    #[pallet::type_value]
+    pub fn DefaultMinStake<T: Config>() -> BalanceOf<T> {
+        BalanceOf::<T>::unique_saturated_from(1_000_000_000u64)
+    }
+    /// The least stake a coldkey may hold behind a hotkey on this network (a position is
+    /// either empty or at least this much).
+    #[pallet::storage]
+    pub type MinStake<T: Config> =
+        StorageMap<_, Twox64Concat, u16, BalanceOf<T>, ValueQuery, DefaultMinStake<T>>;
+
+    #[pallet::type_value]
+    pub fn DefaultMaxTake() -> Perbill {
+        Perbill::from_percent(18)
+    }
+    /// The most a hotkey's owner takes of its emission on this network before the rest is
+    /// shared by its stakers ([`Take`] is capped by it).
+    #[pallet::storage]
+    pub type MaxTake<T> = StorageMap<_, Twox64Concat, u16, Perbill, ValueQuery, DefaultMaxTake>;
+
+    #[pallet::type_value]
+    pub fn DefaultMaxWeightChange() -> u32 {
+        MAX_WEIGHT_CHANGE_LIMIT
+    }
+    /// The largest L1 distance, in parts per billion, between a neuron's stored normalised
+    /// weight row and the one a `set_weights` submits (seed 000's bounded `ΔW_i`). The
+    /// default, 2 (2,000,000,000), bounds nothing.
+    #[pallet::storage]
+    pub type MaxWeightChange<T> =
+        StorageMap<_, Twox64Concat, u16, u32, ValueQuery, DefaultMaxWeightChange>;
+
+    /// Whether `serve_axon` accepts loopback, private and other non-routable addresses.
+    /// Set at genesis: true on development chains only.
+    #[pallet::storage]
+    pub type AllowNonRoutableAxons<T> = StorageValue<_, bool, ValueQuery>;
+
     // ---- storage: neurons ---------------------------------------------------------
 
     /// How many uids the network has handed out (uids are `0..NeuronCount`).
@@ -337,22 +486,29 @@ pub mod pallet {
     pub type Uids<T: Config> =
         StorageDoubleMap<_, Twox64Concat, u16, Blake2_128Concat, T::AccountId, u16, OptionQuery>;
 
-    /// The coldkey that owns a hotkey (set by its first registration, permanent).
+    /// The coldkey that owns a hotkey: set by its first registration, released when the
+    /// hotkey holds no uid on any network and no stake.
     #[pallet::storage]
     pub type Owner<T: Config> =
         StorageMap<_, Blake2_128Concat, T::AccountId, T::AccountId, OptionQuery>;
 
-    /// How many hotkeys a coldkey owns.
+    /// On how many networks a hotkey holds a uid.
     #[pallet::storage]
-    pub type OwnedHotkeys<T: Config> =
-        StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
+    pub type HotkeyNetworks<T: Config> =
+        StorageMap<_, Blake2_128Concat, T::AccountId, u16, ValueQuery>;
+
+    /// The share of its emission a hotkey's owner takes before its stakers share the rest
+    /// (capped by the network's [`MaxTake`]).
+    #[pallet::storage]
+    pub type Take<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, Perbill, ValueQuery>;
 
     /// Block at which the uid's current hotkey registered.
     #[pallet::storage]
     pub type RegisteredAt<T> =
         StorageDoubleMap<_, Twox64Concat, u16, Twox64Concat, u16, u64, ValueQuery>;
 
-    /// Block of the uid's last `set_weights` (or of its registration).
+    /// Block of the uid's last `set_weights`; absent until the uid's current hotkey sets
+    /// weights (a neuron that has not voted is not active).
     #[pallet::storage]
     pub type LastUpdate<T> =
         StorageDoubleMap<_, Twox64Concat, u16, Twox64Concat, u16, u64, ValueQuery>;
@@ -423,30 +579,64 @@ pub mod pallet {
     #[pallet::storage]
     pub type Loss<T> = StorageMap<_, Twox64Concat, u16, FixedI64, ValueQuery>;
 
-    /// Block of the network's last epoch.
+    /// Block of the network's last epoch (its creation block before the first): the next
+    /// epoch mints `BlockEmission` for every block since.
     #[pallet::storage]
     pub type LastEpochBlock<T> = StorageMap<_, Twox64Concat, u16, u64, OptionQuery>;
 
+    /// How many epochs the network has run: the index of the stake period now running.
+    #[pallet::storage]
+    pub type EpochIndex<T> = StorageMap<_, Twox64Concat, u16, u64, ValueQuery>;
+
     // ---- storage: stake -----------------------------------------------------------
 
-    /// Stake that `coldkey` holds behind `hotkey`.
+    /// The stake behind a hotkey on a network: its value, the shares its stakers hold,
+    /// and the part of it that counts in the running epoch.
     #[pallet::storage]
-    pub type Stake<T: Config> = StorageDoubleMap<
+    pub type StakePools<T: Config> = StorageDoubleMap<
         _,
+        Twox64Concat,
+        u16,
         Blake2_128Concat,
         T::AccountId,
-        Blake2_128Concat,
-        T::AccountId,
-        BalanceOf<T>,
-        ValueQuery,
+        StakePool<BalanceOf<T>>,
+        OptionQuery,
     >;
 
-    /// All stake behind a hotkey: `S_i` of its neurons.
+    /// `coldkey`'s position in `(netuid, hotkey)`'s pool. Its stake is
+    /// `shares × pool.value / pool.shares` plus what is joining ([`Pallet::stake_of`]).
     #[pallet::storage]
-    pub type TotalHotkeyStake<T: Config> =
-        StorageMap<_, Blake2_128Concat, T::AccountId, BalanceOf<T>, ValueQuery>;
+    pub type StakePositions<T: Config> = StorageNMap<
+        _,
+        (
+            NMapKey<Twox64Concat, u16>,
+            NMapKey<Blake2_128Concat, T::AccountId>,
+            NMapKey<Blake2_128Concat, T::AccountId>,
+        ),
+        StakePosition<BalanceOf<T>>,
+        OptionQuery,
+    >;
 
-    /// All stake on the chain.
+    /// The shares that the stake which joined `(netuid, hotkey)`'s pool in a period bought,
+    /// kept until every position of that period has claimed its part.
+    #[pallet::storage]
+    pub type JoinRates<T: Config> = StorageNMap<
+        _,
+        (
+            NMapKey<Twox64Concat, u16>,
+            NMapKey<Blake2_128Concat, T::AccountId>,
+            NMapKey<Twox64Concat, u64>,
+        ),
+        JoinRate<BalanceOf<T>>,
+        OptionQuery,
+    >;
+
+    /// On how many networks a hotkey has a pool with stake.
+    #[pallet::storage]
+    pub type HotkeyPools<T: Config> =
+        StorageMap<_, Blake2_128Concat, T::AccountId, u16, ValueQuery>;
+
+    /// All stake on the chain: the stake account's balance above its existential deposit.
     #[pallet::storage]
     pub type TotalStake<T: Config> = StorageValue<_, BalanceOf<T>, ValueQuery>;
 
@@ -471,17 +661,26 @@ pub mod pallet {
             fee: BalanceOf<T>,
             replaced: Option<T::AccountId>,
         },
-        /// Stake was added behind a hotkey.
+        /// Stake was added behind a hotkey on a network (it counts from the next epoch on).
         StakeAdded {
+            netuid: u16,
             coldkey: T::AccountId,
             hotkey: T::AccountId,
             amount: BalanceOf<T>,
         },
-        /// Stake was removed from behind a hotkey and returned to the coldkey.
+        /// Stake was removed from behind a hotkey and paid to the coldkey.
         StakeRemoved {
+            netuid: u16,
             coldkey: T::AccountId,
             hotkey: T::AccountId,
             amount: BalanceOf<T>,
+        },
+        /// A hotkey's owner set its take.
+        TakeSet { hotkey: T::AccountId, take: Perbill },
+        /// A hotkey with no uid and no stake left was released by its owner.
+        HotkeyReleased {
+            hotkey: T::AccountId,
+            coldkey: T::AccountId,
         },
         /// A neuron set its weights.
         WeightsSet { netuid: u16, uid: u16, count: u32 },
@@ -491,12 +690,16 @@ pub mod pallet {
             hotkey: T::AccountId,
             axon: AxonInfo,
         },
-        /// An epoch ran: `emission` base units minted, `loss` is `L`.
+        /// An epoch ran over the `blocks` since the previous one: `emission` base units were
+        /// minted and credited, `loss` is `L`.
         EpochCompleted {
             netuid: u16,
             emission: u64,
             loss: FixedI64,
+            blocks: u64,
         },
+        /// Crediting a neuron's emission failed; nothing of it was minted.
+        EmissionCreditFailed { netuid: u16, uid: u16, amount: u64 },
         /// An epoch found no active stake (or no weight that counted) and minted nothing.
         EpochSkipped { netuid: u16, reason: SkipReason },
         /// The loss peg moved `MinAllowedWeights`.
@@ -550,6 +753,24 @@ pub mod pallet {
         CannotPayRegistrationFee,
         /// The hotkey has no owner: register it first.
         HotkeyNotRegistered,
+        /// The hotkey's consent has expired: its deadline block has passed.
+        ConsentExpired,
+        /// The signature is not the hotkey's over this registration's consent payload
+        /// ([`Pallet::registration_payload`]).
+        InvalidConsentSignature,
+        /// The signer does not own the hotkey.
+        NotHotkeyOwner,
+        /// The stake left or added would be below the network's `MinStake`: stake at least
+        /// that much, or remove all of it.
+        BelowMinStake,
+        /// The amount is too small to buy a single share of the pool.
+        AmountTooSmall,
+        /// The stake account cannot pay this withdrawal (the coldkey would be left below the
+        /// existential deposit).
+        WithdrawalFailed,
+        /// The new row differs from the stored one by more than `MaxWeightChange` (L1
+        /// distance of the normalised rows).
+        WeightChangeTooLarge,
         /// Amounts must be greater than zero.
         ZeroAmount,
         /// The coldkey's free balance cannot cover the stake.
@@ -564,7 +785,7 @@ pub mod pallet {
         DuplicateUids,
         /// A uid is not below the network's neuron count.
         UidOutOfRange,
-        /// Fewer entries than the network's `MinAllowedWeights`.
+        /// Fewer non-zero entries for other uids than the network's `MinAllowedWeights`.
         TooFewWeights,
         /// More entries than the network's `MaxWeightsPerRow`.
         TooManyWeights,
@@ -576,8 +797,12 @@ pub mod pallet {
         SettingWeightsTooFast,
         /// The IP type is neither 4 nor 6.
         InvalidIpType,
-        /// The IP address is not a routable address of its type.
+        /// The IP address is not a valid address of its type (zero, broadcast, or an IPv4
+        /// address above 32 bits).
         InvalidIpAddress,
+        /// The IP address is loopback, private, link-local, multicast or reserved: not
+        /// reachable by peers (accepted only where `AllowNonRoutableAxons` is set).
+        NonRoutableAddress,
         /// Port 0 cannot be served.
         InvalidPort,
         /// An arithmetic operation would overflow.
@@ -591,6 +816,8 @@ pub mod pallet {
     pub struct GenesisConfig<T: Config> {
         /// Networks created at genesis with their tempo: `(netuid, tempo)`.
         pub networks: alloc::vec::Vec<(u16, u16)>,
+        /// Whether axons may serve on loopback and private addresses (development chains).
+        pub allow_non_routable_axons: bool,
         #[serde(skip)]
         pub _phantom: core::marker::PhantomData<T>,
     }
@@ -598,6 +825,8 @@ pub mod pallet {
     #[pallet::genesis_build]
     impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
         fn build(&self) {
+            Pallet::<T>::create_stake_account();
+            AllowNonRoutableAxons::<T>::put(self.allow_non_routable_axons);
             for (netuid, tempo) in &self.networks {
                 Pallet::<T>::do_create_network(*netuid).expect("genesis networks are valid");
                 Tempo::<T>::insert(netuid, (*tempo).max(1));
@@ -610,38 +839,55 @@ pub mod pallet {
     #[pallet::call]
     impl<T: Config> Pallet<T> {
         /// Registers `hotkey` on network `netuid`, signed by the coldkey that will own it.
-        /// Burns the network's `RegistrationFee`. On a full network the neuron with the
-        /// lowest last emission that is past its immunity period is replaced (charged for
-        /// the largest network, whose every uid that scan reads).
+        ///
+        /// The hotkey consents with `signature`: its signature over
+        /// [`Pallet::registration_payload`]`(netuid, coldkey, deadline)`, valid up to block
+        /// `deadline`, so nobody who sees the call in the pool can register the hotkey
+        /// under another coldkey. Burns the network's `RegistrationFee`. On a full network
+        /// the neuron with the lowest last emission that is past its immunity period is
+        /// replaced; the weight charged up front is that of the largest network and the
+        /// unused part is refunded.
         #[pallet::call_index(0)]
         #[pallet::weight(T::WeightInfo::register(T::MaxNeurons::get()))]
-        pub fn register(origin: OriginFor<T>, netuid: u16, hotkey: T::AccountId) -> DispatchResult {
+        pub fn register(
+            origin: OriginFor<T>,
+            netuid: u16,
+            hotkey: T::AccountId,
+            deadline: u64,
+            signature: T::Signature,
+        ) -> DispatchResultWithPostInfo {
             let coldkey = ensure_signed(origin)?;
-            Self::do_register(coldkey, netuid, hotkey)
+            let scanned = Self::do_register(coldkey, netuid, hotkey, deadline, &signature)?;
+            Ok(Some(T::WeightInfo::register(scanned.max(1))).into())
         }
 
-        /// Holds `amount` of the signing coldkey's balance as stake behind `hotkey`.
+        /// Moves `amount` of the signing coldkey's balance into `hotkey`'s stake pool on
+        /// `netuid` (the hotkey must hold a uid there). It counts from the network's next
+        /// epoch on: stake counts at its lowest over an epoch.
         #[pallet::call_index(1)]
         #[pallet::weight(T::WeightInfo::add_stake())]
         pub fn add_stake(
             origin: OriginFor<T>,
+            netuid: u16,
             hotkey: T::AccountId,
             amount: BalanceOf<T>,
         ) -> DispatchResult {
             let coldkey = ensure_signed(origin)?;
-            Self::do_add_stake(coldkey, hotkey, amount)
+            Self::do_add_stake(coldkey, netuid, hotkey, amount)
         }
 
-        /// Releases `amount` of the signing coldkey's stake behind `hotkey`.
+        /// Pays `amount` of the signing coldkey's stake behind `hotkey` on `netuid` back to
+        /// it. What remains must be zero or at least the network's `MinStake`.
         #[pallet::call_index(2)]
         #[pallet::weight(T::WeightInfo::remove_stake())]
         pub fn remove_stake(
             origin: OriginFor<T>,
+            netuid: u16,
             hotkey: T::AccountId,
             amount: BalanceOf<T>,
         ) -> DispatchResult {
             let coldkey = ensure_signed(origin)?;
-            Self::do_remove_stake(coldkey, hotkey, amount)
+            Self::do_remove_stake(coldkey, netuid, hotkey, amount)
         }
 
         /// Sets the signing hotkey's weight row on `netuid`: `values[k]` for `uids[k]`.
@@ -691,6 +937,21 @@ pub mod pallet {
         ) -> DispatchResult {
             ensure_root(origin)?;
             Self::do_set_parameter(netuid, parameter)
+        }
+
+        /// Sets the share of `hotkey`'s emission that its owner (the signer) takes before
+        /// its stakers share the rest; each network caps it at its `MaxTake`.
+        #[pallet::call_index(7)]
+        #[pallet::weight(T::WeightInfo::set_take())]
+        pub fn set_take(origin: OriginFor<T>, hotkey: T::AccountId, take: Perbill) -> DispatchResult {
+            let coldkey = ensure_signed(origin)?;
+            ensure!(
+                Owner::<T>::get(&hotkey) == Some(coldkey),
+                Error::<T>::NotHotkeyOwner
+            );
+            Take::<T>::insert(&hotkey, take);
+            Self::deposit_event(Event::TakeSet { hotkey, take });
+            Ok(())
         }
     }
 

@@ -33,18 +33,35 @@ impl pallet_balances::Config for Test {
     type Balance = Balance;
     type ExistentialDeposit = ExistentialDeposit;
     type AccountStore = System;
-    type RuntimeHoldReason = RuntimeHoldReason;
 }
 
 parameter_types! {
     pub const NetworksLimit: u16 = 8;
     pub const NeuronsLimit: u32 = 64;
     pub const RowLimit: u32 = 16;
+    pub const MindnetPalletId: frame_support::PalletId = frame_support::PalletId(*b"mindnet0");
+}
+
+/// Test signatures: `TestSignature(signer, message)` verifies when both match.
+pub type Signature = sp_runtime::testing::TestSignature;
+
+/// Benchmarks sign with test signatures too.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct MockBenchmarkHelper;
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_mindnet::BenchmarkHelper<AccountId, Signature> for MockBenchmarkHelper {
+    fn hotkey_consent(index: u32, payload: &[u8]) -> (AccountId, Signature) {
+        let hotkey = 1_000_000 + u64::from(index);
+        (hotkey, sp_runtime::testing::TestSignature(hotkey, payload.to_vec()))
+    }
 }
 
 impl pallet_mindnet::Config for Test {
     type Currency = Balances;
-    type RuntimeHoldReason = RuntimeHoldReason;
+    type Signature = Signature;
+    type PalletId = MindnetPalletId;
+    #[cfg(feature = "runtime-benchmarks")]
+    type BenchmarkHelper = MockBenchmarkHelper;
     type WeightInfo = ();
     type MaxNetworks = NetworksLimit;
     type MaxNeurons = NeuronsLimit;
@@ -74,6 +91,14 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
     let mut ext = sp_io::TestExternalities::new(t);
     ext.execute_with(|| System::set_block_number(1));
     ext
+}
+
+/// `hotkey`'s consent to being registered on `netuid` by `coldkey` until `deadline`.
+pub fn consent(hotkey: AccountId, netuid: u16, coldkey: AccountId, deadline: u64) -> Signature {
+    sp_runtime::testing::TestSignature(
+        hotkey,
+        Mindnet::registration_payload(netuid, &coldkey, deadline),
+    )
 }
 
 /// Advances to block `n`, running `on_initialize` at each block as the executive would.

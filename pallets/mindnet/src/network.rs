@@ -2,6 +2,7 @@
 
 use crate::*;
 use frame_support::{ensure, pallet_prelude::*};
+use sp_runtime::traits::Zero;
 use mindnet_math::{fixed, EpochParams};
 
 /// One network parameter and its new value, as root sets it with
@@ -62,6 +63,13 @@ pub enum NetworkParameter<Balance> {
     MinBlockEmission(u64),
     /// Adaptive τ's ceiling, at least `MinBlockEmission`.
     MaxBlockEmission(u64),
+    /// The least stake a coldkey may hold behind a hotkey, at least 1.
+    MinStake(Balance),
+    /// The most a hotkey's owner takes of its emission.
+    MaxTake(Perbill),
+    /// The largest L1 change of a normalised weight row, in parts per billion, at most
+    /// 2,000,000,000 (which bounds nothing).
+    MaxWeightChange(u32),
 }
 
 /// A [`Perbill`] as the math crate's fixed point.
@@ -89,6 +97,8 @@ impl<T: Config> Pallet<T> {
         ensure!(count < T::MaxNetworks::get(), Error::<T>::TooManyNetworks);
         NetworksAdded::<T>::insert(netuid, ());
         TotalNetworks::<T>::put(count.saturating_add(1));
+        // The first epoch mints for the blocks since the network was created.
+        LastEpochBlock::<T>::insert(netuid, Self::current_block());
         Self::deposit_event(Event::NetworkCreated { netuid });
         Ok(())
     }
@@ -114,6 +124,8 @@ impl<T: Config> Pallet<T> {
             }
             P::MinBlockEmission(v) => v <= MaxBlockEmission::<T>::get(netuid),
             P::MaxBlockEmission(v) => v >= MinBlockEmission::<T>::get(netuid),
+            P::MinStake(v) => !v.is_zero(),
+            P::MaxWeightChange(v) => v <= MAX_WEIGHT_CHANGE_LIMIT,
             _ => true,
         };
         ensure!(in_range, Error::<T>::ParameterOutOfRange);
@@ -139,6 +151,9 @@ impl<T: Config> Pallet<T> {
             P::EmissionAdjustment(v) => EmissionAdjustment::<T>::insert(netuid, v),
             P::MinBlockEmission(v) => MinBlockEmission::<T>::insert(netuid, v),
             P::MaxBlockEmission(v) => MaxBlockEmission::<T>::insert(netuid, v),
+            P::MinStake(v) => MinStake::<T>::insert(netuid, v),
+            P::MaxTake(v) => MaxTake::<T>::insert(netuid, v),
+            P::MaxWeightChange(v) => MaxWeightChange::<T>::insert(netuid, v),
         }
         Self::deposit_event(Event::ParameterSet { netuid, parameter });
         Ok(())

@@ -7,7 +7,11 @@ use frame_support::{
     pallet_prelude::*,
     traits::tokens::{fungible::Mutate, Fortitude, Precision, Preservation},
 };
-use sp_runtime::traits::{UniqueSaturatedInto, Zero};
+use frame_system::pallet_prelude::BlockNumberFor;
+use sp_runtime::traits::{UniqueSaturatedInto, Verify, Zero};
+
+/// The domain tag at the start of every registration consent payload.
+pub const REGISTRATION_CONSENT_TAG: &[u8; 16] = b"mindnet/register";
 
 impl<T: Config> Pallet<T> {
     /// The current block number as `u64`.
@@ -15,11 +19,25 @@ impl<T: Config> Pallet<T> {
         frame_system::Pallet::<T>::block_number().unique_saturated_into()
     }
 
+    /// The bytes a hotkey signs to consent to being registered on `netuid` by `coldkey`,
+    /// valid up to block `deadline`: the SCALE encoding of
+    /// `(b"mindnet/register", genesis_hash, netuid, coldkey, deadline)`. Binding the
+    /// coldkey stops a front-runner from reusing the signature; the genesis hash, another
+    /// chain; the deadline, a signature found much later.
+    pub fn registration_payload(netuid: u16, coldkey: &T::AccountId, deadline: u64) -> Vec<u8> {
+        let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+        (REGISTRATION_CONSENT_TAG, genesis, netuid, coldkey, deadline).encode()
+    }
+
+    /// Registers `hotkey` for `coldkey`; returns how many uids the replacement scan read
+    /// (what the call's weight depends on).
     pub(crate) fn do_register(
         coldkey: T::AccountId,
         netuid: u16,
         hotkey: T::AccountId,
-    ) -> DispatchResult {
+        deadline: u64,
+        signature: &T::Signature,
+    ) -> Result<u32, DispatchError> {
         ensure!(
             Self::network_exists(netuid),
             Error::<T>::NetworkDoesNotExist
@@ -33,12 +51,18 @@ impl<T: Config> Pallet<T> {
             ensure!(*owner == coldkey, Error::<T>::NonAssociatedColdkey);
         }
         let now = Self::current_block();
+        ensure!(now <= deadline, Error::<T>::ConsentExpired);
+        let payload = Self::registration_payload(netuid, &coldkey, deadline);
+        ensure!(
+            signature.verify(&payload[..], &hotkey),
+            Error::<T>::InvalidConsentSignature
+        );
         let count = NeuronCount::<T>::get(netuid);
-        let (uid, replaced) = if count < MaxAllowedUids::<T>::get(netuid) {
-            (count, None)
+        let (uid, replaced, scanned) = if count < MaxAllowedUids::<T>::get(netuid) {
+            (count, None, 0)
         } else {
             let uid = Self::neuron_to_replace(netuid, now).ok_or(Error::<T>::NoNeuronToReplace)?;
-            (uid, Keys::<T>::get(netuid, uid))
+            (uid, Keys::<T>::get(netuid, uid), u32::from(count))
         };
 
         let fee = RegistrationFee::<T>::get(netuid);
@@ -53,26 +77,23 @@ impl<T: Config> Pallet<T> {
             .map_err(|_| Error::<T>::CannotPayRegistrationFee)?;
         }
         if owner.is_none() {
-            // An owner coldkey is kept alive while it owns hotkeys, so that emission can
-            // always be minted and held on it.
-            let owned = OwnedHotkeys::<T>::get(&coldkey);
-            if owned == 0 {
-                frame_system::Pallet::<T>::inc_consumers(&coldkey)?;
-            }
-            OwnedHotkeys::<T>::insert(&coldkey, owned.saturating_add(1));
             Owner::<T>::insert(&hotkey, &coldkey);
         }
+        HotkeyNetworks::<T>::mutate(&hotkey, |n| *n = n.saturating_add(1));
 
         if let Some(old) = &replaced {
             Uids::<T>::remove(netuid, old);
             Axons::<T>::remove(netuid, old);
+            HotkeyNetworks::<T>::mutate(old, |n| *n = n.saturating_sub(1));
+            Self::release_if_unused(old);
         } else {
             NeuronCount::<T>::insert(netuid, count.saturating_add(1));
         }
         Keys::<T>::insert(netuid, uid, &hotkey);
         Uids::<T>::insert(netuid, &hotkey, uid);
         RegisteredAt::<T>::insert(netuid, uid, now);
-        LastUpdate::<T>::insert(netuid, uid, now);
+        // Registering is not voting: the neuron becomes active when it sets weights.
+        LastUpdate::<T>::remove(netuid, uid);
         Weights::<T>::remove(netuid, uid);
         Bonds::<T>::remove(netuid, uid);
         Rank::<T>::remove(netuid, uid);
@@ -90,7 +111,7 @@ impl<T: Config> Pallet<T> {
             fee,
             replaced,
         });
-        Ok(())
+        Ok(scanned)
     }
 
     /// The uid with the lowest last emission among those past their immunity period
@@ -123,9 +144,10 @@ impl<T: Config> Pallet<T> {
             Error::<T>::IncorrectWeightVersionKey
         );
         let now = Self::current_block();
+        let last = LastUpdate::<T>::try_get(netuid, uid)
+            .unwrap_or_else(|_| RegisteredAt::<T>::get(netuid, uid));
         ensure!(
-            now.saturating_sub(LastUpdate::<T>::get(netuid, uid))
-                >= WeightsSetRateLimit::<T>::get(netuid),
+            now.saturating_sub(last) >= WeightsSetRateLimit::<T>::get(netuid),
             Error::<T>::SettingWeightsTooFast
         );
         ensure!(
@@ -143,10 +165,21 @@ impl<T: Config> Pallet<T> {
             row.iter().all(|(j, _)| *j < count),
             Error::<T>::UidOutOfRange
         );
-        // A network with fewer neurons than `MinAllowedWeights` asks for all of them.
-        let min = MinAllowedWeights::<T>::get(netuid).min(count);
-        ensure!(row.len() >= usize::from(min), Error::<T>::TooFewWeights);
         ensure!(row.iter().any(|(_, v)| *v > 0), Error::<T>::AllWeightsZero);
+        // Only non-zero votes for other uids count toward the minimum (zero entries are
+        // dropped by the epoch); a network with fewer other neurons asks for all of them.
+        let min = MinAllowedWeights::<T>::get(netuid).min(count.saturating_sub(1));
+        let counted = row.iter().filter(|(j, v)| *v > 0 && *j != uid).count();
+        ensure!(counted >= usize::from(min), Error::<T>::TooFewWeights);
+        let max_change = MaxWeightChange::<T>::get(netuid);
+        if max_change < MAX_WEIGHT_CHANGE_LIMIT {
+            let stored = Weights::<T>::get(netuid, uid);
+            ensure!(
+                stored.is_empty()
+                    || mindnet_math::row_change_within(&stored, &row, max_change),
+                Error::<T>::WeightChangeTooLarge
+            );
+        }
         let entries = u32::try_from(row.len()).map_err(|_| Error::<T>::TooManyWeights)?;
         let bounded: BoundedVec<(u16, u16), T::MaxWeightsPerRow> =
             row.try_into().map_err(|_| Error::<T>::TooManyWeights)?;
@@ -177,11 +210,11 @@ impl<T: Config> Pallet<T> {
             Error::<T>::NotRegistered
         );
         ensure!(ip_type == 4 || ip_type == 6, Error::<T>::InvalidIpType);
-        let valid_ip = match ip_type {
-            4 => ip != 0 && ip < (1u128 << 32) && ip != u128::from(u32::MAX),
-            _ => ip != 0 && ip != u128::MAX,
-        };
-        ensure!(valid_ip, Error::<T>::InvalidIpAddress);
+        ensure!(axon::is_valid(ip, ip_type), Error::<T>::InvalidIpAddress);
+        ensure!(
+            AllowNonRoutableAxons::<T>::get() || axon::is_routable(ip, ip_type),
+            Error::<T>::NonRoutableAddress
+        );
         ensure!(port != 0, Error::<T>::InvalidPort);
         let axon = AxonInfo {
             block: Self::current_block(),

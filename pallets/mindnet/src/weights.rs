@@ -50,6 +50,7 @@ pub trait WeightInfo {
 	fn set_parameter() -> Weight;
 	fn register(n: u32, ) -> Weight;
 	fn epoch(n: u32, w: u32, ) -> Weight;
+	fn set_take() -> Weight;
 }
 
 /// Weights for `pallet_mindnet` using the runtime's database weights.
@@ -96,6 +97,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		Weight::from_parts(411_184_000, 0)
 			.saturating_add(Weight::from_parts(0, 3525))
 			.saturating_add(T::DbWeight::get().reads(2))
+			.saturating_add(T::DbWeight::get().writes(1))
+	}
+	fn set_take() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `454`
+		//  Estimated: `3525`
+		// Minimum execution time: 330_893_000 picoseconds.
+		Weight::from_parts(411_184_000, 0)
+			.saturating_add(Weight::from_parts(0, 3525))
+			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	fn create_network() -> Weight {
@@ -197,6 +208,16 @@ impl WeightInfo for () {
 		Weight::from_parts(411_184_000, 0)
 			.saturating_add(Weight::from_parts(0, 3525))
 			.saturating_add(RocksDbWeight::get().reads(2))
+			.saturating_add(RocksDbWeight::get().writes(1))
+	}
+	fn set_take() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `454`
+		//  Estimated: `3525`
+		// Minimum execution time: 330_893_000 picoseconds.
+		Weight::from_parts(411_184_000, 0)
+			.saturating_add(Weight::from_parts(0, 3525))
+			.saturating_add(RocksDbWeight::get().reads(1))
 			.saturating_add(RocksDbWeight::get().writes(1))
 	}
 	fn create_network() -> Weight {

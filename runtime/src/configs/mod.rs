@@ -7,17 +7,36 @@ use frame_support::{
     parameter_types,
     traits::{ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, VariantCountOf},
     weights::{
-        constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
-        IdentityFee, Weight, WeightToFeeCoefficient, WeightToFeeCoefficients,
+        constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_NANOS, WEIGHT_REF_TIME_PER_SECOND},
+        ConstantMultiplier, Weight, WeightToFeeCoefficient, WeightToFeeCoefficients,
         WeightToFeePolynomial,
     },
 };
-use pallet_transaction_payment::{ConstFeeMultiplier, FungibleAdapter, Multiplier};
+use pallet_transaction_payment::{FungibleAdapter, Multiplier, TargetedFeeAdjustment};
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
-use sp_runtime::{traits::One, Perbill};
+use sp_runtime::{traits::Bounded, FixedPointNumber, Perbill, Perquintill};
 
-const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
-const MAX_BLOCK_LENGTH: u32 = 5 * 1024 * 1024;
+/// The share of each block's weight and length that normal transactions may use; the rest
+/// is kept for operational ones.
+pub const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
+/// Two seconds of compute in a six-second block (proof size is unlimited on a solochain).
+pub const MAXIMUM_BLOCK_WEIGHT: Weight =
+    Weight::from_parts(2u64 * WEIGHT_REF_TIME_PER_SECOND, u64::MAX);
+/// 5 MiB blocks.
+pub const MAX_BLOCK_LENGTH: u32 = 5 * 1024 * 1024;
+
+/// The length fee in base units per byte, chosen so that a normal-class block filled with
+/// bytes costs what one filled with weight costs.
+///
+/// [`WeightToFee`] charges one base unit per nanosecond of ref time, so a full normal-class
+/// block of weight costs `NORMAL_DISPATCH_RATIO × MAXIMUM_BLOCK_WEIGHT` in ns (1.5 MIND);
+/// a full normal-class block of bytes is `NORMAL_DISPATCH_RATIO × MAX_BLOCK_LENGTH` bytes.
+/// The ratio cancels: 2 × 10⁹ ns / 5 MiB ≈ 381 base units (3.8 × 10⁻⁷ MIND) per byte.
+/// (At one base unit per byte, filling blocks with large extrinsics cost a 381st of filling
+/// them with compute.) `runtime/tests/fees.rs` checks the two stay within 1 % of each other.
+pub const TRANSACTION_BYTE_FEE: Balance = (MAXIMUM_BLOCK_WEIGHT.ref_time()
+    / WEIGHT_REF_TIME_PER_NANOS) as Balance
+    / MAX_BLOCK_LENGTH as Balance;
 
 parameter_types! {
     pub const BlockHashCount: BlockNumber = 2400;
@@ -25,7 +44,7 @@ parameter_types! {
     /// Two seconds of compute in a six-second block.
     pub RuntimeBlockWeights: frame_system::limits::BlockWeights =
         frame_system::limits::BlockWeights::with_sensible_defaults(
-            Weight::from_parts(2u64 * WEIGHT_REF_TIME_PER_SECOND, u64::MAX),
+            MAXIMUM_BLOCK_WEIGHT,
             NORMAL_DISPATCH_RATIO,
         );
     /// 5 MiB blocks, 75 % of them for normal transactions.
@@ -36,7 +55,8 @@ parameter_types! {
                 *max = NORMAL_DISPATCH_RATIO * MAX_BLOCK_LENGTH
             })
             .build();
-    pub const SS58Prefix: u16 = 42;
+    /// Mindnet's own address prefix, see [`SS58_PREFIX`].
+    pub const SS58Prefix: u16 = SS58_PREFIX;
 }
 
 #[derive_impl(frame_system::config_preludes::SolochainDefaultConfig)]
@@ -54,6 +74,10 @@ impl frame_system::Config for Runtime {
     type AccountData = pallet_balances::AccountData<Balance>;
     type SS58Prefix = SS58Prefix;
     type MaxConsumers = ConstU32<16>;
+    /// Substrate's benchmarked weights of `frame_system`'s calls and of its transaction
+    /// extensions (nonce, weight, era, … checks), not the zero weights of `()`.
+    type SystemWeightInfo = frame_system::weights::SubstrateWeight<Runtime>;
+    type ExtensionsWeightInfo = frame_system::SubstrateExtensionsWeight<Runtime>;
 }
 
 impl pallet_aura::Config for Runtime {
@@ -66,6 +90,12 @@ impl pallet_aura::Config for Runtime {
 
 impl pallet_grandpa::Config for Runtime {
     type RuntimeEvent = RuntimeEvent;
+    /// pallet-grandpa 50 implements its `WeightInfo` (`report_equivocation`, `note_stalled`)
+    /// only for `()`, in its `default_weights.rs`: fixed estimates plus RocksDB read/write
+    /// costs, not zero. Its `weights.rs` (a `SubstrateWeight` for a different trait, with
+    /// `check_equivocation_proof`) is not compiled into the crate, so there is nothing
+    /// benchmarked to use. Equivocation reports cannot be made here anyway
+    /// (`KeyOwnerProof = Void`) and `note_stalled` is root-only.
     type WeightInfo = ();
     type MaxAuthorities = ConstU32<32>;
     type MaxNominators = ConstU32<0>;
@@ -78,7 +108,7 @@ impl pallet_timestamp::Config for Runtime {
     type Moment = u64;
     type OnTimestampSet = Aura;
     type MinimumPeriod = ConstU64<{ SLOT_DURATION / 2 }>;
-    type WeightInfo = ();
+    type WeightInfo = pallet_timestamp::weights::SubstrateWeight<Runtime>;
 }
 
 impl pallet_balances::Config for Runtime {
@@ -99,7 +129,18 @@ impl pallet_balances::Config for Runtime {
 }
 
 parameter_types! {
-    pub FeeMultiplier: Multiplier = Multiplier::one();
+    /// The fee multiplier rises after blocks whose normal class is fuller than this and falls
+    /// after emptier ones (Polkadot's and Kusama's values, as are the next three).
+    pub const TargetBlockFullness: Perquintill = Perquintill::from_percent(25);
+    /// How fast it moves: full blocks for a day (14 400 blocks) multiply the weight fee by
+    /// about 2.2, empty blocks for a day by about 0.76.
+    pub AdjustmentVariable: Multiplier = Multiplier::saturating_from_rational(75, 1_000_000);
+    /// The floor: weight fees fall to no less than a tenth of their unadjusted value. The
+    /// pallet's integrity test (run in `runtime/tests/fees.rs`) checks that the multiplier
+    /// can rise again from it.
+    pub MinimumMultiplier: Multiplier = Multiplier::saturating_from_rational(1, 10u128);
+    /// No ceiling.
+    pub MaximumMultiplier: Multiplier = Bounded::max_value();
 }
 
 /// One base unit per nanosecond of ref-time (10⁻⁹ MIND per ns): a weight-set or stake
@@ -124,8 +165,17 @@ impl pallet_transaction_payment::Config for Runtime {
     type OnChargeTransaction = FungibleAdapter<Balances, ()>;
     type OperationalFeeMultiplier = ConstU8<5>;
     type WeightToFee = WeightToFee;
-    type LengthToFee = IdentityFee<Balance>;
-    type FeeMultiplierUpdate = ConstFeeMultiplier<FeeMultiplier>;
+    /// [`TRANSACTION_BYTE_FEE`] base units per byte.
+    type LengthToFee = ConstantMultiplier<Balance, ConstU128<TRANSACTION_BYTE_FEE>>;
+    /// Fees rise with load: the weight fee is scaled by a multiplier that follows how full
+    /// blocks are (Polkadot's slow-adjusting fee update).
+    type FeeMultiplierUpdate = TargetedFeeAdjustment<
+        Runtime,
+        TargetBlockFullness,
+        AdjustmentVariable,
+        MinimumMultiplier,
+        MaximumMultiplier,
+    >;
     type WeightInfo = pallet_transaction_payment::weights::SubstrateWeight<Runtime>;
 }
 
@@ -141,9 +191,33 @@ parameter_types! {
     pub const MaxWeightsPerRow: u32 = 256;
 }
 
+parameter_types! {
+    /// The stake account ([`pallet_mindnet::Pallet::stake_account`]) derives from it.
+    pub const MindnetPalletId: frame_support::PalletId = frame_support::PalletId(*b"mindnet/");
+}
+
+/// Hotkeys for the mindnet benchmarks: sr25519 keys made in the benchmark's keystore, so
+/// that `register` verifies a real consent signature.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct MindnetBenchmarkHelper;
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_mindnet::BenchmarkHelper<AccountId, Signature> for MindnetBenchmarkHelper {
+    fn hotkey_consent(index: u32, payload: &[u8]) -> (AccountId, Signature) {
+        const KEY_TYPE: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"mnbh");
+        let seed = alloc::format!("//mindnet-benchmark-hotkey-{index}").into_bytes();
+        let public = sp_io::crypto::sr25519_generate(KEY_TYPE, Some(seed));
+        let signature = sp_io::crypto::sr25519_sign(KEY_TYPE, &public, payload)
+            .expect("the key was just generated in the benchmark's keystore");
+        (AccountId::from(public), Signature::Sr25519(signature))
+    }
+}
+
 impl pallet_mindnet::Config for Runtime {
     type Currency = Balances;
-    type RuntimeHoldReason = RuntimeHoldReason;
+    type Signature = Signature;
+    type PalletId = MindnetPalletId;
+    #[cfg(feature = "runtime-benchmarks")]
+    type BenchmarkHelper = MindnetBenchmarkHelper;
     type WeightInfo = pallet_mindnet::weights::SubstrateWeight<Runtime>;
     type MaxNetworks = MaxNetworks;
     type MaxNeurons = MaxNeurons;

@@ -3,18 +3,15 @@
 use super::*;
 use frame_support::assert_ok;
 
-/// Three neurons with stake 100/200/700 tokens and the weights of the math crate's
-/// hand-computed example, set at block 2.
+/// Three neurons with stake 100/200/700 tokens (added at block 1, so counted from the
+/// epoch at block 20 on) and the weights of the math crate's hand-computed example, set
+/// at block 11.
 fn three_neuron_network() {
     register_many(3);
-    for (cold, hot, stake) in [(1, 11, 100), (2, 12, 200), (3, 13, 700)] {
-        assert_ok!(Mindnet::add_stake(
-            RuntimeOrigin::signed(cold),
-            hot,
-            stake * TOKEN
-        ));
+    for (cold, hot, amount) in [(1, 11, 100), (2, 12, 200), (3, 13, 700)] {
+        stake(cold, hot, 0, amount * TOKEN);
     }
-    System::set_block_number(2);
+    run_to_block(11);
     let set = |hot, uids: Vec<u16>, values: Vec<u16>| {
         assert_ok!(Mindnet::set_weights(
             RuntimeOrigin::signed(hot),
@@ -29,22 +26,19 @@ fn three_neuron_network() {
     set(13, vec![1, 2], vec![1, 3]);
 }
 
-/// `count` neurons with 100 tokens of stake each that, at block 2, weight only themselves.
-fn self_voting_network(count: u16) {
+/// `count` neurons with 100 tokens of stake each that, at block 11, each weight only the
+/// next uid around the ring: every uid is trusted by a minority.
+fn ring_voting_network(count: u16) {
     register_many(u64::from(count));
     for k in 1..=u64::from(count) {
-        assert_ok!(Mindnet::add_stake(
-            RuntimeOrigin::signed(k),
-            10 + k,
-            100 * TOKEN
-        ));
+        stake(k, 10 + k, 0, 100 * TOKEN);
     }
-    System::set_block_number(2);
+    run_to_block(11);
     for uid in 0..count {
         assert_ok!(Mindnet::set_weights(
             RuntimeOrigin::signed(11 + u64::from(uid)),
             0,
-            vec![uid],
+            vec![(uid + 1) % count],
             vec![1],
             0
         ));
@@ -60,9 +54,9 @@ fn hand_computed_epoch_is_stored_value_by_value() {
     new_test_ext().execute_with(|| {
         three_neuron_network();
         let issuance = Balances::total_issuance();
-        run_to_block(9);
-        assert_eq!(LastEpochBlock::<Test>::get(0), None);
-        run_to_block(10);
+        run_to_block(19);
+        assert_eq!(LastEpochBlock::<Test>::get(0), Some(10));
+        run_to_block(20);
         // s = [.1, .2, .7]; R = [0, .225, .775]; T = [0, .8, 1]; C = σ(10 (T − ½)).
         let expect = |item: fn(u16, u16) -> Perbill, want: [f64; 3]| {
             for (uid, w) in want.iter().enumerate() {
@@ -95,11 +89,11 @@ fn hand_computed_epoch_is_stored_value_by_value() {
             assert_eq!(Emission::<Test>::get(0, uid as u16), *m);
         }
         assert_eq!(
-            Stake::<Test>::get(11, 1),
+            Mindnet::stake_of(0, &11, &1),
             100 * TOKEN + u128::from(minted[0])
         );
         assert_eq!(
-            TotalHotkeyStake::<Test>::get(13),
+            Mindnet::hotkey_stake(0, &13),
             700 * TOKEN + u128::from(minted[2])
         );
         assert_eq!(Balances::total_issuance(), issuance + 10 * TOKEN);
@@ -112,6 +106,7 @@ fn hand_computed_epoch_is_stored_value_by_value() {
                 netuid: 0,
                 emission: 10 * TOKEN as u64,
                 loss: Loss::<Test>::get(0),
+                blocks: 10,
             }
             .into(),
         );
@@ -120,7 +115,7 @@ fn hand_computed_epoch_is_stored_value_by_value() {
         assert_eq!(b0.len(), 2);
         let q = |v: f64| (v * 4_294_967_296.0).round() as u64;
         assert!(b0[0].1.abs_diff(q(2.0 / 9.0)) <= 1);
-        assert_eq!(LastEpochBlock::<Test>::get(0), Some(10));
+        assert_eq!(LastEpochBlock::<Test>::get(0), Some(20));
         assert_ok!(Mindnet::do_try_state());
     });
 }
@@ -132,7 +127,7 @@ fn emission_is_conserved_over_many_epochs() {
         let issuance = Balances::total_issuance();
         let stake = TotalStake::<Test>::get();
         // Keep everyone active (cutoff 5000) for 10 epochs.
-        run_to_block(100);
+        run_to_block(110);
         let epochs = mindnet_events()
             .iter()
             .filter(|e| matches!(e, Event::EpochCompleted { netuid: 0, emission, .. } if *emission == 10 * TOKEN as u64))
@@ -156,9 +151,11 @@ fn emission_is_conserved_over_many_epochs() {
 #[test]
 fn an_epoch_without_active_stake_mints_nothing_and_says_so() {
     new_test_ext().execute_with(|| {
-        register_many(2);
+        register_many(1);
+        stake(1, 11, 0, TOKEN);
         let issuance = Balances::total_issuance();
         run_to_block(10);
+        // The stake arrived during the epoch and the neuron never voted.
         System::assert_has_event(
             Event::<Test>::EpochSkipped {
                 netuid: 0,
@@ -167,8 +164,19 @@ fn an_epoch_without_active_stake_mints_nothing_and_says_so() {
             .into(),
         );
         assert_eq!(Balances::total_issuance(), issuance);
-        // With stake but no weights nothing ranks.
-        assert_ok!(Mindnet::add_stake(RuntimeOrigin::signed(1), 11, TOKEN));
+        // With active stake but only a masked self-weight nothing ranks.
+        assert_ok!(Mindnet::set_parameter(
+            RuntimeOrigin::root(),
+            0,
+            NetworkParameter::MaskSelfWeight(true)
+        ));
+        assert_ok!(Mindnet::set_weights(
+            RuntimeOrigin::signed(11),
+            0,
+            vec![0],
+            vec![1],
+            0
+        ));
         run_to_block(20);
         System::assert_has_event(
             Event::<Test>::EpochSkipped {
@@ -190,8 +198,8 @@ fn inactive_neurons_stake_does_not_count() {
             0,
             NetworkParameter::ActivityCutoff(5)
         ));
-        // At block 10 the last updates (block 2) are 8 blocks old: nobody is active.
-        run_to_block(10);
+        // At block 20 the last updates (block 11) are 9 blocks old: nobody is active.
+        run_to_block(20);
         System::assert_has_event(
             Event::<Test>::EpochSkipped {
                 netuid: 0,
@@ -205,9 +213,9 @@ fn inactive_neurons_stake_does_not_count() {
 #[test]
 fn the_loss_peg_raises_min_allowed_weights_when_loss_is_positive() {
     new_test_ext().execute_with(|| {
-        // Everyone votes only for themselves: each uid has trust ¼ < κ, so L > 0.
-        self_voting_network(4);
-        run_to_block(10);
+        // Each uid is trusted by a quarter of the stake < κ, so L > 0.
+        ring_voting_network(4);
+        run_to_block(20);
         assert!(Loss::<Test>::get(0).into_inner() > 0);
         assert_eq!(MinAllowedWeights::<Test>::get(0), 2);
         System::assert_has_event(
@@ -229,27 +237,27 @@ fn the_loss_peg_lowers_min_allowed_weights_when_loss_is_well_below_zero() {
             0,
             NetworkParameter::MinAllowedWeights(2)
         ));
-        run_to_block(10);
+        run_to_block(20);
         assert_eq!(MinAllowedWeights::<Test>::get(0), 1);
     });
 }
 
 #[test]
-fn adaptive_emission_lowers_block_emission_when_self_weight_is_high() {
+fn adaptive_emission_raises_block_emission_when_self_weight_is_low() {
     new_test_ext().execute_with(|| {
+        ring_voting_network(2);
         assert_ok!(Mindnet::set_parameter(
             RuntimeOrigin::root(),
             0,
             NetworkParameter::AdaptiveEmission(true)
         ));
-        self_voting_network(2);
-        run_to_block(10);
-        // Sparsity 1 > target ½: emission falls by γ = 1 %.
-        assert_eq!(BlockEmission::<Test>::get(0), 990_000_000);
+        run_to_block(20);
+        // Sparsity 0 < target ½: emission rises by γ = 1 %.
+        assert_eq!(BlockEmission::<Test>::get(0), 1_010_000_000);
         System::assert_has_event(
             Event::<Test>::BlockEmissionAdjusted {
                 netuid: 0,
-                block_emission: 990_000_000,
+                block_emission: 1_010_000_000,
             }
             .into(),
         );
@@ -260,9 +268,9 @@ fn adaptive_emission_lowers_block_emission_when_self_weight_is_high() {
 fn bonds_on_a_replaced_uid_are_forgotten() {
     new_test_ext().execute_with(|| {
         three_neuron_network();
-        run_to_block(10);
+        run_to_block(20);
         assert!(Bonds::<Test>::get(0, 0).iter().any(|(j, _)| *j == 1));
-        // uid 1 is replaced at block 11; the next epoch drops everyone's bonds on it.
+        // uid 1 is replaced at block 21; the next epoch drops everyone's bonds on it.
         assert_ok!(Mindnet::set_parameter(
             RuntimeOrigin::root(),
             0,
@@ -273,13 +281,13 @@ fn bonds_on_a_replaced_uid_are_forgotten() {
             0,
             NetworkParameter::ImmunityPeriod(0)
         ));
-        run_to_block(11);
+        run_to_block(21);
         Emission::<Test>::insert(0, 0, u64::MAX);
         Emission::<Test>::insert(0, 2, u64::MAX);
         register(4, 14, 0);
         assert_eq!(Keys::<Test>::get(0, 1), Some(14));
         assert!(Bonds::<Test>::get(0, 1).is_empty());
-        run_to_block(20);
+        run_to_block(30);
         // Neuron 0's old vote for uid 1 predates the new holder and no longer counts.
         assert!(Bonds::<Test>::get(0, 0).iter().all(|(j, _)| *j != 1));
         assert_ok!(Mindnet::do_try_state());

@@ -3,17 +3,42 @@
 mod epoch;
 mod network;
 mod neurons;
+mod security;
 mod staking;
 
 use crate::{mock::*, *};
 use frame_support::assert_ok;
 
-/// Registers `hotkey` on `netuid`, signed by `coldkey`.
-pub fn register(coldkey: AccountId, hotkey: AccountId, netuid: u16) {
-    assert_ok!(Mindnet::register(
+/// The deadline the tests' consents carry.
+pub const DEADLINE: u64 = 1_000;
+
+/// `register` signed by `coldkey`, with `hotkey`'s consent.
+pub fn try_register(
+    coldkey: AccountId,
+    hotkey: AccountId,
+    netuid: u16,
+) -> frame_support::dispatch::DispatchResultWithPostInfo {
+    Mindnet::register(
         RuntimeOrigin::signed(coldkey),
         netuid,
-        hotkey
+        hotkey,
+        DEADLINE,
+        consent(hotkey, netuid, coldkey, DEADLINE),
+    )
+}
+
+/// Registers `hotkey` on `netuid`, signed by `coldkey`.
+pub fn register(coldkey: AccountId, hotkey: AccountId, netuid: u16) {
+    assert_ok!(try_register(coldkey, hotkey, netuid));
+}
+
+/// `coldkey` stakes `amount` behind `hotkey` on `netuid`.
+pub fn stake(coldkey: AccountId, hotkey: AccountId, netuid: u16, amount: Balance) {
+    assert_ok!(Mindnet::add_stake(
+        RuntimeOrigin::signed(coldkey),
+        netuid,
+        hotkey,
+        amount
     ));
 }
 

@@ -36,22 +36,16 @@ fn register_assigns_uids_and_burns_the_fee() {
 fn register_errors_change_nothing() {
     new_test_ext().execute_with(|| {
         register(1, 11, 0);
+        assert_noop!(try_register(1, 12, 7), Error::<Test>::NetworkDoesNotExist);
         assert_noop!(
-            Mindnet::register(RuntimeOrigin::signed(1), 7, 12),
-            Error::<Test>::NetworkDoesNotExist
-        );
-        assert_noop!(
-            Mindnet::register(RuntimeOrigin::signed(1), 0, 11),
+            try_register(1, 11, 0),
             Error::<Test>::HotkeyAlreadyRegistered
         );
         assert_ok!(Mindnet::create_network(RuntimeOrigin::root(), 1));
-        assert_noop!(
-            Mindnet::register(RuntimeOrigin::signed(2), 1, 11),
-            Error::<Test>::NonAssociatedColdkey
-        );
+        assert_noop!(try_register(2, 11, 1), Error::<Test>::NonAssociatedColdkey);
         // Account 50 has no balance to burn.
         assert_noop!(
-            Mindnet::register(RuntimeOrigin::signed(50), 0, 51),
+            try_register(50, 51, 0),
             Error::<Test>::CannotPayRegistrationFee
         );
     });
@@ -73,10 +67,7 @@ fn a_full_network_replaces_the_lowest_emission_past_immunity() {
         register(1, 11, 0);
         register(2, 12, 0);
         // Both still immune.
-        assert_noop!(
-            Mindnet::register(RuntimeOrigin::signed(3), 0, 13),
-            Error::<Test>::NoNeuronToReplace
-        );
+        assert_noop!(try_register(3, 13, 0), Error::<Test>::NoNeuronToReplace);
         System::set_block_number(6);
         Emission::<Test>::insert(0, 0, 500);
         Emission::<Test>::insert(0, 1, 100);
@@ -191,16 +182,16 @@ fn set_weights_rejects_each_bad_input_with_its_own_error() {
         assert_ok!(Mindnet::set_weights(
             RuntimeOrigin::signed(11),
             0,
-            vec![0],
+            vec![1],
             vec![1],
             3
         ));
         assert_noop!(
-            Mindnet::set_weights(RuntimeOrigin::signed(11), 0, vec![1], vec![1], 3),
+            Mindnet::set_weights(RuntimeOrigin::signed(11), 0, vec![2], vec![1], 3),
             Error::<Test>::SettingWeightsTooFast
         );
         // Nothing but the one successful call changed the row.
-        assert_eq!(Weights::<Test>::get(0, 0).into_inner(), vec![(0, 1)]);
+        assert_eq!(Weights::<Test>::get(0, 0).into_inner(), vec![(1, 1)]);
     });
 }
 
@@ -223,7 +214,7 @@ fn min_allowed_weights_is_capped_by_the_neuron_count() {
 fn serve_axon_validates_and_stores() {
     new_test_ext().execute_with(|| {
         register_many(1);
-        let ip4 = u128::from(u32::from_be_bytes([127, 0, 0, 1]));
+        let ip4 = u128::from(u32::from_be_bytes([8, 8, 4, 4]));
         let serve = |ip, port, ip_type| {
             Mindnet::serve_axon(RuntimeOrigin::signed(11), 0, ip, port, ip_type, 1)
         };
@@ -239,6 +230,17 @@ fn serve_axon_validates_and_stores() {
         assert_noop!(serve(1u128 << 40, 8091, 4), Error::<Test>::InvalidIpAddress);
         assert_noop!(serve(0, 8091, 6), Error::<Test>::InvalidIpAddress);
         assert_noop!(serve(ip4, 0, 4), Error::<Test>::InvalidPort);
+        // Loopback and private addresses, IPv4 or IPv6, are refused outside dev chains.
+        let loopback4 = u128::from(u32::from_be_bytes([127, 0, 0, 1]));
+        let private4 = u128::from(u32::from_be_bytes([192, 168, 1, 20]));
+        let loopback6 = 1u128;
+        let unique_local6 = 0xfd00u128 << 112 | 7;
+        for (ip, ip_type) in [(loopback4, 4), (private4, 4), (loopback6, 6), (unique_local6, 6)] {
+            assert_noop!(serve(ip, 8091, ip_type), Error::<Test>::NonRoutableAddress);
+        }
+        // A global IPv6 address is accepted.
+        let global6 = 0x2606_4700_4700u128 << 80 | 0x1111;
+        assert_ok!(serve(global6, 8091, 6));
         assert_ok!(serve(ip4, 8091, 4));
         let axon = AxonInfo {
             block: 1,
@@ -256,5 +258,8 @@ fn serve_axon_validates_and_stores() {
             }
             .into(),
         );
+        // A development chain accepts loopback.
+        AllowNonRoutableAxons::<Test>::put(true);
+        assert_ok!(serve(loopback4, 8091, 4));
     });
 }
