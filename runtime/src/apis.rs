@@ -191,7 +191,7 @@ impl_runtime_apis! {
         fn hotkey_stake(netuid: u16, hotkey: AccountId) -> Balance {
             Mindnet::hotkey_stake(netuid, &hotkey)
         }
-        fn registration_payload(netuid: u16, coldkey: AccountId, deadline: u64) -> Vec<u8> {
+        fn registration_payload(netuid: u16, coldkey: AccountId, deadline: u64) -> [u8; 32] {
             Mindnet::registration_payload(netuid, &coldkey, deadline)
         }
     }

@@ -52,7 +52,7 @@ test('the dev chain produces and finalises blocks and says what its token is', a
 async function consent(netuid, hotkey, coldkey) {
   const deadline = (await api.query.system.number()).toNumber() + 100;
   const payload = await api.call.mindnetApi.registrationPayload(netuid, coldkey.address, deadline);
-  return { deadline, signature: { Sr25519: hotkey.sign(payload.toU8a(true)) } };
+  return { deadline, signature: { Sr25519: hotkey.sign(payload.toU8a()) } };
 }
 
 /** `api.tx.mindnet.register` signed by `coldkey` with `hotkey`'s consent. */

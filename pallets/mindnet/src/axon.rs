@@ -86,7 +86,12 @@ mod tests {
 
     #[test]
     fn public_ipv4_is_routable_and_private_ranges_are_not() {
-        for ip in [v4(8, 8, 8, 8), v4(1, 1, 1, 1), v4(172, 32, 0, 1), v4(100, 128, 0, 1)] {
+        for ip in [
+            v4(8, 8, 8, 8),
+            v4(1, 1, 1, 1),
+            v4(172, 32, 0, 1),
+            v4(100, 128, 0, 1),
+        ] {
             assert!(is_valid(ip, 4) && is_routable(ip, 4), "{ip:x}");
         }
         for ip in [
@@ -114,7 +119,15 @@ mod tests {
     fn ipv6_ranges() {
         assert!(is_routable(v6("2606:4700:4700::1111"), 6));
         assert!(is_routable(v6("2a00:1450:4001:80b::200e"), 6));
-        for s in ["::1", "fc00::1", "fd12:3456::1", "fe80::1", "ff02::1", "2001:db8::1", "100::1"] {
+        for s in [
+            "::1",
+            "fc00::1",
+            "fd12:3456::1",
+            "fe80::1",
+            "ff02::1",
+            "2001:db8::1",
+            "100::1",
+        ] {
             assert!(!is_routable(v6(s), 6), "{s}");
         }
         // IPv4-mapped addresses are judged by their IPv4 address.

@@ -22,7 +22,11 @@ fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 }
 
 /// A hotkey (the `index`th) and its consent to be registered on `netuid` by `coldkey`.
-fn consenting<T: Config>(index: u32, netuid: u16, coldkey: &T::AccountId) -> (T::AccountId, T::Signature) {
+fn consenting<T: Config>(
+    index: u32,
+    netuid: u16,
+    coldkey: &T::AccountId,
+) -> (T::AccountId, T::Signature) {
     let payload = Pallet::<T>::registration_payload(netuid, coldkey, u64::MAX);
     T::BenchmarkHelper::hotkey_consent(index, &payload)
 }
@@ -70,7 +74,13 @@ mod benchmarks {
         let coldkey = funded::<T>("newcold", 0);
         let (hotkey, signature) = consenting::<T>(u32::MAX, 0, &coldkey);
         #[extrinsic_call]
-        _(RawOrigin::Signed(coldkey), 0, hotkey.clone(), u64::MAX, signature);
+        _(
+            RawOrigin::Signed(coldkey),
+            0,
+            hotkey.clone(),
+            u64::MAX,
+            signature,
+        );
         assert!(Uids::<T>::contains_key(0, &hotkey));
     }
 
@@ -84,11 +94,13 @@ mod benchmarks {
         Pallet::<T>::do_add_stake(coldkey.clone(), 0, hotkey.clone(), amount).expect("funded");
         EpochIndex::<T>::insert(0, 1);
         #[extrinsic_call]
-        _(RawOrigin::Signed(coldkey.clone()), 0, hotkey.clone(), amount);
-        assert_eq!(
-            Pallet::<T>::stake_of(0, &hotkey, &coldkey),
-            amount + amount
+        _(
+            RawOrigin::Signed(coldkey.clone()),
+            0,
+            hotkey.clone(),
+            amount,
         );
+        assert_eq!(Pallet::<T>::stake_of(0, &hotkey, &coldkey), amount + amount);
     }
 
     #[benchmark]
@@ -99,7 +111,12 @@ mod benchmarks {
         // The worst case: joining stake is merged and claimed, then shares are burned.
         EpochIndex::<T>::insert(0, 1);
         #[extrinsic_call]
-        _(RawOrigin::Signed(coldkey.clone()), 0, hotkey.clone(), amount);
+        _(
+            RawOrigin::Signed(coldkey.clone()),
+            0,
+            hotkey.clone(),
+            amount,
+        );
         assert_eq!(Pallet::<T>::stake_of(0, &hotkey, &coldkey), amount);
     }
 

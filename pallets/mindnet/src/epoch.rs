@@ -112,9 +112,9 @@ impl<T: Config> Pallet<T> {
             if minted > 0 {
                 // Mint and credit in a storage layer: a failure leaves nothing behind.
                 let result = match hotkeys.get(i) {
-                    Some(Some(hotkey)) => with_storage_layer(|| {
-                        Self::credit_emission(netuid, hotkey, minted)
-                    }),
+                    Some(Some(hotkey)) => {
+                        with_storage_layer(|| Self::credit_emission(netuid, hotkey, minted))
+                    }
                     _ => Err(Error::<T>::NotRegistered.into()),
                 };
                 if let Err(e) = result {
@@ -231,8 +231,13 @@ impl<T: Config> Pallet<T> {
                 joining == pool.joining.saturating_add(rate_value),
                 "a pool's joining stake differs from its stakers'"
             );
-            ensure!(Owner::<T>::contains_key(&hotkey), "stake behind a hotkey without owner");
-            total = total.saturating_add(pool.value).saturating_add(pool.joining);
+            ensure!(
+                Owner::<T>::contains_key(&hotkey),
+                "stake behind a hotkey without owner"
+            );
+            total = total
+                .saturating_add(pool.value)
+                .saturating_add(pool.joining);
             let count = pools_of.entry(hotkey).or_default();
             *count = count.saturating_add(1);
         }
@@ -266,7 +271,10 @@ impl<T: Config> Pallet<T> {
                     Uids::<T>::get(netuid, &hotkey) == Some(uid),
                     "Keys and Uids disagree"
                 );
-                ensure!(Owner::<T>::contains_key(&hotkey), "a registered hotkey has no owner");
+                ensure!(
+                    Owner::<T>::contains_key(&hotkey),
+                    "a registered hotkey has no owner"
+                );
                 let count = networks_of.entry(hotkey).or_default();
                 *count = count.saturating_add(1);
             }
@@ -292,8 +300,8 @@ impl<T: Config> Pallet<T> {
             );
         }
         ensure!(
-            HotkeyNetworks::<T>::iter_keys().all(|h| Owner::<T>::contains_key(h))
-                && HotkeyPools::<T>::iter_keys().all(|h| Owner::<T>::contains_key(h)),
+            HotkeyNetworks::<T>::iter_keys().all(Owner::<T>::contains_key)
+                && HotkeyPools::<T>::iter_keys().all(Owner::<T>::contains_key),
             "counters kept for a released hotkey"
         );
         Ok(())

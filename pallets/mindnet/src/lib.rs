@@ -72,14 +72,14 @@ extern crate alloc;
 
 pub use pallet::*;
 
+pub mod axon;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod epoch;
 mod network;
 mod neurons;
-mod staking;
-pub mod axon;
 pub mod runtime_api;
+mod staking;
 pub mod weights;
 
 #[cfg(test)]
@@ -943,7 +943,11 @@ pub mod pallet {
         /// its stakers share the rest; each network caps it at its `MaxTake`.
         #[pallet::call_index(7)]
         #[pallet::weight(T::WeightInfo::set_take())]
-        pub fn set_take(origin: OriginFor<T>, hotkey: T::AccountId, take: Perbill) -> DispatchResult {
+        pub fn set_take(
+            origin: OriginFor<T>,
+            hotkey: T::AccountId,
+            take: Perbill,
+        ) -> DispatchResult {
             let coldkey = ensure_signed(origin)?;
             ensure!(
                 Owner::<T>::get(&hotkey) == Some(coldkey),

@@ -52,7 +52,10 @@ pub struct MockBenchmarkHelper;
 impl pallet_mindnet::BenchmarkHelper<AccountId, Signature> for MockBenchmarkHelper {
     fn hotkey_consent(index: u32, payload: &[u8]) -> (AccountId, Signature) {
         let hotkey = 1_000_000 + u64::from(index);
-        (hotkey, sp_runtime::testing::TestSignature(hotkey, payload.to_vec()))
+        (
+            hotkey,
+            sp_runtime::testing::TestSignature(hotkey, payload.to_vec()),
+        )
     }
 }
 
@@ -97,7 +100,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 pub fn consent(hotkey: AccountId, netuid: u16, coldkey: AccountId, deadline: u64) -> Signature {
     sp_runtime::testing::TestSignature(
         hotkey,
-        Mindnet::registration_payload(netuid, &coldkey, deadline),
+        Mindnet::registration_payload(netuid, &coldkey, deadline).to_vec(),
     )
 }
 

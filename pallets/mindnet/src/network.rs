@@ -2,8 +2,8 @@
 
 use crate::*;
 use frame_support::{ensure, pallet_prelude::*};
-use sp_runtime::traits::Zero;
 use mindnet_math::{fixed, EpochParams};
+use sp_runtime::traits::Zero;
 
 /// One network parameter and its new value, as root sets it with
 /// [`Pallet::set_parameter`]. Ranges are checked; a value outside its range fails with

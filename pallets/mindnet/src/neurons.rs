@@ -8,7 +8,7 @@ use frame_support::{
     traits::tokens::{fungible::Mutate, Fortitude, Precision, Preservation},
 };
 use frame_system::pallet_prelude::BlockNumberFor;
-use sp_runtime::traits::{UniqueSaturatedInto, Verify, Zero};
+use sp_runtime::traits::{BlakeTwo256, Hash, UniqueSaturatedInto, Verify, Zero};
 
 /// The domain tag at the start of every registration consent payload.
 pub const REGISTRATION_CONSENT_TAG: &[u8; 16] = b"mindnet/register";
@@ -19,14 +19,16 @@ impl<T: Config> Pallet<T> {
         frame_system::Pallet::<T>::block_number().unique_saturated_into()
     }
 
-    /// The bytes a hotkey signs to consent to being registered on `netuid` by `coldkey`,
-    /// valid up to block `deadline`: the SCALE encoding of
-    /// `(b"mindnet/register", genesis_hash, netuid, coldkey, deadline)`. Binding the
+    /// The 32 bytes a hotkey signs to consent to being registered on `netuid` by
+    /// `coldkey`, valid up to block `deadline`: the BLAKE2-256 hash of the SCALE encoding
+    /// of `(b"mindnet/register", genesis_hash, netuid, coldkey, deadline)`. Binding the
     /// coldkey stops a front-runner from reusing the signature; the genesis hash, another
-    /// chain; the deadline, a signature found much later.
-    pub fn registration_payload(netuid: u16, coldkey: &T::AccountId, deadline: u64) -> Vec<u8> {
+    /// chain; the deadline, a signature found much later. (Before the chain's first block
+    /// the genesis hash reads as a placeholder: make consents once blocks are produced.)
+    pub fn registration_payload(netuid: u16, coldkey: &T::AccountId, deadline: u64) -> [u8; 32] {
         let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
-        (REGISTRATION_CONSENT_TAG, genesis, netuid, coldkey, deadline).encode()
+        let encoded = (REGISTRATION_CONSENT_TAG, genesis, netuid, coldkey, deadline).encode();
+        BlakeTwo256::hash(&encoded).0
     }
 
     /// Registers `hotkey` for `coldkey`; returns how many uids the replacement scan read
@@ -175,8 +177,7 @@ impl<T: Config> Pallet<T> {
         if max_change < MAX_WEIGHT_CHANGE_LIMIT {
             let stored = Weights::<T>::get(netuid, uid);
             ensure!(
-                stored.is_empty()
-                    || mindnet_math::row_change_within(&stored, &row, max_change),
+                stored.is_empty() || mindnet_math::row_change_within(&stored, &row, max_change),
                 Error::<T>::WeightChangeTooLarge
             );
         }

@@ -1,7 +1,6 @@
 //! `MindnetApi`: what wallets and dashboards read through the runtime rather than from raw
 //! storage (`api.call.mindnetApi.*` in Polkadot.js).
 
-use alloc::vec::Vec;
 use codec::Codec;
 
 sp_api::decl_runtime_apis! {
@@ -16,8 +15,8 @@ sp_api::decl_runtime_apis! {
         fn stake_of(netuid: u16, hotkey: AccountId, coldkey: AccountId) -> Balance;
         /// All stake behind `hotkey` on `netuid`.
         fn hotkey_stake(netuid: u16, hotkey: AccountId) -> Balance;
-        /// The bytes a hotkey signs to consent to being registered on `netuid` by
+        /// The 32 bytes a hotkey signs to consent to being registered on `netuid` by
         /// `coldkey` until block `deadline` (pass the signature to `register`).
-        fn registration_payload(netuid: u16, coldkey: AccountId, deadline: u64) -> Vec<u8>;
+        fn registration_payload(netuid: u16, coldkey: AccountId, deadline: u64) -> [u8; 32];
     }
 }

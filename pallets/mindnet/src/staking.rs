@@ -398,7 +398,10 @@ impl<T: Config> Pallet<T> {
             .value
             .checked_add(&owner_part)
             .ok_or(Error::<T>::Overflow)?;
-        pool.shares = pool.shares.checked_add(bought).ok_or(Error::<T>::Overflow)?;
+        pool.shares = pool
+            .shares
+            .checked_add(bought)
+            .ok_or(Error::<T>::Overflow)?;
         position.shares = position
             .shares
             .checked_add(bought)

@@ -235,7 +235,12 @@ fn serve_axon_validates_and_stores() {
         let private4 = u128::from(u32::from_be_bytes([192, 168, 1, 20]));
         let loopback6 = 1u128;
         let unique_local6 = 0xfd00u128 << 112 | 7;
-        for (ip, ip_type) in [(loopback4, 4), (private4, 4), (loopback6, 6), (unique_local6, 6)] {
+        for (ip, ip_type) in [
+            (loopback4, 4),
+            (private4, 4),
+            (loopback6, 6),
+            (unique_local6, 6),
+        ] {
             assert_noop!(serve(ip, 8091, ip_type), Error::<Test>::NonRoutableAddress);
         }
         // A global IPv6 address is accepted.

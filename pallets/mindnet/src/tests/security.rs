@@ -32,7 +32,13 @@ fn a_front_runner_cannot_register_someone_elses_hotkey() {
             Error::<Test>::InvalidConsentSignature
         );
         assert_noop!(
-            Mindnet::register(RuntimeOrigin::signed(1), 0, 11, DEADLINE + 1, signature.clone()),
+            Mindnet::register(
+                RuntimeOrigin::signed(1),
+                0,
+                11,
+                DEADLINE + 1,
+                signature.clone()
+            ),
             Error::<Test>::InvalidConsentSignature
         );
         // A signature by another key is no consent.
@@ -134,9 +140,16 @@ fn stake_removed_during_an_epoch_stops_counting_at_once() {
         stake(1, 11, 0, 90 * TOKEN);
         run_to_block(20);
         // Uid 1 is voted for by 10 of 110 counted tokens; uid 0 by 100 of them.
-        let near = |got: Perbill, want: Perbill| got.deconstruct().abs_diff(want.deconstruct()) <= 1;
-        assert!(near(Trust::<Test>::get(0, 1), Perbill::from_rational(10u32, 110u32)));
-        assert!(near(Trust::<Test>::get(0, 0), Perbill::from_rational(100u32, 110u32)));
+        let near =
+            |got: Perbill, want: Perbill| got.deconstruct().abs_diff(want.deconstruct()) <= 1;
+        assert!(near(
+            Trust::<Test>::get(0, 1),
+            Perbill::from_rational(10u32, 110u32)
+        ));
+        assert!(near(
+            Trust::<Test>::get(0, 0),
+            Perbill::from_rational(100u32, 110u32)
+        ));
     });
 }
 
@@ -203,7 +216,10 @@ fn a_vote_cast_in_the_block_of_a_replacement_is_not_credited_to_the_new_holder()
         register(3, 13, 0);
         assert_eq!(Keys::<Test>::get(0, 1), Some(13));
         assert_ok!(vote(11, vec![1], vec![1]));
-        assert_eq!(LastUpdate::<Test>::get(0, 0), RegisteredAt::<Test>::get(0, 1));
+        assert_eq!(
+            LastUpdate::<Test>::get(0, 0),
+            RegisteredAt::<Test>::get(0, 1)
+        );
         stake(3, 13, 0, 100 * TOKEN);
         run_to_block(22);
         assert_ok!(vote(13, vec![0], vec![1]));
@@ -343,10 +359,7 @@ fn register_pays_for_the_network_it_scanned() {
         let post = try_register(1, 11, 0).expect("registers");
         let used = post.actual_weight.expect("register reports its weight");
         assert!(used.all_lt(charged));
-        assert_eq!(
-            used,
-            <() as crate::WeightInfo>::register(1)
-        );
+        assert_eq!(used, <() as crate::WeightInfo>::register(1));
     });
 }
 
@@ -456,7 +469,10 @@ fn stakers_share_emission_after_the_owners_take() {
         let take = minted / 10;
         let rest = minted - take;
         assert!(owner.abs_diff(take + rest / 4) <= 2, "owner {owner}");
-        assert!(delegator.abs_diff(rest * 3 / 4) <= 2, "delegator {delegator}");
+        assert!(
+            delegator.abs_diff(rest * 3 / 4) <= 2,
+            "delegator {delegator}"
+        );
         assert!(owner + delegator <= minted && minted - (owner + delegator) <= 2);
         // What each can withdraw, they get.
         let owed = Mindnet::stake_of(0, &11, &5);
