@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the mindnet pallet's benchmarks in the runtime's wasm and regenerates
-# pallets/mindnet/src/weights.rs. Builds the node with `--features runtime-benchmarks`
+# pallets/mindnet/src/weights.rs, and those of frame_system and pallet_timestamp into
+# runtime/src/weights/ (GRANDPA's through scripts/grandpa-weights.hbs). Builds the node with `--features runtime-benchmarks`
 # (a second, long build) in the same target directory and keeps that binary as
 # `mindnet-node-benchmarks`, so the plain `mindnet-node` is rebuilt by the next build.
 #
@@ -17,22 +18,31 @@ profile="${PROFILE:-dev}"
 dir=$([ "$profile" = dev ] && echo debug || echo "$profile")
 cargo build --locked --profile "$profile" -p mindnet-node --features runtime-benchmarks
 cp "$CARGO_TARGET_DIR/$dir/mindnet-node" "$CARGO_TARGET_DIR/$dir/mindnet-node-benchmarks"
+run_bench() {
+  "$CARGO_TARGET_DIR/$dir/mindnet-node-benchmarks" benchmark pallet \
+    --chain dev --steps "$steps" --repeat "$repeat" --wasm-execution compiled \
+    --heap-pages 4096 "$@"
+}
 bench() {
   local out="$1"; shift
-  "$CARGO_TARGET_DIR/$dir/mindnet-node-benchmarks" benchmark pallet \
-    --chain dev --pallet pallet_mindnet \
-    --steps "$steps" --repeat "$repeat" --wasm-execution compiled --heap-pages 4096 \
-    --template scripts/weight-template.hbs --output "$out" "$@"
+  run_bench --pallet pallet_mindnet --template scripts/weight-template.hbs --output "$out" "$@"
 }
+# The runtime's other benchmarked pallets, with the CLI's own template (a `WeightInfo<T>`
+# struct implementing the pallet's trait).
+for pallet in frame_system pallet_timestamp; do
+  run_bench --pallet "$pallet" --extrinsic '*' --output "runtime/src/weights/$pallet.rs"
+done
+run_bench --pallet pallet_grandpa --extrinsic '*' --template scripts/grandpa-weights.hbs \
+  --output runtime/src/weights/pallet_grandpa.rs
 # Three groups, because component ranges can only be narrowed for all of a run's
 # benchmarks at once: the calls at their full ranges; registration into networks of up to
 # 1,024 neurons; the epoch up to 1,024 neurons and 16,384 weight entries. Weights are
 # linear fits, so the last two extrapolate to the runtime's MaxNeurons (4,096).
 parts=$(mktemp -d)
-bench "$parts/calls.rs" --extrinsic add_stake,remove_stake,set_weights,serve_axon,create_network,set_parameter
+bench "$parts/calls.rs" --extrinsic add_stake,remove_stake,set_weights,serve_axon,create_network,set_parameter,set_take
 bench "$parts/register.rs" --extrinsic register --high 1024
 bench "$parts/epoch.rs" --extrinsic epoch --high 1024,16384
 scripts/merge-weights.py pallets/mindnet/src/weights.rs \
   "$parts/calls.rs" "$parts/register.rs" "$parts/epoch.rs"
 rm -rf "$parts"
-echo "wrote pallets/mindnet/src/weights.rs"
+echo "wrote pallets/mindnet/src/weights.rs and runtime/src/weights/"

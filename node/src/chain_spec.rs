@@ -72,3 +72,37 @@ pub fn testnet_chain_spec() -> Result<ChainSpec, String> {
     ChainSpec::from_json_bytes(TESTNET_SPEC)
         .map_err(|e| format!("the embedded chain-specs/testnet.json is not a chain spec: {e}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Public keys of the well-known development accounts (`//Alice` … `//Ferdie`):
+    /// sr25519 (Aura, accounts) and, for Alice and Bob, ed25519 (GRANDPA).
+    const WELL_KNOWN: [&str; 8] = [
+        "d43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d",
+        "8eaf04151687736326c9fea17e25fc5287613693c912909cb226aa4794f26a48",
+        "90b5ab205c6974c9ea841be688864633dc9ca8a357843eeacf2314649965fe22",
+        "306721211d5404bd9da88e0204360a1a9ab8b87c66c1bc2fcdd37f3c2222cc20",
+        "e659a7a1628cdd93febc04a4e0646ea20e9f5f0ce097d9a05290d4a9e054df4e",
+        "1cbd2d43530a44705ad088af313e18f80b53ef16b36177cd4b77b846f2a5f07c",
+        "88dc3417d5058ec4b4503e0c12ea1a0a89be200fe98922423d4334014fa6b0ee",
+        "d17c2d7823ebf260fd138f2d7e27d114c0145d968b5ff5006125f2414fadae69",
+    ];
+
+    #[test]
+    fn testnet_is_the_committed_spec_and_holds_no_well_known_key() {
+        let spec = testnet_chain_spec().expect("the embedded spec loads");
+        assert_eq!(sc_service::ChainSpec::id(&spec), "mindnet_testnet");
+        let committed = std::str::from_utf8(TESTNET_SPEC).expect("utf-8");
+        for key in WELL_KNOWN {
+            assert!(
+                !committed.contains(key),
+                "testnet.json holds the dev key {key}"
+            );
+        }
+        // The same search finds the dev keys where they are: the local spec's Alice and Bob.
+        let local = include_str!("../../chain-specs/local.json");
+        assert!(local.contains(WELL_KNOWN[0]) && local.contains(WELL_KNOWN[7]));
+    }
+}

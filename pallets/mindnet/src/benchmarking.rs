@@ -36,9 +36,9 @@ fn fill<T: Config>(n: u16) -> Vec<(T::AccountId, T::AccountId)> {
     let mut keys = Vec::new();
     for uid in 0..n {
         let coldkey = funded::<T>("cold", u32::from(uid));
-        let (hotkey, signature) = consenting::<T>(u32::from(uid), 0, &coldkey);
-        Pallet::<T>::do_register(coldkey.clone(), 0, hotkey.clone(), u64::MAX, &signature)
-            .expect("funded");
+        // Set-up only: the consent is what `register`'s own benchmark measures.
+        let hotkey: T::AccountId = account("hot", u32::from(uid), SEED);
+        Pallet::<T>::register_consented(coldkey.clone(), 0, hotkey.clone(), None).expect("funded");
         Pallet::<T>::do_add_stake(
             coldkey.clone(),
             0,

@@ -52,13 +52,27 @@ impl<T: Config> Pallet<T> {
         if let Some(owner) = &owner {
             ensure!(*owner == coldkey, Error::<T>::NonAssociatedColdkey);
         }
-        let now = Self::current_block();
-        ensure!(now <= deadline, Error::<T>::ConsentExpired);
+        ensure!(
+            Self::current_block() <= deadline,
+            Error::<T>::ConsentExpired
+        );
         let payload = Self::registration_payload(netuid, &coldkey, deadline);
         ensure!(
             signature.verify(&payload[..], &hotkey),
             Error::<T>::InvalidConsentSignature
         );
+        Self::register_consented(coldkey, netuid, hotkey, owner)
+    }
+
+    /// Registers `hotkey`, whose consent was checked, for `coldkey` (`owner` is the
+    /// hotkey's current owner, already checked to be `coldkey` if any).
+    pub(crate) fn register_consented(
+        coldkey: T::AccountId,
+        netuid: u16,
+        hotkey: T::AccountId,
+        owner: Option<T::AccountId>,
+    ) -> Result<u32, DispatchError> {
+        let now = Self::current_block();
         let count = NeuronCount::<T>::get(netuid);
         let (uid, replaced, scanned) = if count < MaxAllowedUids::<T>::get(netuid) {
             (count, None, 0)

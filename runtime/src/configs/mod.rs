@@ -76,7 +76,7 @@ impl frame_system::Config for Runtime {
     type MaxConsumers = ConstU32<16>;
     /// Substrate's benchmarked weights of `frame_system`'s calls and of its transaction
     /// extensions (nonce, weight, era, … checks), not the zero weights of `()`.
-    type SystemWeightInfo = frame_system::weights::SubstrateWeight<Runtime>;
+    type SystemWeightInfo = crate::weights::frame_system::WeightInfo<Runtime>;
     type ExtensionsWeightInfo = frame_system::SubstrateExtensionsWeight<Runtime>;
 }
 
@@ -90,13 +90,8 @@ impl pallet_aura::Config for Runtime {
 
 impl pallet_grandpa::Config for Runtime {
     type RuntimeEvent = RuntimeEvent;
-    /// pallet-grandpa 50 implements its `WeightInfo` (`report_equivocation`, `note_stalled`)
-    /// only for `()`, in its `default_weights.rs`: fixed estimates plus RocksDB read/write
-    /// costs, not zero. Its `weights.rs` (a `SubstrateWeight` for a different trait, with
-    /// `check_equivocation_proof`) is not compiled into the crate, so there is nothing
-    /// benchmarked to use. Equivocation reports cannot be made here anyway
-    /// (`KeyOwnerProof = Void`) and `note_stalled` is root-only.
-    type WeightInfo = ();
+    /// Assembled from pallet-grandpa's benchmarks (see `weights/pallet_grandpa.rs`).
+    type WeightInfo = crate::weights::pallet_grandpa::WeightInfo<Runtime>;
     type MaxAuthorities = ConstU32<32>;
     type MaxNominators = ConstU32<0>;
     type MaxSetIdSessionEntries = ConstU64<0>;
@@ -108,7 +103,7 @@ impl pallet_timestamp::Config for Runtime {
     type Moment = u64;
     type OnTimestampSet = Aura;
     type MinimumPeriod = ConstU64<{ SLOT_DURATION / 2 }>;
-    type WeightInfo = pallet_timestamp::weights::SubstrateWeight<Runtime>;
+    type WeightInfo = crate::weights::pallet_timestamp::WeightInfo<Runtime>;
 }
 
 impl pallet_balances::Config for Runtime {

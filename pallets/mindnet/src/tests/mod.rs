@@ -3,6 +3,7 @@
 mod epoch;
 mod network;
 mod neurons;
+mod random_calls;
 mod security;
 mod staking;
 
