@@ -8,7 +8,7 @@
 //! * `report_equivocation` cannot be submitted on this chain (its key-ownership proof type
 //!   is `Void`, so no such call decodes); it is charged the measured signature check of
 //!   an equivocation proof plus the membership and offence costs of the upstream formula.
-
+//!
 //! DATE: 2026-11-22, STEPS: `8`, REPEAT: `2`, HOSTNAME: `vm`
 
 #![cfg_attr(rustfmt, rustfmt_skip)]
