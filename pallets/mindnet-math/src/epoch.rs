@@ -70,28 +70,13 @@ pub fn normalized_weights<R: AsRef<[(u16, u16)]>>(
     neurons: &[NeuronState],
     mask_self_weight: bool,
 ) -> Vec<SparseRow> {
-    let n = neurons.len();
-    (0..n)
-        .map(|i| {
+    let registered_at: Vec<u64> = neurons.iter().map(|x| x.registered_at).collect();
+    neurons
+        .iter()
+        .enumerate()
+        .map(|(i, neuron)| {
             let row = weights.get(i).map(|r| r.as_ref()).unwrap_or(&[]);
-            let total: u128 = row.iter().map(|(_, v)| u128::from(*v)).sum();
-            let last_update = neurons.get(i).map(|x| x.last_update).unwrap_or(0);
-            let kept: Vec<(u16, u128)> = row
-                .iter()
-                .filter(|(j, v)| {
-                    let j = usize::from(*j);
-                    *v > 0
-                        && neurons
-                            .get(j)
-                            .is_some_and(|nj| nj.registered_at < last_update)
-                        && !(mask_self_weight && j == i)
-                })
-                .map(|(j, v)| (*j, u128::from(*v)))
-                .collect();
-            merge_duplicates(kept, |a, b| a.saturating_add(b))
-                .into_iter()
-                .map(|(j, v)| (j, ratio_u128(v, total)))
-                .collect()
+            normalized_row(i, row, neuron.last_update, &registered_at, mask_self_weight)
         })
         .collect()
 }
@@ -109,39 +94,11 @@ pub fn merge_duplicates<T: Copy>(mut row: Vec<(u16, T)>, add: impl Fn(T, T) -> T
     out
 }
 
-/// `Σ_i W_ij s_i` for every column `j` (the unnormalised rank `r`).
-pub fn stake_weighted_columns(w: &[SparseRow], s: &[Fixed], n: usize) -> Vec<Fixed> {
-    let mut r = vec![Fixed::from_num(0); n];
-    for (row, s_i) in w.iter().zip(s) {
-        for (j, w_ij) in row {
-            if let Some(r_j) = r.get_mut(usize::from(*j)) {
-                *r_j = add(*r_j, mul(*w_ij, *s_i));
-            }
-        }
-    }
-    r
-}
-
 /// Step 4. `R = r / Σ r` from the unnormalised rank `r`.
 pub fn ranks(raw_rank: &[Fixed]) -> Vec<Fixed> {
     let mut ranks = raw_rank.to_vec();
     crate::fixed::normalize(&mut ranks);
     ranks
-}
-
-/// Step 5. `T_j = Σ_i [W_ij > 0] s_i`: the share of active stake that connects to `j`.
-pub fn trust(w: &[SparseRow], s: &[Fixed], n: usize) -> Vec<Fixed> {
-    let mut t = vec![Fixed::from_num(0); n];
-    for (row, s_i) in w.iter().zip(s) {
-        for (j, w_ij) in row {
-            if *w_ij > Fixed::from_num(0) {
-                if let Some(t_j) = t.get_mut(usize::from(*j)) {
-                    *t_j = add(*t_j, *s_i);
-                }
-            }
-        }
-    }
-    t
 }
 
 /// Step 6. `C_j = σ(ρ (T_j − κ))`.
@@ -161,126 +118,6 @@ pub fn incentive(rank: &[Fixed], consensus: &[Fixed]) -> Vec<Fixed> {
         .collect();
     crate::fixed::normalize(&mut i);
     i
-}
-
-/// Step 8. `ΔB_ij = W_ij s_i / Σ_k W_kj s_k`, where the denominator is the unnormalised
-/// rank `r_j` of [`stake_weighted_columns`]; a zero column stays zero.
-pub fn bond_deltas(w: &[SparseRow], s: &[Fixed], raw_rank: &[Fixed]) -> Vec<SparseRow> {
-    w.iter()
-        .zip(s)
-        .map(|(row, s_i)| {
-            row.iter()
-                .filter_map(|(j, w_ij)| {
-                    let r_j = raw_rank.get(usize::from(*j)).copied()?;
-                    let v = div_or_zero(mul(*w_ij, *s_i), r_j);
-                    (v > Fixed::from_num(0)).then_some((*j, v))
-                })
-                .collect()
-        })
-        .collect()
-}
-
-/// Column sums of sparse rows.
-fn column_sums(rows: &[SparseRow], n: usize) -> Vec<Fixed> {
-    let mut sums = vec![Fixed::from_num(0); n];
-    for row in rows {
-        for (j, v) in row {
-            if let Some(c) = sums.get_mut(usize::from(*j)) {
-                *c = add(*c, *v);
-            }
-        }
-    }
-    sums
-}
-
-/// Step 9. `B' = (1 − α) B + α ΔB`, each column then normalised to sum one. A column of
-/// `B` that is all zero takes `ΔB`'s column as it is.
-pub fn update_bonds(
-    bonds: &[SparseRow],
-    deltas: &[SparseRow],
-    alpha: Fixed,
-    n: usize,
-) -> Vec<SparseRow> {
-    let alpha = alpha.min(ONE);
-    let keep = sub(ONE, alpha);
-    let old_columns = column_sums(bonds, n);
-    let has_old = |j: u16| {
-        old_columns
-            .get(usize::from(j))
-            .is_some_and(|c| *c > Fixed::from_num(0))
-    };
-    let empty: SparseRow = Vec::new();
-    let mixed: Vec<SparseRow> = (0..n)
-        .map(|i| {
-            let b = bonds.get(i).unwrap_or(&empty);
-            let d = deltas.get(i).unwrap_or(&empty);
-            let (mut x, mut y) = (0usize, 0usize);
-            let mut out = Vec::with_capacity(b.len().max(d.len()));
-            loop {
-                let next_b = b.get(x).copied();
-                let next_d = d.get(y).copied();
-                let (j, b_ij, d_ij) = match (next_b, next_d) {
-                    (None, None) => break,
-                    (Some((jb, vb)), Some((jd, vd))) if jb == jd => {
-                        x = x.saturating_add(1);
-                        y = y.saturating_add(1);
-                        (jb, vb, vd)
-                    }
-                    (Some((jb, vb)), Some((jd, _))) if jb < jd => {
-                        x = x.saturating_add(1);
-                        (jb, vb, Fixed::from_num(0))
-                    }
-                    (Some((jb, vb)), None) => {
-                        x = x.saturating_add(1);
-                        (jb, vb, Fixed::from_num(0))
-                    }
-                    (_, Some((jd, vd))) => {
-                        y = y.saturating_add(1);
-                        (jd, Fixed::from_num(0), vd)
-                    }
-                };
-                let v = if has_old(j) {
-                    add(mul(keep, b_ij), mul(alpha, d_ij))
-                } else {
-                    d_ij
-                };
-                if v > Fixed::from_num(0) {
-                    out.push((j, v));
-                }
-            }
-            out
-        })
-        .collect();
-    let new_columns = column_sums(&mixed, n);
-    mixed
-        .into_iter()
-        .map(|row| {
-            row.into_iter()
-                .map(|(j, v)| {
-                    let c = new_columns.get(usize::from(j)).copied().unwrap_or(ONE);
-                    (j, div_or_zero(v, c))
-                })
-                .collect()
-        })
-        .collect()
-}
-
-/// Step 10. `D_i = Σ_j B'_ij I_j`, then `D = D / Σ D`.
-pub fn dividends(bonds: &[SparseRow], incentive: &[Fixed]) -> Vec<Fixed> {
-    let mut d: Vec<Fixed> = bonds
-        .iter()
-        .map(|row| {
-            row.iter().fold(Fixed::from_num(0), |acc, (j, b)| {
-                let i_j = incentive
-                    .get(usize::from(*j))
-                    .copied()
-                    .unwrap_or(Fixed::from_num(0));
-                add(acc, mul(*b, i_j))
-            })
-        })
-        .collect();
-    crate::fixed::normalize(&mut d);
-    d
 }
 
 /// Step 11. `e_i = (1 − δ) I_i + δ D_i`.
@@ -348,18 +185,196 @@ pub fn loss(rank: &[Fixed], consensus: &[Fixed]) -> SignedFixed {
     as_signed(untrusted).saturating_sub(as_signed(trusted))
 }
 
-/// Step 14's measure: `sparsity = Σ_i W_ii s_i / Σ_ij W_ij s_i`, the stake-weighted share
-/// of weight that neurons keep for themselves.
-pub fn sparsity(w: &[SparseRow], s: &[Fixed]) -> Fixed {
-    let (mut own, mut all) = (Fixed::from_num(0), Fixed::from_num(0));
-    for (i, (row, s_i)) in w.iter().zip(s).enumerate() {
-        for (j, w_ij) in row {
-            let v = mul(*w_ij, *s_i);
-            all = add(all, v);
-            if usize::from(*j) == i {
-                own = add(own, v);
-            }
+// ---- row-level steps: what a streaming (multi-block) epoch folds row by row ---------
+
+/// Step 3 for row `i`: `W_i·`, with the entries that do not count dropped (see
+/// [`normalized_weights`]). `registered_at[j]` is uid `j`'s registration block; its length
+/// is the neuron count `n`.
+pub fn normalized_row(
+    i: usize,
+    row: &[(u16, u16)],
+    last_update_i: u64,
+    registered_at: &[u64],
+    mask_self_weight: bool,
+) -> SparseRow {
+    let total: u128 = row.iter().map(|(_, v)| u128::from(*v)).sum();
+    let kept: Vec<(u16, u128)> = row
+        .iter()
+        .filter(|(j, v)| {
+            let j = usize::from(*j);
+            *v > 0
+                && registered_at
+                    .get(j)
+                    .is_some_and(|r| *r < last_update_i)
+                && !(mask_self_weight && j == i)
+        })
+        .map(|(j, v)| (*j, u128::from(*v)))
+        .collect();
+    merge_duplicates(kept, |a, b| a.saturating_add(b))
+        .into_iter()
+        .map(|(j, v)| (j, ratio_u128(v, total)))
+        .collect()
+}
+
+/// The stored bonds of row `i` as [`Fixed`], sorted and merged, with the bonds of uids
+/// registered after `cover` (held by another neuron when they were formed) dropped.
+pub fn previous_bond_row(
+    i: usize,
+    row: &[(u16, u64)],
+    registered_at: &[u64],
+    cover: u64,
+) -> SparseRow {
+    let current = |uid: usize| registered_at.get(uid).is_some_and(|r| *r <= cover);
+    if !current(i) {
+        return Vec::new();
+    }
+    let kept: SparseRow = row
+        .iter()
+        .filter(|(j, q)| *q > 0 && current(usize::from(*j)))
+        .map(|(j, q)| (*j, crate::dequantize_bond(*q)))
+        .collect();
+    merge_duplicates(kept, add)
+}
+
+/// The column sums of the first pass over the rows, accumulated in ascending row order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FirstPass {
+    /// `r_j = Σ_i W_ij s_i` (steps 4 and 8).
+    pub raw_rank: Vec<Fixed>,
+    /// `T_j = Σ_i [W_ij > 0] s_i` (step 5).
+    pub trust: Vec<Fixed>,
+    /// Column sums of the previous bonds (step 9: which columns were all zero).
+    pub old_bond_columns: Vec<Fixed>,
+    /// `Σ_i W_ii s_i` (step 14).
+    pub own: Fixed,
+    /// `Σ_ij W_ij s_i` (step 14).
+    pub all: Fixed,
+}
+
+impl FirstPass {
+    /// Empty sums over `n` columns.
+    pub fn new(n: usize) -> Self {
+        let zero = Fixed::from_num(0);
+        Self {
+            raw_rank: vec![zero; n],
+            trust: vec![zero; n],
+            old_bond_columns: vec![zero; n],
+            own: zero,
+            all: zero,
         }
     }
-    div_or_zero(own, all)
+
+    /// Adds row `i`: its weights `w`, its active stake `s_i` and its previous bonds.
+    pub fn add_row(&mut self, i: usize, w: &[(u16, Fixed)], s_i: Fixed, previous_bonds: &[(u16, Fixed)]) {
+        let zero = Fixed::from_num(0);
+        for (j, w_ij) in w {
+            let v = mul(*w_ij, s_i);
+            if let Some(r_j) = self.raw_rank.get_mut(usize::from(*j)) {
+                *r_j = add(*r_j, v);
+            }
+            if *w_ij > zero {
+                if let Some(t_j) = self.trust.get_mut(usize::from(*j)) {
+                    *t_j = add(*t_j, s_i);
+                }
+            }
+            self.all = add(self.all, v);
+            if usize::from(*j) == i {
+                self.own = add(self.own, v);
+            }
+        }
+        add_columns(&mut self.old_bond_columns, previous_bonds);
+    }
+}
+
+/// Adds a sparse row into column sums.
+pub fn add_columns(sums: &mut [Fixed], row: &[(u16, Fixed)]) {
+    for (j, v) in row {
+        if let Some(c) = sums.get_mut(usize::from(*j)) {
+            *c = add(*c, *v);
+        }
+    }
+}
+
+/// Step 8 for one row: `ΔB_ij = W_ij s_i / r_j`, zero entries dropped.
+pub fn bond_delta_row(w: &[(u16, Fixed)], s_i: Fixed, raw_rank: &[Fixed]) -> SparseRow {
+    w.iter()
+        .filter_map(|(j, w_ij)| {
+            let r_j = raw_rank.get(usize::from(*j)).copied()?;
+            let v = div_or_zero(mul(*w_ij, s_i), r_j);
+            (v > Fixed::from_num(0)).then_some((*j, v))
+        })
+        .collect()
+}
+
+/// Step 9's moving average for one row, before column normalisation:
+/// `(1 − α) B_ij + α ΔB_ij` where column `j` of `B` had any bond, `ΔB_ij` where it had none.
+pub fn mix_bond_row(
+    previous: &[(u16, Fixed)],
+    delta: &[(u16, Fixed)],
+    old_bond_columns: &[Fixed],
+    alpha: Fixed,
+) -> SparseRow {
+    let zero = Fixed::from_num(0);
+    let alpha = alpha.min(ONE);
+    let keep = sub(ONE, alpha);
+    let has_old = |j: u16| {
+        old_bond_columns
+            .get(usize::from(j))
+            .is_some_and(|c| *c > zero)
+    };
+    let (mut x, mut y) = (0usize, 0usize);
+    let mut out = Vec::with_capacity(previous.len().max(delta.len()));
+    loop {
+        let (j, b_ij, d_ij) = match (previous.get(x).copied(), delta.get(y).copied()) {
+            (None, None) => break,
+            (Some((jb, vb)), Some((jd, vd))) if jb == jd => {
+                x = x.saturating_add(1);
+                y = y.saturating_add(1);
+                (jb, vb, vd)
+            }
+            (Some((jb, vb)), Some((jd, _))) if jb < jd => {
+                x = x.saturating_add(1);
+                (jb, vb, zero)
+            }
+            (Some((jb, vb)), None) => {
+                x = x.saturating_add(1);
+                (jb, vb, zero)
+            }
+            (_, Some((jd, vd))) => {
+                y = y.saturating_add(1);
+                (jd, zero, vd)
+            }
+        };
+        let v = if has_old(j) {
+            add(mul(keep, b_ij), mul(alpha, d_ij))
+        } else {
+            d_ij
+        };
+        if v > zero {
+            out.push((j, v));
+        }
+    }
+    out
+}
+
+/// Step 9's column normalisation for one mixed row: `B'_ij = mixed_ij / Σ_k mixed_kj`.
+pub fn normalize_bond_row(mixed: SparseRow, new_bond_columns: &[Fixed]) -> SparseRow {
+    mixed
+        .into_iter()
+        .map(|(j, v)| {
+            let c = new_bond_columns.get(usize::from(j)).copied().unwrap_or(ONE);
+            (j, div_or_zero(v, c))
+        })
+        .collect()
+}
+
+/// Step 10 for one row, before normalisation: `Σ_j B'_ij I_j`.
+pub fn dividend_of_row(bonds: &[(u16, Fixed)], incentive: &[Fixed]) -> Fixed {
+    bonds.iter().fold(Fixed::from_num(0), |acc, (j, b)| {
+        let i_j = incentive
+            .get(usize::from(*j))
+            .copied()
+            .unwrap_or(Fixed::from_num(0));
+        add(acc, mul(*b, i_j))
+    })
 }

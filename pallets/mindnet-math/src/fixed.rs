@@ -20,8 +20,17 @@ pub fn div_or_zero(a: Fixed, b: Fixed) -> Fixed {
 }
 
 /// `a · b`, saturating at [`Fixed::MAX`].
+///
+/// Values below one (every share, weight, bond and stake fraction) have at most 64
+/// significant bits, so their product is one native 64 × 64 → 128-bit multiply; anything
+/// larger takes the general 128 × 128-bit path. Both truncate, so the result is the same
+/// bit for bit.
+#[inline]
 pub fn mul(a: Fixed, b: Fixed) -> Fixed {
-    a.saturating_mul(b)
+    match (u64::try_from(a.to_bits()), u64::try_from(b.to_bits())) {
+        (Ok(x), Ok(y)) => Fixed::from_bits(u128::from(x).wrapping_mul(u128::from(y)) >> 64),
+        _ => a.saturating_mul(b),
+    }
 }
 
 /// `a + b`, saturating at [`Fixed::MAX`].
@@ -85,7 +94,8 @@ pub fn exp_neg(y: Fixed) -> Fixed {
     let mut pos = ONE;
     let mut neg = Fixed::from_num(0);
     for m in 1u32..24 {
-        term = div_or_zero(mul(term, r), Fixed::from_num(m));
+        // Dividing by the integer m is dividing the bits by m (both truncate).
+        term = Fixed::from_bits(mul(term, r).to_bits().checked_div(u128::from(m)).unwrap_or(0));
         if m % 2 == 1 {
             neg = add(neg, term);
         } else {

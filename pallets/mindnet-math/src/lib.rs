@@ -7,25 +7,23 @@
 //!
 //! ## Overview
 //!
-//! [`epoch`] runs steps 1–13 in order, each one a public function in [`epoch`](mod@epoch)
-//! that can be called (and later amortised across blocks) on its own:
+//! [`epoch`] runs steps 1–13 in order, composed of the public row-level steps in
+//! [`epoch`](mod@epoch). A multi-block evaluation (the pallet's) calls the same steps,
+//! row by row in ascending uid order, and so computes bit-identical results:
 //!
 //! | step | function | computes |
 //! | --- | --- | --- |
 //! | 1 | [`epoch::active_mask`] | `a_i` |
 //! | 2 | [`epoch::active_stake`] | `s_i = a_i S_i / Σ a_k S_k` |
-//! | 3 | [`epoch::normalized_weights`] | `W_ij` |
-//! | 4 | [`epoch::stake_weighted_columns`], [`epoch::ranks`] | `r`, `R` |
-//! | 5 | [`epoch::trust`] | `T_j` |
+//! | 3 | [`epoch::normalized_row`] | `W_i·` |
+//! | 4, 5, 9, 14 | [`epoch::FirstPass`] (pass 1 over rows) | `r_j`, `T_j`, old bond column sums, self-weight sums |
 //! | 6 | [`epoch::consensus`] | `C_j = σ(ρ (T_j − κ))` |
-//! | 7 | [`epoch::incentive`] | `I_j` |
-//! | 8 | [`epoch::bond_deltas`] | `ΔB` |
-//! | 9 | [`epoch::update_bonds`] | `B'` |
-//! | 10 | [`epoch::dividends`] | `D` |
-//! | 11 | [`epoch::emission_shares`] | `e` |
-//! | 12 | [`epoch::apportion`] | minted base units, summing to exactly `E` |
-//! | 13 | [`epoch::loss`], [`next_min_allowed_weights`] | `L` and the peg |
-//! | 14 | [`epoch::sparsity`], [`adapt_block_emission`] | adaptive τ |
+//! | 4, 7, 13 | [`rank_incentive_loss`] | `R`, `I`, `L` |
+//! | 8, 9 | [`epoch::bond_delta_row`], [`epoch::mix_bond_row`] (pass 2) | `ΔB_i·`, mixed bonds and their column sums |
+//! | 9, 10 | [`epoch::normalize_bond_row`], [`epoch::dividend_of_row`] (pass 3) | `B'_i·`, `Σ_j B'_ij I_j` |
+//! | 10–12 | [`dividends_and_emission`] | `D`, `e`, minted base units summing to exactly `E` |
+//! | 13 | [`next_min_allowed_weights`] | the loss peg |
+//! | 14 | [`adapt_block_emission`] | adaptive τ |
 //!
 //! ## Terminology
 //!
@@ -142,18 +140,43 @@ pub struct EpochOutput {
 }
 
 impl EpochOutput {
-    /// `B'` as stored for the next epoch (see [`quantize_bond`]); zero entries dropped.
+    /// `B'` as stored for the next epoch (see [`store_bond_row`]).
     pub fn stored_bonds(&self) -> Vec<StoredBondRow> {
-        self.bonds
-            .iter()
-            .map(|row| {
-                row.iter()
-                    .map(|(j, b)| (*j, quantize_bond(*b)))
-                    .filter(|(_, q)| *q > 0)
-                    .collect()
-            })
-            .collect()
+        self.bonds.iter().map(|row| store_bond_row(row)).collect()
     }
+}
+
+/// The most bonds a stored row keeps: four full weight rows' worth.
+///
+/// A validator's new bonds are non-zero only where its current weight row is (at most
+/// `MaxWeightsPerRow`, 256 on the runtime); a bond it no longer refreshes shrinks by
+/// `1 − α` every epoch and quantises to zero by itself (after about 217 epochs at
+/// α = 0.1). A row is full only when its validator has moved its weight to more than
+/// three rows' worth of new uids within that time; then its smallest bonds (the oldest,
+/// all below the row's 1,024th largest) are dropped first, and their columns are
+/// re-normalised among the bonds that remain at the next epoch.
+pub const MAX_BONDS_PER_ROW: usize = 1024;
+
+/// One row of `B'` as stored: each bond quantised (see [`quantize_bond`]), zeros dropped,
+/// and at most [`MAX_BONDS_PER_ROW`] entries kept (the largest; the lower uid among
+/// equals), sorted by uid.
+pub fn store_bond_row(row: &[(u16, Fixed)]) -> StoredBondRow {
+    let mut stored: StoredBondRow = row
+        .iter()
+        .map(|(j, b)| (*j, quantize_bond(*b)))
+        .filter(|(_, q)| *q > 0)
+        .collect();
+    if stored.len() > MAX_BONDS_PER_ROW {
+        stored.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        stored.truncate(MAX_BONDS_PER_ROW);
+        stored.sort_unstable_by_key(|(j, _)| *j);
+    }
+    stored
+}
+
+/// A stored bond back to [`Fixed`].
+pub fn dequantize_bond(q: u64) -> Fixed {
+    Fixed::from_bits(u128::from(q) << 32)
 }
 
 /// A bond value in `[0, 1]` as `U32F32` bits, rounded to nearest.
@@ -163,12 +186,38 @@ pub fn quantize_bond(b: Fixed) -> u64 {
     u64::try_from(rounded).unwrap_or(u64::MAX)
 }
 
-/// A stored bond back to [`Fixed`].
-pub fn dequantize_bond(q: u64) -> Fixed {
-    Fixed::from_bits(u128::from(q) << 32)
+/// Steps 4, 6, 7 and 13's `L` from the first pass's sums: `(R, C, I, L)`. `C` may be
+/// computed in chunks with [`epoch::consensus`] and passed in.
+pub fn rank_incentive_loss(
+    raw_rank: &[Fixed],
+    consensus: &[Fixed],
+) -> (Vec<Fixed>, Vec<Fixed>, SignedFixed) {
+    let rank = epoch::ranks(raw_rank);
+    let incentive = epoch::incentive(&rank, consensus);
+    let loss = epoch::loss(&rank, consensus);
+    (rank, incentive, loss)
 }
 
-/// Runs MECHANISM.md steps 1–13 (and 14's measure) on one network.
+/// Steps 10 (normalisation), 11 and 12: from the unnormalised dividends `Σ_j B'_ij I_j`
+/// to `(D, e, minted per neuron)`.
+pub fn dividends_and_emission(
+    mut dividends: Vec<Fixed>,
+    incentive: &[Fixed],
+    delta: Fixed,
+    emission: u64,
+) -> (Vec<Fixed>, Vec<Fixed>, Vec<u64>) {
+    fixed::normalize(&mut dividends);
+    let shares = epoch::emission_shares(incentive, &dividends, delta);
+    let minted = epoch::apportion(emission, &shares);
+    (dividends, shares, minted)
+}
+
+/// Runs MECHANISM.md steps 1–13 (and 14's measure) on one network, in one call.
+///
+/// It is composed of the row-level steps of [`epoch`](mod@epoch) in the order a streaming
+/// evaluation folds them (a first pass over the rows for the column sums, a second for
+/// the new bonds' column sums, a third for the bonds and dividends), so a multi-block
+/// evaluation that calls the same steps in ascending row order gets bit-identical results.
 pub fn epoch<W, B>(params: &EpochParams, input: &EpochInput<'_, W, B>) -> EpochOutput
 where
     W: AsRef<[(u16, u16)]>,
@@ -176,28 +225,56 @@ where
 {
     let neurons = input.neurons;
     let n = neurons.len();
+    let registered_at: Vec<u64> = neurons.iter().map(|x| x.registered_at).collect();
     let active = epoch::active_mask(input.block, params.activity_cutoff, neurons);
     let stake = epoch::active_stake(neurons, &active);
-    let w = epoch::normalized_weights(input.weights, neurons, params.mask_self_weight);
-    let raw_rank = epoch::stake_weighted_columns(&w, &stake, n);
-    let rank = epoch::ranks(&raw_rank);
-    let trust = epoch::trust(&w, &stake, n);
-    let consensus = epoch::consensus(&trust, params.rho, params.kappa);
-    let incentive = epoch::incentive(&rank, &consensus);
-    let deltas = epoch::bond_deltas(&w, &stake, &raw_rank);
-    let previous = previous_bonds(input);
-    let bonds = epoch::update_bonds(&previous, &deltas, params.alpha, n);
-    let dividends = epoch::dividends(&bonds, &incentive);
-    let emission_shares = epoch::emission_shares(&incentive, &dividends, params.delta);
-    let emission = epoch::apportion(input.emission, &emission_shares);
+    let zero = Fixed::from_num(0);
+    let s = |i: usize| stake.get(i).copied().unwrap_or(zero);
+    let w: Vec<SparseRow> = epoch::normalized_weights(input.weights, neurons, params.mask_self_weight);
+    let cover = input.bonds_cover_registrations_up_to;
+    let previous: Vec<SparseRow> = (0..n)
+        .map(|i| {
+            let row = input.bonds.get(i).map(|r| r.as_ref()).unwrap_or(&[]);
+            epoch::previous_bond_row(i, row, &registered_at, cover)
+        })
+        .collect();
+
+    let mut first = epoch::FirstPass::new(n);
+    for (i, (w_i, b_i)) in w.iter().zip(&previous).enumerate() {
+        first.add_row(i, w_i, s(i), b_i);
+    }
+    let consensus = epoch::consensus(&first.trust, params.rho, params.kappa);
+    let (rank, incentive, loss) = rank_incentive_loss(&first.raw_rank, &consensus);
+
+    let mixed: Vec<SparseRow> = w
+        .iter()
+        .zip(&previous)
+        .enumerate()
+        .map(|(i, (w_i, b_i))| {
+            let delta = epoch::bond_delta_row(w_i, s(i), &first.raw_rank);
+            epoch::mix_bond_row(b_i, &delta, &first.old_bond_columns, params.alpha)
+        })
+        .collect();
+    let mut new_columns = alloc::vec![zero; n];
+    for row in &mixed {
+        epoch::add_columns(&mut new_columns, row);
+    }
+    let bonds: Vec<SparseRow> = mixed
+        .into_iter()
+        .map(|row| epoch::normalize_bond_row(row, &new_columns))
+        .collect();
+    let raw_dividends: Vec<Fixed> = bonds
+        .iter()
+        .map(|row| epoch::dividend_of_row(row, &incentive))
+        .collect();
+    let (dividends, emission_shares, emission) =
+        dividends_and_emission(raw_dividends, &incentive, params.delta, input.emission);
     let minted = emission.iter().fold(0u64, |acc, e| acc.saturating_add(*e));
-    let loss = epoch::loss(&rank, &consensus);
-    let sparsity = epoch::sparsity(&w, &stake);
     EpochOutput {
         active,
         stake,
         rank,
-        trust,
+        trust: first.trust,
         consensus,
         incentive,
         dividends,
@@ -205,35 +282,9 @@ where
         emission,
         bonds,
         loss,
-        sparsity,
+        sparsity: fixed::div_or_zero(first.own, first.all),
         minted,
     }
-}
-
-/// The stored bonds as [`Fixed`] rows, sorted and merged, with the bonds of replaced uids
-/// dropped.
-fn previous_bonds<W, B: AsRef<[(u16, u64)]>>(input: &EpochInput<'_, W, B>) -> Vec<SparseRow> {
-    let cover = input.bonds_cover_registrations_up_to;
-    let current = |uid: usize| {
-        input
-            .neurons
-            .get(uid)
-            .is_some_and(|x| x.registered_at <= cover)
-    };
-    (0..input.neurons.len())
-        .map(|i| {
-            if !current(i) {
-                return Vec::new();
-            }
-            let row = input.bonds.get(i).map(|r| r.as_ref()).unwrap_or(&[]);
-            let kept: SparseRow = row
-                .iter()
-                .filter(|(j, q)| *q > 0 && current(usize::from(*j)))
-                .map(|(j, q)| (*j, dequantize_bond(*q)))
-                .collect();
-            epoch::merge_duplicates(kept, fixed::add)
-        })
-        .collect()
 }
 
 /// The loss peg of step 13: `min_allowed_weights` rises by one when `L > 0` (up to

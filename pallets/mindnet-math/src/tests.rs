@@ -651,3 +651,26 @@ fn all_stake_on_one_neuron_decides_alone() {
     );
     assert_eq!(out.emission.iter().sum::<u64>(), 1_000);
 }
+
+proptest::proptest! {
+    /// The native 64 × 64-bit product path of `fixed::mul` equals the general
+    /// saturating 128-bit multiply bit for bit.
+    #[test]
+    fn fast_mul_is_bit_identical(a in proptest::num::u128::ANY, b in proptest::num::u128::ANY, small in proptest::num::u64::ANY) {
+        let (x, y) = (Fixed::from_bits(a), Fixed::from_bits(b));
+        proptest::prop_assert_eq!(crate::fixed::mul(x, y), x.saturating_mul(y));
+        let s = Fixed::from_bits(u128::from(small));
+        proptest::prop_assert_eq!(crate::fixed::mul(s, y), s.saturating_mul(y));
+        proptest::prop_assert_eq!(crate::fixed::mul(s, Fixed::from_bits(b >> 64)), s.saturating_mul(Fixed::from_bits(b >> 64)));
+    }
+
+    /// Dividing a fixed-point value by a small integer is dividing its bits.
+    #[test]
+    fn integer_division_is_bit_division(a in proptest::num::u128::ANY, m in 1u32..64) {
+        let x = Fixed::from_bits(a);
+        proptest::prop_assert_eq!(
+            Fixed::from_bits(a / u128::from(m)),
+            crate::fixed::div_or_zero(x, Fixed::from_num(m))
+        );
+    }
+}

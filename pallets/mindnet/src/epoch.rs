@@ -1,172 +1,970 @@
-//! The epoch glue: read a network into the math crate's input, run
-//! [`mindnet_math::epoch`], write the results back and mint the emission.
+//! The multi-block epoch: a phase/cursor state machine that evaluates MECHANISM.md's steps
+//! in bounded steps across blocks, under a per-block budget.
+//!
+//! ## How it runs
+//!
+//! At a tempo boundary (`now % tempo == 0`, in `on_initialize`) the network's epoch
+//! **starts**: it records its parameters, the neuron count `n` and the emission `E` for
+//! every block since the previous epoch started, in [`RunningEpochs`]. In this and the
+//! following blocks it **advances** through its phases, each a streaming pass over the
+//! uids in ascending order, until the per-block [`EpochBudget`] (shared by every running
+//! epoch) is spent:
+//!
+//! | phase | unit | reads | computes |
+//! | --- | --- | --- | --- |
+//! | `Gather` | uid | hotkey, stake, last update, registration | `S_i`, `last_update_i`, `registered_at_i` |
+//! | `Stake` | network | the gathered vectors | `a_i`, `s_i` |
+//! | `FirstPass` | row | weights, previous bonds | `r_j`, `T_j`, old bond column sums, self-weight sums |
+//! | `Consensus` | uid | `T_j` | `C_j` |
+//! | `Rank` | network | `r`, `C` | `R`, `I`, `L` |
+//! | `SecondPass` | row | weights, previous bonds | the mixed bonds' column sums |
+//! | `ThirdPass` | row | weights, previous bonds | `B'_i·` (written), `Σ_j B'_ij I_j` |
+//! | `Emission` | network | `D`, `I` | `D`, `e`, minted amounts, the replacement order |
+//! | `Credit` | uid | the uid's hotkey | stake pools credited, results pages written |
+//!
+//! The O(n) vectors between steps live in [`EpochVectors`] (one key per vector), loaded
+//! when a phase needs them. Weight rows are streamed one key at a time, so no block holds
+//! more than a row of weights. Each unit's worst-case weight is checked against the
+//! meter before it runs, and its actual weight consumed; so no block spends more than
+//! the budget on epochs, whatever the network's size.
+//!
+//! ## Consistency
+//!
+//! Calls that arrive while an epoch runs are accepted and count from the next epoch: the
+//! first call in the epoch that changes what the epoch still has to read of a uid (its
+//! weights, last update, stake, hotkey or registration) copies the uid's inputs as they
+//! stood at the boundary into [`EpochSnapshots`] (copy on write); the epoch reads the copy
+//! where one exists and drops it when it is done with the uid. Parameters are read once,
+//! at the start. Every step is the math crate's, called in ascending uid order, so the
+//! result is bit-identical to [`mindnet_math::epoch`] on the boundary's state.
+//!
+//! ## Overrun
+//!
+//! If an epoch is still running at the network's next boundary, the next epoch is
+//! deferred ([`EpochDeferred`]) and starts in the block after the running one completes.
+//! Its emission is `BlockEmission` for every block since the previous epoch *started*, so
+//! every elapsed block is minted exactly once, however late an epoch runs.
 
 use crate::{network::fixed_to_perbill, network::perbill_to_fixed, *};
-use alloc::vec::Vec;
-use frame_support::{pallet_prelude::*, storage::with_storage_layer, BoundedVec};
+use alloc::{collections::BTreeMap, vec::Vec};
+use frame_support::{
+    pallet_prelude::*,
+    storage::with_storage_layer,
+    traits::fungible::Mutate,
+    weights::WeightMeter,
+    BoundedVec,
+};
 use frame_system::pallet_prelude::BlockNumberFor;
-use mindnet_math::{EpochInput, NeuronState};
+use mindnet_math::{epoch as steps, Fixed, NeuronState, SignedFixed};
 use sp_arithmetic::FixedPointNumber;
-use sp_runtime::traits::UniqueSaturatedInto;
+use sp_runtime::traits::{UniqueSaturatedFrom, UniqueSaturatedInto};
 
-/// What an epoch read: the sizes its weight is charged by.
-pub(crate) struct EpochSize {
-    /// Neurons in the network.
-    pub neurons: u32,
-    /// Weight entries over all rows.
-    pub weights: u32,
-}
+/// Uids per page of [`NeuronResults`] and [`ReplacementOrder`].
+pub const PAGE_SIZE: u32 = 256;
 
 /// `L` as a [`FixedI64`] (nine decimal places), truncated toward zero.
-pub(crate) fn loss_to_fixed_i64(loss: mindnet_math::SignedFixed) -> FixedI64 {
-    let scaled = loss.saturating_mul(mindnet_math::SignedFixed::from_num(FixedI64::DIV));
+pub(crate) fn loss_to_fixed_i64(loss: SignedFixed) -> FixedI64 {
+    let scaled = loss.saturating_mul(SignedFixed::from_num(FixedI64::DIV));
     FixedI64::from_inner(scaled.saturating_to_num::<i64>())
 }
 
+/// Where a running epoch stands: see the module documentation for what each does.
+#[derive(
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    TypeInfo,
+    MaxEncodedLen,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Debug,
+)]
+pub enum EpochPhase {
+    /// Reading each uid's stake, last update and registration.
+    Gather,
+    /// Normalising the active stake.
+    Stake,
+    /// First pass over the rows: ranks, trust, old bond columns.
+    FirstPass,
+    /// The consensus sigmoid of each uid.
+    Consensus,
+    /// Ranks, incentive and loss.
+    Rank,
+    /// Second pass over the rows: the new bonds' column sums.
+    SecondPass,
+    /// Third pass over the rows: new bonds written, dividends.
+    ThirdPass,
+    /// Dividends, emission shares, the minted amounts and the replacement order.
+    Emission,
+    /// Crediting each uid's emission and writing its results.
+    Credit,
+}
+
+/// The O(n) vectors a running epoch keeps between blocks, one storage key each.
+#[derive(
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    TypeInfo,
+    MaxEncodedLen,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Debug,
+)]
+pub enum VectorKind {
+    /// `S_i` (base units) after `Gather`; `s_i` (fixed-point bits) after `Stake`.
+    Stake,
+    /// `last_update_i` (0 when the uid never set weights).
+    LastUpdate,
+    /// `registered_at_i`.
+    RegisteredAt,
+    /// `r_j`.
+    RawRank,
+    /// `T_j`.
+    Trust,
+    /// Column sums of the previous bonds.
+    OldBondColumns,
+    /// `C_j`.
+    Consensus,
+    /// `R_j`.
+    Rank,
+    /// `I_j`.
+    Incentive,
+    /// Column sums of the mixed bonds.
+    NewBondColumns,
+    /// `Σ_j B'_ij I_j`, then `D_i`.
+    Dividends,
+    /// Base units minted to each uid.
+    Emission,
+}
+
+/// Everything about a running epoch that is not an O(n) vector.
+#[derive(
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    TypeInfo,
+    MaxEncodedLen,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Debug,
+)]
+pub struct EpochRun {
+    /// The boundary block the epoch started at: its inputs are the state before it.
+    pub started_at: u64,
+    /// Blocks since the previous epoch started, each minted once.
+    pub blocks: u64,
+    /// `E` in base units.
+    pub emission: u64,
+    /// Neurons at the start (`n`); uids registered later wait for the next epoch.
+    pub neurons: u32,
+    /// The last registration block the stored bonds know about.
+    pub cover: u64,
+    /// The epoch's parameters as fixed-point bits: `ρ`, `κ`, `α`, `δ`.
+    pub rho: u128,
+    /// `κ`.
+    pub kappa: u128,
+    /// `α`.
+    pub alpha: u128,
+    /// `δ`.
+    pub delta: u128,
+    /// Blocks after its last `set_weights` that a neuron stays active.
+    pub activity_cutoff: u64,
+    /// Whether self-weights are dropped.
+    pub mask_self_weight: bool,
+    /// The phase now running.
+    pub phase: EpochPhase,
+    /// The next uid (or row) of the phase.
+    pub cursor: u32,
+    /// `Σ_i W_ii s_i` (fixed-point bits).
+    pub own: u128,
+    /// `Σ_ij W_ij s_i` (fixed-point bits).
+    pub all: u128,
+    /// `L` (fixed-point bits).
+    pub loss: i128,
+    /// Whether any active stake was found.
+    pub any_stake: bool,
+    /// `Σ` of the minted amounts the math assigned.
+    pub minted: u64,
+    /// What has been credited so far.
+    pub credited: u64,
+    /// Blocks in which the epoch advanced.
+    pub steps: u32,
+}
+
+impl EpochRun {
+    fn params(&self) -> mindnet_math::EpochParams {
+        mindnet_math::EpochParams {
+            rho: Fixed::from_bits(self.rho),
+            kappa: Fixed::from_bits(self.kappa),
+            alpha: Fixed::from_bits(self.alpha),
+            delta: Fixed::from_bits(self.delta),
+            activity_cutoff: self.activity_cutoff,
+            mask_self_weight: self.mask_self_weight,
+        }
+    }
+}
+
+/// A uid's epoch inputs as they stood at the boundary, kept while the epoch still needs
+/// them after a call changed them.
+#[derive(
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    TypeInfo,
+    MaxEncodedLen,
+    Clone,
+    PartialEq,
+    Eq,
+    Debug,
+)]
+#[scale_info(skip_type_params(MaxRow))]
+pub struct NeuronSnapshot<AccountId, MaxRow: Get<u32>> {
+    /// The uid's hotkey.
+    pub hotkey: Option<AccountId>,
+    /// Its stake that counted (base units).
+    pub stake: u128,
+    /// Its last `set_weights`, if any.
+    pub last_update: Option<u64>,
+    /// Its registration block.
+    pub registered_at: u64,
+    /// Its weight row.
+    pub weights: BoundedVec<(u16, u16), MaxRow>,
+}
+
+/// One neuron's results of its network's last epoch, as stored in [`NeuronResults`].
+#[derive(
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    TypeInfo,
+    MaxEncodedLen,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Debug,
+    Default,
+)]
+pub struct NeuronResult {
+    /// `R_j`.
+    pub rank: Perbill,
+    /// `T_j`.
+    pub trust: Perbill,
+    /// `C_j`.
+    pub consensus: Perbill,
+    /// `I_j`.
+    pub incentive: Perbill,
+    /// `D_i`.
+    pub dividends: Perbill,
+    /// Base units minted to the neuron.
+    pub emission: u64,
+}
+
+/// What a network's epoch is doing, for wallets and dashboards.
+#[derive(
+    Encode, Decode, DecodeWithMemTracking, TypeInfo, Clone, PartialEq, Eq, Debug, Default,
+)]
+pub struct EpochStatus {
+    /// The running epoch's phase, start block, cursor and neuron count, if one runs.
+    pub running: Option<(EpochPhase, u64, u32, u32)>,
+    /// Whether an epoch is waiting for the running one to complete.
+    pub deferred: bool,
+    /// The block the last epoch started at.
+    pub last_epoch_block: Option<u64>,
+    /// Epochs completed.
+    pub epochs: u64,
+    /// The network's tempo.
+    pub tempo: u16,
+}
+
+/// The vectors a block's work loaded, written back at the end of the block if changed.
+struct Vectors {
+    netuid: u16,
+    loaded: BTreeMap<VectorKind, (Vec<u128>, bool)>,
+}
+
+impl Vectors {
+    fn new(netuid: u16) -> Self {
+        Self {
+            netuid,
+            loaded: BTreeMap::new(),
+        }
+    }
+
+    fn get<T: Config>(&mut self, kind: VectorKind, n: usize) -> &mut Vec<u128> {
+        let netuid = self.netuid;
+        let (v, dirty) = self.loaded.entry(kind).or_insert_with(|| {
+            let mut v = EpochVectors::<T>::get(netuid, kind).into_inner();
+            v.resize(n, 0);
+            (v, false)
+        });
+        *dirty = true;
+        v
+    }
+
+    fn fixed<T: Config>(&mut self, kind: VectorKind, n: usize) -> Vec<Fixed> {
+        self.get::<T>(kind, n)
+            .iter()
+            .map(|b| Fixed::from_bits(*b))
+            .collect()
+    }
+
+    fn put_fixed<T: Config>(&mut self, kind: VectorKind, values: &[Fixed]) {
+        let n = values.len();
+        let v = self.get::<T>(kind, n);
+        for (slot, value) in v.iter_mut().zip(values) {
+            *slot = value.to_bits();
+        }
+    }
+
+    fn save<T: Config>(self) {
+        for (kind, (v, dirty)) in self.loaded {
+            if dirty {
+                EpochVectors::<T>::insert(self.netuid, kind, BoundedVec::truncate_from(v));
+            }
+        }
+    }
+}
+
+/// The inputs of one uid that the epoch reads.
+struct Inputs<AccountId> {
+    hotkey: Option<AccountId>,
+    stake: u128,
+    last_update: Option<u64>,
+    registered_at: u64,
+}
+
 impl<T: Config> Pallet<T> {
-    /// Runs the epoch of every network whose tempo divides `now`; returns the weight used.
-    pub(crate) fn run_due_epochs(now: BlockNumberFor<T>) -> Weight {
+    /// The weight a block may spend on epochs: `EpochBudget` of the block's maximum.
+    pub fn epoch_budget() -> Weight {
+        let max = T::BlockWeights::get().max_block;
+        let share = EpochBudget::<T>::get();
+        Weight::from_parts(
+            share.mul_floor(max.ref_time()),
+            share.mul_floor(max.proof_size()),
+        )
+    }
+
+    /// Starts the epochs that are due at `now` and advances running epochs within the
+    /// budget; returns the weight used.
+    pub(crate) fn on_block(now: BlockNumberFor<T>) -> Weight {
         let now: u64 = now.unique_saturated_into();
-        let mut weight = T::DbWeight::get().reads(1);
+        let db = T::DbWeight::get();
+        let mut weight = db.reads(2);
         if now == 0 {
             return weight;
         }
+        let mut running: Vec<u16> = Vec::new();
         for netuid in NetworksAdded::<T>::iter_keys() {
-            weight = weight.saturating_add(T::DbWeight::get().reads(2));
+            weight = weight.saturating_add(db.reads(3));
             let tempo = u64::from(Tempo::<T>::get(netuid).max(1));
-            if now.is_multiple_of(tempo) {
-                let size = Self::run_epoch(netuid, now);
-                weight = weight.saturating_add(T::WeightInfo::epoch(size.neurons, size.weights));
+            let is_running = RunningEpochs::<T>::contains_key(netuid);
+            let due = now.is_multiple_of(tempo) || EpochDeferred::<T>::get(netuid);
+            if due && is_running {
+                if !EpochDeferred::<T>::get(netuid) {
+                    EpochDeferred::<T>::insert(netuid, true);
+                    weight = weight.saturating_add(db.writes(1));
+                    log::info!(target: "runtime::mindnet", "network {netuid}: epoch at block {now} deferred, the previous one is still running");
+                }
+            } else if due {
+                Self::start_epoch(netuid, now);
+                weight = weight.saturating_add(T::WeightInfo::epoch_start());
+            }
+            if due || is_running {
+                running.push(netuid);
             }
         }
-        weight
+        let mut meter = WeightMeter::with_limit(Self::epoch_budget());
+        for netuid in running {
+            Self::advance_epoch(netuid, now, &mut meter);
+        }
+        weight.saturating_add(meter.consumed())
     }
 
-    /// Runs one epoch of `netuid` at block `now` (MECHANISM.md steps 1–14).
-    pub(crate) fn run_epoch(netuid: u16, now: u64) -> EpochSize {
-        let n = NeuronCount::<T>::get(netuid);
-        let mut neurons = Vec::with_capacity(usize::from(n));
-        let mut hotkeys = Vec::with_capacity(usize::from(n));
-        let mut weights = Vec::with_capacity(usize::from(n));
-        let mut bonds = Vec::with_capacity(usize::from(n));
-        let mut entries: u32 = 0;
-        let period = EpochIndex::<T>::get(netuid);
-        for uid in 0..n {
-            let hotkey = Keys::<T>::get(netuid, uid);
-            // A neuron that has not set weights since it registered is not active: its
-            // stake does not count (MECHANISM.md step 1).
-            let last_update = LastUpdate::<T>::try_get(netuid, uid).ok();
-            let stake: u128 = match (&hotkey, last_update) {
-                (Some(h), Some(_)) => StakePools::<T>::get(netuid, h)
-                    .map(|pool| Self::counted_at(&pool, period).unique_saturated_into())
-                    .unwrap_or(0),
-                _ => 0,
-            };
-            neurons.push(NeuronState {
-                stake,
-                last_update: last_update.unwrap_or(0),
-                registered_at: RegisteredAt::<T>::get(netuid, uid),
-            });
-            let row = Weights::<T>::get(netuid, uid);
-            entries = entries.saturating_add(u32::try_from(row.len()).unwrap_or(u32::MAX));
-            weights.push(row);
-            bonds.push(Bonds::<T>::get(netuid, uid));
-            hotkeys.push(hotkey);
-        }
-        // Emission for every block since the previous epoch (or the network's creation),
-        // whatever the tempo is now.
+    /// Records the start of `netuid`'s epoch at block `now`.
+    pub(crate) fn start_epoch(netuid: u16, now: u64) {
         let previous = LastEpochBlock::<T>::get(netuid);
         let blocks = now.saturating_sub(previous.unwrap_or(0));
         let emission = BlockEmission::<T>::get(netuid).saturating_mul(blocks);
-        // The epoch runs in `on_initialize`, before the block's registrations: the stored
-        // bonds know registrations up to the block before the last epoch.
-        let cover = previous.map(|b| b.saturating_sub(1)).unwrap_or(0);
         let params = Self::epoch_params(netuid);
-        let out = mindnet_math::epoch(
-            &params,
-            &EpochInput {
-                block: now,
-                emission,
-                neurons: &neurons,
-                weights: &weights,
-                bonds: &bonds,
-                bonds_cover_registrations_up_to: cover,
-            },
-        );
-
-        let stored_bonds = out.stored_bonds();
-        let mut credited: u64 = 0;
-        for uid in 0..n {
-            let i = usize::from(uid);
-            let frac = |v: &Vec<mindnet_math::Fixed>| {
-                fixed_to_perbill(v.get(i).copied().unwrap_or_default())
-            };
-            Rank::<T>::insert(netuid, uid, frac(&out.rank));
-            Trust::<T>::insert(netuid, uid, frac(&out.trust));
-            Consensus::<T>::insert(netuid, uid, frac(&out.consensus));
-            Incentive::<T>::insert(netuid, uid, frac(&out.incentive));
-            Dividends::<T>::insert(netuid, uid, frac(&out.dividends));
-            let row = stored_bonds.get(i).cloned().unwrap_or_default();
-            Bonds::<T>::insert(netuid, uid, BoundedVec::truncate_from(row));
-            let mut minted = out.emission.get(i).copied().unwrap_or(0);
-            if minted > 0 {
-                // Mint and credit in a storage layer: a failure leaves nothing behind.
-                let result = match hotkeys.get(i) {
-                    Some(Some(hotkey)) => {
-                        with_storage_layer(|| Self::credit_emission(netuid, hotkey, minted))
-                    }
-                    _ => Err(Error::<T>::NotRegistered.into()),
-                };
-                if let Err(e) = result {
-                    log::error!(target: "runtime::mindnet", "emission to uid {uid} failed: {e:?}");
-                    Self::deposit_event(Event::EmissionCreditFailed {
-                        netuid,
-                        uid,
-                        amount: minted,
-                    });
-                    minted = 0;
-                }
-            }
-            credited = credited.saturating_add(minted);
-            Emission::<T>::insert(netuid, uid, minted);
-        }
-
-        let loss = loss_to_fixed_i64(out.loss);
-        Loss::<T>::insert(netuid, loss);
-        LastEpochBlock::<T>::insert(netuid, now);
-        EpochIndex::<T>::mutate(netuid, |e| *e = e.saturating_add(1));
-        Self::adjust_after_epoch(netuid, &out);
-
-        if out.minted == 0 {
-            let reason = if out
-                .stake
-                .iter()
-                .all(|s| *s == mindnet_math::Fixed::from_num(0))
-            {
-                SkipReason::NoActiveStake
-            } else {
-                SkipReason::NoRanks
-            };
-            Self::deposit_event(Event::EpochSkipped { netuid, reason });
-        }
-        Self::deposit_event(Event::EpochCompleted {
-            netuid,
-            emission: credited,
-            loss,
+        let run = EpochRun {
+            started_at: now,
             blocks,
+            emission,
+            neurons: NeuronCount::<T>::get(netuid),
+            // The epoch runs in `on_initialize`, before the block's registrations: the
+            // stored bonds know registrations up to the block before the last start.
+            cover: previous.map(|b| b.saturating_sub(1)).unwrap_or(0),
+            rho: params.rho.to_bits(),
+            kappa: params.kappa.to_bits(),
+            alpha: params.alpha.to_bits(),
+            delta: params.delta.to_bits(),
+            activity_cutoff: params.activity_cutoff,
+            mask_self_weight: params.mask_self_weight,
+            phase: EpochPhase::Gather,
+            cursor: 0,
+            own: 0,
+            all: 0,
+            loss: 0,
+            any_stake: false,
+            minted: 0,
+            credited: 0,
+            steps: 0,
+        };
+        RunningEpochs::<T>::insert(netuid, run);
+        EpochDeferred::<T>::remove(netuid);
+        LastEpochBlock::<T>::insert(netuid, now);
+        Self::deposit_event(Event::EpochStarted {
+            netuid,
+            block: now,
         });
-        EpochSize {
-            neurons: u32::from(n),
-            weights: entries,
+    }
+
+    /// Whether `netuid`'s running epoch has yet to read `uid`'s inputs.
+    fn epoch_needs(netuid: u16, uid: u16) -> bool {
+        match RunningEpochs::<T>::get(netuid) {
+            Some(run) => {
+                u32::from(uid) < run.neurons
+                    && !(run.phase == EpochPhase::Credit && run.cursor > u32::from(uid))
+            }
+            None => false,
         }
     }
 
+    /// Copies `uid`'s epoch inputs as they stand now, if a running epoch still needs them
+    /// and no copy exists yet. Every call that changes a uid's weights, last update,
+    /// stake, hotkey or registration calls this first.
+    pub(crate) fn preserve_for_epoch(netuid: u16, uid: u16) {
+        if !Self::epoch_needs(netuid, uid) || EpochSnapshots::<T>::contains_key(netuid, uid) {
+            return;
+        }
+        let inputs = Self::live_inputs(netuid, uid);
+        EpochSnapshots::<T>::insert(
+            netuid,
+            uid,
+            NeuronSnapshot {
+                hotkey: inputs.hotkey,
+                stake: inputs.stake,
+                last_update: inputs.last_update,
+                registered_at: inputs.registered_at,
+                weights: Weights::<T>::get(netuid, uid),
+            },
+        );
+    }
+
+    /// [`Self::preserve_for_epoch`] for the uid `hotkey` holds on `netuid`, if any.
+    pub(crate) fn preserve_hotkey_for_epoch(netuid: u16, hotkey: &T::AccountId) {
+        if RunningEpochs::<T>::contains_key(netuid) {
+            if let Some(uid) = Uids::<T>::get(netuid, hotkey) {
+                Self::preserve_for_epoch(netuid, uid);
+            }
+        }
+    }
+
+    /// A uid's inputs as they stand in storage.
+    fn live_inputs(netuid: u16, uid: u16) -> Inputs<T::AccountId> {
+        let hotkey = Keys::<T>::get(netuid, uid);
+        // A neuron that has not set weights since it registered is not active: its stake
+        // does not count (MECHANISM.md step 1).
+        let last_update = LastUpdate::<T>::try_get(netuid, uid).ok();
+        let stake: u128 = match (&hotkey, last_update) {
+            (Some(h), Some(_)) => StakePools::<T>::get(netuid, h)
+                .map(|pool| Self::counted_stake(netuid, &pool).unique_saturated_into())
+                .unwrap_or(0),
+            _ => 0,
+        };
+        Inputs {
+            hotkey,
+            stake,
+            last_update,
+            registered_at: RegisteredAt::<T>::get(netuid, uid),
+        }
+    }
+
+    /// A uid's inputs as the running epoch sees them.
+    fn epoch_inputs(netuid: u16, uid: u16) -> Inputs<T::AccountId> {
+        match EpochSnapshots::<T>::get(netuid, uid) {
+            Some(s) => Inputs {
+                hotkey: s.hotkey,
+                stake: s.stake,
+                last_update: s.last_update,
+                registered_at: s.registered_at,
+            },
+            None => Self::live_inputs(netuid, uid),
+        }
+    }
+
+    /// A uid's weight row as the running epoch sees it.
+    fn epoch_weights(netuid: u16, uid: u16) -> BoundedVec<(u16, u16), T::MaxWeightsPerRow> {
+        match EpochSnapshots::<T>::get(netuid, uid) {
+            Some(s) => s.weights,
+            None => Weights::<T>::get(netuid, uid),
+        }
+    }
+
+    /// Advances `netuid`'s running epoch as far as `meter` allows.
+    pub(crate) fn advance_epoch(netuid: u16, now: u64, meter: &mut WeightMeter) {
+        let Some(mut run) = RunningEpochs::<T>::get(netuid) else {
+            return;
+        };
+        // Loading and saving the vectors, once per block.
+        let overhead = T::WeightInfo::epoch_block(run.neurons);
+        let row_max = T::WeightInfo::epoch_row(
+            T::MaxWeightsPerRow::get(),
+            mindnet_math::MAX_BONDS_PER_ROW as u32,
+        );
+        if !meter.can_consume(overhead.saturating_add(row_max)) {
+            return;
+        }
+        meter.consume(overhead);
+        let before = (run.phase, run.cursor);
+        let mut vectors = Vectors::new(netuid);
+        let completed = Self::run_phases(netuid, now, &mut run, &mut vectors, meter, row_max);
+        vectors.save::<T>();
+        run.steps = run.steps.saturating_add(1);
+        if completed {
+            Self::complete_epoch(netuid, &run);
+        } else {
+            log::info!(
+                target: "runtime::mindnet",
+                "network {netuid}: epoch of block {} at {:?} {}/{} (from {:?} {}), block {now}",
+                run.started_at, run.phase, run.cursor, run.neurons, before.0, before.1,
+            );
+            RunningEpochs::<T>::insert(netuid, run);
+        }
+    }
+
+    /// Runs units of work until the meter or the epoch runs out; true when it completed.
+    fn run_phases(
+        netuid: u16,
+        now: u64,
+        run: &mut EpochRun,
+        v: &mut Vectors,
+        meter: &mut WeightMeter,
+        row_max: Weight,
+    ) -> bool {
+        use EpochPhase as P;
+        use VectorKind as K;
+        let n = usize::try_from(run.neurons).unwrap_or(0);
+        let params = run.params();
+        loop {
+            let cursor = usize::try_from(run.cursor).unwrap_or(usize::MAX);
+            let uid = u16::try_from(run.cursor).unwrap_or(u16::MAX);
+            let at_end = cursor >= n;
+            match run.phase {
+                P::Gather if at_end => Self::next_phase(run, P::Stake),
+                P::Gather => {
+                    if meter.try_consume(T::WeightInfo::epoch_gather()).is_err() {
+                        return false;
+                    }
+                    let inputs = Self::epoch_inputs(netuid, uid);
+                    let stake = if inputs.last_update.is_some() {
+                        inputs.stake
+                    } else {
+                        0
+                    };
+                    Self::set(v.get::<T>(K::Stake, n), cursor, stake);
+                    let last = u128::from(inputs.last_update.unwrap_or(0));
+                    Self::set(v.get::<T>(K::LastUpdate, n), cursor, last);
+                    let registered = u128::from(inputs.registered_at);
+                    Self::set(v.get::<T>(K::RegisteredAt, n), cursor, registered);
+                    run.cursor = run.cursor.saturating_add(1);
+                }
+                P::Stake => {
+                    if meter.try_consume(T::WeightInfo::epoch_vector(run.neurons)).is_err() {
+                        return false;
+                    }
+                    let stakes = v.get::<T>(K::Stake, n).clone();
+                    let updates = v.get::<T>(K::LastUpdate, n).clone();
+                    let neurons: Vec<NeuronState> = stakes
+                        .iter()
+                        .zip(&updates)
+                        .map(|(s, u)| NeuronState {
+                            stake: *s,
+                            last_update: u64::try_from(*u).unwrap_or(u64::MAX),
+                            registered_at: 0,
+                        })
+                        .collect();
+                    let active = steps::active_mask(run.started_at, params.activity_cutoff, &neurons);
+                    let s = steps::active_stake(&neurons, &active);
+                    run.any_stake = s.iter().any(|x| *x > Fixed::from_num(0));
+                    v.put_fixed::<T>(K::Stake, &s);
+                    Self::next_phase(run, P::FirstPass);
+                }
+                P::FirstPass | P::SecondPass | P::ThirdPass if at_end => {
+                    let next = match run.phase {
+                        P::FirstPass => P::Consensus,
+                        P::SecondPass => P::ThirdPass,
+                        _ => P::Emission,
+                    };
+                    Self::next_phase(run, next);
+                }
+                P::FirstPass | P::SecondPass | P::ThirdPass => {
+                    if !meter.can_consume(row_max) {
+                        return false;
+                    }
+                    let (entries, bonds) = Self::row_step(netuid, run, v, cursor, n);
+                    meter.consume(T::WeightInfo::epoch_row(entries, bonds));
+                    run.cursor = run.cursor.saturating_add(1);
+                }
+                P::Consensus if at_end => Self::next_phase(run, P::Rank),
+                P::Consensus => {
+                    if meter.try_consume(T::WeightInfo::epoch_consensus()).is_err() {
+                        return false;
+                    }
+                    let t = Fixed::from_bits(v.get::<T>(K::Trust, n).get(cursor).copied().unwrap_or(0));
+                    let c = steps::consensus(&[t], params.rho, params.kappa);
+                    let c = c.first().copied().unwrap_or_default().to_bits();
+                    Self::set(v.get::<T>(K::Consensus, n), cursor, c);
+                    run.cursor = run.cursor.saturating_add(1);
+                }
+                P::Rank => {
+                    if meter.try_consume(T::WeightInfo::epoch_vector(run.neurons)).is_err() {
+                        return false;
+                    }
+                    let raw_rank = v.fixed::<T>(K::RawRank, n);
+                    let consensus = v.fixed::<T>(K::Consensus, n);
+                    let (rank, incentive, loss) =
+                        mindnet_math::rank_incentive_loss(&raw_rank, &consensus);
+                    v.put_fixed::<T>(K::Rank, &rank);
+                    v.put_fixed::<T>(K::Incentive, &incentive);
+                    run.loss = loss.to_bits();
+                    Self::next_phase(run, P::SecondPass);
+                }
+                P::Emission => {
+                    if meter.try_consume(T::WeightInfo::epoch_vector(run.neurons)).is_err() {
+                        return false;
+                    }
+                    let raw = v.fixed::<T>(K::Dividends, n);
+                    let incentive = v.fixed::<T>(K::Incentive, n);
+                    let (dividends, _, minted) =
+                        mindnet_math::dividends_and_emission(raw, &incentive, params.delta, run.emission);
+                    v.put_fixed::<T>(K::Dividends, &dividends);
+                    let amounts = v.get::<T>(K::Emission, n);
+                    for (slot, m) in amounts.iter_mut().zip(&minted) {
+                        *slot = u128::from(*m);
+                    }
+                    run.minted = minted.iter().fold(0u64, |a, m| a.saturating_add(*m));
+                    let registered = v.get::<T>(K::RegisteredAt, n).clone();
+                    Self::record_replacement_order(netuid, now, &minted, &registered);
+                    Self::next_phase(run, P::Credit);
+                }
+                P::Credit if at_end => return true,
+                P::Credit => {
+                    let unit = T::WeightInfo::epoch_credit();
+                    let max_units = meter
+                        .remaining()
+                        .checked_div_per_component(&unit)
+                        .unwrap_or(0)
+                        .min(u64::from(PAGE_SIZE));
+                    if max_units == 0 {
+                        return false;
+                    }
+                    let end = cursor
+                        .saturating_add(usize::try_from(max_units).unwrap_or(0))
+                        .min(n);
+                    Self::credit_range(netuid, run, v, cursor, end, n);
+                    meter.consume(unit.saturating_mul(u64::try_from(end.saturating_sub(cursor)).unwrap_or(0)));
+                    run.cursor = u32::try_from(end).unwrap_or(u32::MAX);
+                }
+            }
+        }
+    }
+
+    fn set(v: &mut [u128], i: usize, value: u128) {
+        if let Some(slot) = v.get_mut(i) {
+            *slot = value;
+        }
+    }
+
+    fn next_phase(run: &mut EpochRun, phase: EpochPhase) {
+        run.phase = phase;
+        run.cursor = 0;
+    }
+
+    /// One row of a pass; returns the row's weight entries and bonds (what it cost).
+    fn row_step(
+        netuid: u16,
+        run: &mut EpochRun,
+        v: &mut Vectors,
+        i: usize,
+        n: usize,
+    ) -> (u32, u32) {
+        use VectorKind as K;
+        let uid = u16::try_from(i).unwrap_or(u16::MAX);
+        let params = run.params();
+        let registered: Vec<u64> = v
+            .get::<T>(K::RegisteredAt, n)
+            .iter()
+            .map(|r| u64::try_from(*r).unwrap_or(u64::MAX))
+            .collect();
+        let last_update = v
+            .get::<T>(K::LastUpdate, n)
+            .get(i)
+            .map(|u| u64::try_from(*u).unwrap_or(u64::MAX))
+            .unwrap_or(0);
+        let s_i = Fixed::from_bits(v.get::<T>(K::Stake, n).get(i).copied().unwrap_or(0));
+        let row = Self::epoch_weights(netuid, uid);
+        let stored_bonds = Bonds::<T>::get(netuid, uid);
+        let cost = (
+            u32::try_from(row.len()).unwrap_or(u32::MAX),
+            u32::try_from(stored_bonds.len()).unwrap_or(u32::MAX),
+        );
+        let w = steps::normalized_row(i, &row, last_update, &registered, params.mask_self_weight);
+        let previous = steps::previous_bond_row(i, &stored_bonds, &registered, run.cover);
+        match run.phase {
+            EpochPhase::FirstPass => {
+                let mut first = steps::FirstPass {
+                    raw_rank: v.fixed::<T>(K::RawRank, n),
+                    trust: v.fixed::<T>(K::Trust, n),
+                    old_bond_columns: v.fixed::<T>(K::OldBondColumns, n),
+                    own: Fixed::from_bits(run.own),
+                    all: Fixed::from_bits(run.all),
+                };
+                first.add_row(i, &w, s_i, &previous);
+                Self::store_first(v, &first, run);
+            }
+            EpochPhase::SecondPass => {
+                let mixed = Self::mixed_row(v, &w, s_i, &previous, params.alpha, n);
+                let mut columns = v.fixed::<T>(K::NewBondColumns, n);
+                steps::add_columns(&mut columns, &mixed);
+                v.put_fixed::<T>(K::NewBondColumns, &columns);
+            }
+            _ => {
+                let mixed = Self::mixed_row(v, &w, s_i, &previous, params.alpha, n);
+                let columns = v.fixed::<T>(K::NewBondColumns, n);
+                let bonds = steps::normalize_bond_row(mixed, &columns);
+                let incentive = v.fixed::<T>(K::Incentive, n);
+                let d = steps::dividend_of_row(&bonds, &incentive);
+                Self::set(v.get::<T>(K::Dividends, n), i, d.to_bits());
+                let stored = mindnet_math::store_bond_row(&bonds);
+                if stored.is_empty() {
+                    Bonds::<T>::remove(netuid, uid);
+                } else {
+                    Bonds::<T>::insert(netuid, uid, BoundedVec::truncate_from(stored));
+                }
+            }
+        }
+        cost
+    }
+
+    fn store_first(v: &mut Vectors, first: &steps::FirstPass, run: &mut EpochRun) {
+        v.put_fixed::<T>(VectorKind::RawRank, &first.raw_rank);
+        v.put_fixed::<T>(VectorKind::Trust, &first.trust);
+        v.put_fixed::<T>(VectorKind::OldBondColumns, &first.old_bond_columns);
+        run.own = first.own.to_bits();
+        run.all = first.all.to_bits();
+    }
+
+    fn mixed_row(
+        v: &mut Vectors,
+        w: &[(u16, Fixed)],
+        s_i: Fixed,
+        previous: &[(u16, Fixed)],
+        alpha: Fixed,
+        n: usize,
+    ) -> mindnet_math::SparseRow {
+        let raw_rank = v.fixed::<T>(VectorKind::RawRank, n);
+        let old_columns = v.fixed::<T>(VectorKind::OldBondColumns, n);
+        let delta = steps::bond_delta_row(w, s_i, &raw_rank);
+        steps::mix_bond_row(previous, &delta, &old_columns, alpha)
+    }
+
+    /// Credits uids `start..end` their emission (atomically: if minting the range's total
+    /// fails, none of it is credited) and writes their results pages.
+    fn credit_range(netuid: u16, run: &mut EpochRun, v: &mut Vectors, start: usize, end: usize, n: usize) {
+        use VectorKind as K;
+        let amounts = v.get::<T>(K::Emission, n).clone();
+        let mut hotkeys: Vec<(u16, Option<T::AccountId>, bool)> = Vec::new();
+        for i in start..end {
+            let uid = u16::try_from(i).unwrap_or(u16::MAX);
+            let snapshot = EpochSnapshots::<T>::take(netuid, uid);
+            let (hotkey, still_held) = match snapshot {
+                Some(s) => {
+                    let held = s.hotkey.is_some() && Keys::<T>::get(netuid, uid) == s.hotkey;
+                    (s.hotkey, held)
+                }
+                None => (Keys::<T>::get(netuid, uid), true),
+            };
+            hotkeys.push((uid, hotkey, still_held));
+        }
+        let mut credited: Vec<(u16, u64)> = Vec::new();
+        let mut failed: Vec<(u16, u64)> = Vec::new();
+        let outcome = with_storage_layer(|| -> DispatchResult {
+            let mut total: u64 = 0;
+            for (uid, hotkey, _) in &hotkeys {
+                let amount = u64::try_from(
+                    amounts.get(usize::from(*uid)).copied().unwrap_or(0),
+                )
+                .unwrap_or(u64::MAX);
+                if amount == 0 {
+                    continue;
+                }
+                let result = match hotkey {
+                    Some(h) => with_storage_layer(|| Self::credit_pool(netuid, h, amount)),
+                    None => Err(Error::<T>::NotRegistered.into()),
+                };
+                match result {
+                    Ok(()) => {
+                        credited.push((*uid, amount));
+                        total = total.saturating_add(amount);
+                    }
+                    Err(e) => {
+                        log::error!(target: "runtime::mindnet", "emission to uid {uid} failed: {e:?}");
+                        failed.push((*uid, amount));
+                    }
+                }
+            }
+            Self::mint_stake(total)
+        });
+        if outcome.is_err() {
+            log::error!(target: "runtime::mindnet", "minting the emission of uids {start}..{end} failed");
+            failed.append(&mut credited);
+        }
+        for (uid, amount) in &failed {
+            Self::deposit_event(Event::EmissionCreditFailed {
+                netuid,
+                uid: *uid,
+                amount: *amount,
+            });
+        }
+        for (_, amount) in &credited {
+            run.credited = run.credited.saturating_add(*amount);
+        }
+        // Results pages: one read and one write per page touched.
+        let frac = |kind: VectorKind, v: &mut Vectors, i: usize| {
+            fixed_to_perbill(Fixed::from_bits(v.get::<T>(kind, n).get(i).copied().unwrap_or(0)))
+        };
+        let mut page_index = u32::MAX;
+        let mut page: Vec<NeuronResult> = Vec::new();
+        for (uid, _, still_held) in hotkeys {
+            let i = usize::from(uid);
+            let (p, slot) = (u32::from(uid) / PAGE_SIZE, usize::from(uid) % PAGE_SIZE as usize);
+            if p != page_index {
+                if page_index != u32::MAX {
+                    NeuronResults::<T>::insert(netuid, page_index, BoundedVec::truncate_from(core::mem::take(&mut page)));
+                }
+                page_index = p;
+                page = NeuronResults::<T>::get(netuid, p).into_inner();
+            }
+            if !still_held {
+                continue;
+            }
+            if page.len() <= slot {
+                page.resize(slot.saturating_add(1), NeuronResult::default());
+            }
+            let emission = if failed.iter().any(|(u, _)| *u == uid) {
+                0
+            } else {
+                u64::try_from(amounts.get(i).copied().unwrap_or(0)).unwrap_or(u64::MAX)
+            };
+            let result = NeuronResult {
+                rank: frac(VectorKind::Rank, v, i),
+                trust: frac(VectorKind::Trust, v, i),
+                consensus: frac(VectorKind::Consensus, v, i),
+                incentive: frac(VectorKind::Incentive, v, i),
+                dividends: frac(VectorKind::Dividends, v, i),
+                emission,
+            };
+            if let Some(s) = page.get_mut(slot) {
+                *s = result;
+            }
+        }
+        if page_index != u32::MAX {
+            NeuronResults::<T>::insert(netuid, page_index, BoundedVec::truncate_from(page));
+        }
+    }
+
+    /// Mints `amount` into the stake account and adds it to `TotalStake`.
+    fn mint_stake(amount: u64) -> DispatchResult {
+        if amount == 0 {
+            return Ok(());
+        }
+        let amount = BalanceOf::<T>::unique_saturated_from(amount);
+        T::Currency::mint_into(&Self::stake_account(), amount)?;
+        TotalStake::<T>::try_mutate(|t| {
+            *t = t
+                .checked_add(&amount)
+                .ok_or(Error::<T>::Overflow)?;
+            Ok::<_, DispatchError>(())
+        })
+    }
+
+    /// Records the order in which `register` replaces `netuid`'s neurons: lowest emission
+    /// first (lower uid among equals), leaving out neurons still immune at `now`.
+    fn record_replacement_order(netuid: u16, now: u64, minted: &[u64], registered: &[u128]) {
+        let immunity = u128::from(ImmunityPeriod::<T>::get(netuid));
+        let now = u128::from(now);
+        let mut order: Vec<(u64, u16)> = minted
+            .iter()
+            .zip(registered)
+            .enumerate()
+            .filter(|(_, (_, r))| now.saturating_sub(**r) >= immunity)
+            .filter_map(|(uid, (m, _))| Some((*m, u16::try_from(uid).ok()?)))
+            .collect();
+        order.sort_unstable();
+        let old_pages = ReplacementPages::<T>::get(netuid);
+        let pages: Vec<BoundedVec<u16, ConstU32<PAGE_SIZE>>> = order
+            .chunks(PAGE_SIZE as usize)
+            .map(|c| BoundedVec::truncate_from(c.iter().map(|(_, uid)| *uid).collect()))
+            .collect();
+        let count = u32::try_from(pages.len()).unwrap_or(u32::MAX);
+        for (p, page) in pages.into_iter().enumerate() {
+            ReplacementOrder::<T>::insert(netuid, u32::try_from(p).unwrap_or(u32::MAX), page);
+        }
+        for p in count..old_pages {
+            ReplacementOrder::<T>::remove(netuid, p);
+        }
+        ReplacementPages::<T>::insert(netuid, count);
+        ReplacementHead::<T>::insert(netuid, 0);
+    }
+
+    /// Finishes an epoch: the loss peg, adaptive τ, events, and the run's storage removed.
+    fn complete_epoch(netuid: u16, run: &EpochRun) {
+        let loss_bits = SignedFixed::from_bits(run.loss);
+        let loss = loss_to_fixed_i64(loss_bits);
+        Loss::<T>::insert(netuid, loss);
+        EpochIndex::<T>::mutate(netuid, |e| *e = e.saturating_add(1));
+        let sparsity = mindnet_math::fixed::div_or_zero(Fixed::from_bits(run.own), Fixed::from_bits(run.all));
+        Self::adjust_after_epoch(netuid, loss_bits, sparsity);
+        let _ = EpochVectors::<T>::clear_prefix(netuid, 16, None);
+        RunningEpochs::<T>::remove(netuid);
+        if run.minted == 0 {
+            let reason = if run.any_stake {
+                SkipReason::NoRanks
+            } else {
+                SkipReason::NoActiveStake
+            };
+            Self::deposit_event(Event::EpochSkipped { netuid, reason });
+        }
+        log::info!(
+            target: "runtime::mindnet",
+            "network {netuid}: epoch of block {} completed in {} blocks, {} of {} base units credited",
+            run.started_at, run.steps, run.credited, run.emission,
+        );
+        Self::deposit_event(Event::EpochCompleted {
+            netuid,
+            emission: run.credited,
+            loss,
+            blocks: run.blocks,
+        });
+    }
+
     /// The loss peg (step 13) and adaptive τ (step 14).
-    fn adjust_after_epoch(netuid: u16, out: &mindnet_math::EpochOutput) {
+    fn adjust_after_epoch(netuid: u16, loss: SignedFixed, sparsity: Fixed) {
         let current = MinAllowedWeights::<T>::get(netuid);
         let next = mindnet_math::next_min_allowed_weights(
             current,
-            out.loss,
+            loss,
             perbill_to_fixed(LossMargin::<T>::get(netuid)),
             MaxWeightsPerRow::<T>::get(netuid),
         );
@@ -181,7 +979,7 @@ impl<T: Config> Pallet<T> {
             let current = BlockEmission::<T>::get(netuid);
             let next = mindnet_math::adapt_block_emission(
                 current,
-                out.sparsity,
+                sparsity,
                 perbill_to_fixed(SparsityTarget::<T>::get(netuid)),
                 perbill_to_fixed(EmissionAdjustment::<T>::get(netuid)),
                 MinBlockEmission::<T>::get(netuid),
@@ -197,113 +995,79 @@ impl<T: Config> Pallet<T> {
         }
     }
 
-    /// Invariants: every pool's shares are held by its stakers and its value is backed by
-    /// the stake account's balance; uids and hotkeys map one to one; an owner is kept only
-    /// while its hotkey holds a uid or stake.
-    #[cfg(any(feature = "try-runtime", test))]
-    pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
-        use alloc::collections::BTreeMap;
-        use frame_support::traits::fungible::Inspect;
-        use sp_runtime::traits::{Saturating, Zero};
+    /// Runs `netuid`'s epoch from start to end now, whatever the budget (genesis tools,
+    /// tests and benchmarks).
+    pub fn run_epoch_now(netuid: u16, now: u64) {
+        if !RunningEpochs::<T>::contains_key(netuid) {
+            Self::start_epoch(netuid, now);
+        }
+        let mut meter = WeightMeter::new();
+        while RunningEpochs::<T>::contains_key(netuid) {
+            Self::advance_epoch(netuid, now, &mut meter);
+        }
+    }
 
-        let mut total = BalanceOf::<T>::zero();
-        let mut pools_of: BTreeMap<T::AccountId, u16> = BTreeMap::new();
-        for (netuid, hotkey, pool) in StakePools::<T>::iter() {
-            ensure!(
-                pool.shares > 0 || !pool.joining.is_zero(),
-                "an empty stake pool is kept"
-            );
-            let (mut shares, mut joining) = (0u128, BalanceOf::<T>::zero());
-            for (_, position) in StakePositions::<T>::iter_prefix((netuid, &hotkey)) {
-                shares = shares.saturating_add(position.shares);
-                joining = joining.saturating_add(position.joining);
-            }
-            let (mut rate_shares, mut rate_value) = (0u128, BalanceOf::<T>::zero());
-            for (_, rate) in JoinRates::<T>::iter_prefix((netuid, &hotkey)) {
-                rate_shares = rate_shares.saturating_add(rate.shares);
-                rate_value = rate_value.saturating_add(rate.value);
-            }
-            ensure!(
-                shares.saturating_add(rate_shares) == pool.shares,
-                "a pool's shares differ from its stakers' and unclaimed shares"
-            );
-            ensure!(
-                joining == pool.joining.saturating_add(rate_value),
-                "a pool's joining stake differs from its stakers'"
-            );
-            ensure!(
-                Owner::<T>::contains_key(&hotkey),
-                "stake behind a hotkey without owner"
-            );
-            total = total
-                .saturating_add(pool.value)
-                .saturating_add(pool.joining);
-            let count = pools_of.entry(hotkey).or_default();
-            *count = count.saturating_add(1);
-        }
-        ensure!(
-            StakePositions::<T>::iter_keys()
-                .all(|(netuid, hotkey, _)| StakePools::<T>::contains_key(netuid, hotkey)),
-            "a position in a pool that does not exist"
-        );
-        ensure!(
-            total == TotalStake::<T>::get(),
-            "TotalStake differs from the pools' values"
-        );
-        // Issuance audit: every staked unit is real balance in the stake account.
-        ensure!(
-            T::Currency::balance(&Self::stake_account())
-                == TotalStake::<T>::get().saturating_add(T::Currency::minimum_balance()),
-            "the stake account's balance is not TotalStake plus its existential deposit"
-        );
+    /// The results of `uid`'s last epoch on `netuid`.
+    pub fn neuron_result(netuid: u16, uid: u16) -> NeuronResult {
+        let page = NeuronResults::<T>::get(netuid, u32::from(uid) / PAGE_SIZE);
+        page.get(usize::from(uid) % PAGE_SIZE as usize)
+            .copied()
+            .unwrap_or_default()
+    }
 
-        let mut networks_of: BTreeMap<T::AccountId, u16> = BTreeMap::new();
-        for netuid in NetworksAdded::<T>::iter_keys() {
-            let n = NeuronCount::<T>::get(netuid);
-            ensure!(
-                u32::from(n) <= T::MaxNeurons::get(),
-                "more neurons than MaxNeurons"
-            );
-            for uid in 0..n {
-                let hotkey =
-                    Keys::<T>::get(netuid, uid).ok_or("a uid below NeuronCount has no key")?;
-                ensure!(
-                    Uids::<T>::get(netuid, &hotkey) == Some(uid),
-                    "Keys and Uids disagree"
-                );
-                ensure!(
-                    Owner::<T>::contains_key(&hotkey),
-                    "a registered hotkey has no owner"
-                );
-                let count = networks_of.entry(hotkey).or_default();
-                *count = count.saturating_add(1);
+    /// Resets `uid`'s results (a new neuron took it).
+    pub(crate) fn clear_result(netuid: u16, uid: u16) {
+        let p = u32::from(uid) / PAGE_SIZE;
+        NeuronResults::<T>::mutate(netuid, p, |page| {
+            if let Some(slot) = page.get_mut(usize::from(uid) % PAGE_SIZE as usize) {
+                *slot = NeuronResult::default();
             }
-            ensure!(
-                Uids::<T>::iter_prefix(netuid).count() == usize::from(n),
-                "Uids holds hotkeys without a uid"
-            );
+        });
+    }
+
+    /// What `netuid`'s epoch is doing.
+    pub fn epoch_status(netuid: u16) -> EpochStatus {
+        EpochStatus {
+            running: RunningEpochs::<T>::get(netuid)
+                .map(|r| (r.phase, r.started_at, r.cursor, r.neurons)),
+            deferred: EpochDeferred::<T>::get(netuid),
+            last_epoch_block: LastEpochBlock::<T>::get(netuid),
+            epochs: EpochIndex::<T>::get(netuid),
+            tempo: Tempo::<T>::get(netuid),
         }
-        for (hotkey, _) in Owner::<T>::iter() {
-            let networks = networks_of.get(&hotkey).copied().unwrap_or(0);
-            let pools = pools_of.get(&hotkey).copied().unwrap_or(0);
-            ensure!(
-                networks > 0 || pools > 0,
-                "an owner is kept for a hotkey with no uid and no stake"
-            );
-            ensure!(
-                HotkeyNetworks::<T>::get(&hotkey) == networks,
-                "HotkeyNetworks differs from the uids held"
-            );
-            ensure!(
-                HotkeyPools::<T>::get(&hotkey) == pools,
-                "HotkeyPools differs from the pools held"
-            );
-        }
-        ensure!(
-            HotkeyNetworks::<T>::iter_keys().all(Owner::<T>::contains_key)
-                && HotkeyPools::<T>::iter_keys().all(Owner::<T>::contains_key),
-            "counters kept for a released hotkey"
-        );
-        Ok(())
+    }
+
+    /// Takes the next uid to replace on a full `netuid`, in the order the last epoch
+    /// recorded, passing over (and dropping) at most `REPLACEMENT_SCAN` uids that are
+    /// immune now. Returns the uid and how many entries were read.
+    pub(crate) fn take_replacement(netuid: u16, now: u64) -> (Option<u16>, u32) {
+        let immunity = ImmunityPeriod::<T>::get(netuid);
+        let pages = ReplacementPages::<T>::get(netuid);
+        let mut head = ReplacementHead::<T>::get(netuid);
+        let mut read = 0u32;
+        let mut page_index = u32::MAX;
+        let mut page: BoundedVec<u16, ConstU32<PAGE_SIZE>> = BoundedVec::new();
+        let found = loop {
+            if read >= REPLACEMENT_SCAN || head / PAGE_SIZE >= pages {
+                break None;
+            }
+            if head / PAGE_SIZE != page_index {
+                page_index = head / PAGE_SIZE;
+                page = ReplacementOrder::<T>::get(netuid, page_index);
+            }
+            let Some(uid) = page.get((head % PAGE_SIZE) as usize).copied() else {
+                break None;
+            };
+            head = head.saturating_add(1);
+            read = read.saturating_add(1);
+            if now.saturating_sub(RegisteredAt::<T>::get(netuid, uid)) >= immunity {
+                break Some(uid);
+            }
+        };
+        ReplacementHead::<T>::insert(netuid, head);
+        (found, read)
     }
 }
+
+/// The most entries of the replacement order one `register` reads.
+pub const REPLACEMENT_SCAN: u32 = 16;

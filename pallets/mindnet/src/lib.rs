@@ -75,11 +75,12 @@ pub use pallet::*;
 pub mod axon;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
-mod epoch;
+pub mod epoch;
 mod network;
 mod neurons;
 pub mod runtime_api;
 mod staking;
+mod try_state;
 pub mod weights;
 
 #[cfg(test)]
@@ -87,6 +88,7 @@ mod mock;
 #[cfg(test)]
 mod tests;
 
+pub use epoch::{EpochPhase, EpochRun, EpochStatus, NeuronResult, NeuronSnapshot, VectorKind};
 pub use network::NetworkParameter;
 pub use weights::WeightInfo;
 
@@ -166,6 +168,8 @@ pub struct StakePool<Balance> {
     pub joining_epoch: u64,
     /// How many positions hold a part of `joining`.
     pub joining_stakers: u32,
+    /// Shares the owner's take bought, not yet moved into the owner's position.
+    pub owner_shares: u128,
 }
 
 /// A coldkey's stake behind a hotkey on a network.
@@ -360,13 +364,13 @@ pub mod pallet {
         StorageMap<_, Twox64Concat, u16, u16, ValueQuery, DefaultMaxWeightsPerRow<T>>;
 
     #[pallet::type_value]
-    pub fn DefaultMaxAllowedUids<T: Config>() -> u16 {
-        u16::try_from(T::MaxNeurons::get()).unwrap_or(u16::MAX)
+    pub fn DefaultMaxAllowedUids<T: Config>() -> u32 {
+        T::MaxNeurons::get()
     }
     /// The most neurons the network holds before registrations replace neurons.
     #[pallet::storage]
     pub type MaxAllowedUids<T: Config> =
-        StorageMap<_, Twox64Concat, u16, u16, ValueQuery, DefaultMaxAllowedUids<T>>;
+        StorageMap<_, Twox64Concat, u16, u32, ValueQuery, DefaultMaxAllowedUids<T>>;
 
     #[pallet::type_value]
     pub fn DefaultImmunityPeriod() -> u64 {
@@ -474,7 +478,7 @@ pub mod pallet {
 
     /// How many uids the network has handed out (uids are `0..NeuronCount`).
     #[pallet::storage]
-    pub type NeuronCount<T> = StorageMap<_, Twox64Concat, u16, u16, ValueQuery>;
+    pub type NeuronCount<T> = StorageMap<_, Twox64Concat, u16, u32, ValueQuery>;
 
     /// The hotkey holding `(netuid, uid)`.
     #[pallet::storage]
@@ -526,7 +530,8 @@ pub mod pallet {
     >;
 
     /// The uid's bonds `B_i·` after the last epoch: `(uid, U32F32 bits)`, each column
-    /// of the network's bond matrix summing to one.
+    /// of the network's bond matrix summing to one; at most
+    /// [`mindnet_math::MAX_BONDS_PER_ROW`] entries.
     #[pallet::storage]
     pub type Bonds<T: Config> = StorageDoubleMap<
         _,
@@ -534,7 +539,7 @@ pub mod pallet {
         u16,
         Twox64Concat,
         u16,
-        BoundedVec<(u16, u64), T::MaxNeurons>,
+        BoundedVec<(u16, u64), ConstU32<{ mindnet_math::MAX_BONDS_PER_ROW as u32 }>>,
         ValueQuery,
     >;
 
@@ -550,37 +555,89 @@ pub mod pallet {
         OptionQuery,
     >;
 
-    /// `R_j` of the last epoch.
+    /// The results of the network's last epoch, [`epoch::PAGE_SIZE`] uids per page:
+    /// uid `u` is entry `u % PAGE_SIZE` of page `u / PAGE_SIZE` (read them with
+    /// [`Pallet::neuron_result`] or `MindnetApi.neurons`).
     #[pallet::storage]
-    pub type Rank<T> =
-        StorageDoubleMap<_, Twox64Concat, u16, Twox64Concat, u16, Perbill, ValueQuery>;
-    /// `T_j` of the last epoch.
+    pub type NeuronResults<T> = StorageDoubleMap<
+        _,
+        Twox64Concat,
+        u16,
+        Twox64Concat,
+        u32,
+        BoundedVec<NeuronResult, ConstU32<{ epoch::PAGE_SIZE }>>,
+        ValueQuery,
+    >;
+
+    /// The network's running epoch: its phase, cursor and parameters.
     #[pallet::storage]
-    pub type Trust<T> =
-        StorageDoubleMap<_, Twox64Concat, u16, Twox64Concat, u16, Perbill, ValueQuery>;
-    /// `C_j` of the last epoch.
+    pub type RunningEpochs<T> = StorageMap<_, Twox64Concat, u16, EpochRun, OptionQuery>;
+
+    /// The O(n) vectors of the network's running epoch.
     #[pallet::storage]
-    pub type Consensus<T> =
-        StorageDoubleMap<_, Twox64Concat, u16, Twox64Concat, u16, Perbill, ValueQuery>;
-    /// `I_j` of the last epoch.
+    pub type EpochVectors<T: Config> = StorageDoubleMap<
+        _,
+        Twox64Concat,
+        u16,
+        Twox64Concat,
+        VectorKind,
+        BoundedVec<u128, T::MaxNeurons>,
+        ValueQuery,
+    >;
+
+    /// A uid's inputs as they stood when the running epoch started, copied by the first
+    /// call that changed them while the epoch still needed them.
     #[pallet::storage]
-    pub type Incentive<T> =
-        StorageDoubleMap<_, Twox64Concat, u16, Twox64Concat, u16, Perbill, ValueQuery>;
-    /// `D_i` of the last epoch.
+    pub type EpochSnapshots<T: Config> = StorageDoubleMap<
+        _,
+        Twox64Concat,
+        u16,
+        Twox64Concat,
+        u16,
+        NeuronSnapshot<T::AccountId, T::MaxWeightsPerRow>,
+        OptionQuery,
+    >;
+
+    /// An epoch fell due while the previous one was still running: it starts as soon as
+    /// that one completes.
     #[pallet::storage]
-    pub type Dividends<T> =
-        StorageDoubleMap<_, Twox64Concat, u16, Twox64Concat, u16, Perbill, ValueQuery>;
-    /// Base units minted to the uid in the last epoch.
+    pub type EpochDeferred<T> = StorageMap<_, Twox64Concat, u16, bool, ValueQuery>;
+
+    #[pallet::type_value]
+    pub fn DefaultEpochBudget() -> Perbill {
+        Perbill::from_percent(10)
+    }
+    /// The share of a block's maximum weight that all running epochs together may use.
     #[pallet::storage]
-    pub type Emission<T> =
-        StorageDoubleMap<_, Twox64Concat, u16, Twox64Concat, u16, u64, ValueQuery>;
+    pub type EpochBudget<T> = StorageValue<_, Perbill, ValueQuery, DefaultEpochBudget>;
+
+    /// The order in which `register` replaces the network's neurons (lowest emission of
+    /// the last epoch first), [`epoch::PAGE_SIZE`] uids per page.
+    #[pallet::storage]
+    pub type ReplacementOrder<T> = StorageDoubleMap<
+        _,
+        Twox64Concat,
+        u16,
+        Twox64Concat,
+        u32,
+        BoundedVec<u16, ConstU32<{ epoch::PAGE_SIZE }>>,
+        ValueQuery,
+    >;
+
+    /// Pages of [`ReplacementOrder`].
+    #[pallet::storage]
+    pub type ReplacementPages<T> = StorageMap<_, Twox64Concat, u16, u32, ValueQuery>;
+
+    /// The next entry of [`ReplacementOrder`] to use.
+    #[pallet::storage]
+    pub type ReplacementHead<T> = StorageMap<_, Twox64Concat, u16, u32, ValueQuery>;
 
     /// The loss `L` of the network's last epoch.
     #[pallet::storage]
     pub type Loss<T> = StorageMap<_, Twox64Concat, u16, FixedI64, ValueQuery>;
 
-    /// Block of the network's last epoch (its creation block before the first): the next
-    /// epoch mints `BlockEmission` for every block since.
+    /// Block at which the network's last epoch started (its creation block before the
+    /// first): the next epoch mints `BlockEmission` for every block since.
     #[pallet::storage]
     pub type LastEpochBlock<T> = StorageMap<_, Twox64Concat, u16, u64, OptionQuery>;
 
@@ -690,6 +747,10 @@ pub mod pallet {
             hotkey: T::AccountId,
             axon: AxonInfo,
         },
+        /// An epoch started at `block`, from the state before it.
+        EpochStarted { netuid: u16, block: u64 },
+        /// Root set the share of each block that epochs may use.
+        EpochBudgetSet { budget: Perbill },
         /// An epoch ran over the `blocks` since the previous one: `emission` base units were
         /// minted and credited, `loss` is `L`.
         EpochCompleted {
@@ -957,6 +1018,21 @@ pub mod pallet {
             Self::deposit_event(Event::TakeSet { hotkey, take });
             Ok(())
         }
+
+        /// Sets the share of every block's maximum weight that running epochs may use
+        /// together (at least 1 %, at most 50 %). Root only.
+        #[pallet::call_index(8)]
+        #[pallet::weight(T::WeightInfo::set_parameter())]
+        pub fn set_epoch_budget(origin: OriginFor<T>, budget: Perbill) -> DispatchResult {
+            ensure_root(origin)?;
+            ensure!(
+                budget >= Perbill::from_percent(1) && budget <= Perbill::from_percent(50),
+                Error::<T>::ParameterOutOfRange
+            );
+            EpochBudget::<T>::put(budget);
+            Self::deposit_event(Event::EpochBudgetSet { budget });
+            Ok(())
+        }
     }
 
     // ---- hooks ----------------------------------------------------------------------
@@ -964,7 +1040,7 @@ pub mod pallet {
     #[pallet::hooks]
     impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
         fn on_initialize(now: BlockNumberFor<T>) -> Weight {
-            Self::run_due_epochs(now)
+            Self::on_block(now)
         }
 
         fn integrity_test() {
@@ -972,7 +1048,10 @@ pub mod pallet {
                 T::MaxNeurons::get() >= 1,
                 "a network must hold at least one neuron"
             );
-            assert!(T::MaxNeurons::get() <= u32::from(u16::MAX), "uids are u16");
+            assert!(
+                T::MaxNeurons::get() <= u32::from(u16::MAX) + 1,
+                "uids are u16"
+            );
             assert!(
                 T::MaxWeightsPerRow::get() >= 1,
                 "a weight row must hold an entry"

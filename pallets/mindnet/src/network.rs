@@ -44,7 +44,7 @@ pub enum NetworkParameter<Balance> {
     /// At least `MinAllowedWeights` and at most the runtime's `MaxWeightsPerRow`.
     MaxWeightsPerRow(u16),
     /// At least the current neuron count and at most the runtime's `MaxNeurons`.
-    MaxAllowedUids(u16),
+    MaxAllowedUids(u32),
     /// Blocks after registration during which a neuron cannot be replaced.
     ImmunityPeriod(u64),
     /// The lowest `version_key` `set_weights` accepts.
@@ -120,7 +120,7 @@ impl<T: Config> Pallet<T> {
                     && u32::from(v) <= T::MaxWeightsPerRow::get()
             }
             P::MaxAllowedUids(v) => {
-                v >= 1 && v >= NeuronCount::<T>::get(netuid) && u32::from(v) <= T::MaxNeurons::get()
+                v >= 1 && v >= NeuronCount::<T>::get(netuid) && v <= T::MaxNeurons::get()
             }
             P::MinBlockEmission(v) => v <= MaxBlockEmission::<T>::get(netuid),
             P::MaxBlockEmission(v) => v >= MinBlockEmission::<T>::get(netuid),

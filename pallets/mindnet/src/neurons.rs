@@ -75,12 +75,13 @@ impl<T: Config> Pallet<T> {
         let now = Self::current_block();
         let count = NeuronCount::<T>::get(netuid);
         let (uid, replaced, scanned) = if count < MaxAllowedUids::<T>::get(netuid) {
-            (count, None, 0)
+            let uid = u16::try_from(count).map_err(|_| Error::<T>::NoNeuronToReplace)?;
+            (uid, None, 0)
         } else {
-            let uid = Self::neuron_to_replace(netuid, now).ok_or(Error::<T>::NoNeuronToReplace)?;
-            (uid, Keys::<T>::get(netuid, uid), u32::from(count))
+            let (uid, read) = Self::take_replacement(netuid, now);
+            let uid = uid.ok_or(Error::<T>::NoNeuronToReplace)?;
+            (uid, Keys::<T>::get(netuid, uid), read)
         };
-
         let fee = RegistrationFee::<T>::get(netuid);
         if !fee.is_zero() {
             T::Currency::burn_from(
@@ -98,6 +99,8 @@ impl<T: Config> Pallet<T> {
         HotkeyNetworks::<T>::mutate(&hotkey, |n| *n = n.saturating_add(1));
 
         if let Some(old) = &replaced {
+            // A running epoch that still needs the uid keeps what it held at the start.
+            Self::preserve_for_epoch(netuid, uid);
             Uids::<T>::remove(netuid, old);
             Axons::<T>::remove(netuid, old);
             HotkeyNetworks::<T>::mutate(old, |n| *n = n.saturating_sub(1));
@@ -111,13 +114,9 @@ impl<T: Config> Pallet<T> {
         // Registering is not voting: the neuron becomes active when it sets weights.
         LastUpdate::<T>::remove(netuid, uid);
         Weights::<T>::remove(netuid, uid);
-        Bonds::<T>::remove(netuid, uid);
-        Rank::<T>::remove(netuid, uid);
-        Trust::<T>::remove(netuid, uid);
-        Consensus::<T>::remove(netuid, uid);
-        Incentive::<T>::remove(netuid, uid);
-        Dividends::<T>::remove(netuid, uid);
-        Emission::<T>::remove(netuid, uid);
+        // The uid's bonds (held and received) belonged to the previous holder: the next
+        // epoch drops them by registration block, so they need no write here.
+        Self::clear_result(netuid, uid);
 
         Self::deposit_event(Event::NeuronRegistered {
             netuid,
@@ -128,15 +127,6 @@ impl<T: Config> Pallet<T> {
             replaced,
         });
         Ok(scanned)
-    }
-
-    /// The uid with the lowest last emission among those past their immunity period
-    /// (lower uid first among equals), if any.
-    pub fn neuron_to_replace(netuid: u16, now: u64) -> Option<u16> {
-        let immunity = ImmunityPeriod::<T>::get(netuid);
-        (0..NeuronCount::<T>::get(netuid))
-            .filter(|uid| now.saturating_sub(RegisteredAt::<T>::get(netuid, uid)) >= immunity)
-            .min_by_key(|uid| (Emission::<T>::get(netuid, uid), *uid))
     }
 
     pub(crate) fn do_set_weights(
@@ -178,13 +168,14 @@ impl<T: Config> Pallet<T> {
             Error::<T>::DuplicateUids
         );
         ensure!(
-            row.iter().all(|(j, _)| *j < count),
+            row.iter().all(|(j, _)| u32::from(*j) < count),
             Error::<T>::UidOutOfRange
         );
         ensure!(row.iter().any(|(_, v)| *v > 0), Error::<T>::AllWeightsZero);
         // Only non-zero votes for other uids count toward the minimum (zero entries are
         // dropped by the epoch); a network with fewer other neurons asks for all of them.
-        let min = MinAllowedWeights::<T>::get(netuid).min(count.saturating_sub(1));
+        let others = u16::try_from(count.saturating_sub(1)).unwrap_or(u16::MAX);
+        let min = MinAllowedWeights::<T>::get(netuid).min(others);
         let counted = row.iter().filter(|(j, v)| *v > 0 && *j != uid).count();
         ensure!(counted >= usize::from(min), Error::<T>::TooFewWeights);
         let max_change = MaxWeightChange::<T>::get(netuid);
@@ -198,6 +189,7 @@ impl<T: Config> Pallet<T> {
         let entries = u32::try_from(row.len()).map_err(|_| Error::<T>::TooManyWeights)?;
         let bounded: BoundedVec<(u16, u16), T::MaxWeightsPerRow> =
             row.try_into().map_err(|_| Error::<T>::TooManyWeights)?;
+        Self::preserve_for_epoch(netuid, uid);
         Weights::<T>::insert(netuid, uid, bounded);
         LastUpdate::<T>::insert(netuid, uid, now);
         Self::deposit_event(Event::WeightsSet {

@@ -56,15 +56,14 @@ impl<T: Config> Pallet<T> {
         let Some(mut pool) = StakePools::<T>::get(netuid, hotkey) else {
             return BalanceOf::<T>::zero();
         };
-        let Some(mut position) = StakePositions::<T>::get((netuid, hotkey, coldkey)) else {
-            return BalanceOf::<T>::zero();
-        };
+        let mut position = StakePositions::<T>::get((netuid, hotkey, coldkey)).unwrap_or_default();
         // What touching the pool and the position would do, without writing it.
         let period = EpochIndex::<T>::get(netuid);
         let merged = Self::merge_joining(netuid, hotkey, &mut pool, period, false);
         if Self::claim_joining(netuid, hotkey, &mut position, period, merged, false).is_err() {
             return position.joining;
         }
+        Self::claim_owner_shares(hotkey, coldkey, &mut pool, &mut position);
         Self::shares_value(&pool, position.shares).saturating_add(position.joining)
     }
 
@@ -202,7 +201,21 @@ impl<T: Config> Pallet<T> {
         let mut position = StakePositions::<T>::get((netuid, hotkey, coldkey)).unwrap_or_default();
         // The pool was just merged, so the period's rate exists.
         let _ = Self::claim_joining(netuid, hotkey, &mut position, period, merged, true);
+        Self::claim_owner_shares(hotkey, coldkey, &mut pool, &mut position);
         (pool, position)
+    }
+
+    /// Moves the shares the owner's take bought into the owner's position.
+    fn claim_owner_shares(
+        hotkey: &T::AccountId,
+        coldkey: &T::AccountId,
+        pool: &mut StakePool<BalanceOf<T>>,
+        position: &mut StakePosition<BalanceOf<T>>,
+    ) {
+        if pool.owner_shares > 0 && Owner::<T>::get(hotkey).as_ref() == Some(coldkey) {
+            position.shares = position.shares.saturating_add(pool.owner_shares);
+            pool.owner_shares = 0;
+        }
     }
 
     /// Records that the pool's value changes now: `counted` keeps the period's lowest.
@@ -263,6 +276,7 @@ impl<T: Config> Pallet<T> {
             Error::<T>::NotRegistered
         );
         let period = EpochIndex::<T>::get(netuid);
+        Self::preserve_hotkey_for_epoch(netuid, &hotkey);
         let (mut pool, mut position) = Self::touch(netuid, &hotkey, &coldkey);
         if position.joining.is_zero() {
             pool.joining_stakers = pool.joining_stakers.saturating_add(1);
@@ -311,9 +325,10 @@ impl<T: Config> Pallet<T> {
     ) -> DispatchResult {
         ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
         ensure!(
-            StakePositions::<T>::contains_key((netuid, &hotkey, &coldkey)),
+            StakePools::<T>::contains_key(netuid, &hotkey),
             Error::<T>::NotEnoughStake
         );
+        Self::preserve_hotkey_for_epoch(netuid, &hotkey);
         let (mut pool, mut position) = Self::touch(netuid, &hotkey, &coldkey);
         let owned = Self::shares_value(&pool, position.shares).saturating_add(position.joining);
         ensure!(owned >= amount, Error::<T>::NotEnoughStake);
@@ -369,19 +384,18 @@ impl<T: Config> Pallet<T> {
         Ok(())
     }
 
-    /// Mints `amount` into the stake account and credits it to `hotkey`'s pool on
-    /// `netuid`: the owner's take buys the owner shares, the rest raises the value of
-    /// every share. Stake joining in this period earns nothing of it. Call it inside a
-    /// storage layer: on error, roll back.
-    pub(crate) fn credit_emission(
-        netuid: u16,
-        hotkey: &T::AccountId,
-        amount: u64,
-    ) -> DispatchResult {
-        let owner = Owner::<T>::get(hotkey).ok_or(Error::<T>::HotkeyNotRegistered)?;
+    /// Credits `amount` (minted by the caller into the stake account) to `hotkey`'s pool
+    /// on `netuid`: the owner's take buys shares kept for the owner in the pool
+    /// (`owner_shares`, moved into its position the next time it stakes or unstakes), the
+    /// rest raises the value of every share. Stake joining in this period earns nothing of
+    /// it. One pool read and write (and a join rate when stake joined): a constant number
+    /// of writes per neuron, however many stake on it. Call it inside a storage layer.
+    pub(crate) fn credit_pool(netuid: u16, hotkey: &T::AccountId, amount: u64) -> DispatchResult {
+        ensure!(Owner::<T>::contains_key(hotkey), Error::<T>::HotkeyNotRegistered);
         let amount = BalanceOf::<T>::unique_saturated_from(amount);
-        T::Currency::mint_into(&Self::stake_account(), amount)?;
-        let (mut pool, mut position) = Self::touch(netuid, hotkey, &owner);
+        let period = EpochIndex::<T>::get(netuid);
+        let mut pool = StakePools::<T>::get(netuid, hotkey).unwrap_or_default();
+        Self::merge_joining(netuid, hotkey, &mut pool, period, true);
         let take = Take::<T>::get(hotkey).min(MaxTake::<T>::get(netuid));
         // With no shareholders, all of it is the owner's.
         let owner_part = if pool.shares == 0 {
@@ -402,15 +416,14 @@ impl<T: Config> Pallet<T> {
             .shares
             .checked_add(bought)
             .ok_or(Error::<T>::Overflow)?;
-        position.shares = position
-            .shares
+        pool.owner_shares = pool
+            .owner_shares
             .checked_add(bought)
             .ok_or(Error::<T>::Overflow)?;
-        Self::store(netuid, hotkey, &owner, pool, position);
-        TotalStake::<T>::try_mutate(|t| {
-            *t = t.checked_add(&amount).ok_or(Error::<T>::Overflow)?;
-            Ok::<_, Error<T>>(())
-        })?;
+        if !StakePools::<T>::contains_key(netuid, hotkey) {
+            HotkeyPools::<T>::mutate(hotkey, |n| *n = n.saturating_add(1));
+        }
+        StakePools::<T>::insert(netuid, hotkey, pool);
         Ok(())
     }
 

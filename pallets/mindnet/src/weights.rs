@@ -47,7 +47,14 @@ pub trait WeightInfo {
 	fn create_network() -> Weight;
 	fn set_parameter() -> Weight;
 	fn register(n: u32, ) -> Weight;
-	fn epoch(n: u32, w: u32, ) -> Weight;
+	fn set_epoch_budget() -> Weight;
+	fn epoch_start() -> Weight;
+	fn epoch_block(n: u32, ) -> Weight;
+	fn epoch_gather() -> Weight;
+	fn epoch_vector(n: u32, ) -> Weight;
+	fn epoch_row(w: u32, b: u32, ) -> Weight;
+	fn epoch_consensus() -> Weight;
+	fn epoch_credit() -> Weight;
 }
 
 /// Weights for `pallet_mindnet` using the runtime's database weights.
@@ -141,25 +148,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes(18))
 			.saturating_add(Weight::from_parts(0, 2503).saturating_mul(n.into()))
 	}
-	/// The range of component `n` is `[1, 1024]`.
-	/// The range of component `w` is `[0, 16384]`.
-	fn epoch(n: u32, w: u32, ) -> Weight {
-		// Proof Size summary in bytes:
-		//  Measured:  `0 + n * (415 ±0) + w * (4 ±0)`
-		//  Estimated: `3593 + n * (43457 ±0)`
-		// Minimum execution time: 2_619_790_000 picoseconds.
-		Weight::from_parts(2_619_790_000, 0)
-			.saturating_add(Weight::from_parts(0, 3593))
-			// Standard Error: 89_283_501
-			.saturating_add(Weight::from_parts(1_508_713_349, 0).saturating_mul(n.into()))
-			// Standard Error: 5_579_878
-			.saturating_add(Weight::from_parts(10_770_324, 0).saturating_mul(w.into()))
-			.saturating_add(T::DbWeight::get().reads(26))
-			.saturating_add(T::DbWeight::get().reads((8_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(15))
-			.saturating_add(T::DbWeight::get().writes((9_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 43457).saturating_mul(n.into()))
-	}
+	fn set_epoch_budget() -> Weight { Weight::from_parts(300_000_000, 0).saturating_add(T::DbWeight::get().writes(1)) }
+	fn epoch_start() -> Weight { Weight::from_parts(3_000_000_000, 0).saturating_add(T::DbWeight::get().reads(20)).saturating_add(T::DbWeight::get().writes(4)) }
+	fn epoch_block(n: u32, ) -> Weight { Weight::from_parts(1_000_000_000, 0).saturating_add(Weight::from_parts(200_000, 0).saturating_mul(n.into())).saturating_add(T::DbWeight::get().reads(12)).saturating_add(T::DbWeight::get().writes(12)) }
+	fn epoch_gather() -> Weight { Weight::from_parts(200_000_000, 0).saturating_add(T::DbWeight::get().reads(6)) }
+	fn epoch_vector(n: u32, ) -> Weight { Weight::from_parts(1_000_000_000, 0).saturating_add(Weight::from_parts(2_000_000, 0).saturating_mul(n.into())).saturating_add(T::DbWeight::get().reads(8)).saturating_add(T::DbWeight::get().writes(8)) }
+	fn epoch_row(w: u32, b: u32, ) -> Weight { Weight::from_parts(300_000_000, 0).saturating_add(Weight::from_parts(1_000_000, 0).saturating_mul(w.into())).saturating_add(Weight::from_parts(1_000_000, 0).saturating_mul(b.into())).saturating_add(T::DbWeight::get().reads(3)).saturating_add(T::DbWeight::get().writes(1)) }
+	fn epoch_consensus() -> Weight { Weight::from_parts(20_000_000, 0) }
+	fn epoch_credit() -> Weight { Weight::from_parts(300_000_000, 0).saturating_add(T::DbWeight::get().reads(8)).saturating_add(T::DbWeight::get().writes(3)) }
 }
 
 /// For tests: the same measurements, priced with RocksDB's database weights.
@@ -252,23 +248,12 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().writes(18))
 			.saturating_add(Weight::from_parts(0, 2503).saturating_mul(n.into()))
 	}
-	/// The range of component `n` is `[1, 1024]`.
-	/// The range of component `w` is `[0, 16384]`.
-	fn epoch(n: u32, w: u32, ) -> Weight {
-		// Proof Size summary in bytes:
-		//  Measured:  `0 + n * (415 ±0) + w * (4 ±0)`
-		//  Estimated: `3593 + n * (43457 ±0)`
-		// Minimum execution time: 2_619_790_000 picoseconds.
-		Weight::from_parts(2_619_790_000, 0)
-			.saturating_add(Weight::from_parts(0, 3593))
-			// Standard Error: 89_283_501
-			.saturating_add(Weight::from_parts(1_508_713_349, 0).saturating_mul(n.into()))
-			// Standard Error: 5_579_878
-			.saturating_add(Weight::from_parts(10_770_324, 0).saturating_mul(w.into()))
-			.saturating_add(RocksDbWeight::get().reads(26))
-			.saturating_add(RocksDbWeight::get().reads((8_u64).saturating_mul(n.into())))
-			.saturating_add(RocksDbWeight::get().writes(15))
-			.saturating_add(RocksDbWeight::get().writes((9_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 43457).saturating_mul(n.into()))
-	}
+	fn set_epoch_budget() -> Weight { Weight::from_parts(300_000_000, 0).saturating_add(RocksDbWeight::get().writes(1)) }
+	fn epoch_start() -> Weight { Weight::from_parts(3_000_000_000, 0).saturating_add(RocksDbWeight::get().reads(20)).saturating_add(RocksDbWeight::get().writes(4)) }
+	fn epoch_block(n: u32, ) -> Weight { Weight::from_parts(1_000_000_000, 0).saturating_add(Weight::from_parts(200_000, 0).saturating_mul(n.into())).saturating_add(RocksDbWeight::get().reads(12)).saturating_add(RocksDbWeight::get().writes(12)) }
+	fn epoch_gather() -> Weight { Weight::from_parts(200_000_000, 0).saturating_add(RocksDbWeight::get().reads(6)) }
+	fn epoch_vector(n: u32, ) -> Weight { Weight::from_parts(1_000_000_000, 0).saturating_add(Weight::from_parts(2_000_000, 0).saturating_mul(n.into())).saturating_add(RocksDbWeight::get().reads(8)).saturating_add(RocksDbWeight::get().writes(8)) }
+	fn epoch_row(w: u32, b: u32, ) -> Weight { Weight::from_parts(300_000_000, 0).saturating_add(Weight::from_parts(1_000_000, 0).saturating_mul(w.into())).saturating_add(Weight::from_parts(1_000_000, 0).saturating_mul(b.into())).saturating_add(RocksDbWeight::get().reads(3)).saturating_add(RocksDbWeight::get().writes(1)) }
+	fn epoch_consensus() -> Weight { Weight::from_parts(20_000_000, 0) }
+	fn epoch_credit() -> Weight { Weight::from_parts(300_000_000, 0).saturating_add(RocksDbWeight::get().reads(8)).saturating_add(RocksDbWeight::get().writes(3)) }
 }

@@ -65,10 +65,10 @@ fn hand_computed_epoch_is_stored_value_by_value() {
                 assert!((got - want).abs() <= 1, "uid {uid}: {got} vs {want}");
             }
         };
-        expect(Rank::<Test>::get, [0.0, 0.225, 0.775]);
-        expect(Trust::<Test>::get, [0.0, 0.8, 1.0]);
+        expect(rank, [0.0, 0.225, 0.775]);
+        expect(trust, [0.0, 0.8, 1.0]);
         expect(
-            Consensus::<Test>::get,
+            consensus,
             [
                 0.0066928509242848554,
                 0.9525741268224331,
@@ -76,17 +76,17 @@ fn hand_computed_epoch_is_stored_value_by_value() {
             ],
         );
         expect(
-            Incentive::<Test>::get,
+            incentive,
             [0.0, 0.21778272934765738, 0.7822172706523427],
         );
         expect(
-            Dividends::<Test>::get,
+            dividends,
             [0.09886179244192449, 0.20186252145866912, 0.6992756860994065],
         );
         // E = 1 token × tempo 10; the remainder unit goes to uid 2's larger fraction.
         let minted = [494_308_962u64, 2_098_226_254, 7_407_464_784];
         for (uid, m) in minted.iter().enumerate() {
-            assert_eq!(Emission::<Test>::get(0, uid as u16), *m);
+            assert_eq!(emission(0, uid as u16), *m);
         }
         assert_eq!(
             Mindnet::stake_of(0, &11, &1),
@@ -282,12 +282,12 @@ fn bonds_on_a_replaced_uid_are_forgotten() {
             NetworkParameter::ImmunityPeriod(0)
         ));
         run_to_block(21);
-        Emission::<Test>::insert(0, 0, u64::MAX);
-        Emission::<Test>::insert(0, 2, u64::MAX);
+        replace_in_order(0, &[1]);
         register(4, 14, 0);
         assert_eq!(Keys::<Test>::get(0, 1), Some(14));
-        assert!(Bonds::<Test>::get(0, 1).is_empty());
         run_to_block(30);
+        // The previous holder's bonds went with it; the new holder has not voted.
+        assert!(Bonds::<Test>::get(0, 1).is_empty());
         // Neuron 0's old vote for uid 1 predates the new holder and no longer counts.
         assert!(Bonds::<Test>::get(0, 0).iter().all(|(j, _)| *j != 1));
         assert_ok!(Mindnet::do_try_state());

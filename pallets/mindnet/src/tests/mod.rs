@@ -60,3 +60,39 @@ pub fn mindnet_events() -> Vec<Event<Test>> {
         })
         .collect()
 }
+
+/// `uid`'s results of the last epoch.
+pub fn result(netuid: u16, uid: u16) -> NeuronResult {
+    Mindnet::neuron_result(netuid, uid)
+}
+/// `R_uid` of the last epoch.
+pub fn rank(netuid: u16, uid: u16) -> Perbill {
+    result(netuid, uid).rank
+}
+/// `T_uid` of the last epoch.
+pub fn trust(netuid: u16, uid: u16) -> Perbill {
+    result(netuid, uid).trust
+}
+/// `C_uid` of the last epoch.
+pub fn consensus(netuid: u16, uid: u16) -> Perbill {
+    result(netuid, uid).consensus
+}
+/// `I_uid` of the last epoch.
+pub fn incentive(netuid: u16, uid: u16) -> Perbill {
+    result(netuid, uid).incentive
+}
+/// `D_uid` of the last epoch.
+pub fn dividends(netuid: u16, uid: u16) -> Perbill {
+    result(netuid, uid).dividends
+}
+/// Base units minted to `uid` in the last epoch.
+pub fn emission(netuid: u16, uid: u16) -> u64 {
+    result(netuid, uid).emission
+}
+
+/// Makes `order` the replacement order of `netuid`, as an epoch records it.
+pub fn replace_in_order(netuid: u16, order: &[u16]) {
+    ReplacementOrder::<Test>::insert(netuid, 0, frame_support::BoundedVec::truncate_from(order.to_vec()));
+    ReplacementPages::<Test>::insert(netuid, 1);
+    ReplacementHead::<Test>::insert(netuid, 0);
+}

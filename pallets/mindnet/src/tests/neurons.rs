@@ -69,14 +69,13 @@ fn a_full_network_replaces_the_lowest_emission_past_immunity() {
         // Both still immune.
         assert_noop!(try_register(3, 13, 0), Error::<Test>::NoNeuronToReplace);
         System::set_block_number(6);
-        Emission::<Test>::insert(0, 0, 500);
-        Emission::<Test>::insert(0, 1, 100);
+        replace_in_order(0, &[1, 0]);
         Weights::<Test>::insert(0, 1, BoundedVec::truncate_from(vec![(0u16, 1u16)]));
         register(3, 13, 0);
         assert_eq!(Keys::<Test>::get(0, 1), Some(13));
         assert_eq!(Uids::<Test>::get(0, 12), None);
         assert_eq!(NeuronCount::<Test>::get(0), 2);
-        assert_eq!(Emission::<Test>::get(0, 1), 0);
+        assert_eq!(emission(0, 1), 0);
         assert!(Weights::<Test>::get(0, 1).is_empty());
         assert_eq!(RegisteredAt::<Test>::get(0, 1), 6);
         System::assert_last_event(

@@ -120,7 +120,7 @@ fn random_call(rng: &mut Rng) -> (&'static str, DispatchResultWithPostInfo) {
                 0 => P::Tempo(1 + rng.below(12) as u16),
                 1 => P::MinStake(rng.below(3 * TOKEN as u64) as Balance),
                 2 => P::MaxTake(Perbill::from_percent(rng.below(101) as u32)),
-                3 => P::MaxAllowedUids(1 + rng.below(10) as u16),
+                3 => P::MaxAllowedUids(1 + rng.below(10) as u32),
                 4 => P::ImmunityPeriod(rng.below(6)),
                 5 => P::MaxWeightChange(rng.below(2_000_000_001) as u32),
                 6 => P::MinAllowedWeights(1 + rng.below(3) as u16),

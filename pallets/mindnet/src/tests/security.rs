@@ -101,7 +101,7 @@ fn stake_added_just_before_an_epoch_earns_nothing_in_it() {
     let baseline = new_test_ext().execute_with(|| {
         two_voters();
         run_to_block(20);
-        (Emission::<Test>::get(0, 0), Emission::<Test>::get(0, 1))
+        (emission(0, 0), emission(0, 1))
     });
     assert_eq!(baseline.0, baseline.1);
     let attacked = new_test_ext().execute_with(|| {
@@ -111,7 +111,7 @@ fn stake_added_just_before_an_epoch_earns_nothing_in_it() {
         run_to_block(19);
         stake(3, 11, 0, 500 * TOKEN);
         run_to_block(20);
-        let result = (Emission::<Test>::get(0, 0), Emission::<Test>::get(0, 1));
+        let result = (emission(0, 0), emission(0, 1));
         let owed = Mindnet::stake_of(0, &11, &3);
         assert_ok!(Mindnet::remove_stake(RuntimeOrigin::signed(3), 0, 11, owed));
         // Coldkey 3 got back what it put in (less at most a base unit of rounding): its
@@ -143,11 +143,11 @@ fn stake_removed_during_an_epoch_stops_counting_at_once() {
         let near =
             |got: Perbill, want: Perbill| got.deconstruct().abs_diff(want.deconstruct()) <= 1;
         assert!(near(
-            Trust::<Test>::get(0, 1),
+            trust(0, 1),
             Perbill::from_rational(10u32, 110u32)
         ));
         assert!(near(
-            Trust::<Test>::get(0, 0),
+            trust(0, 0),
             Perbill::from_rational(100u32, 110u32)
         ));
     });
@@ -180,7 +180,7 @@ fn stake_counts_only_on_the_network_it_was_added_to() {
             }
             .into(),
         );
-        assert!(Emission::<Test>::get(0, 0) > 0);
+        assert!(emission(0, 0) > 0);
         assert_eq!(Mindnet::hotkey_stake(1, &11), 0);
     });
 }
@@ -196,9 +196,9 @@ fn a_new_neuron_is_not_active_until_it_votes() {
         stake(3, 13, 0, 500 * TOKEN);
         assert!(!LastUpdate::<Test>::contains_key(0, 2));
         run_to_block(40);
-        let trust = Trust::<Test>::get(0, 0);
+        let trust = trust(0, 0);
         assert_eq!(trust, Perbill::from_percent(50));
-        assert_eq!(Emission::<Test>::get(0, 2), 0);
+        assert_eq!(emission(0, 2), 0);
     });
 }
 
@@ -212,7 +212,7 @@ fn a_vote_cast_in_the_block_of_a_replacement_is_not_credited_to_the_new_holder()
         // At block 21 uid 1 is replaced (hotkey 13 takes it), and hotkey 11 votes for uid 1
         // in the same block, not knowing of the replacement.
         run_to_block(21);
-        Emission::<Test>::insert(0, 0, u64::MAX);
+        replace_in_order(0, &[1]);
         register(3, 13, 0);
         assert_eq!(Keys::<Test>::get(0, 1), Some(13));
         assert_ok!(vote(11, vec![1], vec![1]));
@@ -225,8 +225,8 @@ fn a_vote_cast_in_the_block_of_a_replacement_is_not_credited_to_the_new_holder()
         assert_ok!(vote(13, vec![0], vec![1]));
         run_to_block(30);
         // Uid 1's new holder got no trust from uid 0's vote of block 21.
-        assert_eq!(Trust::<Test>::get(0, 1), Perbill::zero());
-        assert_eq!(Rank::<Test>::get(0, 1), Perbill::zero());
+        assert_eq!(trust(0, 1), Perbill::zero());
+        assert_eq!(rank(0, 1), Perbill::zero());
     });
 }
 
@@ -270,9 +270,9 @@ fn a_failed_emission_credit_leaves_nothing_behind_and_is_reported() {
         let issuance = Balances::total_issuance();
         let pot = Balances::free_balance(Mindnet::stake_account());
         run_to_block(20);
-        let minted0 = u128::from(Emission::<Test>::get(0, 0));
+        let minted0 = u128::from(emission(0, 0));
         assert!(minted0 > 0);
-        assert_eq!(Emission::<Test>::get(0, 1), 0);
+        assert_eq!(emission(0, 1), 0);
         // Only uid 0's part was minted; the failed credit left no free balance behind.
         assert_eq!(Balances::total_issuance(), issuance + minted0);
         assert_eq!(
@@ -398,6 +398,7 @@ fn a_hotkey_with_no_uid_and_no_stake_is_released() {
         register(1, 11, 0);
         stake(2, 11, 0, 5 * TOKEN);
         // Hotkey 12 replaces 11; 11 keeps its owner while stake is behind it.
+        replace_in_order(0, &[0]);
         register(2, 12, 0);
         assert_eq!(Uids::<Test>::get(0, 11), None);
         assert_eq!(Owner::<Test>::get(11), Some(1));
@@ -423,6 +424,7 @@ fn a_hotkey_with_no_uid_and_no_stake_is_released() {
         // With no stake at all, replacement releases it at once; anyone may then register
         // it with its consent.
         run_to_block(2);
+        replace_in_order(0, &[0]);
         register(3, 13, 0);
         assert_eq!(Owner::<Test>::get(12), None);
         register(4, 12, 0);
@@ -456,7 +458,7 @@ fn stakers_share_emission_after_the_owners_take() {
         assert_ok!(vote(12, vec![0], vec![1]));
         let issuance = Balances::total_issuance();
         run_to_block(20);
-        let minted = u128::from(Emission::<Test>::get(0, 0));
+        let minted = u128::from(emission(0, 0));
         assert!(minted > 0);
         assert_eq!(
             Balances::total_issuance(),

@@ -1,0 +1,116 @@
+//! `do_try_state`: the pallet's invariants, checked by try-runtime and after every test.
+
+use crate::*;
+use frame_support::{ensure, traits::Get};
+
+impl<T: Config> Pallet<T> {
+    /// Invariants: every pool's shares are held by its stakers and its value is backed by
+    /// the stake account's balance; uids and hotkeys map one to one; an owner is kept only
+    /// while its hotkey holds a uid or stake.
+    #[cfg(any(feature = "try-runtime", test))]
+    pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+        use alloc::collections::BTreeMap;
+        use frame_support::traits::fungible::Inspect;
+        use sp_runtime::traits::{Saturating, Zero};
+
+        let mut total = BalanceOf::<T>::zero();
+        let mut pools_of: BTreeMap<T::AccountId, u16> = BTreeMap::new();
+        for (netuid, hotkey, pool) in StakePools::<T>::iter() {
+            ensure!(
+                pool.shares > 0 || !pool.joining.is_zero(),
+                "an empty stake pool is kept"
+            );
+            let (mut shares, mut joining) = (0u128, BalanceOf::<T>::zero());
+            for (_, position) in StakePositions::<T>::iter_prefix((netuid, &hotkey)) {
+                shares = shares.saturating_add(position.shares);
+                joining = joining.saturating_add(position.joining);
+            }
+            let (mut rate_shares, mut rate_value) = (0u128, BalanceOf::<T>::zero());
+            for (_, rate) in JoinRates::<T>::iter_prefix((netuid, &hotkey)) {
+                rate_shares = rate_shares.saturating_add(rate.shares);
+                rate_value = rate_value.saturating_add(rate.value);
+            }
+            ensure!(
+                shares.saturating_add(rate_shares).saturating_add(pool.owner_shares) == pool.shares,
+                "a pool's shares differ from its stakers', its owner's and unclaimed shares"
+            );
+            ensure!(
+                joining == pool.joining.saturating_add(rate_value),
+                "a pool's joining stake differs from its stakers'"
+            );
+            ensure!(
+                Owner::<T>::contains_key(&hotkey),
+                "stake behind a hotkey without owner"
+            );
+            total = total
+                .saturating_add(pool.value)
+                .saturating_add(pool.joining);
+            let count = pools_of.entry(hotkey).or_default();
+            *count = count.saturating_add(1);
+        }
+        ensure!(
+            StakePositions::<T>::iter_keys()
+                .all(|(netuid, hotkey, _)| StakePools::<T>::contains_key(netuid, hotkey)),
+            "a position in a pool that does not exist"
+        );
+        ensure!(
+            total == TotalStake::<T>::get(),
+            "TotalStake differs from the pools' values"
+        );
+        // Issuance audit: every staked unit is real balance in the stake account.
+        ensure!(
+            T::Currency::balance(&Self::stake_account())
+                == TotalStake::<T>::get().saturating_add(T::Currency::minimum_balance()),
+            "the stake account's balance is not TotalStake plus its existential deposit"
+        );
+
+        let mut networks_of: BTreeMap<T::AccountId, u16> = BTreeMap::new();
+        for netuid in NetworksAdded::<T>::iter_keys() {
+            let n = NeuronCount::<T>::get(netuid);
+            ensure!(
+                n <= T::MaxNeurons::get(),
+                "more neurons than MaxNeurons"
+            );
+            for uid in (0..n).filter_map(|u| u16::try_from(u).ok()) {
+                let hotkey =
+                    Keys::<T>::get(netuid, uid).ok_or("a uid below NeuronCount has no key")?;
+                ensure!(
+                    Uids::<T>::get(netuid, &hotkey) == Some(uid),
+                    "Keys and Uids disagree"
+                );
+                ensure!(
+                    Owner::<T>::contains_key(&hotkey),
+                    "a registered hotkey has no owner"
+                );
+                let count = networks_of.entry(hotkey).or_default();
+                *count = count.saturating_add(1);
+            }
+            ensure!(
+                Uids::<T>::iter_prefix(netuid).count() == usize::try_from(n).unwrap_or(usize::MAX),
+                "Uids holds hotkeys without a uid"
+            );
+        }
+        for (hotkey, _) in Owner::<T>::iter() {
+            let networks = networks_of.get(&hotkey).copied().unwrap_or(0);
+            let pools = pools_of.get(&hotkey).copied().unwrap_or(0);
+            ensure!(
+                networks > 0 || pools > 0,
+                "an owner is kept for a hotkey with no uid and no stake"
+            );
+            ensure!(
+                HotkeyNetworks::<T>::get(&hotkey) == networks,
+                "HotkeyNetworks differs from the uids held"
+            );
+            ensure!(
+                HotkeyPools::<T>::get(&hotkey) == pools,
+                "HotkeyPools differs from the pools held"
+            );
+        }
+        ensure!(
+            HotkeyNetworks::<T>::iter_keys().all(Owner::<T>::contains_key)
+                && HotkeyPools::<T>::iter_keys().all(Owner::<T>::contains_key),
+            "counters kept for a released hotkey"
+        );
+        Ok(())
+    }
+}
