@@ -346,12 +346,43 @@ struct Inputs<AccountId> {
 impl<T: Config> Pallet<T> {
     /// The weight a block may spend on epochs: `EpochBudget` of the block's maximum.
     pub fn epoch_budget() -> Weight {
+        Self::budget_weight(EpochBudget::<T>::get())
+    }
+
+    fn budget_weight(share: Perbill) -> Weight {
         let max = T::BlockWeights::get().max_block;
-        let share = EpochBudget::<T>::get();
         Weight::from_parts(
             share.mul_floor(max.ref_time()),
             share.mul_floor(max.proof_size()),
         )
+    }
+
+    /// Whether `budget` of a block fits loading the vectors of a network of `MaxNeurons`
+    /// neurons and its largest unit of work.
+    pub fn budget_fits_largest_network(budget: Perbill) -> bool {
+        let limit = Self::budget_weight(budget);
+        let n = T::MaxNeurons::get();
+        T::WeightInfo::epoch_block(n)
+            .saturating_add(Self::epoch_unit_max(n))
+            .all_lte(limit)
+    }
+
+    /// The worst-case weight of one row of a pass.
+    pub fn epoch_row_max() -> Weight {
+        T::WeightInfo::epoch_row(
+            T::MaxWeightsPerRow::get(),
+            mindnet_math::MAX_BONDS_PER_ROW as u32,
+        )
+    }
+
+    /// The largest unit of epoch work on a network of `n` neurons: a block that advances
+    /// an epoch has at least this much budget left after loading the epoch's vectors.
+    pub fn epoch_unit_max(n: u32) -> Weight {
+        Self::epoch_row_max()
+            .max(T::WeightInfo::epoch_vector(n))
+            .max(T::WeightInfo::epoch_gather())
+            .max(T::WeightInfo::epoch_consensus())
+            .max(T::WeightInfo::epoch_credit())
     }
 
     /// Starts the epochs that are due at `now` and advances running epochs within the
@@ -516,13 +547,11 @@ impl<T: Config> Pallet<T> {
         let Some(mut run) = RunningEpochs::<T>::get(netuid) else {
             return;
         };
-        // Loading and saving the vectors, once per block.
+        // Loading and saving the vectors, once per block; then at least the largest unit
+        // of work, so that an epoch that starts a block always makes progress in it.
         let overhead = T::WeightInfo::epoch_block(run.neurons);
-        let row_max = T::WeightInfo::epoch_row(
-            T::MaxWeightsPerRow::get(),
-            mindnet_math::MAX_BONDS_PER_ROW as u32,
-        );
-        if !meter.can_consume(overhead.saturating_add(row_max)) {
+        let row_max = Self::epoch_row_max();
+        if !meter.can_consume(overhead.saturating_add(Self::epoch_unit_max(run.neurons))) {
             return;
         }
         meter.consume(overhead);

@@ -868,6 +868,9 @@ pub mod pallet {
         InvalidPort,
         /// An arithmetic operation would overflow.
         Overflow,
+        /// The epoch budget would not fit one step of an epoch on a network of
+        /// `MaxNeurons` neurons, so such an epoch could never advance.
+        EpochBudgetTooSmall,
     }
 
     // ---- genesis --------------------------------------------------------------------
@@ -1020,14 +1023,19 @@ pub mod pallet {
         }
 
         /// Sets the share of every block's maximum weight that running epochs may use
-        /// together (at least 1 %, at most 50 %). Root only.
+        /// together: at most 50 %, and enough for one step of the largest network an epoch
+        /// can run on (`MaxNeurons`). Root only.
         #[pallet::call_index(8)]
         #[pallet::weight(T::WeightInfo::set_parameter())]
         pub fn set_epoch_budget(origin: OriginFor<T>, budget: Perbill) -> DispatchResult {
             ensure_root(origin)?;
             ensure!(
-                budget >= Perbill::from_percent(1) && budget <= Perbill::from_percent(50),
+                budget <= Perbill::from_percent(50),
                 Error::<T>::ParameterOutOfRange
+            );
+            ensure!(
+                Self::budget_fits_largest_network(budget),
+                Error::<T>::EpochBudgetTooSmall
             );
             EpochBudget::<T>::put(budget);
             Self::deposit_event(Event::EpochBudgetSet { budget });
@@ -1044,6 +1052,10 @@ pub mod pallet {
         }
 
         fn integrity_test() {
+            assert!(
+                Pallet::<T>::budget_fits_largest_network(DefaultEpochBudget::get()),
+                "the default epoch budget must fit one step of the largest network"
+            );
             assert!(
                 T::MaxNeurons::get() >= 1,
                 "a network must hold at least one neuron"

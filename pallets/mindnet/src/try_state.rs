@@ -1,6 +1,7 @@
 //! `do_try_state`: the pallet's invariants, checked by try-runtime and after every test.
 
 use crate::*;
+#[cfg(any(feature = "try-runtime", test))]
 use frame_support::{ensure, traits::Get};
 
 impl<T: Config> Pallet<T> {

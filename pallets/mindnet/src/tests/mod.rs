@@ -1,6 +1,7 @@
 //! Tests of the mindnet pallet against the mock runtime, split by topic.
 
 mod epoch;
+mod multiblock;
 mod network;
 mod neurons;
 mod random_calls;
@@ -96,3 +97,22 @@ pub fn replace_in_order(netuid: u16, order: &[u16]) {
     ReplacementPages::<Test>::insert(netuid, 1);
     ReplacementHead::<Test>::insert(netuid, 0);
 }
+
+/// xorshift64*: a small deterministic generator, so a failing seed replays exactly.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+}
+

@@ -427,6 +427,7 @@ fn a_hotkey_with_no_uid_and_no_stake_is_released() {
         replace_in_order(0, &[0]);
         register(3, 13, 0);
         assert_eq!(Owner::<Test>::get(12), None);
+        replace_in_order(0, &[0]);
         register(4, 12, 0);
         assert_eq!(Owner::<Test>::get(12), Some(4));
         assert_ok!(Mindnet::do_try_state());
