@@ -60,6 +60,12 @@ pub fn local_chain_spec() -> Result<ChainSpec, String> {
     )
 }
 
+/// `scale`: Alice validates alone; network 0 holds 4,096 neurons with random stake and
+/// 256-entry weight rows and runs an epoch every 100 blocks.
+pub fn scale_chain_spec() -> Result<ChainSpec, String> {
+    from_preset("Mindnet Scale", "mindnet_scale", ChainType::Development, "scale")
+}
+
 /// The committed raw spec of the public test network, built by `scripts/chain-specs.sh`
 /// from the public keys in `chain-specs/testnet-keys.json`.
 const TESTNET_SPEC: &[u8] = include_bytes!("../../chain-specs/testnet.json");

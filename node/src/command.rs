@@ -40,12 +40,13 @@ impl SubstrateCli for Cli {
             "dev" | "" => Box::new(chain_spec::development_chain_spec()?),
             "local" => Box::new(chain_spec::local_chain_spec()?),
             "testnet" => Box::new(chain_spec::testnet_chain_spec()?),
+            "scale" => Box::new(chain_spec::scale_chain_spec()?),
             path => Box::new(
                 chain_spec::ChainSpec::from_json_file(std::path::PathBuf::from(path)).map_err(
                     |e| {
                         format!(
-                            "cannot load chain spec '{path}': {e}. Use dev, local, testnet \
-                         or the path of a JSON chain spec such as chain-specs/testnet.json"
+                            "cannot load chain spec '{path}': {e}. Use dev, local, testnet, \
+                         scale or the path of a JSON chain spec such as chain-specs/testnet.json"
                         )
                     },
                 )?,

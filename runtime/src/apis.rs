@@ -194,6 +194,15 @@ impl_runtime_apis! {
         fn registration_payload(netuid: u16, coldkey: AccountId, deadline: u64) -> [u8; 32] {
             Mindnet::registration_payload(netuid, &coldkey, deadline)
         }
+        fn neurons(netuid: u16) -> Vec<pallet_mindnet::runtime_api::NeuronInfo<AccountId, Balance>> {
+            Mindnet::neurons(netuid)
+        }
+        fn neuron(netuid: u16, uid: u16) -> Option<pallet_mindnet::runtime_api::NeuronInfo<AccountId, Balance>> {
+            Mindnet::neuron_info(netuid, uid)
+        }
+        fn epoch_status(netuid: u16) -> pallet_mindnet::EpochStatus {
+            Mindnet::epoch_status(netuid)
+        }
     }
 
     impl sp_genesis_builder::GenesisBuilder<Block> for Runtime {

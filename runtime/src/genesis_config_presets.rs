@@ -1,5 +1,5 @@
-//! Genesis presets: `development` (one validator, Alice) and `local_testnet` (Alice and
-//! Bob). Both fund the well-known dev accounts, make Alice sudo and create network 0.
+//! Genesis presets: `development` (one validator, Alice), `local_testnet` (Alice and
+//! Bob) and `scale` (Alice; network 0 holds 4,096 neurons). Both fund the well-known dev accounts, make Alice sudo and create network 0.
 
 use crate::{AccountId, BalancesConfig, MindnetConfig, RuntimeGenesisConfig, SudoConfig, TOKEN};
 use alloc::{vec, vec::Vec};
@@ -82,11 +82,32 @@ pub fn local_config_genesis() -> Value {
     )
 }
 
+/// The name of the `scale` preset.
+pub const SCALE_PRESET: &str = "scale";
+
+/// `scale`: Alice validates alone; network 0 (tempo 100) starts with 4,096 neurons, each
+/// with random stake and a 256-entry weight row (generated at genesis from a fixed seed),
+/// so a full-size multi-block epoch can be watched within minutes of starting the chain.
+pub fn scale_config_genesis() -> Value {
+    let mut patch = genesis(
+        vec![authority(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
+        Sr25519Keyring::well_known()
+            .map(|k| k.to_account_id())
+            .collect(),
+        Sr25519Keyring::Alice.to_account_id(),
+        100,
+        true,
+    );
+    patch["mindnet"]["scaleNetworks"] = serde_json::json!([[0, 4096, 256, 42]]);
+    patch
+}
+
 /// The preset named `id`, as JSON.
 pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
     let patch = match id.as_ref() {
         sp_genesis_builder::DEV_RUNTIME_PRESET => development_config_genesis(),
         sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET => local_config_genesis(),
+        SCALE_PRESET => scale_config_genesis(),
         _ => return None,
     };
     Some(
@@ -101,5 +122,6 @@ pub fn preset_names() -> Vec<PresetId> {
     vec![
         PresetId::from(sp_genesis_builder::DEV_RUNTIME_PRESET),
         PresetId::from(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET),
+        PresetId::from(SCALE_PRESET),
     ]
 }

@@ -286,53 +286,104 @@ pub struct EpochStatus {
     pub tempo: u16,
 }
 
-/// The vectors a block's work loaded, written back at the end of the block if changed.
-struct Vectors {
+/// The vectors a block's work loaded (each decoded once per block, as fixed-point bits),
+/// written back at the end of the block if changed. Access is O(1) after the first load.
+pub(crate) struct Vectors {
     netuid: u16,
-    loaded: BTreeMap<VectorKind, (Vec<u128>, bool)>,
+    n: usize,
+    loaded: BTreeMap<VectorKind, (Vec<Fixed>, bool)>,
+    registered: Option<Vec<u64>>,
 }
 
 impl Vectors {
-    fn new(netuid: u16) -> Self {
+    pub(crate) fn new(netuid: u16, n: usize) -> Self {
         Self {
             netuid,
+            n,
             loaded: BTreeMap::new(),
+            registered: None,
         }
     }
 
-    fn get<T: Config>(&mut self, kind: VectorKind, n: usize) -> &mut Vec<u128> {
-        let netuid = self.netuid;
-        let (v, dirty) = self.loaded.entry(kind).or_insert_with(|| {
-            let mut v = EpochVectors::<T>::get(netuid, kind).into_inner();
-            v.resize(n, 0);
+    fn load<T: Config>(&mut self, kind: VectorKind) -> &mut (Vec<Fixed>, bool) {
+        let (netuid, n) = (self.netuid, self.n);
+        self.loaded.entry(kind).or_insert_with(|| {
+            let mut v: Vec<Fixed> = EpochVectors::<T>::get(netuid, kind)
+                .into_iter()
+                .map(Fixed::from_bits)
+                .collect();
+            v.resize(n, Fixed::from_num(0));
             (v, false)
-        });
-        *dirty = true;
-        v
+        })
     }
 
-    fn fixed<T: Config>(&mut self, kind: VectorKind, n: usize) -> Vec<Fixed> {
-        self.get::<T>(kind, n)
-            .iter()
-            .map(|b| Fixed::from_bits(*b))
-            .collect()
+    /// Read access.
+    pub(crate) fn get<T: Config>(&mut self, kind: VectorKind) -> &[Fixed] {
+        &self.load::<T>(kind).0
     }
 
-    fn put_fixed<T: Config>(&mut self, kind: VectorKind, values: &[Fixed]) {
-        let n = values.len();
-        let v = self.get::<T>(kind, n);
-        for (slot, value) in v.iter_mut().zip(values) {
-            *slot = value.to_bits();
+    /// Entry `i` of a vector (zero past its end).
+    fn at<T: Config>(&mut self, kind: VectorKind, i: usize) -> Fixed {
+        self.get::<T>(kind).get(i).copied().unwrap_or_default()
+    }
+
+    /// Entry `i` of a vector of integers.
+    fn int<T: Config>(&mut self, kind: VectorKind, i: usize) -> u64 {
+        u64::try_from(self.at::<T>(kind, i).to_bits()).unwrap_or(u64::MAX)
+    }
+
+    /// Write access: the vector is saved at the end of the block.
+    pub(crate) fn get_mut<T: Config>(&mut self, kind: VectorKind) -> &mut Vec<Fixed> {
+        let entry = self.load::<T>(kind);
+        entry.1 = true;
+        &mut entry.0
+    }
+
+    fn set<T: Config>(&mut self, kind: VectorKind, i: usize, value: Fixed) {
+        if let Some(slot) = self.get_mut::<T>(kind).get_mut(i) {
+            *slot = value;
         }
     }
 
-    fn save<T: Config>(self) {
+    /// Moves a vector out (O(1)); give it back with [`Self::put`].
+    fn take<T: Config>(&mut self, kind: VectorKind) -> Vec<Fixed> {
+        core::mem::take(self.get_mut::<T>(kind))
+    }
+
+    fn put<T: Config>(&mut self, kind: VectorKind, v: Vec<Fixed>) {
+        *self.get_mut::<T>(kind) = v;
+    }
+
+    /// `registered_at` of every uid, as the row steps take it, moved out (O(1) after the
+    /// first call of the block); give it back with [`Self::put_registered`].
+    fn take_registered<T: Config>(&mut self) -> Vec<u64> {
+        match self.registered.take() {
+            Some(r) => r,
+            None => self
+                .get::<T>(VectorKind::RegisteredAt)
+                .iter()
+                .map(|b| u64::try_from(b.to_bits()).unwrap_or(u64::MAX))
+                .collect(),
+        }
+    }
+
+    fn put_registered(&mut self, r: Vec<u64>) {
+        self.registered = Some(r);
+    }
+
+    pub(crate) fn save<T: Config>(self) {
         for (kind, (v, dirty)) in self.loaded {
             if dirty {
-                EpochVectors::<T>::insert(self.netuid, kind, BoundedVec::truncate_from(v));
+                let bits: Vec<u128> = v.into_iter().map(|x| x.to_bits()).collect();
+                EpochVectors::<T>::insert(self.netuid, kind, BoundedVec::truncate_from(bits));
             }
         }
     }
+}
+
+/// An integer held in a vector of fixed-point bits.
+fn int_bits(v: u64) -> Fixed {
+    Fixed::from_bits(u128::from(v))
 }
 
 /// The inputs of one uid that the epoch reads.
@@ -556,7 +607,7 @@ impl<T: Config> Pallet<T> {
         }
         meter.consume(overhead);
         let before = (run.phase, run.cursor);
-        let mut vectors = Vectors::new(netuid);
+        let mut vectors = Vectors::new(netuid, usize::try_from(run.neurons).unwrap_or(0));
         let completed = Self::run_phases(netuid, now, &mut run, &mut vectors, meter, row_max);
         vectors.save::<T>();
         run.steps = run.steps.saturating_add(1);
@@ -573,7 +624,7 @@ impl<T: Config> Pallet<T> {
     }
 
     /// Runs units of work until the meter or the epoch runs out; true when it completed.
-    fn run_phases(
+    pub(crate) fn run_phases(
         netuid: u16,
         now: u64,
         run: &mut EpochRun,
@@ -582,12 +633,9 @@ impl<T: Config> Pallet<T> {
         row_max: Weight,
     ) -> bool {
         use EpochPhase as P;
-        use VectorKind as K;
         let n = usize::try_from(run.neurons).unwrap_or(0);
-        let params = run.params();
         loop {
             let cursor = usize::try_from(run.cursor).unwrap_or(usize::MAX);
-            let uid = u16::try_from(run.cursor).unwrap_or(u16::MAX);
             let at_end = cursor >= n;
             match run.phase {
                 P::Gather if at_end => Self::next_phase(run, P::Stake),
@@ -595,39 +643,8 @@ impl<T: Config> Pallet<T> {
                     if meter.try_consume(T::WeightInfo::epoch_gather()).is_err() {
                         return false;
                     }
-                    let inputs = Self::epoch_inputs(netuid, uid);
-                    let stake = if inputs.last_update.is_some() {
-                        inputs.stake
-                    } else {
-                        0
-                    };
-                    Self::set(v.get::<T>(K::Stake, n), cursor, stake);
-                    let last = u128::from(inputs.last_update.unwrap_or(0));
-                    Self::set(v.get::<T>(K::LastUpdate, n), cursor, last);
-                    let registered = u128::from(inputs.registered_at);
-                    Self::set(v.get::<T>(K::RegisteredAt, n), cursor, registered);
+                    Self::gather_unit(netuid, v, cursor);
                     run.cursor = run.cursor.saturating_add(1);
-                }
-                P::Stake => {
-                    if meter.try_consume(T::WeightInfo::epoch_vector(run.neurons)).is_err() {
-                        return false;
-                    }
-                    let stakes = v.get::<T>(K::Stake, n).clone();
-                    let updates = v.get::<T>(K::LastUpdate, n).clone();
-                    let neurons: Vec<NeuronState> = stakes
-                        .iter()
-                        .zip(&updates)
-                        .map(|(s, u)| NeuronState {
-                            stake: *s,
-                            last_update: u64::try_from(*u).unwrap_or(u64::MAX),
-                            registered_at: 0,
-                        })
-                        .collect();
-                    let active = steps::active_mask(run.started_at, params.activity_cutoff, &neurons);
-                    let s = steps::active_stake(&neurons, &active);
-                    run.any_stake = s.iter().any(|x| *x > Fixed::from_num(0));
-                    v.put_fixed::<T>(K::Stake, &s);
-                    Self::next_phase(run, P::FirstPass);
                 }
                 P::FirstPass | P::SecondPass | P::ThirdPass if at_end => {
                     let next = match run.phase {
@@ -641,7 +658,7 @@ impl<T: Config> Pallet<T> {
                     if !meter.can_consume(row_max) {
                         return false;
                     }
-                    let (entries, bonds) = Self::row_step(netuid, run, v, cursor, n);
+                    let (entries, bonds) = Self::row_unit(netuid, run, v, cursor);
                     meter.consume(T::WeightInfo::epoch_row(entries, bonds));
                     run.cursor = run.cursor.saturating_add(1);
                 }
@@ -650,68 +667,32 @@ impl<T: Config> Pallet<T> {
                     if meter.try_consume(T::WeightInfo::epoch_consensus()).is_err() {
                         return false;
                     }
-                    let t = Fixed::from_bits(v.get::<T>(K::Trust, n).get(cursor).copied().unwrap_or(0));
-                    let c = steps::consensus(&[t], params.rho, params.kappa);
-                    let c = c.first().copied().unwrap_or_default().to_bits();
-                    Self::set(v.get::<T>(K::Consensus, n), cursor, c);
+                    Self::consensus_unit(run, v, cursor);
                     run.cursor = run.cursor.saturating_add(1);
                 }
-                P::Rank => {
+                P::Stake | P::Rank | P::Emission => {
                     if meter.try_consume(T::WeightInfo::epoch_vector(run.neurons)).is_err() {
                         return false;
                     }
-                    let raw_rank = v.fixed::<T>(K::RawRank, n);
-                    let consensus = v.fixed::<T>(K::Consensus, n);
-                    let (rank, incentive, loss) =
-                        mindnet_math::rank_incentive_loss(&raw_rank, &consensus);
-                    v.put_fixed::<T>(K::Rank, &rank);
-                    v.put_fixed::<T>(K::Incentive, &incentive);
-                    run.loss = loss.to_bits();
-                    Self::next_phase(run, P::SecondPass);
-                }
-                P::Emission => {
-                    if meter.try_consume(T::WeightInfo::epoch_vector(run.neurons)).is_err() {
-                        return false;
-                    }
-                    let raw = v.fixed::<T>(K::Dividends, n);
-                    let incentive = v.fixed::<T>(K::Incentive, n);
-                    let (dividends, _, minted) =
-                        mindnet_math::dividends_and_emission(raw, &incentive, params.delta, run.emission);
-                    v.put_fixed::<T>(K::Dividends, &dividends);
-                    let amounts = v.get::<T>(K::Emission, n);
-                    for (slot, m) in amounts.iter_mut().zip(&minted) {
-                        *slot = u128::from(*m);
-                    }
-                    run.minted = minted.iter().fold(0u64, |a, m| a.saturating_add(*m));
-                    let registered = v.get::<T>(K::RegisteredAt, n).clone();
-                    Self::record_replacement_order(netuid, now, &minted, &registered);
-                    Self::next_phase(run, P::Credit);
+                    Self::vector_unit(netuid, now, run, v);
                 }
                 P::Credit if at_end => return true,
                 P::Credit => {
                     let unit = T::WeightInfo::epoch_credit();
-                    let max_units = meter
-                        .remaining()
-                        .checked_div_per_component(&unit)
-                        .unwrap_or(0)
-                        .min(u64::from(PAGE_SIZE));
-                    if max_units == 0 {
+                    let mut end = cursor;
+                    while end < n
+                        && end.saturating_sub(cursor) < PAGE_SIZE as usize
+                        && meter.try_consume(unit).is_ok()
+                    {
+                        end = end.saturating_add(1);
+                    }
+                    if end == cursor {
                         return false;
                     }
-                    let end = cursor
-                        .saturating_add(usize::try_from(max_units).unwrap_or(0))
-                        .min(n);
-                    Self::credit_range(netuid, run, v, cursor, end, n);
-                    meter.consume(unit.saturating_mul(u64::try_from(end.saturating_sub(cursor)).unwrap_or(0)));
+                    Self::credit_range(netuid, run, v, cursor, end);
                     run.cursor = u32::try_from(end).unwrap_or(u32::MAX);
                 }
             }
-        }
-    }
-
-    fn set(v: &mut [u128], i: usize, value: u128) {
-        if let Some(slot) = v.get_mut(i) {
-            *slot = value;
         }
     }
 
@@ -720,61 +701,129 @@ impl<T: Config> Pallet<T> {
         run.cursor = 0;
     }
 
+    /// `Gather` for uid `i`: its stake (zero if it never voted), last update and
+    /// registration, as the epoch sees them.
+    pub(crate) fn gather_unit(netuid: u16, v: &mut Vectors, i: usize) {
+        use VectorKind as K;
+        let uid = u16::try_from(i).unwrap_or(u16::MAX);
+        let inputs = Self::epoch_inputs(netuid, uid);
+        let stake = if inputs.last_update.is_some() {
+            inputs.stake
+        } else {
+            0
+        };
+        v.set::<T>(K::Stake, i, Fixed::from_bits(stake));
+        v.set::<T>(K::LastUpdate, i, int_bits(inputs.last_update.unwrap_or(0)));
+        v.set::<T>(K::RegisteredAt, i, int_bits(inputs.registered_at));
+    }
+
+    /// `Consensus` for uid `i`.
+    pub(crate) fn consensus_unit(run: &EpochRun, v: &mut Vectors, i: usize) {
+        let params = run.params();
+        let t = v.at::<T>(VectorKind::Trust, i);
+        let c = steps::consensus(&[t], params.rho, params.kappa);
+        v.set::<T>(VectorKind::Consensus, i, c.first().copied().unwrap_or_default());
+    }
+
+    /// The whole-network steps `Stake`, `Rank` and `Emission`; each moves to the next phase.
+    pub(crate) fn vector_unit(netuid: u16, now: u64, run: &mut EpochRun, v: &mut Vectors) {
+        use VectorKind as K;
+        let params = run.params();
+        match run.phase {
+            EpochPhase::Stake => {
+                let neurons: Vec<NeuronState> = v
+                    .get::<T>(K::Stake)
+                    .iter()
+                    .map(|s| NeuronState {
+                        stake: s.to_bits(),
+                        ..Default::default()
+                    })
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .zip(v.get::<T>(K::LastUpdate).iter())
+                    .map(|(mut x, u)| {
+                        x.last_update = u64::try_from(u.to_bits()).unwrap_or(u64::MAX);
+                        x
+                    })
+                    .collect();
+                let active = steps::active_mask(run.started_at, params.activity_cutoff, &neurons);
+                let s = steps::active_stake(&neurons, &active);
+                run.any_stake = s.iter().any(|x| *x > Fixed::from_num(0));
+                v.put::<T>(K::Stake, s);
+                Self::next_phase(run, EpochPhase::FirstPass);
+            }
+            EpochPhase::Rank => {
+                let (raw_rank, consensus) = (v.take::<T>(K::RawRank), v.take::<T>(K::Consensus));
+                let (rank, incentive, loss) =
+                    mindnet_math::rank_incentive_loss(&raw_rank, &consensus);
+                v.put::<T>(K::RawRank, raw_rank);
+                v.put::<T>(K::Consensus, consensus);
+                v.put::<T>(K::Rank, rank);
+                v.put::<T>(K::Incentive, incentive);
+                run.loss = loss.to_bits();
+                Self::next_phase(run, EpochPhase::SecondPass);
+            }
+            _ => {
+                let raw = v.take::<T>(K::Dividends);
+                let (dividends, _, minted) = mindnet_math::dividends_and_emission(
+                    raw,
+                    v.get::<T>(K::Incentive),
+                    params.delta,
+                    run.emission,
+                );
+                v.put::<T>(K::Dividends, dividends);
+                v.put::<T>(K::Emission, minted.iter().map(|m| int_bits(*m)).collect());
+                run.minted = minted.iter().fold(0u64, |a, m| a.saturating_add(*m));
+                let registered = v.take_registered::<T>();
+                Self::record_replacement_order(netuid, now, &minted, &registered);
+                v.put_registered(registered);
+                Self::next_phase(run, EpochPhase::Credit);
+            }
+        }
+    }
+
     /// One row of a pass; returns the row's weight entries and bonds (what it cost).
-    fn row_step(
-        netuid: u16,
-        run: &mut EpochRun,
-        v: &mut Vectors,
-        i: usize,
-        n: usize,
-    ) -> (u32, u32) {
+    pub(crate) fn row_unit(netuid: u16, run: &mut EpochRun, v: &mut Vectors, i: usize) -> (u32, u32) {
         use VectorKind as K;
         let uid = u16::try_from(i).unwrap_or(u16::MAX);
         let params = run.params();
-        let registered: Vec<u64> = v
-            .get::<T>(K::RegisteredAt, n)
-            .iter()
-            .map(|r| u64::try_from(*r).unwrap_or(u64::MAX))
-            .collect();
-        let last_update = v
-            .get::<T>(K::LastUpdate, n)
-            .get(i)
-            .map(|u| u64::try_from(*u).unwrap_or(u64::MAX))
-            .unwrap_or(0);
-        let s_i = Fixed::from_bits(v.get::<T>(K::Stake, n).get(i).copied().unwrap_or(0));
+        let last_update = v.int::<T>(K::LastUpdate, i);
+        let s_i = v.at::<T>(K::Stake, i);
         let row = Self::epoch_weights(netuid, uid);
         let stored_bonds = Bonds::<T>::get(netuid, uid);
         let cost = (
             u32::try_from(row.len()).unwrap_or(u32::MAX),
             u32::try_from(stored_bonds.len()).unwrap_or(u32::MAX),
         );
+        let registered = v.take_registered::<T>();
         let w = steps::normalized_row(i, &row, last_update, &registered, params.mask_self_weight);
         let previous = steps::previous_bond_row(i, &stored_bonds, &registered, run.cover);
+        v.put_registered(registered);
         match run.phase {
             EpochPhase::FirstPass => {
                 let mut first = steps::FirstPass {
-                    raw_rank: v.fixed::<T>(K::RawRank, n),
-                    trust: v.fixed::<T>(K::Trust, n),
-                    old_bond_columns: v.fixed::<T>(K::OldBondColumns, n),
+                    raw_rank: v.take::<T>(K::RawRank),
+                    trust: v.take::<T>(K::Trust),
+                    old_bond_columns: v.take::<T>(K::OldBondColumns),
                     own: Fixed::from_bits(run.own),
                     all: Fixed::from_bits(run.all),
                 };
                 first.add_row(i, &w, s_i, &previous);
-                Self::store_first(v, &first, run);
+                v.put::<T>(K::RawRank, first.raw_rank);
+                v.put::<T>(K::Trust, first.trust);
+                v.put::<T>(K::OldBondColumns, first.old_bond_columns);
+                run.own = first.own.to_bits();
+                run.all = first.all.to_bits();
             }
             EpochPhase::SecondPass => {
-                let mixed = Self::mixed_row(v, &w, s_i, &previous, params.alpha, n);
-                let mut columns = v.fixed::<T>(K::NewBondColumns, n);
-                steps::add_columns(&mut columns, &mixed);
-                v.put_fixed::<T>(K::NewBondColumns, &columns);
+                let mixed = Self::mixed_row(v, &w, s_i, &previous, params.alpha);
+                steps::add_columns(v.get_mut::<T>(K::NewBondColumns), &mixed);
             }
             _ => {
-                let mixed = Self::mixed_row(v, &w, s_i, &previous, params.alpha, n);
-                let columns = v.fixed::<T>(K::NewBondColumns, n);
-                let bonds = steps::normalize_bond_row(mixed, &columns);
-                let incentive = v.fixed::<T>(K::Incentive, n);
-                let d = steps::dividend_of_row(&bonds, &incentive);
-                Self::set(v.get::<T>(K::Dividends, n), i, d.to_bits());
+                let mixed = Self::mixed_row(v, &w, s_i, &previous, params.alpha);
+                let bonds = steps::normalize_bond_row(mixed, v.get::<T>(K::NewBondColumns));
+                let d = steps::dividend_of_row(&bonds, v.get::<T>(K::Incentive));
+                v.set::<T>(K::Dividends, i, d);
                 let stored = mindnet_math::store_bond_row(&bonds);
                 if stored.is_empty() {
                     Bonds::<T>::remove(netuid, uid);
@@ -786,70 +835,53 @@ impl<T: Config> Pallet<T> {
         cost
     }
 
-    fn store_first(v: &mut Vectors, first: &steps::FirstPass, run: &mut EpochRun) {
-        v.put_fixed::<T>(VectorKind::RawRank, &first.raw_rank);
-        v.put_fixed::<T>(VectorKind::Trust, &first.trust);
-        v.put_fixed::<T>(VectorKind::OldBondColumns, &first.old_bond_columns);
-        run.own = first.own.to_bits();
-        run.all = first.all.to_bits();
-    }
-
     fn mixed_row(
         v: &mut Vectors,
         w: &[(u16, Fixed)],
         s_i: Fixed,
         previous: &[(u16, Fixed)],
         alpha: Fixed,
-        n: usize,
     ) -> mindnet_math::SparseRow {
-        let raw_rank = v.fixed::<T>(VectorKind::RawRank, n);
-        let old_columns = v.fixed::<T>(VectorKind::OldBondColumns, n);
-        let delta = steps::bond_delta_row(w, s_i, &raw_rank);
-        steps::mix_bond_row(previous, &delta, &old_columns, alpha)
+        let delta = steps::bond_delta_row(w, s_i, v.get::<T>(VectorKind::RawRank));
+        steps::mix_bond_row(previous, &delta, v.get::<T>(VectorKind::OldBondColumns), alpha)
     }
 
     /// Credits uids `start..end` their emission (atomically: if minting the range's total
     /// fails, none of it is credited) and writes their results pages.
-    fn credit_range(netuid: u16, run: &mut EpochRun, v: &mut Vectors, start: usize, end: usize, n: usize) {
+    pub(crate) fn credit_range(netuid: u16, run: &mut EpochRun, v: &mut Vectors, start: usize, end: usize) {
         use VectorKind as K;
-        let amounts = v.get::<T>(K::Emission, n).clone();
-        let mut hotkeys: Vec<(u16, Option<T::AccountId>, bool)> = Vec::new();
+        let mut holders: Vec<(u16, Option<T::AccountId>, bool, u64)> = Vec::new();
         for i in start..end {
             let uid = u16::try_from(i).unwrap_or(u16::MAX);
-            let snapshot = EpochSnapshots::<T>::take(netuid, uid);
-            let (hotkey, still_held) = match snapshot {
+            let (hotkey, still_held) = match EpochSnapshots::<T>::take(netuid, uid) {
                 Some(s) => {
                     let held = s.hotkey.is_some() && Keys::<T>::get(netuid, uid) == s.hotkey;
                     (s.hotkey, held)
                 }
                 None => (Keys::<T>::get(netuid, uid), true),
             };
-            hotkeys.push((uid, hotkey, still_held));
+            holders.push((uid, hotkey, still_held, v.int::<T>(K::Emission, i)));
         }
-        let mut credited: Vec<(u16, u64)> = Vec::new();
+        let mut credited: Vec<u16> = Vec::new();
         let mut failed: Vec<(u16, u64)> = Vec::new();
         let outcome = with_storage_layer(|| -> DispatchResult {
             let mut total: u64 = 0;
-            for (uid, hotkey, _) in &hotkeys {
-                let amount = u64::try_from(
-                    amounts.get(usize::from(*uid)).copied().unwrap_or(0),
-                )
-                .unwrap_or(u64::MAX);
-                if amount == 0 {
+            for (uid, hotkey, _, amount) in &holders {
+                if *amount == 0 {
                     continue;
                 }
                 let result = match hotkey {
-                    Some(h) => with_storage_layer(|| Self::credit_pool(netuid, h, amount)),
+                    Some(h) => with_storage_layer(|| Self::credit_pool(netuid, h, *amount)),
                     None => Err(Error::<T>::NotRegistered.into()),
                 };
                 match result {
                     Ok(()) => {
-                        credited.push((*uid, amount));
-                        total = total.saturating_add(amount);
+                        credited.push(*uid);
+                        total = total.saturating_add(*amount);
                     }
                     Err(e) => {
                         log::error!(target: "runtime::mindnet", "emission to uid {uid} failed: {e:?}");
-                        failed.push((*uid, amount));
+                        failed.push((*uid, *amount));
                     }
                 }
             }
@@ -857,7 +889,12 @@ impl<T: Config> Pallet<T> {
         });
         if outcome.is_err() {
             log::error!(target: "runtime::mindnet", "minting the emission of uids {start}..{end} failed");
-            failed.append(&mut credited);
+            for (uid, _, _, amount) in &holders {
+                if credited.contains(uid) {
+                    failed.push((*uid, *amount));
+                }
+            }
+            credited.clear();
         }
         for (uid, amount) in &failed {
             Self::deposit_event(Event::EmissionCreditFailed {
@@ -866,18 +903,15 @@ impl<T: Config> Pallet<T> {
                 amount: *amount,
             });
         }
-        for (_, amount) in &credited {
-            run.credited = run.credited.saturating_add(*amount);
-        }
         // Results pages: one read and one write per page touched.
-        let frac = |kind: VectorKind, v: &mut Vectors, i: usize| {
-            fixed_to_perbill(Fixed::from_bits(v.get::<T>(kind, n).get(i).copied().unwrap_or(0)))
-        };
         let mut page_index = u32::MAX;
         let mut page: Vec<NeuronResult> = Vec::new();
-        for (uid, _, still_held) in hotkeys {
+        for (uid, _, still_held, amount) in holders {
             let i = usize::from(uid);
-            let (p, slot) = (u32::from(uid) / PAGE_SIZE, usize::from(uid) % PAGE_SIZE as usize);
+            if credited.contains(&uid) {
+                run.credited = run.credited.saturating_add(amount);
+            }
+            let p = u32::from(uid) / PAGE_SIZE;
             if p != page_index {
                 if page_index != u32::MAX {
                     NeuronResults::<T>::insert(netuid, page_index, BoundedVec::truncate_from(core::mem::take(&mut page)));
@@ -888,20 +922,18 @@ impl<T: Config> Pallet<T> {
             if !still_held {
                 continue;
             }
+            let slot = usize::from(uid) % PAGE_SIZE as usize;
             if page.len() <= slot {
                 page.resize(slot.saturating_add(1), NeuronResult::default());
             }
-            let emission = if failed.iter().any(|(u, _)| *u == uid) {
-                0
-            } else {
-                u64::try_from(amounts.get(i).copied().unwrap_or(0)).unwrap_or(u64::MAX)
-            };
+            let emission = if failed.iter().any(|(u, _)| *u == uid) { 0 } else { amount };
+            let frac = |v: &mut Vectors, kind| fixed_to_perbill(v.at::<T>(kind, i));
             let result = NeuronResult {
-                rank: frac(VectorKind::Rank, v, i),
-                trust: frac(VectorKind::Trust, v, i),
-                consensus: frac(VectorKind::Consensus, v, i),
-                incentive: frac(VectorKind::Incentive, v, i),
-                dividends: frac(VectorKind::Dividends, v, i),
+                rank: frac(v, K::Rank),
+                trust: frac(v, K::Trust),
+                consensus: frac(v, K::Consensus),
+                incentive: frac(v, K::Incentive),
+                dividends: frac(v, K::Dividends),
                 emission,
             };
             if let Some(s) = page.get_mut(slot) {
@@ -930,9 +962,8 @@ impl<T: Config> Pallet<T> {
 
     /// Records the order in which `register` replaces `netuid`'s neurons: lowest emission
     /// first (lower uid among equals), leaving out neurons still immune at `now`.
-    fn record_replacement_order(netuid: u16, now: u64, minted: &[u64], registered: &[u128]) {
-        let immunity = u128::from(ImmunityPeriod::<T>::get(netuid));
-        let now = u128::from(now);
+    fn record_replacement_order(netuid: u16, now: u64, minted: &[u64], registered: &[u64]) {
+        let immunity = ImmunityPeriod::<T>::get(netuid);
         let mut order: Vec<(u64, u16)> = minted
             .iter()
             .zip(registered)

@@ -76,6 +76,7 @@ pub mod axon;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 pub mod epoch;
+mod generated;
 mod network;
 mod neurons;
 pub mod runtime_api;
@@ -882,6 +883,10 @@ pub mod pallet {
         pub networks: alloc::vec::Vec<(u16, u16)>,
         /// Whether axons may serve on loopback and private addresses (development chains).
         pub allow_non_routable_axons: bool,
+        /// Networks filled at genesis with generated neurons, for watching epochs at
+        /// size: `(netuid, neurons, weights per row, seed)` (see
+        /// [`Pallet::populate_generated_network`]).
+        pub scale_networks: alloc::vec::Vec<(u16, u32, u32, u64)>,
         #[serde(skip)]
         pub _phantom: core::marker::PhantomData<T>,
     }
@@ -894,6 +899,10 @@ pub mod pallet {
             for (netuid, tempo) in &self.networks {
                 Pallet::<T>::do_create_network(*netuid).expect("genesis networks are valid");
                 Tempo::<T>::insert(netuid, (*tempo).max(1));
+            }
+            for (netuid, neurons, row, seed) in &self.scale_networks {
+                Pallet::<T>::populate_generated_network(*netuid, *neurons, *row, *seed)
+                    .expect("genesis scale networks are valid");
             }
         }
     }

@@ -239,3 +239,42 @@ impl<T: Config> Pallet<T> {
         Ok(())
     }
 }
+
+impl<T: Config> Pallet<T> {
+    /// Everything about neuron `uid` of `netuid`, if the uid is held (`MindnetApi.neuron`).
+    pub fn neuron_info(
+        netuid: u16,
+        uid: u16,
+    ) -> Option<crate::runtime_api::NeuronInfo<T::AccountId, BalanceOf<T>>> {
+        let hotkey = Keys::<T>::get(netuid, uid)?;
+        let coldkey = Owner::<T>::get(&hotkey)?;
+        let result = Self::neuron_result(netuid, uid);
+        let last_update = LastUpdate::<T>::try_get(netuid, uid).ok();
+        let cutoff = ActivityCutoff::<T>::get(netuid);
+        let now = Self::current_block();
+        Some(crate::runtime_api::NeuronInfo {
+            uid,
+            stake: Self::hotkey_stake(netuid, &hotkey),
+            axon: Axons::<T>::get(netuid, &hotkey),
+            hotkey,
+            coldkey,
+            rank: result.rank,
+            trust: result.trust,
+            consensus: result.consensus,
+            incentive: result.incentive,
+            dividends: result.dividends,
+            emission: result.emission,
+            last_update,
+            registered_at: RegisteredAt::<T>::get(netuid, uid),
+            active: last_update.is_some_and(|u| now.saturating_sub(u) <= cutoff),
+        })
+    }
+
+    /// Every neuron of `netuid`, in uid order (`MindnetApi.neurons`).
+    pub fn neurons(netuid: u16) -> Vec<crate::runtime_api::NeuronInfo<T::AccountId, BalanceOf<T>>> {
+        (0..NeuronCount::<T>::get(netuid))
+            .filter_map(|uid| u16::try_from(uid).ok())
+            .filter_map(|uid| Self::neuron_info(netuid, uid))
+            .collect()
+    }
+}

@@ -1,10 +1,48 @@
 //! `MindnetApi`: what wallets and dashboards read through the runtime rather than from raw
-//! storage (`api.call.mindnetApi.*` in Polkadot.js).
+//! storage (`api.call.mindnetApi.*` in Polkadot.js). Epoch results are stored in pages of
+//! many neurons, so this is how the metagraph is read.
 
-use codec::Codec;
+use crate::{AxonInfo, EpochStatus};
+use codec::{Codec, Decode, Encode};
+use scale_info::TypeInfo;
+use sp_arithmetic::Perbill;
+
+/// Everything about one neuron: who it is, its stake, its last epoch's results, whether
+/// it counts as active and where it serves.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct NeuronInfo<AccountId, Balance> {
+    /// The neuron's uid.
+    pub uid: u16,
+    /// Its hotkey.
+    pub hotkey: AccountId,
+    /// The coldkey that owns the hotkey.
+    pub coldkey: AccountId,
+    /// All stake behind the hotkey on this network (joining stake included).
+    pub stake: Balance,
+    /// `R`, `T`, `C`, `I`, `D` of the last epoch.
+    pub rank: Perbill,
+    /// `T`.
+    pub trust: Perbill,
+    /// `C`.
+    pub consensus: Perbill,
+    /// `I`.
+    pub incentive: Perbill,
+    /// `D`.
+    pub dividends: Perbill,
+    /// Base units minted to it in the last epoch.
+    pub emission: u64,
+    /// Block of its last `set_weights`, if it has set any.
+    pub last_update: Option<u64>,
+    /// Block at which its hotkey took the uid.
+    pub registered_at: u64,
+    /// Whether it set weights within the network's activity cutoff.
+    pub active: bool,
+    /// Where it serves, if it has served an axon.
+    pub axon: Option<AxonInfo>,
+}
 
 sp_api::decl_runtime_apis! {
-    /// Stake values and the registration consent payload.
+    /// Stake values, the registration consent payload, the metagraph and epoch progress.
     pub trait MindnetApi<AccountId, Balance>
     where
         AccountId: Codec,
@@ -18,5 +56,11 @@ sp_api::decl_runtime_apis! {
         /// The 32 bytes a hotkey signs to consent to being registered on `netuid` by
         /// `coldkey` until block `deadline` (pass the signature to `register`).
         fn registration_payload(netuid: u16, coldkey: AccountId, deadline: u64) -> [u8; 32];
+        /// Every neuron of `netuid`, in uid order.
+        fn neurons(netuid: u16) -> alloc::vec::Vec<NeuronInfo<AccountId, Balance>>;
+        /// Neuron `uid` of `netuid`, if the uid is held.
+        fn neuron(netuid: u16, uid: u16) -> Option<NeuronInfo<AccountId, Balance>>;
+        /// Whether `netuid`'s epoch is running, where it stands, and when the last started.
+        fn epoch_status(netuid: u16) -> EpochStatus;
     }
 }

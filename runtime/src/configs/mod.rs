@@ -182,7 +182,7 @@ impl pallet_sudo::Config for Runtime {
 
 parameter_types! {
     pub const MaxNetworks: u16 = 32;
-    pub const MaxNeurons: u32 = 4096;
+    pub const MaxNeurons: u32 = 65_536;
     pub const MaxWeightsPerRow: u32 = 256;
 }
 
