@@ -34,15 +34,12 @@ for pallet in frame_system pallet_timestamp; do
 done
 run_bench --pallet pallet_grandpa --extrinsic '*' --template scripts/grandpa-weights.hbs \
   --output runtime/src/weights/pallet_grandpa.rs
-# Three groups, because component ranges can only be narrowed for all of a run's
-# benchmarks at once: the calls at their full ranges; registration into networks of up to
-# 1,024 neurons; the epoch up to 1,024 neurons and 16,384 weight entries. Weights are
-# linear fits, so the last two extrapolate to the runtime's MaxNeurons (4,096).
+# Two groups, because a run's repeat count applies to all of its benchmarks: the calls and
+# the per-unit epoch steps, and the epoch's whole-network steps up to MaxNeurons (65,536
+# neurons, each run filling 12 vectors of that size), which are slower to set up.
 parts=$(mktemp -d)
-bench "$parts/calls.rs" --extrinsic add_stake,remove_stake,set_weights,serve_axon,create_network,set_parameter,set_take
-bench "$parts/register.rs" --extrinsic register --high 1024
-bench "$parts/epoch.rs" --extrinsic epoch --high 1024,16384
-scripts/merge-weights.py pallets/mindnet/src/weights.rs \
-  "$parts/calls.rs" "$parts/register.rs" "$parts/epoch.rs"
+bench "$parts/calls.rs" --extrinsic add_stake,remove_stake,set_weights,serve_axon,create_network,set_parameter,set_take,set_epoch_budget,register,epoch_start,epoch_gather,epoch_consensus,epoch_credit,epoch_row
+bench "$parts/vectors.rs" --extrinsic epoch_block,epoch_vector
+scripts/merge-weights.py pallets/mindnet/src/weights.rs "$parts/calls.rs" "$parts/vectors.rs"
 rm -rf "$parts"
 echo "wrote pallets/mindnet/src/weights.rs and runtime/src/weights/"

@@ -60,17 +60,73 @@ fn ensure_network<T: Config>() {
     WeightsSetRateLimit::<T>::insert(0, 0);
 }
 
+/// An epoch of network 0 over `n` neurons, running and still needing every uid: the
+/// worst case for calls, which then copy the uid's inputs first.
+fn running_epoch<T: Config>(n: u32) {
+    Pallet::<T>::start_epoch(0, 10);
+    RunningEpochs::<T>::mutate(0, |run| {
+        if let Some(run) = run {
+            run.neurons = n;
+        }
+    });
+}
+
+/// Every epoch vector of network 0 filled with `n` entries of one half.
+fn fill_vectors<T: Config>(n: u32) {
+    for kind in ALL_VECTORS {
+        let v: Vec<u128> = (0..n).map(|_| 1u128 << 63).collect();
+        EpochVectors::<T>::insert(0, kind, BoundedVec::truncate_from(v));
+    }
+}
+
+const ALL_VECTORS: [VectorKind; 12] = [
+    VectorKind::Stake,
+    VectorKind::LastUpdate,
+    VectorKind::RegisteredAt,
+    VectorKind::RawRank,
+    VectorKind::Trust,
+    VectorKind::OldBondColumns,
+    VectorKind::Consensus,
+    VectorKind::Rank,
+    VectorKind::Incentive,
+    VectorKind::NewBondColumns,
+    VectorKind::Dividends,
+    VectorKind::Emission,
+];
+
+/// A running epoch of network 0 at `phase` over `n` neurons, with every vector loaded.
+fn loaded_epoch<T: Config>(n: u32, phase: EpochPhase) -> (EpochRun, crate::epoch::Vectors) {
+    running_epoch::<T>(n);
+    fill_vectors::<T>(n);
+    let mut run = RunningEpochs::<T>::get(0).expect("just started");
+    run.phase = phase;
+    let mut v = crate::epoch::Vectors::new(0, n as usize);
+    for kind in ALL_VECTORS {
+        let _ = v.get::<T>(kind);
+    }
+    (run, v)
+}
+
 #[benchmarks]
 mod benchmarks {
     use super::*;
 
-    /// Registration into a full network of `n` neurons: the replacement scan reads every uid.
+    /// Registration into a full network whose replacement order starts with `n − 1`
+    /// neurons that are immune now (read and passed over), while an epoch runs that still
+    /// needs the replaced uid (its inputs are copied first).
     #[benchmark]
-    fn register(n: Linear<1, { T::MaxNeurons::get() }>) {
+    fn register(n: Linear<1, { crate::epoch::REPLACEMENT_SCAN }>) {
         ensure_network::<T>();
-        let n = u16::try_from(n).unwrap_or(u16::MAX);
         MaxAllowedUids::<T>::insert(0, n);
-        fill::<T>(n);
+        fill::<T>(n as u16);
+        ImmunityPeriod::<T>::insert(0, 100);
+        frame_system::Pallet::<T>::set_block_number(200u32.into());
+        for uid in 0..(n - 1) as u16 {
+            RegisteredAt::<T>::insert(0, uid, 200);
+        }
+        ReplacementOrder::<T>::insert(0, 0, BoundedVec::truncate_from((0..n as u16).collect::<Vec<_>>()));
+        ReplacementPages::<T>::insert(0, 1);
+        running_epoch::<T>(n);
         let coldkey = funded::<T>("newcold", 0);
         let (hotkey, signature) = consenting::<T>(u32::MAX, 0, &coldkey);
         #[extrinsic_call]
@@ -81,7 +137,8 @@ mod benchmarks {
             u64::MAX,
             signature,
         );
-        assert!(Uids::<T>::contains_key(0, &hotkey));
+        assert_eq!(Uids::<T>::get(0, &hotkey), Some((n - 1) as u16));
+        assert!(EpochSnapshots::<T>::contains_key(0, (n - 1) as u16));
     }
 
     #[benchmark]
@@ -93,6 +150,7 @@ mod benchmarks {
         // The worst case: an earlier period's joining stake is merged and claimed first.
         Pallet::<T>::do_add_stake(coldkey.clone(), 0, hotkey.clone(), amount).expect("funded");
         EpochIndex::<T>::insert(0, 1);
+        running_epoch::<T>(1);
         #[extrinsic_call]
         _(
             RawOrigin::Signed(coldkey.clone()),
@@ -110,6 +168,7 @@ mod benchmarks {
         let amount = BalanceOf::<T>::unique_saturated_from(1_000_000_000u64);
         // The worst case: joining stake is merged and claimed, then shares are burned.
         EpochIndex::<T>::insert(0, 1);
+        running_epoch::<T>(1);
         #[extrinsic_call]
         _(
             RawOrigin::Signed(coldkey.clone()),
@@ -131,9 +190,11 @@ mod benchmarks {
         // The worst case: the row's change from the stored one is checked.
         MaxWeightChange::<T>::insert(0, MAX_WEIGHT_CHANGE_LIMIT - 1);
         Weights::<T>::insert(0, 0, BoundedVec::truncate_from(vec![(0u16, 1u16)]));
+        running_epoch::<T>(u32::from(count));
         #[extrinsic_call]
         _(RawOrigin::Signed(keys[0].1.clone()), 0, uids, values, 0);
         assert_eq!(Weights::<T>::get(0, 0).len(), usize::from(count));
+        assert!(EpochSnapshots::<T>::contains_key(0, 0));
     }
 
     #[benchmark]
@@ -177,30 +238,130 @@ mod benchmarks {
         assert_eq!(MinAllowedWeights::<T>::get(0), 1);
     }
 
-    /// One epoch over `n` neurons holding `w` weight entries in all (spread evenly).
     #[benchmark]
-    fn epoch(n: Linear<1, { T::MaxNeurons::get() }>, w: Linear<0, { T::MaxNeurons::get() * 16 }>) {
+    fn set_epoch_budget() {
+        #[extrinsic_call]
+        _(RawOrigin::Root, Perbill::from_percent(20));
+        assert_eq!(EpochBudget::<T>::get(), Perbill::from_percent(20));
+    }
+
+    /// Starting an epoch: its parameters and emission recorded.
+    #[benchmark]
+    fn epoch_start() {
         ensure_network::<T>();
-        let count = u16::try_from(n).unwrap_or(u16::MAX);
-        fill::<T>(count);
-        // Every neuron's stake has joined and counts; its pool merges on credit.
-        EpochIndex::<T>::insert(0, 1);
-        let per_row = (w / n).min(n).min(T::MaxWeightsPerRow::get());
-        for uid in 0..count {
-            let row: Vec<(u16, u16)> = (0..per_row)
-                .map(|k| ((u32::from(uid) + k) % n) as u16)
-                .map(|j| (j, 1 + j))
-                .collect::<alloc::collections::BTreeMap<_, _>>()
-                .into_iter()
-                .collect();
-            Weights::<T>::insert(0, uid, BoundedVec::truncate_from(row));
-            LastUpdate::<T>::insert(0, uid, 1);
-        }
         #[block]
         {
-            Pallet::<T>::run_epoch(0, 10);
+            Pallet::<T>::start_epoch(0, 10);
         }
-        assert!(LastEpochBlock::<T>::get(0) == Some(10));
+        assert!(RunningEpochs::<T>::contains_key(0));
+    }
+
+    /// Loading and saving every vector of an epoch over `n` neurons (what one block of an
+    /// epoch reads and writes besides its units of work, at most).
+    #[benchmark]
+    fn epoch_block(n: Linear<1, { T::MaxNeurons::get() }>) {
+        ensure_network::<T>();
+        fill_vectors::<T>(n);
+        #[block]
+        {
+            let mut v = crate::epoch::Vectors::new(0, n as usize);
+            for kind in ALL_VECTORS {
+                let _ = v.get_mut::<T>(kind);
+            }
+            v.save::<T>();
+        }
+        assert_eq!(EpochVectors::<T>::get(0, VectorKind::Stake).len(), n as usize);
+    }
+
+    /// Reading one uid's inputs (no copy: every input read from live storage).
+    #[benchmark]
+    fn epoch_gather() {
+        ensure_network::<T>();
+        fill::<T>(1);
+        LastUpdate::<T>::insert(0, 0, 1);
+        EpochIndex::<T>::insert(0, 1);
+        let (_, mut v) = loaded_epoch::<T>(1, EpochPhase::Gather);
+        #[block]
+        {
+            Pallet::<T>::gather_unit(0, &mut v, 0);
+        }
+        assert!(v.get::<T>(VectorKind::Stake)[0] > mindnet_math::Fixed::from_num(0));
+    }
+
+    /// The heaviest whole-network steps over `n` neurons, run one after another: `Stake`
+    /// (active stake), `Rank` (ranks, incentive, loss) and `Emission` (dividends, the
+    /// minted amounts, the replacement order). Each is charged this.
+    #[benchmark]
+    fn epoch_vector(n: Linear<1, { T::MaxNeurons::get() }>) {
+        ensure_network::<T>();
+        let (mut run, mut v) = loaded_epoch::<T>(n, EpochPhase::Stake);
+        run.emission = 1_000_000_000_000;
+        #[block]
+        {
+            Pallet::<T>::vector_unit(0, 10, &mut run, &mut v);
+            Pallet::<T>::vector_unit(0, 10, &mut run, &mut v);
+            run.phase = EpochPhase::Emission;
+            Pallet::<T>::vector_unit(0, 10, &mut run, &mut v);
+        }
+        assert_eq!(run.phase, EpochPhase::Credit);
+    }
+
+    /// One row of the third pass (the heaviest: bonds mixed, normalised, written, and the
+    /// row's dividend) with `w` weight entries and `b` stored bonds.
+    #[benchmark]
+    fn epoch_row(
+        w: Linear<0, { T::MaxWeightsPerRow::get() }>,
+        b: Linear<0, { mindnet_math::MAX_BONDS_PER_ROW as u32 }>,
+    ) {
+        ensure_network::<T>();
+        let n = w.max(b) + 1;
+        let (mut run, mut v) = loaded_epoch::<T>(n, EpochPhase::ThirdPass);
+        run.cover = 1;
+        for kind in [VectorKind::RegisteredAt, VectorKind::LastUpdate] {
+            let value = if kind == VectorKind::RegisteredAt { 0 } else { 5 };
+            for x in v.get_mut::<T>(kind).iter_mut() {
+                *x = mindnet_math::Fixed::from_bits(value);
+            }
+        }
+        let weights: Vec<(u16, u16)> = (0..w).map(|j| (j as u16, 1 + j as u16)).collect();
+        Weights::<T>::insert(0, 0, BoundedVec::truncate_from(weights));
+        let bonds: Vec<(u16, u64)> = (0..b).map(|j| ((n - 1 - j) as u16, 1u64 << 20)).collect::<alloc::collections::BTreeMap<_, _>>().into_iter().collect();
+        Bonds::<T>::insert(0, 0, BoundedVec::truncate_from(bonds));
+        #[block]
+        {
+            Pallet::<T>::row_unit(0, &mut run, &mut v, 0);
+        }
+        assert!(w + b == 0 || !Bonds::<T>::get(0, 0).is_empty());
+    }
+
+    /// One uid's consensus sigmoid.
+    #[benchmark]
+    fn epoch_consensus() {
+        ensure_network::<T>();
+        let (run, mut v) = loaded_epoch::<T>(1, EpochPhase::Consensus);
+        #[block]
+        {
+            Pallet::<T>::consensus_unit(&run, &mut v, 0);
+        }
+        assert!(v.get::<T>(VectorKind::Consensus)[0] > mindnet_math::Fixed::from_num(0));
+    }
+
+    /// Crediting one uid (its inputs copied, its pool merging joining stake) and writing
+    /// its results page.
+    #[benchmark]
+    fn epoch_credit() {
+        ensure_network::<T>();
+        let (coldkey, hotkey) = fill::<T>(1).remove(0);
+        EpochIndex::<T>::insert(0, 1);
+        let (mut run, mut v) = loaded_epoch::<T>(1, EpochPhase::Credit);
+        v.get_mut::<T>(VectorKind::Emission)[0] = mindnet_math::Fixed::from_bits(1_000_000);
+        Pallet::<T>::preserve_for_epoch(0, 0);
+        let before = Pallet::<T>::stake_of(0, &hotkey, &coldkey);
+        #[block]
+        {
+            Pallet::<T>::credit_range(0, &mut run, &mut v, 0, 1);
+        }
+        assert!(Pallet::<T>::stake_of(0, &hotkey, &coldkey) > before);
     }
 
     impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
