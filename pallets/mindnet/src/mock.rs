@@ -16,8 +16,23 @@ frame_support::construct_runtime!(
     }
 );
 
+parameter_types! {
+    /// The runtime's limits: two seconds of compute per block, no proof-size limit.
+    pub MockBlockWeights: frame_system::limits::BlockWeights =
+        frame_system::limits::BlockWeights::with_sensible_defaults(
+            frame_support::weights::Weight::from_parts(
+                2 * frame_support::weights::constants::WEIGHT_REF_TIME_PER_SECOND,
+                u64::MAX,
+            ),
+            sp_runtime::Perbill::from_percent(75),
+        );
+}
+
 #[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
 impl frame_system::Config for Test {
+    type BlockWeights = MockBlockWeights;
+    /// The runtime's database weights, so the epoch's budget is spent as on the chain.
+    type DbWeight = frame_support::weights::constants::ParityDbWeight;
     type Block = Block;
     type AccountId = AccountId;
     type Lookup = sp_runtime::traits::IdentityLookup<AccountId>;
@@ -37,8 +52,9 @@ impl pallet_balances::Config for Test {
 
 parameter_types! {
     pub const NetworksLimit: u16 = 8;
-    pub const NeuronsLimit: u32 = 64;
-    pub const RowLimit: u32 = 16;
+    /// Static so that the release-profile scale test can raise them to the runtime's.
+    pub static NeuronsLimit: u32 = 64;
+    pub static RowLimit: u32 = 16;
     pub const MindnetPalletId: frame_support::PalletId = frame_support::PalletId(*b"mindnet0");
 }
 
@@ -65,7 +81,7 @@ impl pallet_mindnet::Config for Test {
     type PalletId = MindnetPalletId;
     #[cfg(feature = "runtime-benchmarks")]
     type BenchmarkHelper = MockBenchmarkHelper;
-    type WeightInfo = ();
+    type WeightInfo = crate::weights::SubstrateWeight<Test>;
     type MaxNetworks = NetworksLimit;
     type MaxNeurons = NeuronsLimit;
     type MaxWeightsPerRow = RowLimit;

@@ -2,6 +2,7 @@
 
 mod epoch;
 mod multiblock;
+mod scale;
 mod network;
 mod neurons;
 mod random_calls;
@@ -114,5 +115,47 @@ impl Rng {
     pub fn chance(&mut self, percent: u64) -> bool {
         self.below(100) < percent
     }
+}
+
+
+/// What `mindnet_math::epoch` computes in one pass on network 0's state now, for an epoch
+/// at block `now`; and the hotkeys that held the uids.
+pub fn single_pass(now: u64) -> (mindnet_math::EpochOutput, Vec<Option<AccountId>>) {
+    let n = NeuronCount::<Test>::get(0);
+    let period = EpochIndex::<Test>::get(0);
+    let mut neurons = Vec::new();
+    let (mut weights, mut bonds, mut hotkeys) = (Vec::new(), Vec::new(), Vec::new());
+    for uid in 0..n as u16 {
+        let hotkey = Keys::<Test>::get(0, uid);
+        let last_update = LastUpdate::<Test>::try_get(0, uid).ok();
+        let stake = match (hotkey, last_update) {
+            (Some(h), Some(_)) => StakePools::<Test>::get(0, h)
+                .map(|p| Mindnet::counted_at(&p, period))
+                .unwrap_or(0),
+            _ => 0,
+        };
+        neurons.push(mindnet_math::NeuronState {
+            stake,
+            last_update: last_update.unwrap_or(0),
+            registered_at: RegisteredAt::<Test>::get(0, uid),
+        });
+        weights.push(Weights::<Test>::get(0, uid).into_inner());
+        bonds.push(Bonds::<Test>::get(0, uid).into_inner());
+        hotkeys.push(hotkey);
+    }
+    let previous = LastEpochBlock::<Test>::get(0);
+    let emission = BlockEmission::<Test>::get(0) * (now - previous.unwrap_or(0));
+    let out = mindnet_math::epoch(
+        &Mindnet::epoch_params(0),
+        &mindnet_math::EpochInput {
+            block: now,
+            emission,
+            neurons: &neurons,
+            weights: &weights,
+            bonds: &bonds,
+            bonds_cover_registrations_up_to: previous.map(|b| b - 1).unwrap_or(0),
+        },
+    );
+    (out, hotkeys)
 }
 

@@ -8,7 +8,6 @@
 use super::{random_calls::env, *};
 use crate::{epoch::loss_to_fixed_i64, network::fixed_to_perbill};
 use frame_support::{traits::{Get, Hooks}, weights::Weight};
-use mindnet_math::{EpochInput, EpochOutput, NeuronState};
 
 fn set(netuid: u16, parameter: NetworkParameter<Balance>) {
     assert_ok!(Mindnet::set_parameter(RuntimeOrigin::root(), netuid, parameter));
@@ -65,53 +64,12 @@ fn populate(rng: &mut Rng, n: u32) {
     run_to_block(29);
 }
 
-/// What `mindnet_math::epoch` computes in one pass on network 0's state now, for an epoch
-/// at block `now`; and the hotkeys that held the uids.
-fn single_pass(now: u64) -> (EpochOutput, Vec<Option<AccountId>>) {
-    let n = NeuronCount::<Test>::get(0);
-    let period = EpochIndex::<Test>::get(0);
-    let mut neurons = Vec::new();
-    let (mut weights, mut bonds, mut hotkeys) = (Vec::new(), Vec::new(), Vec::new());
-    for uid in 0..n as u16 {
-        let hotkey = Keys::<Test>::get(0, uid);
-        let last_update = LastUpdate::<Test>::try_get(0, uid).ok();
-        let stake = match (hotkey, last_update) {
-            (Some(h), Some(_)) => StakePools::<Test>::get(0, h)
-                .map(|p| Mindnet::counted_at(&p, period))
-                .unwrap_or(0),
-            _ => 0,
-        };
-        neurons.push(NeuronState {
-            stake,
-            last_update: last_update.unwrap_or(0),
-            registered_at: RegisteredAt::<Test>::get(0, uid),
-        });
-        weights.push(Weights::<Test>::get(0, uid).into_inner());
-        bonds.push(Bonds::<Test>::get(0, uid).into_inner());
-        hotkeys.push(hotkey);
-    }
-    let previous = LastEpochBlock::<Test>::get(0);
-    let emission = BlockEmission::<Test>::get(0) * (now - previous.unwrap_or(0));
-    let out = mindnet_math::epoch(
-        &Mindnet::epoch_params(0),
-        &EpochInput {
-            block: now,
-            emission,
-            neurons: &neurons,
-            weights: &weights,
-            bonds: &bonds,
-            bonds_cover_registrations_up_to: previous.map(|b| b - 1).unwrap_or(0),
-        },
-    );
-    (out, hotkeys)
-}
-
 /// A budget that lets a block's epoch step run between one and `units` rows.
 fn random_budget(rng: &mut Rng, units: u64) {
     let n = NeuronCount::<Test>::get(0);
-    let unit = <() as WeightInfo>::epoch_block(n).saturating_add(Mindnet::epoch_unit_max(n));
+    let unit = <<Test as Config>::WeightInfo as WeightInfo>::epoch_block(n).saturating_add(Mindnet::epoch_unit_max(n));
     let max = <<Test as frame_system::Config>::BlockWeights as Get<frame_system::limits::BlockWeights>>::get().max_block.ref_time();
-    let target = unit.ref_time() + rng.below(units) * <() as WeightInfo>::epoch_row(4, 4).ref_time();
+    let target = unit.ref_time() + rng.below(units) * <<Test as Config>::WeightInfo as WeightInfo>::epoch_row(4, 4).ref_time();
     EpochBudget::<Test>::put(Perbill::from_rational(target, max) + Perbill::from_parts(1));
 }
 
@@ -188,7 +146,7 @@ fn a_multi_block_epoch_equals_the_single_pass_computation() {
                 let used = Mindnet::on_initialize(now);
                 // Scheduling reads aside, no block spends more than the budget.
                 let scheduling = Weight::from_parts(0, 0)
-                    .saturating_add(<() as WeightInfo>::epoch_start())
+                    .saturating_add(<<Test as Config>::WeightInfo as WeightInfo>::epoch_start())
                     .saturating_add(<<Test as frame_system::Config>::DbWeight as Get<frame_support::weights::RuntimeDbWeight>>::get().reads_writes(8, 2));
                 assert!(used.all_lte(Mindnet::epoch_budget().saturating_add(scheduling)), "block {now} used {used:?}");
                 blocks += 1;
@@ -308,7 +266,7 @@ fn register_replaces_in_the_order_the_epoch_recorded() {
             let hotkey = 5_000 + k as u64;
             let info = try_register(1, hotkey, 0).unwrap();
             assert_eq!(Uids::<Test>::get(0, hotkey), Some(*uid));
-            assert_eq!(info.actual_weight, Some(<() as WeightInfo>::register(1)));
+            assert_eq!(info.actual_weight, Some(<<Test as Config>::WeightInfo as WeightInfo>::register(1)));
             assert_eq!(Mindnet::neuron_result(0, *uid), NeuronResult::default());
         }
         assert_ok!(Mindnet::do_try_state());

@@ -359,7 +359,7 @@ fn register_pays_for_the_network_it_scanned() {
         let post = try_register(1, 11, 0).expect("registers");
         let used = post.actual_weight.expect("register reports its weight");
         assert!(used.all_lt(charged));
-        assert_eq!(used, <() as crate::WeightInfo>::register(1));
+        assert_eq!(used, <<Test as Config>::WeightInfo as crate::WeightInfo>::register(1));
     });
 }
 

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The epoch at size, in the release profile: for each network size, a network of generated
+# neurons with 256-entry weight rows runs an epoch under the default budget in the mock
+# runtime (weights as benchmarked in weights.rs, ParityDB costs); prints blocks taken, the
+# largest block's epoch weight as a share of the block maximum and the epoch's total
+# weight, and checks the result against the single-pass computation.
+#
+#   scripts/scale.sh [SIZES]        (default: 4096,16384,65536)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/mindnet-target}"
+MINDNET_SCALE_N="${1:-4096,16384,65536}" SKIP_WASM_BUILD=1 \
+  cargo test --locked --release -p pallet-mindnet --lib tests::scale::scale -- --ignored --nocapture
