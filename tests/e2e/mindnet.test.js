@@ -131,13 +131,20 @@ test('register, stake, set weights, and an epoch mints stake', async () => {
 
   let minted = 0n;
   for (let k = 0; k < 3; k++) {
-    const emission = (await api.query.mindnet.emission(0, uids[k])).toBigInt();
+    const neuron = (await api.call.mindnetApi.neuron(0, uids[k])).unwrap();
+    const emission = neuron.emission.toBigInt();
     const after = await hotkeyStake(k);
     assert.equal(after, before[k] + emission, `hotkey ${k}: stake grows by exactly its emission`);
     assert.ok(emission > 0n, `hotkey ${k} earned emission`);
     minted += emission;
   }
   assert.equal(minted, E, 'the emissions sum to exactly E');
-  const trust = (await api.query.mindnet.trust(0, uids[0])).toNumber();
+  const neurons = await api.call.mindnetApi.neurons(0);
+  assert.equal(neurons.length, 3, 'the metagraph lists every neuron');
+  const trust = neurons[0].trust.toNumber();
   assert.ok(trust >= 999_999_990, `every neuron is trusted by all stake (trust ${trust} ppb)`);
+  assert.ok(neurons.every((n) => n.active.isTrue), 'every neuron voted recently');
+  const status = await api.call.mindnetApi.epochStatus(0);
+  assert.equal(status.tempo.toNumber(), 10);
+  assert.ok(status.epochs.toNumber() >= 1, 'epochs completed are counted');
 });

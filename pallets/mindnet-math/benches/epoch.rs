@@ -89,7 +89,7 @@ fn epoch_f64(neurons: &[NeuronState], weights: &[Vec<(u16, u16)>], emission: u64
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("epoch");
     group.sample_size(10);
-    for n in [1024usize, 4096, 16384] {
+    for n in [1024usize, 4096, 16384, 65536] {
         let (neurons, weights) = network(n);
         let bonds: Vec<StoredBondRow> = Vec::new();
         group.bench_with_input(BenchmarkId::new("fixed", n), &n, |b, _| {

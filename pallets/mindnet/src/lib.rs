@@ -12,9 +12,10 @@
 //! * A **neuron** is a hotkey registered on a network under a uid. The coldkey that
 //!   registers a hotkey owns it, and only with the hotkey's consent: a signature by the
 //!   hotkey over [`Pallet::registration_payload`] (genesis hash, network, coldkey,
-//!   deadline). Registration burns the network's fee. A full network replaces its neuron
-//!   with the lowest last emission that is past immunity. A hotkey with no uid and no
-//!   stake left is released (its owner entry removed).
+//!   deadline). Registration burns the network's fee. A full network replaces neurons in
+//!   the order its last epoch recorded ([`ReplacementOrder`]: lowest emission first, among
+//!   those past immunity then), so `register` costs the same at 10 neurons as at 65,536.
+//!   A hotkey with no uid and no stake left is released (its owner entry removed).
 //! * **Stake** is per network: a coldkey stakes behind `(netuid, hotkey)`, and only that
 //!   network counts it. The balance moves into one pallet account
 //!   ([`Pallet::stake_account`]); each `(netuid, hotkey)` is a share pool
@@ -24,13 +25,16 @@
 //! * **Weights** are a neuron's sparse ranking of other uids (`u16` values). At least
 //!   `MinAllowedWeights` non-zero entries for other uids; a row may move at most
 //!   `MaxWeightChange` (L1, normalised) from the stored one.
-//! * The **epoch** runs at every block that is a multiple of the network's tempo,
-//!   computes MECHANISM.md steps 1–14 with the pure [`mindnet_math`] crate over the
-//!   stake that counted, and mints `BlockEmission` for every block since the previous
-//!   epoch. A neuron that has not set weights since it registered is not active. A
-//!   hotkey's emission goes to its pool: the owner's take (capped by `MaxTake`) buys the
-//!   owner shares, the rest raises every share's value. Each credit runs in a storage
-//!   layer: one that fails mints nothing and is reported.
+//! * The **epoch** starts at every block that is a multiple of the network's tempo and
+//!   runs across the following blocks, never spending more than [`EpochBudget`] of a
+//!   block (see [`epoch`](mod@epoch) for its phases, consistency and overrun rules). It
+//!   computes MECHANISM.md steps 1–14 with the pure [`mindnet_math`] crate's row-level
+//!   steps over the state at its boundary, bit-identical to [`mindnet_math::epoch`], and
+//!   mints `BlockEmission` for every block since the previous epoch started. A neuron
+//!   that has not set weights since it registered is not active. A hotkey's emission
+//!   goes to its pool: the owner's take (capped by `MaxTake`) buys the owner shares, the
+//!   rest raises every share's value. Credits run in storage layers: one that fails
+//!   mints nothing and is reported. Results are stored in pages ([`NeuronResults`]).
 //!
 //! ## Terminology
 //!
@@ -46,7 +50,8 @@
 //! Signed by a coldkey: [`Pallet::register`], [`Pallet::add_stake`],
 //! [`Pallet::remove_stake`], [`Pallet::set_take`] (owner). Signed by a hotkey:
 //! [`Pallet::set_weights`], [`Pallet::serve_axon`]. Root: [`Pallet::create_network`],
-//! [`Pallet::set_parameter`]. Runtime API: [`runtime_api::MindnetApi`].
+//! [`Pallet::set_parameter`], [`Pallet::set_epoch_budget`]. Runtime API:
+//! [`runtime_api::MindnetApi`] (stake, consent payload, the metagraph, epoch status).
 //!
 //! ## Usage
 //!
