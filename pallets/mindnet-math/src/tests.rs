@@ -674,3 +674,25 @@ proptest::proptest! {
         );
     }
 }
+
+/// A stored bond row keeps at most `MAX_BONDS_PER_ROW` entries: the largest, lower uid
+/// first among equals, sorted by uid; smaller rows are only quantised.
+#[test]
+fn stored_bond_rows_are_bounded_by_their_largest_entries() {
+    let row: Vec<(u16, Fixed)> = (0..2_000u16)
+        .map(|j| (j, ratio_u128(u128::from(j % 700) + 1, 1_000)))
+        .collect();
+    let stored = store_bond_row(&row);
+    assert_eq!(stored.len(), MAX_BONDS_PER_ROW);
+    assert!(stored.windows(2).all(|w| w[0].0 < w[1].0), "sorted by uid");
+    let smallest_kept = stored.iter().map(|(_, q)| *q).min().unwrap();
+    let dropped: Vec<u64> = row
+        .iter()
+        .filter(|(j, _)| !stored.iter().any(|(k, _)| k == j))
+        .map(|(_, b)| quantize_bond(*b))
+        .collect();
+    assert_eq!(dropped.len(), 2_000 - MAX_BONDS_PER_ROW);
+    assert!(dropped.iter().all(|q| *q <= smallest_kept), "only the smallest are dropped");
+    let small: Vec<(u16, Fixed)> = row.iter().take(10).copied().collect();
+    assert_eq!(store_bond_row(&small).len(), 10);
+}

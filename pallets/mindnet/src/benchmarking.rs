@@ -79,7 +79,7 @@ fn fill_vectors<T: Config>(n: u32) {
     }
 }
 
-const ALL_VECTORS: [VectorKind; 12] = [
+const ALL_VECTORS: [VectorKind; 13] = [
     VectorKind::Stake,
     VectorKind::LastUpdate,
     VectorKind::RegisteredAt,
@@ -92,6 +92,7 @@ const ALL_VECTORS: [VectorKind; 12] = [
     VectorKind::NewBondColumns,
     VectorKind::Dividends,
     VectorKind::Emission,
+    VectorKind::Replaceable,
 ];
 
 /// A running epoch of network 0 at `phase` over `n` neurons, with every vector loaded.
@@ -126,6 +127,7 @@ mod benchmarks {
         }
         ReplacementOrder::<T>::insert(0, 0, BoundedVec::truncate_from((0..n as u16).collect::<Vec<_>>()));
         ReplacementPages::<T>::insert(0, 1);
+        ReplacementOrderFrom::<T>::insert(0, 201);
         running_epoch::<T>(n);
         let coldkey = funded::<T>("newcold", 0);
         let (hotkey, signature) = consenting::<T>(u32::MAX, 0, &coldkey);
@@ -261,14 +263,19 @@ mod benchmarks {
     #[benchmark]
     fn epoch_block(n: Linear<1, { T::MaxNeurons::get() }>) {
         ensure_network::<T>();
+        running_epoch::<T>(n);
         fill_vectors::<T>(n);
         #[block]
         {
+            let run = RunningEpochs::<T>::get(0);
             let mut v = crate::epoch::Vectors::new(0, n as usize);
             for kind in ALL_VECTORS {
                 let _ = v.get_mut::<T>(kind);
             }
             v.save::<T>();
+            if let Some(run) = run {
+                RunningEpochs::<T>::insert(0, run);
+            }
         }
         assert_eq!(EpochVectors::<T>::get(0, VectorKind::Stake).len(), n as usize);
     }
@@ -288,22 +295,27 @@ mod benchmarks {
         assert!(v.get::<T>(VectorKind::Stake)[0] > mindnet_math::Fixed::from_num(0));
     }
 
-    /// The heaviest whole-network steps over `n` neurons, run one after another: `Stake`
-    /// (active stake), `Rank` (ranks, incentive, loss) and `Emission` (dividends, the
-    /// minted amounts, the replacement order). Each is charged this.
+    /// The whole-network steps over `n` neurons, run one after another: `Stake` (active
+    /// stake), `Rank` (ranks, incentive, loss), `Emission` (dividends, the minted amounts)
+    /// and `Order` (the replacement order), then the epoch's completion. Each step is
+    /// charged this.
     #[benchmark]
     fn epoch_vector(n: Linear<1, { T::MaxNeurons::get() }>) {
         ensure_network::<T>();
         let (mut run, mut v) = loaded_epoch::<T>(n, EpochPhase::Stake);
         run.emission = 1_000_000_000_000;
+        for x in v.get_mut::<T>(VectorKind::Replaceable).iter_mut() {
+            *x = mindnet_math::Fixed::from_bits(1);
+        }
         #[block]
         {
-            Pallet::<T>::vector_unit(0, 10, &mut run, &mut v);
-            Pallet::<T>::vector_unit(0, 10, &mut run, &mut v);
-            run.phase = EpochPhase::Emission;
-            Pallet::<T>::vector_unit(0, 10, &mut run, &mut v);
+            for phase in [EpochPhase::Stake, EpochPhase::Rank, EpochPhase::Emission, EpochPhase::Order] {
+                run.phase = phase;
+                Pallet::<T>::vector_unit(0, &mut run, &mut v);
+            }
+            Pallet::<T>::complete_epoch(0, &run);
         }
-        assert_eq!(run.phase, EpochPhase::Credit);
+        assert_eq!(ReplacementPages::<T>::get(0), n.div_ceil(crate::epoch::PAGE_SIZE));
     }
 
     /// One row of the third pass (the heaviest: bonds mixed, normalised, written, and the

@@ -21,6 +21,8 @@
 //! | `ThirdPass` | row | weights, previous bonds | `B'_i·` (written), `Σ_j B'_ij I_j` |
 //! | `Emission` | network | `D`, `I` | `D`, `e`, minted amounts, the replacement order |
 //! | `Credit` | uid | the uid's hotkey | stake pools credited, results pages written |
+//! | `Filter` | uid | its registration block | whether it may be replaced (held since the boundary, past immunity) |
+//! | `Order` | network | the minted amounts | the replacement order (lowest emission first); the epoch completes |
 //!
 //! The O(n) vectors between steps live in [`EpochVectors`] (one key per vector), loaded
 //! when a phase needs them. Weight rows are streamed one key at a time, so no block holds
@@ -100,6 +102,10 @@ pub enum EpochPhase {
     Emission,
     /// Crediting each uid's emission and writing its results.
     Credit,
+    /// Checking which uids may be replaced: held since the boundary and past immunity.
+    Filter,
+    /// Recording the replacement order; the epoch completes.
+    Order,
 }
 
 /// The O(n) vectors a running epoch keeps between blocks, one storage key each.
@@ -142,6 +148,8 @@ pub enum VectorKind {
     Dividends,
     /// Base units minted to each uid.
     Emission,
+    /// Whether each uid may be replaced (1) or not (0).
+    Replaceable,
 }
 
 /// Everything about a running epoch that is not an O(n) vector.
@@ -201,6 +209,17 @@ pub struct EpochRun {
 }
 
 impl EpochRun {
+    /// Whether the epoch has yet to read `uid`'s inputs (its last read is in `Credit`).
+    pub fn needs(&self, uid: u16) -> bool {
+        let uid = u32::from(uid);
+        uid < self.neurons
+            && match self.phase {
+                EpochPhase::Credit => self.cursor <= uid,
+                EpochPhase::Filter | EpochPhase::Order => false,
+                _ => true,
+            }
+    }
+
     fn params(&self) -> mindnet_math::EpochParams {
         mindnet_math::EpochParams {
             rho: Fixed::from_bits(self.rho),
@@ -238,6 +257,8 @@ pub struct NeuronSnapshot<AccountId, MaxRow: Get<u32>> {
     pub registered_at: u64,
     /// Its weight row.
     pub weights: BoundedVec<(u16, u16), MaxRow>,
+    /// Its owner's take, as it stood at the boundary.
+    pub take: Perbill,
 }
 
 /// One neuron's results of its network's last epoch, as stored in [`NeuronResults`].
@@ -465,6 +486,11 @@ impl<T: Config> Pallet<T> {
                 running.push(netuid);
             }
         }
+        // Whichever network goes first may take the whole budget: rotate who goes first,
+        // so that no network's epoch waits on another's.
+        let len = running.len().max(1);
+        let first = usize::try_from(now).unwrap_or(0).checked_rem(len).unwrap_or(0);
+        running.rotate_left(first);
         let mut meter = WeightMeter::with_limit(Self::epoch_budget());
         for netuid in running {
             Self::advance_epoch(netuid, now, &mut meter);
@@ -512,14 +538,8 @@ impl<T: Config> Pallet<T> {
     }
 
     /// Whether `netuid`'s running epoch has yet to read `uid`'s inputs.
-    fn epoch_needs(netuid: u16, uid: u16) -> bool {
-        match RunningEpochs::<T>::get(netuid) {
-            Some(run) => {
-                u32::from(uid) < run.neurons
-                    && !(run.phase == EpochPhase::Credit && run.cursor > u32::from(uid))
-            }
-            None => false,
-        }
+    pub(crate) fn epoch_needs(netuid: u16, uid: u16) -> bool {
+        RunningEpochs::<T>::get(netuid).is_some_and(|run| run.needs(uid))
     }
 
     /// Copies `uid`'s epoch inputs as they stand now, if a running epoch still needs them
@@ -530,6 +550,7 @@ impl<T: Config> Pallet<T> {
             return;
         }
         let inputs = Self::live_inputs(netuid, uid);
+        let take = inputs.hotkey.as_ref().map(Take::<T>::get).unwrap_or_default();
         EpochSnapshots::<T>::insert(
             netuid,
             uid,
@@ -539,8 +560,17 @@ impl<T: Config> Pallet<T> {
                 last_update: inputs.last_update,
                 registered_at: inputs.registered_at,
                 weights: Weights::<T>::get(netuid, uid),
+                take,
             },
         );
+    }
+
+    /// [`Self::preserve_for_epoch`] for the uids `hotkey` holds on every network (before its
+    /// take changes).
+    pub(crate) fn preserve_hotkey_everywhere(hotkey: &T::AccountId) {
+        for netuid in NetworksAdded::<T>::iter_keys() {
+            Self::preserve_hotkey_for_epoch(netuid, hotkey);
+        }
     }
 
     /// [`Self::preserve_for_epoch`] for the uid `hotkey` holds on `netuid`, if any.
@@ -670,13 +700,22 @@ impl<T: Config> Pallet<T> {
                     Self::consensus_unit(run, v, cursor);
                     run.cursor = run.cursor.saturating_add(1);
                 }
-                P::Stake | P::Rank | P::Emission => {
+                P::Order if at_end => return true,
+                P::Stake | P::Rank | P::Emission | P::Order => {
                     if meter.try_consume(T::WeightInfo::epoch_vector(run.neurons)).is_err() {
                         return false;
                     }
-                    Self::vector_unit(netuid, now, run, v);
+                    Self::vector_unit(netuid, run, v);
                 }
-                P::Credit if at_end => return true,
+                P::Credit if at_end => Self::next_phase(run, P::Filter),
+                P::Filter if at_end => Self::next_phase(run, P::Order),
+                P::Filter => {
+                    if meter.try_consume(T::WeightInfo::epoch_gather()).is_err() {
+                        return false;
+                    }
+                    Self::filter_unit(netuid, now, run, v, cursor);
+                    run.cursor = run.cursor.saturating_add(1);
+                }
                 P::Credit => {
                     let unit = T::WeightInfo::epoch_credit();
                     let mut end = cursor;
@@ -717,6 +756,17 @@ impl<T: Config> Pallet<T> {
         v.set::<T>(K::RegisteredAt, i, int_bits(inputs.registered_at));
     }
 
+    /// `Filter` for uid `i`: it may be replaced if it is held by the hotkey that held it
+    /// at the boundary (its registration block is before the epoch started) and is past
+    /// its immunity period now.
+    pub(crate) fn filter_unit(netuid: u16, now: u64, run: &EpochRun, v: &mut Vectors, i: usize) {
+        let uid = u16::try_from(i).unwrap_or(u16::MAX);
+        let registered = RegisteredAt::<T>::get(netuid, uid);
+        let immunity = ImmunityPeriod::<T>::get(netuid);
+        let replaceable = registered < run.started_at && now.saturating_sub(registered) >= immunity;
+        v.set::<T>(VectorKind::Replaceable, i, int_bits(u64::from(replaceable)));
+    }
+
     /// `Consensus` for uid `i`.
     pub(crate) fn consensus_unit(run: &EpochRun, v: &mut Vectors, i: usize) {
         let params = run.params();
@@ -725,8 +775,9 @@ impl<T: Config> Pallet<T> {
         v.set::<T>(VectorKind::Consensus, i, c.first().copied().unwrap_or_default());
     }
 
-    /// The whole-network steps `Stake`, `Rank` and `Emission`; each moves to the next phase.
-    pub(crate) fn vector_unit(netuid: u16, now: u64, run: &mut EpochRun, v: &mut Vectors) {
+    /// The whole-network steps `Stake`, `Rank`, `Emission` and `Order`; each moves to the
+    /// next phase (`Order` leaves its cursor at the end: the epoch is complete).
+    pub(crate) fn vector_unit(netuid: u16, run: &mut EpochRun, v: &mut Vectors) {
         use VectorKind as K;
         let params = run.params();
         match run.phase {
@@ -763,6 +814,15 @@ impl<T: Config> Pallet<T> {
                 run.loss = loss.to_bits();
                 Self::next_phase(run, EpochPhase::SecondPass);
             }
+            EpochPhase::Order => {
+                let minted: Vec<u64> = (0..v.n).map(|i| v.int::<T>(K::Emission, i)).collect();
+                let replaceable: Vec<bool> = (0..v.n)
+                    .map(|i| v.int::<T>(K::Replaceable, i) == 1)
+                    .collect();
+                Self::record_replacement_order(netuid, run.started_at, &minted, &replaceable);
+                run.phase = EpochPhase::Order;
+                run.cursor = run.neurons;
+            }
             _ => {
                 let raw = v.take::<T>(K::Dividends);
                 let (dividends, _, minted) = mindnet_math::dividends_and_emission(
@@ -774,9 +834,6 @@ impl<T: Config> Pallet<T> {
                 v.put::<T>(K::Dividends, dividends);
                 v.put::<T>(K::Emission, minted.iter().map(|m| int_bits(*m)).collect());
                 run.minted = minted.iter().fold(0u64, |a, m| a.saturating_add(*m));
-                let registered = v.take_registered::<T>();
-                Self::record_replacement_order(netuid, now, &minted, &registered);
-                v.put_registered(registered);
                 Self::next_phase(run, EpochPhase::Credit);
             }
         }
@@ -851,27 +908,29 @@ impl<T: Config> Pallet<T> {
     pub(crate) fn credit_range(netuid: u16, run: &mut EpochRun, v: &mut Vectors, start: usize, end: usize) {
         use VectorKind as K;
         let mut holders: Vec<(u16, Option<T::AccountId>, bool, u64)> = Vec::new();
+        let mut takes: Vec<Option<Perbill>> = Vec::new();
         for i in start..end {
             let uid = u16::try_from(i).unwrap_or(u16::MAX);
-            let (hotkey, still_held) = match EpochSnapshots::<T>::take(netuid, uid) {
+            let (hotkey, still_held, take) = match EpochSnapshots::<T>::take(netuid, uid) {
                 Some(s) => {
                     let held = s.hotkey.is_some() && Keys::<T>::get(netuid, uid) == s.hotkey;
-                    (s.hotkey, held)
+                    (s.hotkey, held, Some(s.take))
                 }
-                None => (Keys::<T>::get(netuid, uid), true),
+                None => (Keys::<T>::get(netuid, uid), true, None),
             };
             holders.push((uid, hotkey, still_held, v.int::<T>(K::Emission, i)));
+            takes.push(take);
         }
         let mut credited: Vec<u16> = Vec::new();
         let mut failed: Vec<(u16, u64)> = Vec::new();
         let outcome = with_storage_layer(|| -> DispatchResult {
             let mut total: u64 = 0;
-            for (uid, hotkey, _, amount) in &holders {
+            for ((uid, hotkey, _, amount), take) in holders.iter().zip(&takes) {
                 if *amount == 0 {
                     continue;
                 }
                 let result = match hotkey {
-                    Some(h) => with_storage_layer(|| Self::credit_pool(netuid, h, *amount)),
+                    Some(h) => with_storage_layer(|| Self::credit_pool(netuid, h, *amount, *take)),
                     None => Err(Error::<T>::NotRegistered.into()),
                 };
                 match result {
@@ -895,6 +954,13 @@ impl<T: Config> Pallet<T> {
                 }
             }
             credited.clear();
+        }
+        // A hotkey replaced during the epoch was kept until its credit: release it now if it
+        // holds no uid and no stake.
+        for (_, hotkey, still_held, _) in &holders {
+            if let (false, Some(h)) = (still_held, hotkey) {
+                Self::release_if_unused(h);
+            }
         }
         for (uid, amount) in &failed {
             Self::deposit_event(Event::EmissionCreditFailed {
@@ -961,17 +1027,17 @@ impl<T: Config> Pallet<T> {
     }
 
     /// Records the order in which `register` replaces `netuid`'s neurons: lowest emission
-    /// first (lower uid among equals), leaving out neurons still immune at `now`.
-    fn record_replacement_order(netuid: u16, now: u64, minted: &[u64], registered: &[u64]) {
-        let immunity = ImmunityPeriod::<T>::get(netuid);
+    /// first (lower uid among equals), among the uids found replaceable.
+    fn record_replacement_order(netuid: u16, started_at: u64, minted: &[u64], replaceable: &[bool]) {
         let mut order: Vec<(u64, u16)> = minted
             .iter()
-            .zip(registered)
+            .zip(replaceable)
             .enumerate()
-            .filter(|(_, (_, r))| now.saturating_sub(**r) >= immunity)
+            .filter(|(_, (_, r))| **r)
             .filter_map(|(uid, (m, _))| Some((*m, u16::try_from(uid).ok()?)))
             .collect();
         order.sort_unstable();
+        ReplacementOrderFrom::<T>::insert(netuid, started_at);
         let old_pages = ReplacementPages::<T>::get(netuid);
         let pages: Vec<BoundedVec<u16, ConstU32<PAGE_SIZE>>> = order
             .chunks(PAGE_SIZE as usize)
@@ -989,7 +1055,7 @@ impl<T: Config> Pallet<T> {
     }
 
     /// Finishes an epoch: the loss peg, adaptive τ, events, and the run's storage removed.
-    fn complete_epoch(netuid: u16, run: &EpochRun) {
+    pub(crate) fn complete_epoch(netuid: u16, run: &EpochRun) {
         let loss_bits = SignedFixed::from_bits(run.loss);
         let loss = loss_to_fixed_i64(loss_bits);
         Loss::<T>::insert(netuid, loss);
@@ -1102,6 +1168,9 @@ impl<T: Config> Pallet<T> {
     /// immune now. Returns the uid and how many entries were read.
     pub(crate) fn take_replacement(netuid: u16, now: u64) -> (Option<u16>, u32) {
         let immunity = ImmunityPeriod::<T>::get(netuid);
+        // A uid registered after the epoch that recorded the order started has changed
+        // hands since: its place in the order was its previous holder's.
+        let recorded = ReplacementOrderFrom::<T>::get(netuid);
         let pages = ReplacementPages::<T>::get(netuid);
         let mut head = ReplacementHead::<T>::get(netuid);
         let mut read = 0u32;
@@ -1120,7 +1189,8 @@ impl<T: Config> Pallet<T> {
             };
             head = head.saturating_add(1);
             read = read.saturating_add(1);
-            if now.saturating_sub(RegisteredAt::<T>::get(netuid, uid)) >= immunity {
+            let registered = RegisteredAt::<T>::get(netuid, uid);
+            if registered < recorded && now.saturating_sub(registered) >= immunity {
                 break Some(uid);
             }
         };

@@ -37,18 +37,22 @@ impl<T: Config> Pallet<T> {
             NeuronCount::<T>::get(netuid) == 0 && neurons <= T::MaxNeurons::get(),
             Error::<T>::ParameterOutOfRange
         );
-        let row = row.min(T::MaxWeightsPerRow::get()).min(neurons);
+        let row = row
+            .min(T::MaxWeightsPerRow::get())
+            .min(neurons)
+            .max(u32::from(MinAllowedWeights::<T>::get(netuid)));
         MaxWeightsPerRow::<T>::insert(netuid, u16::try_from(row).unwrap_or(u16::MAX));
+        ensure!(neurons >= 1 && row >= 1, Error::<T>::ParameterOutOfRange);
         let mut rng = Generator(seed | 1);
         let mut total: u128 = 0;
         for i in 0..neurons {
             let uid = u16::try_from(i).map_err(|_| Error::<T>::ParameterOutOfRange)?;
-            let hash = BlakeTwo256::hash(&(b"mindnet/generated", seed, i).encode()).0;
+            let hash = BlakeTwo256::hash(&(b"mindnet/generated", netuid, seed, i).encode()).0;
             let hotkey = T::AccountId::decode(&mut TrailingZeroInput::new(&hash))
                 .map_err(|_| Error::<T>::ParameterOutOfRange)?;
             Owner::<T>::insert(&hotkey, &hotkey);
-            HotkeyNetworks::<T>::insert(&hotkey, 1);
-            HotkeyPools::<T>::insert(&hotkey, 1);
+            HotkeyNetworks::<T>::mutate(&hotkey, |c| *c = c.saturating_add(1));
+            HotkeyPools::<T>::mutate(&hotkey, |c| *c = c.saturating_add(1));
             Keys::<T>::insert(netuid, uid, &hotkey);
             Uids::<T>::insert(netuid, &hotkey, uid);
             RegisteredAt::<T>::insert(netuid, uid, 0);

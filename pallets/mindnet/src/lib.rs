@@ -241,7 +241,7 @@ pub mod pallet {
     use sp_runtime::traits::{IdentifyAccount, UniqueSaturatedFrom, Verify};
 
     /// The in-code storage version.
-    const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
+    const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
 
     #[pallet::pallet]
     #[pallet::storage_version(STORAGE_VERSION)]
@@ -629,6 +629,11 @@ pub mod pallet {
         BoundedVec<u16, ConstU32<{ epoch::PAGE_SIZE }>>,
         ValueQuery,
     >;
+
+    /// The start block of the epoch that recorded [`ReplacementOrder`]: a uid registered
+    /// since has changed hands, and its place in the order is skipped.
+    #[pallet::storage]
+    pub type ReplacementOrderFrom<T> = StorageMap<_, Twox64Concat, u16, u64, ValueQuery>;
 
     /// Pages of [`ReplacementOrder`].
     #[pallet::storage]
@@ -1031,6 +1036,8 @@ pub mod pallet {
                 Owner::<T>::get(&hotkey) == Some(coldkey),
                 Error::<T>::NotHotkeyOwner
             );
+            // Epochs running now credit with the take as it stood when they started.
+            Self::preserve_hotkey_everywhere(&hotkey);
             Take::<T>::insert(&hotkey, take);
             Self::deposit_event(Event::TakeSet { hotkey, take });
             Ok(())

@@ -104,7 +104,11 @@ impl<T: Config> Pallet<T> {
             Uids::<T>::remove(netuid, old);
             Axons::<T>::remove(netuid, old);
             HotkeyNetworks::<T>::mutate(old, |n| *n = n.saturating_sub(1));
-            Self::release_if_unused(old);
+            // While the epoch still has to credit the uid, the old hotkey keeps its owner
+            // (the credit releases it afterwards).
+            if !Self::epoch_needs(netuid, uid) {
+                Self::release_if_unused(old);
+            }
         } else {
             NeuronCount::<T>::insert(netuid, count.saturating_add(1));
         }

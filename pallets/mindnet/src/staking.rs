@@ -390,13 +390,22 @@ impl<T: Config> Pallet<T> {
     /// rest raises the value of every share. Stake joining in this period earns nothing of
     /// it. One pool read and write (and a join rate when stake joined): a constant number
     /// of writes per neuron, however many stake on it. Call it inside a storage layer.
-    pub(crate) fn credit_pool(netuid: u16, hotkey: &T::AccountId, amount: u64) -> DispatchResult {
+    pub(crate) fn credit_pool(
+        netuid: u16,
+        hotkey: &T::AccountId,
+        amount: u64,
+        take_at_boundary: Option<Perbill>,
+    ) -> DispatchResult {
         ensure!(Owner::<T>::contains_key(hotkey), Error::<T>::HotkeyNotRegistered);
         let amount = BalanceOf::<T>::unique_saturated_from(amount);
         let period = EpochIndex::<T>::get(netuid);
         let mut pool = StakePools::<T>::get(netuid, hotkey).unwrap_or_default();
         Self::merge_joining(netuid, hotkey, &mut pool, period, true);
-        let take = Take::<T>::get(hotkey).min(MaxTake::<T>::get(netuid));
+        // The take as it stood when the epoch started (an owner cannot raise it after
+        // seeing the amounts).
+        let take = take_at_boundary
+            .unwrap_or_else(|| Take::<T>::get(hotkey))
+            .min(MaxTake::<T>::get(netuid));
         // With no shareholders, all of it is the owner's.
         let owner_part = if pool.shares == 0 {
             amount

@@ -91,11 +91,15 @@ impl<T: Config> Pallet<T> {
                 "Uids holds hotkeys without a uid"
             );
         }
+        // A hotkey replaced while an epoch runs keeps its owner until its emission is credited.
+        let awaiting_credit: alloc::collections::BTreeSet<T::AccountId> = EpochSnapshots::<T>::iter_values()
+            .filter_map(|s| s.hotkey)
+            .collect();
         for (hotkey, _) in Owner::<T>::iter() {
             let networks = networks_of.get(&hotkey).copied().unwrap_or(0);
             let pools = pools_of.get(&hotkey).copied().unwrap_or(0);
             ensure!(
-                networks > 0 || pools > 0,
+                networks > 0 || pools > 0 || awaiting_credit.contains(&hotkey),
                 "an owner is kept for a hotkey with no uid and no stake"
             );
             ensure!(
@@ -111,6 +115,20 @@ impl<T: Config> Pallet<T> {
             HotkeyNetworks::<T>::iter_keys().all(Owner::<T>::contains_key)
                 && HotkeyPools::<T>::iter_keys().all(Owner::<T>::contains_key),
             "counters kept for a released hotkey"
+        );
+        // A running epoch's copies and vectors exist only while it runs, and copies only
+        // for uids it has yet to finish with.
+        for (netuid, uid, _) in EpochSnapshots::<T>::iter() {
+            let run = RunningEpochs::<T>::get(netuid).ok_or("a copy of inputs with no running epoch")?;
+            ensure!(run.needs(uid), "a copy of inputs the running epoch no longer needs");
+        }
+        ensure!(
+            EpochVectors::<T>::iter_keys().all(|(netuid, _)| RunningEpochs::<T>::contains_key(netuid)),
+            "epoch vectors kept after the epoch completed"
+        );
+        ensure!(
+            RunningEpochs::<T>::iter_keys().all(Self::network_exists),
+            "an epoch runs on a network that does not exist"
         );
         Ok(())
     }

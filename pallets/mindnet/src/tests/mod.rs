@@ -97,6 +97,7 @@ pub fn replace_in_order(netuid: u16, order: &[u16]) {
     ReplacementOrder::<Test>::insert(netuid, 0, frame_support::BoundedVec::truncate_from(order.to_vec()));
     ReplacementPages::<Test>::insert(netuid, 1);
     ReplacementHead::<Test>::insert(netuid, 0);
+    ReplacementOrderFrom::<Test>::insert(netuid, u64::MAX);
 }
 
 /// xorshift64*: a small deterministic generator, so a failing seed replays exactly.

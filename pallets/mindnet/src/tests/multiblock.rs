@@ -272,3 +272,73 @@ fn register_replaces_in_the_order_the_epoch_recorded() {
         assert_ok!(Mindnet::do_try_state());
     });
 }
+
+/// Runs network 0 (12 neurons, hotkey 100 delegated to by coldkey 9) into an epoch at
+/// block 30 that spans many blocks; `during` runs once, two blocks into it. Returns the
+/// delegator's stake once the epoch completed.
+fn delegated_epoch(during: impl FnOnce()) -> Balance {
+    let mut rng = Rng(99);
+    populate(&mut rng, 12);
+    stake(9, 100, 0, 50 * TOKEN);
+    run_to_block(39);
+    EpochBudget::<Test>::put(Perbill::from_parts(1));
+    random_budget(&mut rng, 2);
+    run_to_block(42);
+    assert!(RunningEpochs::<Test>::contains_key(0));
+    during();
+    while RunningEpochs::<Test>::contains_key(0) {
+        run_to_block(System::block_number() + 1);
+    }
+    assert_ok!(Mindnet::do_try_state());
+    Mindnet::stake_of(0, &100, &9)
+}
+
+#[test]
+fn a_take_raised_during_an_epoch_applies_from_the_next() {
+    let untouched = new_test_ext().execute_with(|| delegated_epoch(|| {}));
+    let raised = new_test_ext().execute_with(|| {
+        delegated_epoch(|| {
+            assert_ok!(Mindnet::set_take(RuntimeOrigin::signed(1), 100, Perbill::from_percent(18)));
+            assert!(EpochSnapshots::<Test>::contains_key(0, 0));
+        })
+    });
+    assert!(untouched > 50 * TOKEN, "the delegator earned");
+    assert_eq!(raised, untouched, "the raised take did not apply to the running epoch");
+}
+
+#[test]
+fn a_hotkey_replaced_during_an_epoch_is_credited_then_released() {
+    new_test_ext().execute_with(|| {
+        let mut rng = Rng(5);
+        populate(&mut rng, 12);
+        set(0, NetworkParameter::MaxAllowedUids(12));
+        set(0, NetworkParameter::ImmunityPeriod(0));
+        run_to_block(39);
+        EpochBudget::<Test>::put(Perbill::from_parts(1));
+        random_budget(&mut rng, 2);
+        run_to_block(41);
+        let run = RunningEpochs::<Test>::get(0).expect("running");
+        assert!(run.needs(0));
+        // The order recorded by the epoch of block 30 names the uid to replace first.
+        let uid = ReplacementOrder::<Test>::get(0, 0)[0];
+        let old = Keys::<Test>::get(0, uid).unwrap();
+        let owner = Owner::<Test>::get(old).unwrap();
+        // Its stake leaves, so nothing but the coming credit keeps the hotkey.
+        let staked = Mindnet::stake_of(0, &old, &owner);
+        assert_ok!(Mindnet::remove_stake(RuntimeOrigin::signed(owner), 0, old, staked));
+        assert_ok!(try_register(1, 7_777, 0));
+        assert_eq!(Keys::<Test>::get(0, uid), Some(7_777));
+        assert_eq!(Owner::<Test>::get(old), Some(owner), "kept until its credit");
+        assert_ok!(Mindnet::do_try_state());
+        let expected = EpochSnapshots::<Test>::get(0, uid).expect("copied before the replacement");
+        assert_eq!(expected.hotkey, Some(old));
+        while RunningEpochs::<Test>::contains_key(0) {
+            run_to_block(System::block_number() + 1);
+            assert_ok!(Mindnet::do_try_state());
+        }
+        // Whatever it earned was credited to its pool; with nothing, it is released.
+        let earned = Mindnet::stake_of(0, &old, &owner);
+        assert_eq!(Owner::<Test>::get(old).is_some(), earned > 0);
+        assert_eq!(failed_credits(), 0);
+    });
+}
