@@ -219,10 +219,18 @@ mod benchmarks {
     fn set_take() {
         ensure_network::<T>();
         let (coldkey, hotkey) = fill::<T>(1).remove(0);
+        // The worst case: every network exists and runs an epoch, and the hotkey's inputs
+        // on network 0 are copied first.
+        for netuid in 1..T::MaxNetworks::get() {
+            Pallet::<T>::do_create_network(netuid).expect("room");
+            Pallet::<T>::start_epoch(netuid, 10);
+        }
+        running_epoch::<T>(1);
         let take = Perbill::from_percent(10);
         #[extrinsic_call]
         _(RawOrigin::Signed(coldkey), hotkey.clone(), take);
         assert_eq!(Take::<T>::get(&hotkey), take);
+        assert!(EpochSnapshots::<T>::contains_key(0, 0));
     }
 
     #[benchmark]

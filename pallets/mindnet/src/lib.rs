@@ -927,11 +927,11 @@ pub mod pallet {
         /// [`Pallet::registration_payload`]`(netuid, coldkey, deadline)`, valid up to block
         /// `deadline`, so nobody who sees the call in the pool can register the hotkey
         /// under another coldkey. Burns the network's `RegistrationFee`. On a full network
-        /// the neuron with the lowest last emission that is past its immunity period is
-        /// replaced; the weight charged up front is that of the largest network and the
-        /// unused part is refunded.
+        /// the next neuron of the order the last epoch recorded ([`ReplacementOrder`]) that
+        /// is past its immunity period is replaced; the weight charged up front covers
+        /// reading `REPLACEMENT_SCAN` entries of that order, and the unused part is refunded.
         #[pallet::call_index(0)]
-        #[pallet::weight(T::WeightInfo::register(T::MaxNeurons::get()))]
+        #[pallet::weight(T::WeightInfo::register(epoch::REPLACEMENT_SCAN))]
         pub fn register(
             origin: OriginFor<T>,
             netuid: u16,
