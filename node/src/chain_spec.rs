@@ -63,7 +63,12 @@ pub fn local_chain_spec() -> Result<ChainSpec, String> {
 /// `scale`: Alice validates alone; network 0 holds 4,096 neurons with random stake and
 /// 256-entry weight rows and runs an epoch every 100 blocks.
 pub fn scale_chain_spec() -> Result<ChainSpec, String> {
-    from_preset("Mindnet Scale", "mindnet_scale", ChainType::Development, "scale")
+    from_preset(
+        "Mindnet Scale",
+        "mindnet_scale",
+        ChainType::Development,
+        "scale",
+    )
 }
 
 /// The committed raw spec of the public test network, built by `scripts/chain-specs.sh`

@@ -203,9 +203,7 @@ pub fn normalized_row(
         .filter(|(j, v)| {
             let j = usize::from(*j);
             *v > 0
-                && registered_at
-                    .get(j)
-                    .is_some_and(|r| *r < last_update_i)
+                && registered_at.get(j).is_some_and(|r| *r < last_update_i)
                 && !(mask_self_weight && j == i)
         })
         .map(|(j, v)| (*j, u128::from(*v)))
@@ -265,7 +263,13 @@ impl FirstPass {
     }
 
     /// Adds row `i`: its weights `w`, its active stake `s_i` and its previous bonds.
-    pub fn add_row(&mut self, i: usize, w: &[(u16, Fixed)], s_i: Fixed, previous_bonds: &[(u16, Fixed)]) {
+    pub fn add_row(
+        &mut self,
+        i: usize,
+        w: &[(u16, Fixed)],
+        s_i: Fixed,
+        previous_bonds: &[(u16, Fixed)],
+    ) {
         let zero = Fixed::from_num(0);
         for (j, w_ij) in w {
             let v = mul(*w_ij, s_i);

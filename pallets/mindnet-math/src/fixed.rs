@@ -95,7 +95,12 @@ pub fn exp_neg(y: Fixed) -> Fixed {
     let mut neg = Fixed::from_num(0);
     for m in 1u32..24 {
         // Dividing by the integer m is dividing the bits by m (both truncate).
-        term = Fixed::from_bits(mul(term, r).to_bits().checked_div(u128::from(m)).unwrap_or(0));
+        term = Fixed::from_bits(
+            mul(term, r)
+                .to_bits()
+                .checked_div(u128::from(m))
+                .unwrap_or(0),
+        );
         if m % 2 == 1 {
             neg = add(neg, term);
         } else {

@@ -230,7 +230,8 @@ where
     let stake = epoch::active_stake(neurons, &active);
     let zero = Fixed::from_num(0);
     let s = |i: usize| stake.get(i).copied().unwrap_or(zero);
-    let w: Vec<SparseRow> = epoch::normalized_weights(input.weights, neurons, params.mask_self_weight);
+    let w: Vec<SparseRow> =
+        epoch::normalized_weights(input.weights, neurons, params.mask_self_weight);
     let cover = input.bonds_cover_registrations_up_to;
     let previous: Vec<SparseRow> = (0..n)
         .map(|i| {

@@ -692,7 +692,10 @@ fn stored_bond_rows_are_bounded_by_their_largest_entries() {
         .map(|(_, b)| quantize_bond(*b))
         .collect();
     assert_eq!(dropped.len(), 2_000 - MAX_BONDS_PER_ROW);
-    assert!(dropped.iter().all(|q| *q <= smallest_kept), "only the smallest are dropped");
+    assert!(
+        dropped.iter().all(|q| *q <= smallest_kept),
+        "only the smallest are dropped"
+    );
     let small: Vec<(u16, Fixed)> = row.iter().take(10).copied().collect();
     assert_eq!(store_bond_row(&small).len(), 10);
 }

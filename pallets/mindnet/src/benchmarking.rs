@@ -125,7 +125,11 @@ mod benchmarks {
         for uid in 0..(n - 1) as u16 {
             RegisteredAt::<T>::insert(0, uid, 200);
         }
-        ReplacementOrder::<T>::insert(0, 0, BoundedVec::truncate_from((0..n as u16).collect::<Vec<_>>()));
+        ReplacementOrder::<T>::insert(
+            0,
+            0,
+            BoundedVec::truncate_from((0..n as u16).collect::<Vec<_>>()),
+        );
         ReplacementPages::<T>::insert(0, 1);
         ReplacementOrderFrom::<T>::insert(0, 201);
         running_epoch::<T>(n);
@@ -285,7 +289,10 @@ mod benchmarks {
                 RunningEpochs::<T>::insert(0, run);
             }
         }
-        assert_eq!(EpochVectors::<T>::get(0, VectorKind::Stake).len(), n as usize);
+        assert_eq!(
+            EpochVectors::<T>::get(0, VectorKind::Stake).len(),
+            n as usize
+        );
     }
 
     /// Reading one uid's inputs (no copy: every input read from live storage).
@@ -317,13 +324,21 @@ mod benchmarks {
         }
         #[block]
         {
-            for phase in [EpochPhase::Stake, EpochPhase::Rank, EpochPhase::Emission, EpochPhase::Order] {
+            for phase in [
+                EpochPhase::Stake,
+                EpochPhase::Rank,
+                EpochPhase::Emission,
+                EpochPhase::Order,
+            ] {
                 run.phase = phase;
                 Pallet::<T>::vector_unit(0, &mut run, &mut v);
             }
             Pallet::<T>::complete_epoch(0, &run);
         }
-        assert_eq!(ReplacementPages::<T>::get(0), n.div_ceil(crate::epoch::PAGE_SIZE));
+        assert_eq!(
+            ReplacementPages::<T>::get(0),
+            n.div_ceil(crate::epoch::PAGE_SIZE)
+        );
     }
 
     /// One row of the third pass (the heaviest: bonds mixed, normalised, written, and the
@@ -338,14 +353,22 @@ mod benchmarks {
         let (mut run, mut v) = loaded_epoch::<T>(n, EpochPhase::ThirdPass);
         run.cover = 1;
         for kind in [VectorKind::RegisteredAt, VectorKind::LastUpdate] {
-            let value = if kind == VectorKind::RegisteredAt { 0 } else { 5 };
+            let value = if kind == VectorKind::RegisteredAt {
+                0
+            } else {
+                5
+            };
             for x in v.get_mut::<T>(kind).iter_mut() {
                 *x = mindnet_math::Fixed::from_bits(value);
             }
         }
         let weights: Vec<(u16, u16)> = (0..w).map(|j| (j as u16, 1 + j as u16)).collect();
         Weights::<T>::insert(0, 0, BoundedVec::truncate_from(weights));
-        let bonds: Vec<(u16, u64)> = (0..b).map(|j| ((n - 1 - j) as u16, 1u64 << 20)).collect::<alloc::collections::BTreeMap<_, _>>().into_iter().collect();
+        let bonds: Vec<(u16, u64)> = (0..b)
+            .map(|j| ((n - 1 - j) as u16, 1u64 << 20))
+            .collect::<alloc::collections::BTreeMap<_, _>>()
+            .into_iter()
+            .collect();
         Bonds::<T>::insert(0, 0, BoundedVec::truncate_from(bonds));
         #[block]
         {

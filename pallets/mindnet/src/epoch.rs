@@ -50,10 +50,7 @@
 use crate::{network::fixed_to_perbill, network::perbill_to_fixed, *};
 use alloc::{collections::BTreeMap, vec::Vec};
 use frame_support::{
-    pallet_prelude::*,
-    storage::with_storage_layer,
-    traits::fungible::Mutate,
-    weights::WeightMeter,
+    pallet_prelude::*, storage::with_storage_layer, traits::fungible::Mutate, weights::WeightMeter,
     BoundedVec,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -63,6 +60,16 @@ use sp_runtime::traits::{UniqueSaturatedFrom, UniqueSaturatedInto};
 
 /// Uids per page of [`NeuronResults`] and [`ReplacementOrder`].
 pub const PAGE_SIZE: u32 = 256;
+
+/// The page of `uid` and its slot in the page.
+fn page_of(uid: u16) -> (u32, usize) {
+    let uid = u32::from(uid);
+    let slot = uid.checked_rem(PAGE_SIZE).unwrap_or(0);
+    (
+        uid.checked_div(PAGE_SIZE).unwrap_or(0),
+        usize::try_from(slot).unwrap_or(0),
+    )
+}
 
 /// `L` as a [`FixedI64`] (nine decimal places), truncated toward zero.
 pub(crate) fn loss_to_fixed_i64(loss: SignedFixed) -> FixedI64 {
@@ -235,15 +242,7 @@ impl EpochRun {
 /// A uid's epoch inputs as they stood at the boundary, kept while the epoch still needs
 /// them after a call changed them.
 #[derive(
-    Encode,
-    Decode,
-    DecodeWithMemTracking,
-    TypeInfo,
-    MaxEncodedLen,
-    Clone,
-    PartialEq,
-    Eq,
-    Debug,
+    Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen, Clone, PartialEq, Eq, Debug,
 )]
 #[scale_info(skip_type_params(MaxRow))]
 pub struct NeuronSnapshot<AccountId, MaxRow: Get<u32>> {
@@ -291,9 +290,7 @@ pub struct NeuronResult {
 }
 
 /// What a network's epoch is doing, for wallets and dashboards.
-#[derive(
-    Encode, Decode, DecodeWithMemTracking, TypeInfo, Clone, PartialEq, Eq, Debug, Default,
-)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, Clone, PartialEq, Eq, Debug, Default)]
 pub struct EpochStatus {
     /// The running epoch's phase, start block, cursor and neuron count, if one runs.
     pub running: Option<(EpochPhase, u64, u32, u32)>,
@@ -489,7 +486,10 @@ impl<T: Config> Pallet<T> {
         // Whichever network goes first may take the whole budget: rotate who goes first,
         // so that no network's epoch waits on another's.
         let len = running.len().max(1);
-        let first = usize::try_from(now).unwrap_or(0).checked_rem(len).unwrap_or(0);
+        let first = usize::try_from(now)
+            .unwrap_or(0)
+            .checked_rem(len)
+            .unwrap_or(0);
         running.rotate_left(first);
         let mut meter = WeightMeter::with_limit(Self::epoch_budget());
         for netuid in running {
@@ -531,10 +531,7 @@ impl<T: Config> Pallet<T> {
         RunningEpochs::<T>::insert(netuid, run);
         EpochDeferred::<T>::remove(netuid);
         LastEpochBlock::<T>::insert(netuid, now);
-        Self::deposit_event(Event::EpochStarted {
-            netuid,
-            block: now,
-        });
+        Self::deposit_event(Event::EpochStarted { netuid, block: now });
     }
 
     /// Whether `netuid`'s running epoch has yet to read `uid`'s inputs.
@@ -550,7 +547,11 @@ impl<T: Config> Pallet<T> {
             return;
         }
         let inputs = Self::live_inputs(netuid, uid);
-        let take = inputs.hotkey.as_ref().map(Take::<T>::get).unwrap_or_default();
+        let take = inputs
+            .hotkey
+            .as_ref()
+            .map(Take::<T>::get)
+            .unwrap_or_default();
         EpochSnapshots::<T>::insert(
             netuid,
             uid,
@@ -702,7 +703,10 @@ impl<T: Config> Pallet<T> {
                 }
                 P::Order if at_end => return true,
                 P::Stake | P::Rank | P::Emission | P::Order => {
-                    if meter.try_consume(T::WeightInfo::epoch_vector(run.neurons)).is_err() {
+                    if meter
+                        .try_consume(T::WeightInfo::epoch_vector(run.neurons))
+                        .is_err()
+                    {
                         return false;
                     }
                     Self::vector_unit(netuid, run, v);
@@ -772,7 +776,11 @@ impl<T: Config> Pallet<T> {
         let params = run.params();
         let t = v.at::<T>(VectorKind::Trust, i);
         let c = steps::consensus(&[t], params.rho, params.kappa);
-        v.set::<T>(VectorKind::Consensus, i, c.first().copied().unwrap_or_default());
+        v.set::<T>(
+            VectorKind::Consensus,
+            i,
+            c.first().copied().unwrap_or_default(),
+        );
     }
 
     /// The whole-network steps `Stake`, `Rank`, `Emission` and `Order`; each moves to the
@@ -840,7 +848,12 @@ impl<T: Config> Pallet<T> {
     }
 
     /// One row of a pass; returns the row's weight entries and bonds (what it cost).
-    pub(crate) fn row_unit(netuid: u16, run: &mut EpochRun, v: &mut Vectors, i: usize) -> (u32, u32) {
+    pub(crate) fn row_unit(
+        netuid: u16,
+        run: &mut EpochRun,
+        v: &mut Vectors,
+        i: usize,
+    ) -> (u32, u32) {
         use VectorKind as K;
         let uid = u16::try_from(i).unwrap_or(u16::MAX);
         let params = run.params();
@@ -900,12 +913,23 @@ impl<T: Config> Pallet<T> {
         alpha: Fixed,
     ) -> mindnet_math::SparseRow {
         let delta = steps::bond_delta_row(w, s_i, v.get::<T>(VectorKind::RawRank));
-        steps::mix_bond_row(previous, &delta, v.get::<T>(VectorKind::OldBondColumns), alpha)
+        steps::mix_bond_row(
+            previous,
+            &delta,
+            v.get::<T>(VectorKind::OldBondColumns),
+            alpha,
+        )
     }
 
     /// Credits uids `start..end` their emission (atomically: if minting the range's total
     /// fails, none of it is credited) and writes their results pages.
-    pub(crate) fn credit_range(netuid: u16, run: &mut EpochRun, v: &mut Vectors, start: usize, end: usize) {
+    pub(crate) fn credit_range(
+        netuid: u16,
+        run: &mut EpochRun,
+        v: &mut Vectors,
+        start: usize,
+        end: usize,
+    ) {
         use VectorKind as K;
         let mut holders: Vec<(u16, Option<T::AccountId>, bool, u64)> = Vec::new();
         let mut takes: Vec<Option<Perbill>> = Vec::new();
@@ -980,7 +1004,11 @@ impl<T: Config> Pallet<T> {
             let p = u32::from(uid) / PAGE_SIZE;
             if p != page_index {
                 if page_index != u32::MAX {
-                    NeuronResults::<T>::insert(netuid, page_index, BoundedVec::truncate_from(core::mem::take(&mut page)));
+                    NeuronResults::<T>::insert(
+                        netuid,
+                        page_index,
+                        BoundedVec::truncate_from(core::mem::take(&mut page)),
+                    );
                 }
                 page_index = p;
                 page = NeuronResults::<T>::get(netuid, p).into_inner();
@@ -988,11 +1016,15 @@ impl<T: Config> Pallet<T> {
             if !still_held {
                 continue;
             }
-            let slot = usize::from(uid) % PAGE_SIZE as usize;
+            let slot = page_of(uid).1;
             if page.len() <= slot {
                 page.resize(slot.saturating_add(1), NeuronResult::default());
             }
-            let emission = if failed.iter().any(|(u, _)| *u == uid) { 0 } else { amount };
+            let emission = if failed.iter().any(|(u, _)| *u == uid) {
+                0
+            } else {
+                amount
+            };
             let frac = |v: &mut Vectors, kind| fixed_to_perbill(v.at::<T>(kind, i));
             let result = NeuronResult {
                 rank: frac(v, K::Rank),
@@ -1019,16 +1051,19 @@ impl<T: Config> Pallet<T> {
         let amount = BalanceOf::<T>::unique_saturated_from(amount);
         T::Currency::mint_into(&Self::stake_account(), amount)?;
         TotalStake::<T>::try_mutate(|t| {
-            *t = t
-                .checked_add(&amount)
-                .ok_or(Error::<T>::Overflow)?;
+            *t = t.checked_add(&amount).ok_or(Error::<T>::Overflow)?;
             Ok::<_, DispatchError>(())
         })
     }
 
     /// Records the order in which `register` replaces `netuid`'s neurons: lowest emission
     /// first (lower uid among equals), among the uids found replaceable.
-    fn record_replacement_order(netuid: u16, started_at: u64, minted: &[u64], replaceable: &[bool]) {
+    fn record_replacement_order(
+        netuid: u16,
+        started_at: u64,
+        minted: &[u64],
+        replaceable: &[bool],
+    ) {
         let mut order: Vec<(u64, u16)> = minted
             .iter()
             .zip(replaceable)
@@ -1060,7 +1095,8 @@ impl<T: Config> Pallet<T> {
         let loss = loss_to_fixed_i64(loss_bits);
         Loss::<T>::insert(netuid, loss);
         EpochIndex::<T>::mutate(netuid, |e| *e = e.saturating_add(1));
-        let sparsity = mindnet_math::fixed::div_or_zero(Fixed::from_bits(run.own), Fixed::from_bits(run.all));
+        let sparsity =
+            mindnet_math::fixed::div_or_zero(Fixed::from_bits(run.own), Fixed::from_bits(run.all));
         Self::adjust_after_epoch(netuid, loss_bits, sparsity);
         let _ = EpochVectors::<T>::clear_prefix(netuid, 16, None);
         RunningEpochs::<T>::remove(netuid);
@@ -1136,16 +1172,14 @@ impl<T: Config> Pallet<T> {
     /// The results of `uid`'s last epoch on `netuid`.
     pub fn neuron_result(netuid: u16, uid: u16) -> NeuronResult {
         let page = NeuronResults::<T>::get(netuid, u32::from(uid) / PAGE_SIZE);
-        page.get(usize::from(uid) % PAGE_SIZE as usize)
-            .copied()
-            .unwrap_or_default()
+        page.get(page_of(uid).1).copied().unwrap_or_default()
     }
 
     /// Resets `uid`'s results (a new neuron took it).
     pub(crate) fn clear_result(netuid: u16, uid: u16) {
         let p = u32::from(uid) / PAGE_SIZE;
         NeuronResults::<T>::mutate(netuid, p, |page| {
-            if let Some(slot) = page.get_mut(usize::from(uid) % PAGE_SIZE as usize) {
+            if let Some(slot) = page.get_mut(page_of(uid).1) {
                 *slot = NeuronResult::default();
             }
         });

@@ -32,7 +32,10 @@ impl<T: Config> Pallet<T> {
         row: u32,
         seed: u64,
     ) -> DispatchResult {
-        ensure!(Self::network_exists(netuid), Error::<T>::NetworkDoesNotExist);
+        ensure!(
+            Self::network_exists(netuid),
+            Error::<T>::NetworkDoesNotExist
+        );
         ensure!(
             NeuronCount::<T>::get(netuid) == 0 && neurons <= T::MaxNeurons::get(),
             Error::<T>::ParameterOutOfRange
@@ -56,7 +59,8 @@ impl<T: Config> Pallet<T> {
             Keys::<T>::insert(netuid, uid, &hotkey);
             Uids::<T>::insert(netuid, &hotkey, uid);
             RegisteredAt::<T>::insert(netuid, uid, 0);
-            let stake = u128::from(1 + rng.below(1_000)).saturating_mul(1_000_000_000);
+            let stake =
+                u128::from(rng.below(1_000).saturating_add(1)).saturating_mul(1_000_000_000);
             total = total.saturating_add(stake);
             let value = BalanceOf::<T>::unique_saturated_from(stake);
             StakePools::<T>::insert(
@@ -86,7 +90,12 @@ impl<T: Config> Pallet<T> {
             uids.sort_unstable();
             let weights: Vec<(u16, u16)> = uids
                 .into_iter()
-                .map(|j| (j, u16::try_from(1 + rng.below(65_535)).unwrap_or(1)))
+                .map(|j| {
+                    (
+                        j,
+                        u16::try_from(rng.below(65_535).saturating_add(1)).unwrap_or(1),
+                    )
+                })
                 .collect();
             Weights::<T>::insert(netuid, uid, BoundedVec::truncate_from(weights));
             LastUpdate::<T>::insert(netuid, uid, 1);

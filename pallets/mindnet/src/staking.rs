@@ -396,7 +396,10 @@ impl<T: Config> Pallet<T> {
         amount: u64,
         take_at_boundary: Option<Perbill>,
     ) -> DispatchResult {
-        ensure!(Owner::<T>::contains_key(hotkey), Error::<T>::HotkeyNotRegistered);
+        ensure!(
+            Owner::<T>::contains_key(hotkey),
+            Error::<T>::HotkeyNotRegistered
+        );
         let amount = BalanceOf::<T>::unique_saturated_from(amount);
         let period = EpochIndex::<T>::get(netuid);
         let mut pool = StakePools::<T>::get(netuid, hotkey).unwrap_or_default();

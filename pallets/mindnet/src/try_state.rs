@@ -32,7 +32,10 @@ impl<T: Config> Pallet<T> {
                 rate_value = rate_value.saturating_add(rate.value);
             }
             ensure!(
-                shares.saturating_add(rate_shares).saturating_add(pool.owner_shares) == pool.shares,
+                shares
+                    .saturating_add(rate_shares)
+                    .saturating_add(pool.owner_shares)
+                    == pool.shares,
                 "a pool's shares differ from its stakers', its owner's and unclaimed shares"
             );
             ensure!(
@@ -68,10 +71,7 @@ impl<T: Config> Pallet<T> {
         let mut networks_of: BTreeMap<T::AccountId, u16> = BTreeMap::new();
         for netuid in NetworksAdded::<T>::iter_keys() {
             let n = NeuronCount::<T>::get(netuid);
-            ensure!(
-                n <= T::MaxNeurons::get(),
-                "more neurons than MaxNeurons"
-            );
+            ensure!(n <= T::MaxNeurons::get(), "more neurons than MaxNeurons");
             for uid in (0..n).filter_map(|u| u16::try_from(u).ok()) {
                 let hotkey =
                     Keys::<T>::get(netuid, uid).ok_or("a uid below NeuronCount has no key")?;
@@ -92,9 +92,10 @@ impl<T: Config> Pallet<T> {
             );
         }
         // A hotkey replaced while an epoch runs keeps its owner until its emission is credited.
-        let awaiting_credit: alloc::collections::BTreeSet<T::AccountId> = EpochSnapshots::<T>::iter_values()
-            .filter_map(|s| s.hotkey)
-            .collect();
+        let awaiting_credit: alloc::collections::BTreeSet<T::AccountId> =
+            EpochSnapshots::<T>::iter_values()
+                .filter_map(|s| s.hotkey)
+                .collect();
         for (hotkey, _) in Owner::<T>::iter() {
             let networks = networks_of.get(&hotkey).copied().unwrap_or(0);
             let pools = pools_of.get(&hotkey).copied().unwrap_or(0);
@@ -119,11 +120,16 @@ impl<T: Config> Pallet<T> {
         // A running epoch's copies and vectors exist only while it runs, and copies only
         // for uids it has yet to finish with.
         for (netuid, uid, _) in EpochSnapshots::<T>::iter() {
-            let run = RunningEpochs::<T>::get(netuid).ok_or("a copy of inputs with no running epoch")?;
-            ensure!(run.needs(uid), "a copy of inputs the running epoch no longer needs");
+            let run =
+                RunningEpochs::<T>::get(netuid).ok_or("a copy of inputs with no running epoch")?;
+            ensure!(
+                run.needs(uid),
+                "a copy of inputs the running epoch no longer needs"
+            );
         }
         ensure!(
-            EpochVectors::<T>::iter_keys().all(|(netuid, _)| RunningEpochs::<T>::contains_key(netuid)),
+            EpochVectors::<T>::iter_keys()
+                .all(|(netuid, _)| RunningEpochs::<T>::contains_key(netuid)),
             "epoch vectors kept after the epoch completed"
         );
         ensure!(

@@ -2,10 +2,10 @@
 
 mod epoch;
 mod multiblock;
-mod scale;
 mod network;
 mod neurons;
 mod random_calls;
+mod scale;
 mod security;
 mod staking;
 
@@ -94,7 +94,11 @@ pub fn emission(netuid: u16, uid: u16) -> u64 {
 
 /// Makes `order` the replacement order of `netuid`, as an epoch records it.
 pub fn replace_in_order(netuid: u16, order: &[u16]) {
-    ReplacementOrder::<Test>::insert(netuid, 0, frame_support::BoundedVec::truncate_from(order.to_vec()));
+    ReplacementOrder::<Test>::insert(
+        netuid,
+        0,
+        frame_support::BoundedVec::truncate_from(order.to_vec()),
+    );
     ReplacementPages::<Test>::insert(netuid, 1);
     ReplacementHead::<Test>::insert(netuid, 0);
     ReplacementOrderFrom::<Test>::insert(netuid, u64::MAX);
@@ -117,7 +121,6 @@ impl Rng {
         self.below(100) < percent
     }
 }
-
 
 /// What `mindnet_math::epoch` computes in one pass on network 0's state now, for an epoch
 /// at block `now`; and the hotkeys that held the uids.
@@ -159,4 +162,3 @@ pub fn single_pass(now: u64) -> (mindnet_math::EpochOutput, Vec<Option<AccountId
     );
     (out, hotkeys)
 }
-

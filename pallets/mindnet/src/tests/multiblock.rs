@@ -7,10 +7,17 @@
 
 use super::{random_calls::env, *};
 use crate::{epoch::loss_to_fixed_i64, network::fixed_to_perbill};
-use frame_support::{traits::{Get, Hooks}, weights::Weight};
+use frame_support::{
+    traits::{Get, Hooks},
+    weights::Weight,
+};
 
 fn set(netuid: u16, parameter: NetworkParameter<Balance>) {
-    assert_ok!(Mindnet::set_parameter(RuntimeOrigin::root(), netuid, parameter));
+    assert_ok!(Mindnet::set_parameter(
+        RuntimeOrigin::root(),
+        netuid,
+        parameter
+    ));
 }
 
 fn random_row(rng: &mut Rng, n: u32) -> (Vec<u16>, Vec<u16>) {
@@ -41,24 +48,44 @@ fn populate(rng: &mut Rng, n: u32) {
     for i in 0..n {
         let hotkey = 100 + u64::from(i);
         register(1 + u64::from(i) % 9, hotkey, 0);
-        stake(1 + u64::from(i) % 9, hotkey, 0, TOKEN * (1 + rng.below(40)) as Balance);
+        stake(
+            1 + u64::from(i) % 9,
+            hotkey,
+            0,
+            TOKEN * (1 + rng.below(40)) as Balance,
+        );
     }
     for boundary in [10, 20] {
         run_to_block(boundary - 2);
         for i in 0..n {
             if rng.chance(85) {
                 let (uids, values) = random_row(rng, n);
-                let _ = Mindnet::set_weights(RuntimeOrigin::signed(100 + u64::from(i)), 0, uids, values, 0);
+                let _ = Mindnet::set_weights(
+                    RuntimeOrigin::signed(100 + u64::from(i)),
+                    0,
+                    uids,
+                    values,
+                    0,
+                );
             }
         }
         run_to_block(boundary);
-        assert!(!RunningEpochs::<Test>::contains_key(0), "the default budget finishes small epochs at once");
+        assert!(
+            !RunningEpochs::<Test>::contains_key(0),
+            "the default budget finishes small epochs at once"
+        );
     }
     run_to_block(28);
     for i in 0..n {
         if rng.chance(70) {
             let (uids, values) = random_row(rng, n);
-            let _ = Mindnet::set_weights(RuntimeOrigin::signed(100 + u64::from(i)), 0, uids, values, 0);
+            let _ = Mindnet::set_weights(
+                RuntimeOrigin::signed(100 + u64::from(i)),
+                0,
+                uids,
+                values,
+                0,
+            );
         }
     }
     run_to_block(29);
@@ -67,9 +94,16 @@ fn populate(rng: &mut Rng, n: u32) {
 /// A budget that lets a block's epoch step run between one and `units` rows.
 fn random_budget(rng: &mut Rng, units: u64) {
     let n = NeuronCount::<Test>::get(0);
-    let unit = <<Test as Config>::WeightInfo as WeightInfo>::epoch_block(n).saturating_add(Mindnet::epoch_unit_max(n));
-    let max = <<Test as frame_system::Config>::BlockWeights as Get<frame_system::limits::BlockWeights>>::get().max_block.ref_time();
-    let target = unit.ref_time() + rng.below(units) * <<Test as Config>::WeightInfo as WeightInfo>::epoch_row(4, 4).ref_time();
+    let unit = <<Test as Config>::WeightInfo as WeightInfo>::epoch_block(n)
+        .saturating_add(Mindnet::epoch_unit_max(n));
+    let max = <<Test as frame_system::Config>::BlockWeights as Get<
+        frame_system::limits::BlockWeights,
+    >>::get()
+    .max_block
+    .ref_time();
+    let target = unit.ref_time()
+        + rng.below(units)
+            * <<Test as Config>::WeightInfo as WeightInfo>::epoch_row(4, 4).ref_time();
     EpochBudget::<Test>::put(Perbill::from_rational(target, max) + Perbill::from_parts(1));
 }
 
@@ -83,11 +117,23 @@ fn random_interference(rng: &mut Rng, next_hotkey: &mut u64) {
             let (uids, values) = random_row(rng, n);
             Mindnet::set_weights(RuntimeOrigin::signed(hotkey), 0, uids, values, 0)
         }
-        2 => Mindnet::add_stake(RuntimeOrigin::signed(coldkey), 0, hotkey, TOKEN * (1 + rng.below(30)) as Balance),
-        3 => Mindnet::remove_stake(RuntimeOrigin::signed(coldkey), 0, hotkey, TOKEN * (1 + rng.below(30)) as Balance),
+        2 => Mindnet::add_stake(
+            RuntimeOrigin::signed(coldkey),
+            0,
+            hotkey,
+            TOKEN * (1 + rng.below(30)) as Balance,
+        ),
+        3 => Mindnet::remove_stake(
+            RuntimeOrigin::signed(coldkey),
+            0,
+            hotkey,
+            TOKEN * (1 + rng.below(30)) as Balance,
+        ),
         4 => {
             *next_hotkey += 1;
-            try_register(coldkey, *next_hotkey, 0).map(|_| ()).map_err(|e| e.error)
+            try_register(coldkey, *next_hotkey, 0)
+                .map(|_| ())
+                .map_err(|e| e.error)
         }
         5 => Mindnet::set_parameter(
             RuntimeOrigin::root(),
@@ -95,15 +141,25 @@ fn random_interference(rng: &mut Rng, next_hotkey: &mut u64) {
             match rng.below(6) {
                 0 => NetworkParameter::Rho(1 + rng.below(30) as u32),
                 1 => NetworkParameter::Kappa(Perbill::from_percent(rng.below(100) as u32)),
-                2 => NetworkParameter::BondsMovingAverage(Perbill::from_percent(rng.below(100) as u32)),
+                2 => NetworkParameter::BondsMovingAverage(Perbill::from_percent(
+                    rng.below(100) as u32
+                )),
                 3 => NetworkParameter::DividendShare(Perbill::from_percent(rng.below(100) as u32)),
                 4 => NetworkParameter::ActivityCutoff(rng.below(20)),
                 _ => NetworkParameter::MaskSelfWeight(rng.chance(50)),
             },
         ),
         6 => Mindnet::serve_axon(RuntimeOrigin::signed(hotkey), 0, 0x0808_0808, 8091, 4, 0),
-        7 => Mindnet::set_take(RuntimeOrigin::signed(coldkey), hotkey, Perbill::from_percent(rng.below(30) as u32)),
-        _ => Mindnet::set_parameter(RuntimeOrigin::root(), 0, NetworkParameter::BlockEmission(rng.below(5) * TOKEN as u64)),
+        7 => Mindnet::set_take(
+            RuntimeOrigin::signed(coldkey),
+            hotkey,
+            Perbill::from_percent(rng.below(30) as u32),
+        ),
+        _ => Mindnet::set_parameter(
+            RuntimeOrigin::root(),
+            0,
+            NetworkParameter::BlockEmission(rng.below(5) * TOKEN as u64),
+        ),
     };
 }
 
@@ -111,7 +167,9 @@ fn completed_epochs() -> Vec<(u64, u64)> {
     mindnet_events()
         .into_iter()
         .filter_map(|e| match e {
-            Event::EpochCompleted { emission, blocks, .. } => Some((emission, blocks)),
+            Event::EpochCompleted {
+                emission, blocks, ..
+            } => Some((emission, blocks)),
             _ => None,
         })
         .collect()
@@ -147,8 +205,16 @@ fn a_multi_block_epoch_equals_the_single_pass_computation() {
                 // Scheduling reads aside, no block spends more than the budget.
                 let scheduling = Weight::from_parts(0, 0)
                     .saturating_add(<<Test as Config>::WeightInfo as WeightInfo>::epoch_start())
-                    .saturating_add(<<Test as frame_system::Config>::DbWeight as Get<frame_support::weights::RuntimeDbWeight>>::get().reads_writes(8, 2));
-                assert!(used.all_lte(Mindnet::epoch_budget().saturating_add(scheduling)), "block {now} used {used:?}");
+                    .saturating_add(
+                        <<Test as frame_system::Config>::DbWeight as Get<
+                            frame_support::weights::RuntimeDbWeight,
+                        >>::get()
+                        .reads_writes(8, 2),
+                    );
+                assert!(
+                    used.all_lte(Mindnet::epoch_budget().saturating_add(scheduling)),
+                    "block {now} used {used:?}"
+                );
                 blocks += 1;
                 match RunningEpochs::<Test>::get(0) {
                     Some(run) if run.started_at == 30 => {}
@@ -159,7 +225,10 @@ fn a_multi_block_epoch_equals_the_single_pass_computation() {
                 }
                 assert_ok!(Mindnet::do_try_state());
             };
-            assert!(blocks > 3, "seed {seed}: the epoch ran in {blocks} blocks, expected several");
+            assert!(
+                blocks > 3,
+                "seed {seed}: the epoch ran in {blocks} blocks, expected several"
+            );
             for uid in 0..n as u16 {
                 let i = usize::from(uid);
                 assert_eq!(
@@ -171,7 +240,11 @@ fn a_multi_block_epoch_equals_the_single_pass_computation() {
                     continue; // replaced during the epoch: its results were cleared
                 }
                 let got = Mindnet::neuron_result(0, uid);
-                assert_eq!(got.rank, fixed_to_perbill(expected.rank[i]), "seed {seed}: rank of {uid}");
+                assert_eq!(
+                    got.rank,
+                    fixed_to_perbill(expected.rank[i]),
+                    "seed {seed}: rank of {uid}"
+                );
                 assert_eq!(got.trust, fixed_to_perbill(expected.trust[i]));
                 assert_eq!(got.consensus, fixed_to_perbill(expected.consensus[i]));
                 assert_eq!(got.incentive, fixed_to_perbill(expected.incentive[i]));
@@ -204,7 +277,7 @@ fn an_overrunning_epoch_defers_the_next_and_every_block_is_minted_once() {
         let mut rng = Rng(42);
         populate(&mut rng, 30);
         let created = 0u64; // network 0 is created in the genesis block
-        // A budget of one row per block: 30 neurons take well over a tempo of 10 blocks.
+                            // A budget of one row per block: 30 neurons take well over a tempo of 10 blocks.
         EpochBudget::<Test>::put(Perbill::from_parts(1));
         random_budget(&mut rng, 3);
         let mut deferred_seen = false;
@@ -223,10 +296,21 @@ fn an_overrunning_epoch_defers_the_next_and_every_block_is_minted_once() {
                 break;
             }
         }
-        assert!(starts.len() >= 2, "starts {starts:?}, run {:?}, block {}", RunningEpochs::<Test>::get(0), System::block_number());
-        assert!(deferred_seen, "the next boundary fell inside the running epoch");
+        assert!(
+            starts.len() >= 2,
+            "starts {starts:?}, run {:?}, block {}",
+            RunningEpochs::<Test>::get(0),
+            System::block_number()
+        );
+        assert!(
+            deferred_seen,
+            "the next boundary fell inside the running epoch"
+        );
         assert_eq!(starts[0], 30);
-        assert!(starts[1] > 40 && starts[1] % 10 != 0, "the deferred epoch starts after the running one, not at a boundary: {starts:?}");
+        assert!(
+            starts[1] > 40 && starts[1] % 10 != 0,
+            "the deferred epoch starts after the running one, not at a boundary: {starts:?}"
+        );
         // Run the rest out with the default budget.
         EpochBudget::<Test>::kill();
         while RunningEpochs::<Test>::contains_key(0) {
@@ -266,7 +350,10 @@ fn register_replaces_in_the_order_the_epoch_recorded() {
             let hotkey = 5_000 + k as u64;
             let info = try_register(1, hotkey, 0).unwrap();
             assert_eq!(Uids::<Test>::get(0, hotkey), Some(*uid));
-            assert_eq!(info.actual_weight, Some(<<Test as Config>::WeightInfo as WeightInfo>::register(1)));
+            assert_eq!(
+                info.actual_weight,
+                Some(<<Test as Config>::WeightInfo as WeightInfo>::register(1))
+            );
             assert_eq!(Mindnet::neuron_result(0, *uid), NeuronResult::default());
         }
         assert_ok!(Mindnet::do_try_state());
@@ -298,12 +385,19 @@ fn a_take_raised_during_an_epoch_applies_from_the_next() {
     let untouched = new_test_ext().execute_with(|| delegated_epoch(|| {}));
     let raised = new_test_ext().execute_with(|| {
         delegated_epoch(|| {
-            assert_ok!(Mindnet::set_take(RuntimeOrigin::signed(1), 100, Perbill::from_percent(18)));
+            assert_ok!(Mindnet::set_take(
+                RuntimeOrigin::signed(1),
+                100,
+                Perbill::from_percent(18)
+            ));
             assert!(EpochSnapshots::<Test>::contains_key(0, 0));
         })
     });
     assert!(untouched > 50 * TOKEN, "the delegator earned");
-    assert_eq!(raised, untouched, "the raised take did not apply to the running epoch");
+    assert_eq!(
+        raised, untouched,
+        "the raised take did not apply to the running epoch"
+    );
 }
 
 #[test]
@@ -325,10 +419,19 @@ fn a_hotkey_replaced_during_an_epoch_is_credited_then_released() {
         let owner = Owner::<Test>::get(old).unwrap();
         // Its stake leaves, so nothing but the coming credit keeps the hotkey.
         let staked = Mindnet::stake_of(0, &old, &owner);
-        assert_ok!(Mindnet::remove_stake(RuntimeOrigin::signed(owner), 0, old, staked));
+        assert_ok!(Mindnet::remove_stake(
+            RuntimeOrigin::signed(owner),
+            0,
+            old,
+            staked
+        ));
         assert_ok!(try_register(1, 7_777, 0));
         assert_eq!(Keys::<Test>::get(0, uid), Some(7_777));
-        assert_eq!(Owner::<Test>::get(old), Some(owner), "kept until its credit");
+        assert_eq!(
+            Owner::<Test>::get(old),
+            Some(owner),
+            "kept until its credit"
+        );
         assert_ok!(Mindnet::do_try_state());
         let expected = EpochSnapshots::<Test>::get(0, uid).expect("copied before the replacement");
         assert_eq!(expected.hotkey, Some(old));

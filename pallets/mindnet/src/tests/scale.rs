@@ -43,23 +43,31 @@ fn run_scale(n: u32, row: u32) -> Measured {
         .ref_time();
         let budget = Mindnet::epoch_budget();
         let scheduling = <<Test as Config>::WeightInfo as WeightInfo>::epoch_start()
-            .saturating_add(<<Test as frame_system::Config>::DbWeight as Get<
-                frame_support::weights::RuntimeDbWeight,
-            >>::get()
-            .reads_writes(8, 2));
+            .saturating_add(
+                <<Test as frame_system::Config>::DbWeight as Get<
+                    frame_support::weights::RuntimeDbWeight,
+                >>::get()
+                .reads_writes(8, 2),
+            );
         let (mut blocks, mut largest, mut total) = (0u32, 0u64, 0u64);
         loop {
             let now = System::block_number() + 1;
             System::set_block_number(now);
             let used = Mindnet::on_initialize(now);
-            assert!(used.all_lte(budget.saturating_add(scheduling)), "block {now}: {used:?}");
+            assert!(
+                used.all_lte(budget.saturating_add(scheduling)),
+                "block {now}: {used:?}"
+            );
             blocks += 1;
             largest = largest.max(used.ref_time());
             total += used.ref_time();
             if !RunningEpochs::<Test>::contains_key(0) {
                 break;
             }
-            assert!(blocks < 100, "n = {n}: the epoch did not complete within a tempo");
+            assert!(
+                blocks < 100,
+                "n = {n}: the epoch did not complete within a tempo"
+            );
         }
         for uid in 0..n as u16 {
             let i = usize::from(uid);
@@ -96,7 +104,10 @@ fn scale() {
     let row = env("MINDNET_SCALE_ROW", 256) as u32;
     println!("| neurons | weights/row | blocks | largest block (% of max) | epoch weight (s) | wall (s) |");
     println!("| ---: | ---: | ---: | ---: | ---: | ---: |");
-    for n in sizes.split(',').filter_map(|s| s.trim().parse::<u32>().ok()) {
+    for n in sizes
+        .split(',')
+        .filter_map(|s| s.trim().parse::<u32>().ok())
+    {
         let start = std::time::Instant::now();
         let m = run_scale(n, row);
         println!(

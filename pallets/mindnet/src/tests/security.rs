@@ -142,14 +142,8 @@ fn stake_removed_during_an_epoch_stops_counting_at_once() {
         // Uid 1 is voted for by 10 of 110 counted tokens; uid 0 by 100 of them.
         let near =
             |got: Perbill, want: Perbill| got.deconstruct().abs_diff(want.deconstruct()) <= 1;
-        assert!(near(
-            trust(0, 1),
-            Perbill::from_rational(10u32, 110u32)
-        ));
-        assert!(near(
-            trust(0, 0),
-            Perbill::from_rational(100u32, 110u32)
-        ));
+        assert!(near(trust(0, 1), Perbill::from_rational(10u32, 110u32)));
+        assert!(near(trust(0, 0), Perbill::from_rational(100u32, 110u32)));
     });
 }
 
@@ -359,7 +353,10 @@ fn register_pays_for_the_network_it_scanned() {
         let post = try_register(1, 11, 0).expect("registers");
         let used = post.actual_weight.expect("register reports its weight");
         assert!(used.all_lt(charged));
-        assert_eq!(used, <<Test as Config>::WeightInfo as crate::WeightInfo>::register(1));
+        assert_eq!(
+            used,
+            <<Test as Config>::WeightInfo as crate::WeightInfo>::register(1)
+        );
     });
 }
 
