@@ -310,29 +310,55 @@ mod benchmarks {
         assert!(v.get::<T>(VectorKind::Stake)[0] > mindnet_math::Fixed::from_num(0));
     }
 
-    /// The whole-network steps over `n` neurons, run one after another: `Stake` (active
-    /// stake), `Rank` (ranks, incentive, loss), `Emission` (dividends, the minted amounts)
-    /// and `Order` (the replacement order), then the epoch's completion. Each step is
-    /// charged this.
+    /// `Stake` over `n` neurons: the active mask and normalised stake.
     #[benchmark]
-    fn epoch_vector(n: Linear<1, { T::MaxNeurons::get() }>) {
+    fn epoch_stake(n: Linear<1, { T::MaxNeurons::get() }>) {
         ensure_network::<T>();
         let (mut run, mut v) = loaded_epoch::<T>(n, EpochPhase::Stake);
+        #[block]
+        {
+            Pallet::<T>::vector_unit(0, &mut run, &mut v);
+        }
+        assert_eq!(run.phase, EpochPhase::FirstPass);
+    }
+
+    /// `Rank` over `n` neurons: ranks, incentive and loss.
+    #[benchmark]
+    fn epoch_rank(n: Linear<1, { T::MaxNeurons::get() }>) {
+        ensure_network::<T>();
+        let (mut run, mut v) = loaded_epoch::<T>(n, EpochPhase::Rank);
+        #[block]
+        {
+            Pallet::<T>::vector_unit(0, &mut run, &mut v);
+        }
+        assert_eq!(run.phase, EpochPhase::SecondPass);
+    }
+
+    /// `Emission` over `n` neurons: dividends, emission shares and the minted amounts.
+    #[benchmark]
+    fn epoch_emission(n: Linear<1, { T::MaxNeurons::get() }>) {
+        ensure_network::<T>();
+        let (mut run, mut v) = loaded_epoch::<T>(n, EpochPhase::Emission);
         run.emission = 1_000_000_000_000;
+        #[block]
+        {
+            Pallet::<T>::vector_unit(0, &mut run, &mut v);
+        }
+        assert_eq!(run.phase, EpochPhase::Credit);
+    }
+
+    /// `Order` over `n` neurons, every one replaceable (the replacement order sorted and
+    /// written), then the epoch's completion.
+    #[benchmark]
+    fn epoch_order(n: Linear<1, { T::MaxNeurons::get() }>) {
+        ensure_network::<T>();
+        let (mut run, mut v) = loaded_epoch::<T>(n, EpochPhase::Order);
         for x in v.get_mut::<T>(VectorKind::Replaceable).iter_mut() {
             *x = mindnet_math::Fixed::from_bits(1);
         }
         #[block]
         {
-            for phase in [
-                EpochPhase::Stake,
-                EpochPhase::Rank,
-                EpochPhase::Emission,
-                EpochPhase::Order,
-            ] {
-                run.phase = phase;
-                Pallet::<T>::vector_unit(0, &mut run, &mut v);
-            }
+            Pallet::<T>::vector_unit(0, &mut run, &mut v);
             Pallet::<T>::complete_epoch(0, &run);
         }
         assert_eq!(

@@ -24,6 +24,9 @@
 //! | `Filter` | uid | its registration block | whether it may be replaced (held since the boundary, past immunity) |
 //! | `Order` | network | the minted amounts | the replacement order (lowest emission first); the epoch completes |
 //!
+//! Each whole-network step (`Stake`, `Rank`, `Emission`, `Order`) has its own benchmarked
+//! weight, as have the per-uid and per-row units.
+//!
 //! The O(n) vectors between steps live in [`EpochVectors`] (one key per vector), loaded
 //! when a phase needs them. Weight rows are streamed one key at a time, so no block holds
 //! more than a row of weights. Each unit's worst-case weight is checked against the
@@ -448,10 +451,23 @@ impl<T: Config> Pallet<T> {
     /// an epoch has at least this much budget left after loading the epoch's vectors.
     pub fn epoch_unit_max(n: u32) -> Weight {
         Self::epoch_row_max()
-            .max(T::WeightInfo::epoch_vector(n))
+            .max(T::WeightInfo::epoch_stake(n))
+            .max(T::WeightInfo::epoch_rank(n))
+            .max(T::WeightInfo::epoch_emission(n))
+            .max(T::WeightInfo::epoch_order(n))
             .max(T::WeightInfo::epoch_gather())
             .max(T::WeightInfo::epoch_consensus())
             .max(T::WeightInfo::epoch_credit())
+    }
+
+    /// The weight of a whole-network step (`Order` includes the epoch's completion).
+    fn whole_network_weight(phase: EpochPhase, n: u32) -> Weight {
+        match phase {
+            EpochPhase::Stake => T::WeightInfo::epoch_stake(n),
+            EpochPhase::Rank => T::WeightInfo::epoch_rank(n),
+            EpochPhase::Emission => T::WeightInfo::epoch_emission(n),
+            _ => T::WeightInfo::epoch_order(n),
+        }
     }
 
     /// Starts the epochs that are due at `now` and advances running epochs within the
@@ -703,10 +719,8 @@ impl<T: Config> Pallet<T> {
                 }
                 P::Order if at_end => return true,
                 P::Stake | P::Rank | P::Emission | P::Order => {
-                    if meter
-                        .try_consume(T::WeightInfo::epoch_vector(run.neurons))
-                        .is_err()
-                    {
+                    let weight = Self::whole_network_weight(run.phase, run.neurons);
+                    if meter.try_consume(weight).is_err() {
                         return false;
                     }
                     Self::vector_unit(netuid, run, v);

@@ -51,7 +51,10 @@ pub trait WeightInfo {
 	fn epoch_start() -> Weight;
 	fn epoch_block(n: u32, ) -> Weight;
 	fn epoch_gather() -> Weight;
-	fn epoch_vector(n: u32, ) -> Weight;
+	fn epoch_stake(n: u32, ) -> Weight;
+	fn epoch_rank(n: u32, ) -> Weight;
+	fn epoch_emission(n: u32, ) -> Weight;
+	fn epoch_order(n: u32, ) -> Weight;
 	fn epoch_row(w: u32, b: u32, ) -> Weight;
 	fn epoch_consensus() -> Weight;
 	fn epoch_credit() -> Weight;
@@ -152,7 +155,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn epoch_start() -> Weight { Weight::from_parts(3_000_000_000, 0).saturating_add(T::DbWeight::get().reads(20)).saturating_add(T::DbWeight::get().writes(4)) }
 	fn epoch_block(n: u32, ) -> Weight { Weight::from_parts(1_000_000_000, 0).saturating_add(Weight::from_parts(200_000, 0).saturating_mul(n.into())).saturating_add(T::DbWeight::get().reads(12)).saturating_add(T::DbWeight::get().writes(12)) }
 	fn epoch_gather() -> Weight { Weight::from_parts(200_000_000, 0).saturating_add(T::DbWeight::get().reads(6)) }
-	fn epoch_vector(n: u32, ) -> Weight { Weight::from_parts(1_000_000_000, 0).saturating_add(Weight::from_parts(2_000_000, 0).saturating_mul(n.into())).saturating_add(T::DbWeight::get().reads(8)).saturating_add(T::DbWeight::get().writes(8)) }
+	fn epoch_stake(n: u32, ) -> Weight { Weight::from_parts(1_000_000_000, 0).saturating_add(Weight::from_parts(2_000_000, 0).saturating_mul(n.into())).saturating_add(T::DbWeight::get().reads(8)).saturating_add(T::DbWeight::get().writes(8)) }
+	fn epoch_rank(n: u32, ) -> Weight { Weight::from_parts(1_000_000_000, 0).saturating_add(Weight::from_parts(2_000_000, 0).saturating_mul(n.into())).saturating_add(T::DbWeight::get().reads(8)).saturating_add(T::DbWeight::get().writes(8)) }
+	fn epoch_emission(n: u32, ) -> Weight { Weight::from_parts(1_000_000_000, 0).saturating_add(Weight::from_parts(2_000_000, 0).saturating_mul(n.into())).saturating_add(T::DbWeight::get().reads(8)).saturating_add(T::DbWeight::get().writes(8)) }
+	fn epoch_order(n: u32, ) -> Weight { Weight::from_parts(1_000_000_000, 0).saturating_add(Weight::from_parts(2_000_000, 0).saturating_mul(n.into())).saturating_add(T::DbWeight::get().reads(8)).saturating_add(T::DbWeight::get().writes(8)) }
 	fn epoch_row(w: u32, b: u32, ) -> Weight { Weight::from_parts(300_000_000, 0).saturating_add(Weight::from_parts(1_000_000, 0).saturating_mul(w.into())).saturating_add(Weight::from_parts(1_000_000, 0).saturating_mul(b.into())).saturating_add(T::DbWeight::get().reads(3)).saturating_add(T::DbWeight::get().writes(1)) }
 	fn epoch_consensus() -> Weight { Weight::from_parts(20_000_000, 0) }
 	fn epoch_credit() -> Weight { Weight::from_parts(300_000_000, 0).saturating_add(T::DbWeight::get().reads(8)).saturating_add(T::DbWeight::get().writes(3)) }
@@ -252,7 +258,10 @@ impl WeightInfo for () {
 	fn epoch_start() -> Weight { Weight::from_parts(3_000_000_000, 0).saturating_add(RocksDbWeight::get().reads(20)).saturating_add(RocksDbWeight::get().writes(4)) }
 	fn epoch_block(n: u32, ) -> Weight { Weight::from_parts(1_000_000_000, 0).saturating_add(Weight::from_parts(200_000, 0).saturating_mul(n.into())).saturating_add(RocksDbWeight::get().reads(12)).saturating_add(RocksDbWeight::get().writes(12)) }
 	fn epoch_gather() -> Weight { Weight::from_parts(200_000_000, 0).saturating_add(RocksDbWeight::get().reads(6)) }
-	fn epoch_vector(n: u32, ) -> Weight { Weight::from_parts(1_000_000_000, 0).saturating_add(Weight::from_parts(2_000_000, 0).saturating_mul(n.into())).saturating_add(RocksDbWeight::get().reads(8)).saturating_add(RocksDbWeight::get().writes(8)) }
+	fn epoch_stake(n: u32, ) -> Weight { Weight::from_parts(1_000_000_000, 0).saturating_add(Weight::from_parts(2_000_000, 0).saturating_mul(n.into())).saturating_add(RocksDbWeight::get().reads(8)).saturating_add(RocksDbWeight::get().writes(8)) }
+	fn epoch_rank(n: u32, ) -> Weight { Weight::from_parts(1_000_000_000, 0).saturating_add(Weight::from_parts(2_000_000, 0).saturating_mul(n.into())).saturating_add(RocksDbWeight::get().reads(8)).saturating_add(RocksDbWeight::get().writes(8)) }
+	fn epoch_emission(n: u32, ) -> Weight { Weight::from_parts(1_000_000_000, 0).saturating_add(Weight::from_parts(2_000_000, 0).saturating_mul(n.into())).saturating_add(RocksDbWeight::get().reads(8)).saturating_add(RocksDbWeight::get().writes(8)) }
+	fn epoch_order(n: u32, ) -> Weight { Weight::from_parts(1_000_000_000, 0).saturating_add(Weight::from_parts(2_000_000, 0).saturating_mul(n.into())).saturating_add(RocksDbWeight::get().reads(8)).saturating_add(RocksDbWeight::get().writes(8)) }
 	fn epoch_row(w: u32, b: u32, ) -> Weight { Weight::from_parts(300_000_000, 0).saturating_add(Weight::from_parts(1_000_000, 0).saturating_mul(w.into())).saturating_add(Weight::from_parts(1_000_000, 0).saturating_mul(b.into())).saturating_add(RocksDbWeight::get().reads(3)).saturating_add(RocksDbWeight::get().writes(1)) }
 	fn epoch_consensus() -> Weight { Weight::from_parts(20_000_000, 0) }
 	fn epoch_credit() -> Weight { Weight::from_parts(300_000_000, 0).saturating_add(RocksDbWeight::get().reads(8)).saturating_add(RocksDbWeight::get().writes(3)) }
