@@ -129,7 +129,7 @@ pub fn single_pass(now: u64) -> (mindnet_math::EpochOutput, Vec<Option<AccountId
     let period = EpochIndex::<Test>::get(0);
     let mut neurons = Vec::new();
     let (mut weights, mut bonds, mut hotkeys) = (Vec::new(), Vec::new(), Vec::new());
-    for uid in 0..n as u16 {
+    for uid in (0..n).map(|u| u16::try_from(u).expect("uids are u16")) {
         let hotkey = Keys::<Test>::get(0, uid);
         let last_update = LastUpdate::<Test>::try_get(0, uid).ok();
         let stake = match (hotkey, last_update) {

@@ -73,7 +73,7 @@ fn run_scale(n: u32, row: u32) -> Measured {
             // here the blocks an epoch takes are measured.
             assert!(blocks < 5_000, "n = {n}: the epoch did not complete");
         }
-        for uid in 0..n as u16 {
+        for uid in (0..n).map(|u| u16::try_from(u).expect("uids are u16")) {
             let i = usize::from(uid);
             assert_eq!(
                 Bonds::<Test>::get(0, uid).into_inner(),
@@ -86,6 +86,11 @@ fn run_scale(n: u32, row: u32) -> Measured {
             assert_eq!(got.dividends, fixed_to_perbill(expected.dividends[i]));
             assert_eq!(got.emission, expected.emission[i]);
         }
+        assert_eq!(
+            expected.rank.len(),
+            n as usize,
+            "the single pass saw every neuron"
+        );
         assert!(expected.minted > 0);
         Measured {
             blocks,
@@ -98,7 +103,10 @@ fn run_scale(n: u32, row: u32) -> Measured {
 #[test]
 fn an_epoch_at_the_mocks_size_fits_its_budget_and_equals_the_single_pass() {
     let m = run_scale(64, 16);
-    assert!(m.blocks >= 1 && m.blocks < 100, "within one tempo of 100 blocks");
+    assert!(
+        m.blocks >= 1 && m.blocks < 100,
+        "within one tempo of 100 blocks"
+    );
     assert!(m.largest_block_percent <= 10.0 + 1.0);
 }
 
