@@ -826,11 +826,10 @@ impl<T: Config> Pallet<T> {
                 Self::next_phase(run, EpochPhase::FirstPass);
             }
             EpochPhase::Rank => {
-                let (raw_rank, consensus) = (v.take::<T>(K::RawRank), v.take::<T>(K::Consensus));
+                // Read only: copying C costs less than rewriting two vectors taken out.
+                let consensus = v.get::<T>(K::Consensus).to_vec();
                 let (rank, incentive, loss) =
-                    mindnet_math::rank_incentive_loss(&raw_rank, &consensus);
-                v.put::<T>(K::RawRank, raw_rank);
-                v.put::<T>(K::Consensus, consensus);
+                    mindnet_math::rank_incentive_loss(v.get::<T>(K::RawRank), &consensus);
                 v.put::<T>(K::Rank, rank);
                 v.put::<T>(K::Incentive, incentive);
                 run.loss = loss.to_bits();
@@ -1168,18 +1167,6 @@ impl<T: Config> Pallet<T> {
                     block_emission: next,
                 });
             }
-        }
-    }
-
-    /// Runs `netuid`'s epoch from start to end now, whatever the budget (genesis tools,
-    /// tests and benchmarks).
-    pub fn run_epoch_now(netuid: u16, now: u64) {
-        if !RunningEpochs::<T>::contains_key(netuid) {
-            Self::start_epoch(netuid, now);
-        }
-        let mut meter = WeightMeter::new();
-        while RunningEpochs::<T>::contains_key(netuid) {
-            Self::advance_epoch(netuid, now, &mut meter);
         }
     }
 
