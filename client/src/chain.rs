@@ -597,6 +597,19 @@ impl Client {
         progress: &mut dyn FnMut(&str),
     ) -> Result<Included> {
         let account = signer.account_id();
+        // A signer that cannot pay the fee is refused by the pool with a vague message:
+        // say it in words before signing.
+        let fee = self.estimate_fee(call, signer).await?;
+        let (free, _) = self.balance(&account).await?;
+        if free < fee {
+            return Err(Error::rejected(format!(
+                "{} has {} MIND free, less than the fee of about {} MIND for {what}: send it some MIND first (mindnet transfer --to {} --amount 1)",
+                signer.address(),
+                crate::amount::format_mind(free),
+                crate::amount::format_mind(fee),
+                signer.address()
+            )));
+        }
         let nonce = deadline(self.timeout, "reading the signer's nonce", async {
             self.rpc.system_account_next_index(&account).await
         })
@@ -683,7 +696,7 @@ impl Client {
                 if ev.pallet_name() == "TransactionPayment"
                     && ev.event_name() == "TransactionFeePaid"
                 {
-                    if let Ok(paid) = ev.decode_as::<
+                    if let Some(Ok(paid)) = ev.decode_fields_as::<
                         runtime::transaction_payment::events::TransactionFeePaid,
                     >() {
                         fee = Some(paid.actual_fee);

@@ -1,0 +1,351 @@
+//! The command line's shape.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// The Mindnet wallet and command line.
+#[derive(Parser, Debug)]
+#[command(name = "mindnet", version, about, long_about = None, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// Options every command takes.
+    #[command(flatten)]
+    pub global: Global,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+const EXIT_CODES: &str = "Exit codes: 0 success, 1 internal error, 2 bad input (nothing was submitted), \
+3 node unreachable or timed out, 4 refused by the chain.";
+
+/// Options every command takes.
+#[derive(Args, Debug)]
+pub struct Global {
+    /// The node's RPC endpoint.
+    #[arg(long, global = true, env = "MINDNET_URL", default_value = "ws://127.0.0.1:9944")]
+    pub url: String,
+    /// Machine output: one JSON document on stdout, nothing else.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Do not ask for confirmation.
+    #[arg(long, short = 'y', global = true)]
+    pub yes: bool,
+    /// When a transaction counts as done.
+    #[arg(long, global = true, value_enum, default_value_t = WaitFor::Finalized)]
+    pub wait: WaitFor,
+    /// Seconds to wait for the node on each step (a transaction may take four times this).
+    #[arg(long, global = true, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
+    /// Where wallets live.
+    #[arg(long, global = true, env = "MINDNET_WALLET_DIR")]
+    pub wallet_dir: Option<PathBuf>,
+    /// A file holding the password of the key to open or create (else MINDNET_PASSWORD, else
+    /// a prompt).
+    #[arg(long, global = true)]
+    pub password_file: Option<PathBuf>,
+}
+
+/// When a transaction counts as done.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum WaitFor {
+    /// In a finalised block.
+    Finalized,
+    /// In a best block.
+    Inclusion,
+}
+
+/// The commands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create, import, export and list keys.
+    #[command(subcommand)]
+    Wallet(WalletCommand),
+    /// The free and held balance of a wallet's coldkey or an address.
+    Balance(BalanceArgs),
+    /// Send MIND from a wallet's coldkey.
+    Transfer(TransferArgs),
+    /// Register a wallet's hotkey on a network (the coldkey pays the fee, the hotkey consents).
+    Register(RegisterArgs),
+    /// Add, remove or show stake.
+    #[command(subcommand)]
+    Stake(StakeCommand),
+    /// Set a hotkey's weights.
+    #[command(subcommand)]
+    Weights(WeightsCommand),
+    /// Announce where a hotkey's learner serves.
+    #[command(subcommand)]
+    Axon(AxonCommand),
+    /// A network's metagraph as a table.
+    Neurons(NeuronsArgs),
+    /// List networks, show or set their parameters.
+    #[command(subcommand)]
+    Network(NetworkCommand),
+    /// Print a shell completion script.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+}
+
+/// Names a coldkey: a wallet's, or a secret URI.
+#[derive(Args, Debug, Clone)]
+pub struct Coldkey {
+    /// The wallet whose coldkey signs.
+    #[arg(long, required_unless_present = "suri")]
+    pub wallet: Option<String>,
+    /// A secret URI that signs instead of a wallet's coldkey (dev chains: //Alice).
+    #[arg(long, conflicts_with = "wallet")]
+    pub suri: Option<String>,
+}
+
+/// Wallet commands.
+#[derive(Subcommand, Debug)]
+pub enum WalletCommand {
+    /// Create a wallet (coldkey, encrypted) or add a hotkey to an existing one.
+    New {
+        /// The wallet's name.
+        #[arg(long)]
+        name: String,
+        /// Also create this hotkey (on an existing wallet, only the hotkey is created).
+        #[arg(long)]
+        hotkey: Option<String>,
+        /// Words in the mnemonic.
+        #[arg(long, default_value_t = 12)]
+        words: usize,
+        /// Store the hotkey unencrypted, so a learner can use it unattended.
+        #[arg(long)]
+        no_password: bool,
+        /// Replace existing key files.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Import a key from a mnemonic file or a Polkadot.js JSON keystore.
+    Import {
+        /// The wallet's name.
+        #[arg(long)]
+        name: String,
+        /// A file holding the mnemonic (or secret URI).
+        #[arg(long, required_unless_present = "keystore", conflicts_with = "keystore")]
+        mnemonic_file: Option<PathBuf>,
+        /// A Polkadot.js JSON keystore (its password: --password-file, MINDNET_PASSWORD or a prompt).
+        #[arg(long)]
+        keystore: Option<PathBuf>,
+        /// Import as this hotkey instead of as the coldkey.
+        #[arg(long)]
+        hotkey: Option<String>,
+        /// Store the imported hotkey unencrypted.
+        #[arg(long)]
+        no_password: bool,
+        /// Replace an existing key file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print a key as a Polkadot.js JSON keystore.
+    Export {
+        /// The wallet's name.
+        #[arg(long)]
+        name: String,
+        /// Export this hotkey instead of the coldkey.
+        #[arg(long)]
+        hotkey: Option<String>,
+    },
+    /// List wallets.
+    List,
+    /// Show a wallet's keys.
+    Show {
+        /// The wallet's name.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+/// `balance`.
+#[derive(Args, Debug)]
+pub struct BalanceArgs {
+    /// The wallet whose coldkey to show.
+    #[arg(long, conflicts_with = "address", required_unless_present = "address")]
+    pub wallet: Option<String>,
+    /// An address.
+    pub address: Option<String>,
+}
+
+/// `transfer`.
+#[derive(Args, Debug)]
+pub struct TransferArgs {
+    /// The sender.
+    #[command(flatten)]
+    pub from: Coldkey,
+    /// The recipient's address.
+    #[arg(long)]
+    pub to: String,
+    /// MIND to send (e.g. 1.5).
+    #[arg(long)]
+    pub amount: String,
+}
+
+/// `register`.
+#[derive(Args, Debug)]
+pub struct RegisterArgs {
+    /// The network.
+    #[arg(long)]
+    pub netuid: u16,
+    /// The coldkey that pays and will own the hotkey.
+    #[command(flatten)]
+    pub coldkey: Coldkey,
+    /// The wallet's hotkey to register.
+    #[arg(long, required_unless_present = "hotkey_suri")]
+    pub hotkey: Option<String>,
+    /// A secret URI for the hotkey instead of a wallet's hotkey.
+    #[arg(long, conflicts_with = "hotkey")]
+    pub hotkey_suri: Option<String>,
+}
+
+/// Stake commands.
+#[derive(Subcommand, Debug)]
+pub enum StakeCommand {
+    /// Stake MIND behind a hotkey (one of the wallet's, or any address to delegate).
+    Add(StakeArgs),
+    /// Withdraw stake from behind a hotkey.
+    Remove(StakeArgs),
+    /// Stake of a wallet's coldkey behind its hotkeys, or all stake behind a hotkey.
+    Show {
+        /// The wallet.
+        #[arg(long, conflicts_with = "hotkey", required_unless_present = "hotkey")]
+        wallet: Option<String>,
+        /// A hotkey address.
+        #[arg(long)]
+        hotkey: Option<String>,
+    },
+}
+
+/// `stake add|remove`.
+#[derive(Args, Debug)]
+pub struct StakeArgs {
+    /// The network.
+    #[arg(long, default_value_t = 0)]
+    pub netuid: u16,
+    /// The coldkey whose balance is staked.
+    #[command(flatten)]
+    pub coldkey: Coldkey,
+    /// The hotkey: a hotkey name of the wallet, or an address.
+    #[arg(long)]
+    pub hotkey: String,
+    /// MIND to stake or withdraw (e.g. 1.5).
+    #[arg(long)]
+    pub amount: String,
+}
+
+/// Names the hotkey that signs: a wallet's, or a secret URI.
+#[derive(Args, Debug, Clone)]
+pub struct Hotkey {
+    /// The wallet.
+    #[arg(long, requires = "hotkey", required_unless_present = "suri")]
+    pub wallet: Option<String>,
+    /// The wallet's hotkey that signs.
+    #[arg(long, requires = "wallet")]
+    pub hotkey: Option<String>,
+    /// A secret URI that signs instead of a wallet's hotkey.
+    #[arg(long, conflicts_with_all = ["wallet", "hotkey"])]
+    pub suri: Option<String>,
+}
+
+/// Weight commands.
+#[derive(Subcommand, Debug)]
+pub enum WeightsCommand {
+    /// Set the hotkey's weights: `uid=weight` entries, scaled so the largest is 65535.
+    Set {
+        /// The network.
+        #[arg(long)]
+        netuid: u16,
+        /// The hotkey that sets them.
+        #[command(flatten)]
+        signer: Hotkey,
+        /// A file of `uid=weight` entries or a JSON object `{"uid": weight}`.
+        #[arg(long, conflicts_with = "entries")]
+        file: Option<PathBuf>,
+        /// `uid=weight` entries, e.g. 3=0.5 7=0.25 9=0.25.
+        #[arg(required_unless_present = "file")]
+        entries: Vec<String>,
+    },
+}
+
+/// Axon commands.
+#[derive(Subcommand, Debug)]
+pub enum AxonCommand {
+    /// Announce the hotkey's endpoint on a network.
+    Serve {
+        /// The network.
+        #[arg(long)]
+        netuid: u16,
+        /// The hotkey that serves.
+        #[command(flatten)]
+        signer: Hotkey,
+        /// Its public IP address (IPv4 or IPv6).
+        #[arg(long)]
+        ip: std::net::IpAddr,
+        /// Its port.
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+        port: u16,
+        /// The protocol number it speaks.
+        #[arg(long, default_value_t = 0)]
+        protocol: u8,
+    },
+}
+
+/// Columns `neurons` sorts by.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Column {
+    /// uid.
+    Uid,
+    /// stake.
+    Stake,
+    /// rank.
+    Rank,
+    /// trust.
+    Trust,
+    /// consensus.
+    Consensus,
+    /// incentive.
+    Incentive,
+    /// dividends.
+    Dividends,
+    /// emission.
+    Emission,
+}
+
+/// `neurons`.
+#[derive(Args, Debug)]
+pub struct NeuronsArgs {
+    /// The network.
+    #[arg(long)]
+    pub netuid: u16,
+    /// The column to sort by (largest first, except uid).
+    #[arg(long, value_enum, default_value_t = Column::Uid)]
+    pub sort: Column,
+}
+
+/// Network commands.
+#[derive(Subcommand, Debug)]
+pub enum NetworkCommand {
+    /// The networks, their neuron counts and tempos.
+    List,
+    /// A network's parameters.
+    Params {
+        /// The network.
+        #[arg(long)]
+        netuid: u16,
+    },
+    /// Set a network parameter (signed by the sudo key).
+    Set {
+        /// The network.
+        #[arg(long)]
+        netuid: u16,
+        /// The sudo key.
+        #[command(flatten)]
+        sudo: Coldkey,
+        /// The parameter, as `network params` names it (e.g. tempo).
+        param: String,
+        /// Its new value (fractions as 0.5 or 50%, amounts in MIND).
+        value: String,
+    },
+}
