@@ -179,7 +179,7 @@ pub struct TransferArgs {
     #[arg(long)]
     pub to: String,
     /// MIND to send (e.g. 1.5).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub amount: String,
 }
 
@@ -231,7 +231,7 @@ pub struct StakeArgs {
     #[arg(long)]
     pub hotkey: String,
     /// MIND to stake or withdraw (e.g. 1.5).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub amount: String,
 }
 

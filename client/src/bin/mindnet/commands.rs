@@ -725,19 +725,20 @@ async fn set_weights(
     // The rate limit, checked before signing.
     let limit = param("weights_set_rate_limit");
     let now = client.best_number().await?;
+    // As the chain counts it: from the last set_weights, or from registration before any.
     if let Some(n) = client
         .neurons(netuid)
         .await?
         .into_iter()
         .find(|n| n.uid == own_uid)
     {
-        if let Some(last) = n.last_update {
-            if limit > 0 && now < last.saturating_add(limit) {
-                return Err(Error::rejected(format!(
-                    "weights were set at block {last} and network {netuid} allows one set_weights every {limit} blocks: try again from block {}",
-                    last.saturating_add(limit)
-                )));
-            }
+        let last = n.last_update.unwrap_or(n.registered_at);
+        if limit > 0 && now.saturating_add(1) < last.saturating_add(limit) {
+            return Err(Error::rejected(format!(
+                "{} at block {last} and network {netuid} allows one set_weights every {limit} blocks: try again from block {}",
+                if n.last_update.is_some() { "weights were set" } else { "the neuron registered" },
+                last.saturating_add(limit)
+            )));
         }
     }
     let version_key = param("weights_version_key");

@@ -1,0 +1,272 @@
+//! End-to-end tests of the `mindnet` command line: wallets on disk, and a dev node started
+//! on free ports for the chain commands.
+
+mod common;
+
+use common::{free_port, run, run_watching, DevNode};
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+const PASSWORD: (&str, &str) = ("MINDNET_PASSWORD", "correct horse");
+
+fn wallet_env(dir: &std::path::Path) -> Vec<(&'static str, String)> {
+    vec![
+        ("MINDNET_WALLET_DIR", dir.display().to_string()),
+        (PASSWORD.0, PASSWORD.1.to_string()),
+    ]
+}
+
+fn env_refs<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    env.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+#[test]
+fn wallets_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = wallet_env(dir.path());
+    let env = env_refs(&env);
+    let created = run(&["wallet", "new", "--name", "w", "--json"], &env).json();
+    let cold = created["coldkey"]["address"].as_str().unwrap().to_string();
+    let phrase = created["coldkey"]["mnemonic"].as_str().unwrap().to_string();
+    assert_eq!(phrase.split(' ').count(), 12);
+    // A second `wallet new` refuses to replace the coldkey ...
+    run(&["wallet", "new", "--name", "w"], &env).fails(2, "exists already");
+    // ... and with --hotkey adds the hotkey, leaving the coldkey untouched.
+    let cold_file = dir.path().join("w/coldkey.json");
+    let before = std::fs::read(&cold_file).unwrap();
+    let hot = run(
+        &["wallet", "new", "--name", "w", "--hotkey", "h", "--no-password", "--words", "24", "--json"],
+        &env,
+    )
+    .json();
+    assert!(hot.get("coldkey").is_none());
+    assert_eq!(hot["hotkey"]["mnemonic"].as_str().unwrap().split(' ').count(), 24);
+    assert_eq!(std::fs::read(&cold_file).unwrap(), before);
+    run(&["wallet", "new", "--name", "w", "--hotkey", "h"], &env).fails(2, "exists already");
+    let shown = run(&["wallet", "show", "--name", "w", "--json"], &env).json();
+    assert_eq!(shown["coldkey"], cold.as_str());
+    assert_eq!(shown["encrypted"], true);
+    assert_eq!(shown["hotkeys"][0]["encrypted"], false);
+
+    // The exported coldkey, imported elsewhere with its password, is the same key; the
+    // mnemonic restores it too.
+    let exported = run(&["wallet", "export", "--name", "w"], &env);
+    assert_eq!(exported.code, 0);
+    let file = dir.path().join("export.json");
+    std::fs::write(&file, &exported.stdout).unwrap();
+    let imported = run(
+        &["wallet", "import", "--name", "copy", "--keystore", file.to_str().unwrap(), "--json"],
+        &env,
+    )
+    .json();
+    assert_eq!(imported["key"]["address"], cold.as_str());
+    let words = dir.path().join("words.txt");
+    std::fs::write(&words, format!("{phrase}\n")).unwrap();
+    let restored = run(
+        &["wallet", "import", "--name", "restored", "--mnemonic-file", words.to_str().unwrap(), "--json"],
+        &env,
+    )
+    .json();
+    assert_eq!(restored["key"]["address"], cold.as_str());
+
+    // A keystore Polkadot.js exported opens with its password and gives its address (the
+    // Polkadot.js address is prefix 42; ours is 7734: compare the accounts).
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/pjs-sealed.json");
+    let pjs = run(
+        &["wallet", "import", "--name", "pjs", "--keystore", fixture, "--hotkey", "k", "--json"],
+        &[&env[..1], &[("MINDNET_PASSWORD", "testpass")]].concat(),
+    )
+    .json();
+    let ours = mindnet_client::keys::ss58_decode(pjs["key"]["address"].as_str().unwrap()).unwrap();
+    let theirs =
+        mindnet_client::keys::ss58_decode("5DfhGyQdFobKM8NsWvEeAKk5EQQgYe9AydgJ7rMB6E1EqRzV").unwrap();
+    assert_eq!(ours, theirs);
+    run(
+        &["wallet", "import", "--name", "pjs2", "--keystore", fixture],
+        &[&env[..1], &[("MINDNET_PASSWORD", "wrong")]].concat(),
+    )
+    .fails(2, "wrong password");
+    // No password source and no terminal: a clear error, nothing written.
+    run(&["wallet", "new", "--name", "nopass"], &env[..1]).fails(2, "MINDNET_PASSWORD");
+    assert!(!dir.path().join("nopass").exists());
+    let listed = run(&["wallet", "list", "--json"], &env).json();
+    let names: Vec<&str> = listed.as_array().unwrap().iter().map(|w| w["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["copy", "pjs", "restored", "w"]);
+    run(&["wallet", "show", "--name", "../x"], &env).fails(2, "not a valid wallet name");
+    // Completions are generated for the usual shells.
+    let bash = run(&["completions", "bash"], &[]);
+    assert!(bash.code == 0 && bash.stdout.contains("mindnet"));
+}
+
+fn address(json: &Value, key: &str) -> String {
+    json[key]["address"].as_str().unwrap().to_string()
+}
+
+/// Polls `neurons --json` until `done` holds (or panics after `limit`).
+fn wait_for_neurons(node: &DevNode, limit: Duration, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    let started = Instant::now();
+    loop {
+        let list = node.cli(&["neurons", "--netuid", "0", "--json"], &[]).json();
+        let list = list.as_array().unwrap().clone();
+        if done(&list) {
+            return list;
+        }
+        assert!(started.elapsed() < limit, "the metagraph never got there: {list:?}");
+        std::thread::sleep(Duration::from_secs(3));
+    }
+}
+
+#[test]
+fn a_newcomers_session_from_wallet_to_emission() {
+    let node = DevNode::start();
+    let dir = tempfile::tempdir().unwrap();
+    let env = wallet_env(dir.path());
+    let env = env_refs(&env);
+    let cli = |args: &[&str]| node.cli(&[args, &["--json", "--yes", "--wait", "inclusion"]].concat(), &env);
+
+    let created = cli(&["wallet", "new", "--name", "me", "--hotkey", "h0", "--no-password"]).json();
+    let cold = address(&created, "coldkey");
+    let mut hotkeys = vec![address(&created, "hotkey")];
+    for h in ["h1", "h2"] {
+        let made = cli(&["wallet", "new", "--name", "me", "--hotkey", h, "--no-password"]).json();
+        hotkeys.push(address(&made, "hotkey"));
+    }
+    // Alice (the dev chain's rich account) funds the coldkey; it funds its hotkeys' fees.
+    let sent = cli(&["transfer", "--suri", "//Alice", "--to", &cold, "--amount", "1000"]).json();
+    assert!(sent["included"]["fee"].as_u64().unwrap() > 0);
+    let balance = cli(&["balance", "--wallet", "me"]).json();
+    assert_eq!(balance["free"], 1_000_000_000_000u64);
+    for (i, h) in hotkeys.iter().enumerate() {
+        cli(&["transfer", "--wallet", "me", "--to", h, "--amount", "1"]).json();
+        let reg = cli(&["register", "--netuid", "0", "--wallet", "me", "--hotkey", &format!("h{i}")]).json();
+        assert_eq!(reg["uid"], i);
+    }
+    let staked = cli(&["stake", "add", "--wallet", "me", "--hotkey", "h0", "--amount", "100"]).json();
+    assert_eq!(staked["stake"], 100_000_000_000u64);
+    // h0 validates: it weights uid 2 above uid 1, and uid 0 (itself) not at all.
+    let set = cli(&["weights", "set", "--netuid", "0", "--wallet", "me", "--hotkey", "h0", "1=0.5", "2=1"]).json();
+    assert_eq!(set["values"], serde_json::json!([32768, 65535]));
+    let served = cli(&[
+        "axon", "serve", "--netuid", "0", "--wallet", "me", "--hotkey", "h2", "--ip", "203.0.113.7", "--port", "8091",
+    ])
+    .json();
+    assert_eq!(served["port"], 8091);
+
+    // Stake counts from the next epoch on: wait until an epoch has paid uid 2.
+    let list = wait_for_neurons(&node, Duration::from_secs(300), |l| {
+        l.len() == 3 && l[2]["incentive"].as_f64().unwrap_or(0.0) > 0.0
+    });
+    let incentive = |i: usize| list[i]["incentive"].as_f64().unwrap();
+    assert!(incentive(2) > incentive(1) && incentive(1) > incentive(0), "{list:?}");
+    assert_eq!(list[2]["axon"], "203.0.113.7:8091");
+    assert_eq!(list[0]["active"], true);
+    for (i, h) in hotkeys.iter().enumerate() {
+        assert_eq!(list[i]["hotkey"], h.as_str());
+        assert_eq!(list[i]["coldkey"], cold.as_str());
+    }
+    // Emission: every block of the tempo paid `block_emission`, all of it to these neurons.
+    let params = cli(&["network", "params", "--netuid", "0"]).json();
+    let per_epoch = params["params"]["block_emission"].as_u64().unwrap()
+        * params["params"]["tempo"].as_u64().unwrap();
+    let minted: u64 = list.iter().map(|n| n["emission"].as_u64().unwrap()).sum();
+    assert_eq!(minted, per_epoch, "{list:?}");
+    // The stake behind h0 grew by its share of emission.
+    let shown = cli(&["stake", "show", "--wallet", "me"]).json();
+    assert!(shown[0]["stake"].as_u64().unwrap() >= 100_000_000_000, "{shown:?}");
+    // The table view sorts.
+    let table = node.cli(&["neurons", "--netuid", "0", "--sort", "incentive"], &[]);
+    let first_row = table.stdout.lines().nth(2).unwrap();
+    assert!(first_row.trim_start().starts_with('2'), "{}", table.stdout);
+    // Root changes a parameter with the sudo key; anyone else is told they cannot.
+    cli(&["network", "set", "--netuid", "0", "--suri", "//Alice", "immunity_period", "50"]).json();
+    let params = cli(&["network", "params", "--netuid", "0"]).json();
+    assert_eq!(params["params"]["immunity_period"], 50);
+    cli(&["network", "set", "--netuid", "0", "--wallet", "me", "tempo", "5"]).fails(2, "only the sudo key");
+}
+
+#[test]
+fn bad_input_says_what_is_wrong_and_changes_nothing() {
+    let node = DevNode::start();
+    let dir = tempfile::tempdir().unwrap();
+    let env = wallet_env(dir.path());
+    let env = env_refs(&env);
+    let cli = |args: &[&str]| node.cli(&[args, &["--yes", "--wait", "inclusion"]].concat(), &env);
+    let made = cli(&["wallet", "new", "--name", "w", "--hotkey", "h", "--no-password", "--json"]).json();
+    let cold = address(&made, "coldkey");
+    let hot = address(&made, "hotkey");
+    cli(&["transfer", "--suri", "//Alice", "--to", &cold, "--amount", "10"]);
+    cli(&["transfer", "--suri", "//Alice", "--to", &hot, "--amount", "1"]);
+    cli(&["register", "--netuid", "0", "--wallet", "w", "--hotkey", "h"]);
+    let balances = || {
+        let c = cli(&["balance", "--wallet", "w", "--json"]).json();
+        let h = cli(&["balance", &hot, "--json"]).json();
+        (c["free"].clone(), h["free"].clone())
+    };
+    let before = balances();
+
+    let to = ["transfer", "--wallet", "w", "--to"];
+    cli(&[&to[..], &[&hot, "--amount", "1.2.3"]].concat()).fails(2, "not an amount");
+    cli(&[&to[..], &[&hot, "--amount", "-1"]].concat()).fails(2, "negative");
+    cli(&[&to[..], &["5Not4nAddress", "--amount", "1"]].concat()).fails(2, "not an account address");
+    cli(&[&to[..], &[&hot, "--amount", "1000000"]].concat()).fails(4, "insufficient balance");
+    node.cli(
+        &[&to[..], &[&hot, "--amount", "1", "--yes"]].concat(),
+        &[env[0], ("MINDNET_PASSWORD", "wrong")],
+    )
+    .fails(2, "wrong password");
+    // Without --yes and without a terminal to ask on, nothing is sent.
+    node.cli(&[&to[..], &[&hot, "--amount", "1"]].concat(), &env).fails(2, "--yes");
+    let weights = ["weights", "set", "--netuid", "0", "--wallet", "w", "--hotkey", "h"];
+    cli(&[&weights[..], &["999=1"]].concat()).fails(2, "does not exist");
+    cli(&[&weights[..], &["0=1", "0=2"]].concat()).fails(2, "twice");
+    cli(&[&weights[..], &["0=x"]].concat()).fails(2, "not a number");
+    cli(&["register", "--netuid", "7", "--wallet", "w", "--hotkey", "h"]).fails(2, "does not exist");
+    cli(&["stake", "remove", "--wallet", "w", "--hotkey", "h", "--amount", "5"]).fails(4, "less than");
+    // A rule only the chain's state shows: one set_weights per `weights_set_rate_limit`
+    // blocks. A second neuron (Alice's) gives h someone to weight.
+    node.cli(
+        &["register", "--netuid", "0", "--suri", "//Alice", "--hotkey-suri", "//Alice//g", "--yes", "--wait", "inclusion", "--json"],
+        &env,
+    )
+    .json();
+    let ok = cli(&[&weights[..], &["1=1"]].concat());
+    assert_eq!(ok.code, 0, "{ok:?}");
+    cli(&["network", "set", "--netuid", "0", "--suri", "//Alice", "weights_set_rate_limit", "1000"]);
+    let limited = balances();
+    cli(&[&weights[..], &["1=1"]].concat()).fails(4, "try again from block");
+    // Nothing refused above cost anything: the coldkey signed nothing that went through,
+    // and the hotkey paid only for the one set_weights that did.
+    assert_eq!(balances(), limited);
+    assert_eq!(limited.0, before.0);
+
+    // An unreachable node, and one that accepts connections but never answers.
+    let closed = format!("ws://127.0.0.1:{}", free_port());
+    run(&["balance", &hot, "--url", &closed, "--timeout", "3"], &[]).fails(3, "cannot reach a node");
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_url = format!("ws://{}", silent.local_addr().unwrap());
+    let started = Instant::now();
+    run(&["balance", &hot, "--url", &silent_url, "--timeout", "2"], &[]).fails(3, "");
+    assert!(started.elapsed() < Duration::from_secs(30));
+    run(&["balance", &hot, "--url", "http://x"], &[]).fails(2, "not a node RPC URL");
+
+    // A node that stops answering while a transaction waits: a timeout error, not a hang.
+    let pid = node.pid().to_string();
+    let mut stopped = false;
+    let (code, took, stderr) = run_watching(
+        &[&to[..], &[&hot, "--amount", "1", "--yes", "--timeout", "3"]].concat(),
+        &[("MINDNET_URL", node.url.as_str()), env[0], env[1]],
+        |line| {
+            if !stopped && line.contains("submitting") {
+                stopped = std::process::Command::new("kill")
+                    .args(["-STOP", &pid])
+                    .status()
+                    .is_ok_and(|s| s.success());
+            }
+        },
+    );
+    let _ = std::process::Command::new("kill").args(["-CONT", &pid]).status();
+    assert!(stopped, "the node was never paused: {stderr}");
+    assert_eq!(code, 3, "{stderr}");
+    assert!(took < Duration::from_secs(60), "took {took:?}");
+    assert!(stderr.lines().any(|l| l.starts_with("error") && l.contains("within")), "{stderr}");
+}
