@@ -13,6 +13,13 @@ export function nodeBinary() {
   return join(target, 'debug', 'mindnet-node');
 }
 
+/** The `mindnet` CLI binary: $MINDNET_CLI, or the workspace's debug build. */
+export function cliBinary() {
+  if (process.env.MINDNET_CLI) return process.env.MINDNET_CLI;
+  const target = process.env.CARGO_TARGET_DIR || join(homedir(), '.cache', 'mindnet-target');
+  return join(target, 'debug', 'mindnet');
+}
+
 function freePort() {
   return new Promise((resolve, reject) => {
     const srv = createServer();
@@ -78,6 +85,7 @@ export async function startDevNode({ timeoutMs = 180_000 } = {}) {
   }
   return {
     api,
+    url: `ws://127.0.0.1:${rpcPort}`,
     log: () => log,
     stop: async () => { await api.disconnect().catch(() => {}); await stop(); },
   };

@@ -514,7 +514,14 @@ async fn register(ctx: &Ctx, a: RegisterArgs) -> Result<Output> {
             )));
         }
     }
-    let deadline = client.best_number().await?.saturating_add(100);
+    // The runtime learns the genesis hash (part of the consent) only in block 1.
+    let mut best = client.best_number().await?;
+    let waited = std::time::Instant::now();
+    while best == 0 && waited.elapsed() < client.timeout() {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        best = client.best_number().await?;
+    }
+    let deadline = best.saturating_add(100);
     let payload = client
         .registration_payload(a.netuid, &coldkey.account_id(), deadline)
         .await?;
