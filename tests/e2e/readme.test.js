@@ -6,7 +6,9 @@ import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startDevNode } from './node.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { startDevNode, cliBinary } from './node.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 let node;
@@ -22,12 +24,13 @@ before(async () => {
 });
 after(async () => { if (node) await node.stop(); });
 
-/** The first ```js block of README.md's Polkadot.js section. */
-function snippet() {
+/** The first ```LANG block of README.md's section `heading`. */
+function snippet(heading, lang = 'js') {
   const readme = readFileSync(join(here, '..', '..', 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('## Submitting weights and querying stake with Polkadot.js'));
-  const match = section.match(/```js\n([\s\S]*?)```/);
-  assert.ok(match, 'README.md has a js snippet in its Polkadot.js section');
+  const at = readme.indexOf(heading);
+  assert.ok(at >= 0, `README.md has a section ${heading}`);
+  const match = readme.slice(at).match(new RegExp('```' + lang + '\\n([\\s\\S]*?)```'));
+  assert.ok(match, `README.md has a ${lang} snippet in ${heading}`);
   return match[1];
 }
 
@@ -40,7 +43,7 @@ function runNode(file, env) {
 
 test('the README Polkadot.js snippet runs as pasted', { timeout: 300_000 }, async () => {
   const file = join(here, '..', `.readme-snippet-${process.pid}.mjs`);
-  writeFileSync(file, snippet());
+  writeFileSync(file, snippet('## Submitting weights and querying stake with Polkadot.js'));
   try {
     const first = await runNode(file, { MINDNET_URL: node.url });
     assert.equal(first.code, 0, first.stderr);
@@ -57,5 +60,44 @@ test('the README Polkadot.js snippet runs as pasted', { timeout: 300_000 }, asyn
     assert.ok(again && BigInt(again[1]) >= 200_000_000_000n, second.stdout);
   } finally {
     rmSync(file, { force: true });
+  }
+});
+
+test('the README wallet session runs as pasted', { timeout: 600_000 }, async () => {
+  const script = snippet('## The wallet: `mindnet`', 'sh');
+  const wallets = mkdtempSync(join(tmpdir(), 'mindnet-readme-'));
+  const cliDir = dirname(cliBinary());
+  const env = {
+    ...process.env,
+    PATH: `${cliDir}:${process.env.PATH}`,
+    MINDNET_URL: node.url,
+    MINDNET_WALLET_DIR: wallets,
+    MINDNET_PASSWORD: 'a password for the README',
+  };
+  try {
+    const run = await new Promise((resolve) => {
+      execFile('bash', ['-e', '-o', 'pipefail', '-c', script], { env, timeout: 500_000 },
+        (error, stdout, stderr) => resolve({ code: error ? (error.code ?? 1) : 0, stdout, stderr }));
+    });
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+    assert.match(run.stdout, /uid\s+hotkey\s+stake\s+rank/);
+    // The miner the session registered earns incentive, the validator dividends.
+    const cli = (args) => new Promise((resolve, reject) => execFile(cliBinary(), [...args, '--json'], { env },
+      (error, stdout, stderr) => (error ? reject(new Error(stderr)) : resolve(JSON.parse(stdout)))));
+    const wallet = await cli(['wallet', 'show', '--name', 'me']);
+    const [validator, miner] = ['validator', 'miner'].map((h) => wallet.hotkeys.find((k) => k.name === h).address);
+    let neurons = [];
+    for (let i = 0; i < 40; i += 1) {
+      neurons = await cli(['neurons', '--netuid', '0']);
+      const m = neurons.find((n) => n.hotkey === miner);
+      if (m && m.incentive > 0) break;
+      await new Promise((r) => setTimeout(r, 3000));
+    }
+    const m = neurons.find((n) => n.hotkey === miner);
+    const v = neurons.find((n) => n.hotkey === validator);
+    assert.ok(m.incentive > 0 && m.emission > 0, JSON.stringify(neurons));
+    assert.ok(v.dividends > 0, JSON.stringify(neurons));
+  } finally {
+    rmSync(wallets, { recursive: true, force: true });
   }
 });

@@ -149,6 +149,15 @@ pub enum WalletCommand {
         #[arg(long)]
         hotkey: Option<String>,
     },
+    /// Print the address of a wallet's coldkey or one of its hotkeys.
+    Address {
+        /// The wallet's name.
+        #[arg(long)]
+        name: String,
+        /// This hotkey's address instead of the coldkey's.
+        #[arg(long)]
+        hotkey: Option<String>,
+    },
     /// List wallets.
     List,
     /// Show a wallet's keys.

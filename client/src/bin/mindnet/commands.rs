@@ -375,6 +375,15 @@ fn wallet(ctx: &Ctx, command: WalletCommand) -> Result<Output> {
                 .map_err(|e| Error::internal(format!("encoding the keystore: {e}")))?;
             Ok(Output::new(text, value))
         }
+        WalletCommand::Address { name, hotkey } => {
+            let path = match &hotkey {
+                Some(h) => w.hotkey_path(&name, h)?,
+                None => w.coldkey_path(&name)?,
+            };
+            let address = account(&w.read(&path, "key")?.address)?;
+            let address = address_of(&address);
+            Ok(Output::new(address.clone(), json!({ "address": address })))
+        }
         WalletCommand::List => {
             let list = w.list()?;
             let mut human = format!("wallets in {}\n", w.root().display());
