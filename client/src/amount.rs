@@ -25,8 +25,7 @@ pub fn parse_mind(text: &str) -> Result<u128> {
     if whole.is_empty() && frac.is_empty() {
         return Err(bad("it has no digits"));
     }
-    if !whole.chars().all(|c| c.is_ascii_digit()) || !frac.chars().all(|c| c.is_ascii_digit())
-    {
+    if !whole.chars().all(|c| c.is_ascii_digit()) || !frac.chars().all(|c| c.is_ascii_digit()) {
         return Err(bad("only digits and one decimal point are allowed"));
     }
     if frac.len() > DECIMALS as usize {
@@ -41,7 +40,9 @@ pub fn parse_mind(text: &str) -> Result<u128> {
         0
     } else {
         let padded = format!("{frac:0<9}");
-        padded.parse().map_err(|_| bad("the decimals are not digits"))?
+        padded
+            .parse()
+            .map_err(|_| bad("the decimals are not digits"))?
     };
     whole
         .checked_mul(UNIT)

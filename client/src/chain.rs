@@ -127,7 +127,9 @@ fn classify(what: &str, message: &str) -> Error {
         || m.contains("disconnected")
         || m.contains("transport")
     {
-        Error::connection(format!("{what}: the connection to the node failed ({message})"))
+        Error::connection(format!(
+            "{what}: the connection to the node failed ({message})"
+        ))
     } else {
         Error::internal(format!("{what}: {message}"))
     }
@@ -225,7 +227,12 @@ impl Client {
         })
         .await?
         .ok_or_else(|| Error::internal("the node has no best block"))?;
-        deadline(self.timeout, "reading the chain state", self.api.at_block(best)).await
+        deadline(
+            self.timeout,
+            "reading the chain state",
+            self.api.at_block(best),
+        )
+        .await
     }
 
     /// The best block's number.
@@ -349,7 +356,10 @@ impl Client {
         deadline(self.timeout, "reading the hotkey's uid", async {
             match at
                 .storage()
-                .try_fetch(runtime::storage().mindnet().uids(), (netuid, hotkey.clone()))
+                .try_fetch(
+                    runtime::storage().mindnet().uids(),
+                    (netuid, hotkey.clone()),
+                )
                 .await?
             {
                 Some(v) => Ok::<_, subxt::Error>(Some(v.decode()?)),
@@ -383,11 +393,10 @@ impl Client {
         coldkey: &AccountId32,
     ) -> Result<u128> {
         let at = self.at().await?;
-        let call = runtime::runtime_apis().mindnet_api().stake_of(
-            netuid,
-            hotkey.clone(),
-            coldkey.clone(),
-        );
+        let call =
+            runtime::runtime_apis()
+                .mindnet_api()
+                .stake_of(netuid, hotkey.clone(), coldkey.clone());
         deadline(self.timeout, "reading stake", at.runtime_apis().call(call)).await
     }
 
@@ -424,8 +433,12 @@ impl Client {
             coldkey.clone(),
             deadline_block,
         );
-        deadline(self.timeout, "reading the registration payload", at.runtime_apis().call(call))
-            .await
+        deadline(
+            self.timeout,
+            "reading the registration payload",
+            at.runtime_apis().call(call),
+        )
+        .await
     }
 
     /// Every neuron of `netuid`, in uid order: through `MindnetApi.neurons`, or from storage
@@ -442,8 +455,12 @@ impl Client {
             return self.neurons_from_storage(netuid).await;
         }
         let call = runtime::runtime_apis().mindnet_api().neurons(netuid);
-        let infos = deadline(self.timeout, "reading the metagraph", at.runtime_apis().call(call))
-            .await?;
+        let infos = deadline(
+            self.timeout,
+            "reading the metagraph",
+            at.runtime_apis().call(call),
+        )
+        .await?;
         Ok(infos
             .into_iter()
             .map(|n| Neuron {
@@ -471,8 +488,16 @@ impl Client {
         let now = at.block_number();
         let s = runtime::storage().mindnet();
         deadline(self.timeout, "reading the metagraph from storage", async {
-            let count = at.storage().fetch(s.neuron_count(), (netuid,)).await?.decode()?;
-            let cutoff = at.storage().fetch(s.activity_cutoff(), (netuid,)).await?.decode()?;
+            let count = at
+                .storage()
+                .fetch(s.neuron_count(), (netuid,))
+                .await?
+                .decode()?;
+            let cutoff = at
+                .storage()
+                .fetch(s.activity_cutoff(), (netuid,))
+                .await?
+                .decode()?;
             let mut out = Vec::new();
             let mut page_index = u32::MAX;
             let mut page = Vec::new();
@@ -493,11 +518,14 @@ impl Client {
                     Some(v) => v.decode()?.value,
                     None => 0,
                 };
-                let last_update: Option<u64> =
-                    match at.storage().try_fetch(s.last_update(), (netuid, uid)).await? {
-                        Some(v) => Some(v.decode()?),
-                        None => None,
-                    };
+                let last_update: Option<u64> = match at
+                    .storage()
+                    .try_fetch(s.last_update(), (netuid, uid))
+                    .await?
+                {
+                    Some(v) => Some(v.decode()?),
+                    None => None,
+                };
                 let registered_at = at
                     .storage()
                     .fetch(s.registered_at(), (netuid, uid))
@@ -514,15 +542,20 @@ impl Client {
                 let p = u32::from(uid) / 256;
                 if p != page_index {
                     page_index = p;
-                    page = match at.storage().try_fetch(s.neuron_results(), (netuid, p)).await? {
+                    page = match at
+                        .storage()
+                        .try_fetch(s.neuron_results(), (netuid, p))
+                        .await?
+                    {
                         Some(v) => v.decode()?.0,
                         None => Vec::new(),
                     };
                 }
                 let r = page.get(usize::from(uid) % 256);
-                let frac = |f: fn(
-                    &runtime::runtime_types::pallet_mindnet::epoch::NeuronResult,
-                ) -> f64| r.map(f).unwrap_or(0.0);
+                let frac =
+                    |f: fn(&runtime::runtime_types::pallet_mindnet::epoch::NeuronResult) -> f64| {
+                        r.map(f).unwrap_or(0.0)
+                    };
                 out.push(Neuron {
                     uid,
                     hotkey: address_of(&hotkey),
@@ -536,9 +569,8 @@ impl Client {
                     emission: r.map(|r| r.emission).unwrap_or(0),
                     last_update,
                     registered_at,
-                    active: last_update.is_some_and(|u| {
-                        u > registered_at && now.saturating_sub(u) <= cutoff
-                    }),
+                    active: last_update
+                        .is_some_and(|u| u > registered_at && now.saturating_sub(u) <= cutoff),
                     axon,
                 });
             }
@@ -551,8 +583,12 @@ impl Client {
     pub async fn epoch_status(&self, netuid: u16) -> Result<EpochProgress> {
         let at = self.at().await?;
         let call = runtime::runtime_apis().mindnet_api().epoch_status(netuid);
-        let s = deadline(self.timeout, "reading the epoch status", at.runtime_apis().call(call))
-            .await?;
+        let s = deadline(
+            self.timeout,
+            "reading the epoch status",
+            at.runtime_apis().call(call),
+        )
+        .await?;
         Ok(EpochProgress {
             epochs: s.epochs,
             last_epoch_block: s.last_epoch_block,
@@ -565,7 +601,11 @@ impl Client {
     pub async fn sudo_key(&self) -> Result<Option<AccountId32>> {
         let at = self.at().await?;
         deadline(self.timeout, "reading the sudo key", async {
-            match at.storage().try_fetch(runtime::storage().sudo().key(), ()).await? {
+            match at
+                .storage()
+                .try_fetch(runtime::storage().sudo().key(), ())
+                .await?
+            {
                 Some(v) => Ok::<_, subxt::Error>(Some(v.decode()?)),
                 None => Ok(None),
             }
@@ -752,27 +792,49 @@ impl Client {
             "dividend_share" => P::DividendShare(frac(value)?),
             "activity_cutoff" => P::ActivityCutoff(int(value).ok_or_else(|| bad("a block count"))?),
             "mask_self_weight" => P::MaskSelfWeight(boolean(value)?),
-            "block_emission" => P::BlockEmission(int(value).ok_or_else(|| bad("base units per block"))?),
+            "block_emission" => {
+                P::BlockEmission(int(value).ok_or_else(|| bad("base units per block"))?)
+            }
             "loss_margin" => P::LossMargin(frac(value)?),
-            "min_allowed_weights" => P::MinAllowedWeights(int(value).ok_or_else(|| bad("a whole number"))?),
-            "max_weights_per_row" => P::MaxWeightsPerRow(int(value).ok_or_else(|| bad("a whole number"))?),
-            "max_allowed_uids" => P::MaxAllowedUids(int(value).ok_or_else(|| bad("a whole number"))?),
+            "min_allowed_weights" => {
+                P::MinAllowedWeights(int(value).ok_or_else(|| bad("a whole number"))?)
+            }
+            "max_weights_per_row" => {
+                P::MaxWeightsPerRow(int(value).ok_or_else(|| bad("a whole number"))?)
+            }
+            "max_allowed_uids" => {
+                P::MaxAllowedUids(int(value).ok_or_else(|| bad("a whole number"))?)
+            }
             "immunity_period" => P::ImmunityPeriod(int(value).ok_or_else(|| bad("a block count"))?),
-            "weights_version_key" => P::WeightsVersionKey(int(value).ok_or_else(|| bad("a whole number"))?),
-            "weights_set_rate_limit" => P::WeightsSetRateLimit(int(value).ok_or_else(|| bad("a block count"))?),
+            "weights_version_key" => {
+                P::WeightsVersionKey(int(value).ok_or_else(|| bad("a whole number"))?)
+            }
+            "weights_set_rate_limit" => {
+                P::WeightsSetRateLimit(int(value).ok_or_else(|| bad("a block count"))?)
+            }
             "registration_fee" => P::RegistrationFee(crate::amount::parse_mind(value)?),
             "adaptive_emission" => P::AdaptiveEmission(boolean(value)?),
             "sparsity_target" => P::SparsityTarget(frac(value)?),
             "emission_adjustment" => P::EmissionAdjustment(frac(value)?),
-            "min_block_emission" => P::MinBlockEmission(int(value).ok_or_else(|| bad("base units per block"))?),
-            "max_block_emission" => P::MaxBlockEmission(int(value).ok_or_else(|| bad("base units per block"))?),
+            "min_block_emission" => {
+                P::MinBlockEmission(int(value).ok_or_else(|| bad("base units per block"))?)
+            }
+            "max_block_emission" => {
+                P::MaxBlockEmission(int(value).ok_or_else(|| bad("base units per block"))?)
+            }
             "min_stake" => P::MinStake(crate::amount::parse_mind(value)?),
             "max_take" => P::MaxTake(frac(value)?),
-            "max_weight_change" => P::MaxWeightChange(int(value).ok_or_else(|| bad("parts per billion"))?),
+            "max_weight_change" => {
+                P::MaxWeightChange(int(value).ok_or_else(|| bad("parts per billion"))?)
+            }
             _ => {
                 return Err(Error::usage(format!(
                     "{name:?} is not a network parameter: one of {}",
-                    PARAMETERS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+                    PARAMETERS
+                        .iter()
+                        .map(|(n, _)| *n)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )))
             }
         })

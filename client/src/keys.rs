@@ -454,17 +454,35 @@ mod tests {
     fn same_addresses_as_polkadot_js_and_subkey() {
         // Addresses Polkadot.js 14 gives these URIs (ss58Format 42).
         let cases = [
-            (PHRASE.to_string(), "5DfhGyQdFobKM8NsWvEeAKk5EQQgYe9AydgJ7rMB6E1EqRzV"),
-            ("//Alice".to_string(), "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"),
-            ("//Alice/stash".to_string(), "5DZnGRAr28KP4GvbuxW2cBNo9Aodcm4QKUMj3Zqj67YjYStr"),
-            (format!("{PHRASE}//hard/soft"), "5F9Awe4TLRmnDEtqq1AWMsJFRoFPctHt5Licz4B6X5LoWV9e"),
-            (format!("{PHRASE}///pw"), "5HVquMWVR2cemSfuHeWupmEEgiTDjdNpCrPk4iKeBmL9qnKD"),
+            (
+                PHRASE.to_string(),
+                "5DfhGyQdFobKM8NsWvEeAKk5EQQgYe9AydgJ7rMB6E1EqRzV",
+            ),
+            (
+                "//Alice".to_string(),
+                "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY",
+            ),
+            (
+                "//Alice/stash".to_string(),
+                "5DZnGRAr28KP4GvbuxW2cBNo9Aodcm4QKUMj3Zqj67YjYStr",
+            ),
+            (
+                format!("{PHRASE}//hard/soft"),
+                "5F9Awe4TLRmnDEtqq1AWMsJFRoFPctHt5Licz4B6X5LoWV9e",
+            ),
+            (
+                format!("{PHRASE}///pw"),
+                "5HVquMWVR2cemSfuHeWupmEEgiTDjdNpCrPk4iKeBmL9qnKD",
+            ),
         ];
         for (suri, address) in cases {
             assert_eq!(generic(&Key::from_suri(&suri).unwrap()), address, "{suri}");
         }
         let signer = subxt_signer::sr25519::dev::alice();
-        assert_eq!(Key::from_suri("//Alice").unwrap().public(), signer.public_key().0);
+        assert_eq!(
+            Key::from_suri("//Alice").unwrap().public(),
+            signer.public_key().0
+        );
     }
 
     #[test]
@@ -501,7 +519,10 @@ mod tests {
         // In the clear.
         let clear = key.to_keystore(None, "charlie").unwrap();
         assert!(!clear.is_encrypted());
-        assert_eq!(Key::from_keystore(&clear, None).unwrap().public(), key.public());
+        assert_eq!(
+            Key::from_keystore(&clear, None).unwrap().public(),
+            key.public()
+        );
     }
 
     #[test]
@@ -511,7 +532,12 @@ mod tests {
         let clear = include_str!("../tests/fixtures/pjs-clear.json");
         let expected = Key::from_phrase(PHRASE, None).unwrap().public();
         let store = Keystore::parse(sealed).unwrap();
-        assert_eq!(Key::from_keystore(&store, Some("testpass")).unwrap().public(), expected);
+        assert_eq!(
+            Key::from_keystore(&store, Some("testpass"))
+                .unwrap()
+                .public(),
+            expected
+        );
         assert!(Key::from_keystore(&store, Some("testpas")).is_err());
         let store = Keystore::parse(clear).unwrap();
         assert_eq!(Key::from_keystore(&store, None).unwrap().public(), expected);
@@ -522,7 +548,10 @@ mod tests {
         let key = Key::from_suri("//Dave").unwrap();
         let mut store = key.to_keystore(None, "dave").unwrap();
         store.address = Key::from_suri("//Eve").unwrap().address();
-        assert!(Key::from_keystore(&store, None).unwrap_err().to_string().contains("does not match"));
+        assert!(Key::from_keystore(&store, None)
+            .unwrap_err()
+            .to_string()
+            .contains("does not match"));
         let mut store = key.to_keystore(None, "dave").unwrap();
         store.encoded = "AAAA".into();
         assert!(Key::from_keystore(&store, None).is_err());
@@ -534,7 +563,10 @@ mod tests {
         for words in [12, 24] {
             let (key, phrase) = Key::generate(words).unwrap();
             assert_eq!(phrase.split(' ').count(), words);
-            assert_eq!(Key::from_phrase(&phrase, None).unwrap().public(), key.public());
+            assert_eq!(
+                Key::from_phrase(&phrase, None).unwrap().public(),
+                key.public()
+            );
         }
         assert!(Key::generate(15).is_err());
         assert!(Key::from_phrase("not a mnemonic at all", None).is_err());

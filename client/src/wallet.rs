@@ -115,9 +115,8 @@ impl WalletDir {
             use std::os::unix::fs::OpenOptionsExt;
             options.mode(0o600);
         }
-        let io = |e: std::io::Error| {
-            Error::internal(format!("cannot write {}: {e}", path.display()))
-        };
+        let io =
+            |e: std::io::Error| Error::internal(format!("cannot write {}: {e}", path.display()));
         let mut file = options.open(&tmp).map_err(io)?;
         file.write_all(json.as_bytes()).map_err(io)?;
         file.sync_all().map_err(io)?;
@@ -227,7 +226,11 @@ mod tests {
         let store = key.to_keystore(None, "alice").unwrap();
         let path = dir.hotkey_path("alice", "h1").unwrap();
         dir.write(&path, &store, false).unwrap();
-        assert!(dir.write(&path, &store, false).unwrap_err().to_string().contains("--force"));
+        assert!(dir
+            .write(&path, &store, false)
+            .unwrap_err()
+            .to_string()
+            .contains("--force"));
         dir.write(&path, &store, true).unwrap();
         #[cfg(unix)]
         {

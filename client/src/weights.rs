@@ -78,7 +78,9 @@ pub struct RowRules {
 /// uid, after checking it against `rules`.
 pub fn to_chain_row(row: &Row, rules: &RowRules) -> Result<(Vec<u16>, Vec<u16>)> {
     if row.is_empty() {
-        return Err(Error::usage("no weights given: write uid=weight entries, e.g. 3=0.5 7=0.5"));
+        return Err(Error::usage(
+            "no weights given: write uid=weight entries, e.g. 3=0.5 7=0.5",
+        ));
     }
     let mut seen = BTreeSet::new();
     for (uid, _) in row {
@@ -104,11 +106,18 @@ pub fn to_chain_row(row: &Row, rules: &RowRules) -> Result<(Vec<u16>, Vec<u16>)>
     }
     let max = row.iter().map(|(_, w)| *w).fold(0.0_f64, f64::max);
     if max <= 0.0 {
-        return Err(Error::usage("every weight is zero: give at least one positive weight"));
+        return Err(Error::usage(
+            "every weight is zero: give at least one positive weight",
+        ));
     }
     let mut scaled: Vec<(u16, u16)> = row
         .iter()
-        .map(|(uid, w)| (*uid, ((w / max) * 65535.0).round().clamp(0.0, 65535.0) as u16))
+        .map(|(uid, w)| {
+            (
+                *uid,
+                ((w / max) * 65535.0).round().clamp(0.0, 65535.0) as u16,
+            )
+        })
         .collect();
     scaled.sort_by_key(|(uid, _)| *uid);
     let counted = scaled
@@ -137,9 +146,18 @@ mod tests {
 
     #[test]
     fn parses_entries_and_json() {
-        assert_eq!(parse_row("3=0.5 7=0.25,9=0.25").unwrap(), vec![(3, 0.5), (7, 0.25), (9, 0.25)]);
-        assert_eq!(parse_row("# mine\n1=2\n2=1 # two\n").unwrap(), vec![(1, 2.0), (2, 1.0)]);
-        assert_eq!(parse_row(r#"{"4": 1, "5": 0.5}"#).unwrap(), vec![(4, 1.0), (5, 0.5)]);
+        assert_eq!(
+            parse_row("3=0.5 7=0.25,9=0.25").unwrap(),
+            vec![(3, 0.5), (7, 0.25), (9, 0.25)]
+        );
+        assert_eq!(
+            parse_row("# mine\n1=2\n2=1 # two\n").unwrap(),
+            vec![(1, 2.0), (2, 1.0)]
+        );
+        assert_eq!(
+            parse_row(r#"{"4": 1, "5": 0.5}"#).unwrap(),
+            vec![(4, 1.0), (5, 0.5)]
+        );
         for bad in ["3", "x=1", "3=abc", "3=-1", "70000=1", "3=inf", "3=NaN"] {
             assert!(parse_row(bad).is_err(), "{bad}");
         }

@@ -35,12 +35,30 @@ fn wallets_on_disk() {
     let cold_file = dir.path().join("w/coldkey.json");
     let before = std::fs::read(&cold_file).unwrap();
     let hot = run(
-        &["wallet", "new", "--name", "w", "--hotkey", "h", "--no-password", "--words", "24", "--json"],
+        &[
+            "wallet",
+            "new",
+            "--name",
+            "w",
+            "--hotkey",
+            "h",
+            "--no-password",
+            "--words",
+            "24",
+            "--json",
+        ],
         &env,
     )
     .json();
     assert!(hot.get("coldkey").is_none());
-    assert_eq!(hot["hotkey"]["mnemonic"].as_str().unwrap().split(' ').count(), 24);
+    assert_eq!(
+        hot["hotkey"]["mnemonic"]
+            .as_str()
+            .unwrap()
+            .split(' ')
+            .count(),
+        24
+    );
     assert_eq!(std::fs::read(&cold_file).unwrap(), before);
     run(&["wallet", "new", "--name", "w", "--hotkey", "h"], &env).fails(2, "exists already");
     let shown = run(&["wallet", "show", "--name", "w", "--json"], &env).json();
@@ -55,7 +73,15 @@ fn wallets_on_disk() {
     let file = dir.path().join("export.json");
     std::fs::write(&file, &exported.stdout).unwrap();
     let imported = run(
-        &["wallet", "import", "--name", "copy", "--keystore", file.to_str().unwrap(), "--json"],
+        &[
+            "wallet",
+            "import",
+            "--name",
+            "copy",
+            "--keystore",
+            file.to_str().unwrap(),
+            "--json",
+        ],
         &env,
     )
     .json();
@@ -63,7 +89,15 @@ fn wallets_on_disk() {
     let words = dir.path().join("words.txt");
     std::fs::write(&words, format!("{phrase}\n")).unwrap();
     let restored = run(
-        &["wallet", "import", "--name", "restored", "--mnemonic-file", words.to_str().unwrap(), "--json"],
+        &[
+            "wallet",
+            "import",
+            "--name",
+            "restored",
+            "--mnemonic-file",
+            words.to_str().unwrap(),
+            "--json",
+        ],
         &env,
     )
     .json();
@@ -71,15 +105,29 @@ fn wallets_on_disk() {
 
     // A keystore Polkadot.js exported opens with its password and gives its address (the
     // Polkadot.js address is prefix 42; ours is 7734: compare the accounts).
-    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/pjs-sealed.json");
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/pjs-sealed.json"
+    );
     let pjs = run(
-        &["wallet", "import", "--name", "pjs", "--keystore", fixture, "--hotkey", "k", "--json"],
+        &[
+            "wallet",
+            "import",
+            "--name",
+            "pjs",
+            "--keystore",
+            fixture,
+            "--hotkey",
+            "k",
+            "--json",
+        ],
         &[&env[..1], &[("MINDNET_PASSWORD", "testpass")]].concat(),
     )
     .json();
     let ours = mindnet_client::keys::ss58_decode(pjs["key"]["address"].as_str().unwrap()).unwrap();
     let theirs =
-        mindnet_client::keys::ss58_decode("5DfhGyQdFobKM8NsWvEeAKk5EQQgYe9AydgJ7rMB6E1EqRzV").unwrap();
+        mindnet_client::keys::ss58_decode("5DfhGyQdFobKM8NsWvEeAKk5EQQgYe9AydgJ7rMB6E1EqRzV")
+            .unwrap();
     assert_eq!(ours, theirs);
     run(
         &["wallet", "import", "--name", "pjs2", "--keystore", fixture],
@@ -90,7 +138,12 @@ fn wallets_on_disk() {
     run(&["wallet", "new", "--name", "nopass"], &env[..1]).fails(2, "MINDNET_PASSWORD");
     assert!(!dir.path().join("nopass").exists());
     let listed = run(&["wallet", "list", "--json"], &env).json();
-    let names: Vec<&str> = listed.as_array().unwrap().iter().map(|w| w["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["copy", "pjs", "restored", "w"]);
     run(&["wallet", "show", "--name", "../x"], &env).fails(2, "not a valid wallet name");
     // Completions are generated for the usual shells.
@@ -103,15 +156,24 @@ fn address(json: &Value, key: &str) -> String {
 }
 
 /// Polls `neurons --json` until `done` holds (or panics after `limit`).
-fn wait_for_neurons(node: &DevNode, limit: Duration, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+fn wait_for_neurons(
+    node: &DevNode,
+    limit: Duration,
+    done: impl Fn(&[Value]) -> bool,
+) -> Vec<Value> {
     let started = Instant::now();
     loop {
-        let list = node.cli(&["neurons", "--netuid", "0", "--json"], &[]).json();
+        let list = node
+            .cli(&["neurons", "--netuid", "0", "--json"], &[])
+            .json();
         let list = list.as_array().unwrap().clone();
         if done(&list) {
             return list;
         }
-        assert!(started.elapsed() < limit, "the metagraph never got there: {list:?}");
+        assert!(
+            started.elapsed() < limit,
+            "the metagraph never got there: {list:?}"
+        );
         std::thread::sleep(Duration::from_secs(3));
     }
 }
@@ -122,32 +184,84 @@ fn a_newcomers_session_from_wallet_to_emission() {
     let dir = tempfile::tempdir().unwrap();
     let env = wallet_env(dir.path());
     let env = env_refs(&env);
-    let cli = |args: &[&str]| node.cli(&[args, &["--json", "--yes", "--wait", "inclusion"]].concat(), &env);
+    let cli = |args: &[&str]| {
+        node.cli(
+            &[args, &["--json", "--yes", "--wait", "inclusion"]].concat(),
+            &env,
+        )
+    };
 
-    let created = cli(&["wallet", "new", "--name", "me", "--hotkey", "h0", "--no-password"]).json();
+    let created = cli(&[
+        "wallet",
+        "new",
+        "--name",
+        "me",
+        "--hotkey",
+        "h0",
+        "--no-password",
+    ])
+    .json();
     let cold = address(&created, "coldkey");
     let mut hotkeys = vec![address(&created, "hotkey")];
     for h in ["h1", "h2"] {
-        let made = cli(&["wallet", "new", "--name", "me", "--hotkey", h, "--no-password"]).json();
+        let made = cli(&[
+            "wallet",
+            "new",
+            "--name",
+            "me",
+            "--hotkey",
+            h,
+            "--no-password",
+        ])
+        .json();
         hotkeys.push(address(&made, "hotkey"));
     }
     // Alice (the dev chain's rich account) funds the coldkey; it funds its hotkeys' fees.
-    let sent = cli(&["transfer", "--suri", "//Alice", "--to", &cold, "--amount", "1000"]).json();
+    let sent = cli(&[
+        "transfer", "--suri", "//Alice", "--to", &cold, "--amount", "1000",
+    ])
+    .json();
     assert!(sent["included"]["fee"].as_u64().unwrap() > 0);
     let balance = cli(&["balance", "--wallet", "me"]).json();
     assert_eq!(balance["free"], 1_000_000_000_000u64);
     for (i, h) in hotkeys.iter().enumerate() {
         cli(&["transfer", "--wallet", "me", "--to", h, "--amount", "1"]).json();
-        let reg = cli(&["register", "--netuid", "0", "--wallet", "me", "--hotkey", &format!("h{i}")]).json();
+        let reg = cli(&[
+            "register",
+            "--netuid",
+            "0",
+            "--wallet",
+            "me",
+            "--hotkey",
+            &format!("h{i}"),
+        ])
+        .json();
         assert_eq!(reg["uid"], i);
     }
-    let staked = cli(&["stake", "add", "--wallet", "me", "--hotkey", "h0", "--amount", "100"]).json();
+    let staked = cli(&[
+        "stake", "add", "--wallet", "me", "--hotkey", "h0", "--amount", "100",
+    ])
+    .json();
     assert_eq!(staked["stake"], 100_000_000_000u64);
     // h0 validates: it weights uid 2 above uid 1, and uid 0 (itself) not at all.
-    let set = cli(&["weights", "set", "--netuid", "0", "--wallet", "me", "--hotkey", "h0", "1=0.5", "2=1"]).json();
+    let set = cli(&[
+        "weights", "set", "--netuid", "0", "--wallet", "me", "--hotkey", "h0", "1=0.5", "2=1",
+    ])
+    .json();
     assert_eq!(set["values"], serde_json::json!([32768, 65535]));
     let served = cli(&[
-        "axon", "serve", "--netuid", "0", "--wallet", "me", "--hotkey", "h2", "--ip", "203.0.113.7", "--port", "8091",
+        "axon",
+        "serve",
+        "--netuid",
+        "0",
+        "--wallet",
+        "me",
+        "--hotkey",
+        "h2",
+        "--ip",
+        "203.0.113.7",
+        "--port",
+        "8091",
     ])
     .json();
     assert_eq!(served["port"], 8091);
@@ -157,7 +271,10 @@ fn a_newcomers_session_from_wallet_to_emission() {
         l.len() == 3 && l[2]["incentive"].as_f64().unwrap_or(0.0) > 0.0
     });
     let incentive = |i: usize| list[i]["incentive"].as_f64().unwrap();
-    assert!(incentive(2) > incentive(1) && incentive(1) > incentive(0), "{list:?}");
+    assert!(
+        incentive(2) > incentive(1) && incentive(1) > incentive(0),
+        "{list:?}"
+    );
     assert_eq!(list[2]["axon"], "203.0.113.7:8091");
     assert_eq!(list[0]["active"], true);
     for (i, h) in hotkeys.iter().enumerate() {
@@ -172,16 +289,32 @@ fn a_newcomers_session_from_wallet_to_emission() {
     assert_eq!(minted, per_epoch, "{list:?}");
     // The stake behind h0 grew by its share of emission.
     let shown = cli(&["stake", "show", "--wallet", "me"]).json();
-    assert!(shown[0]["stake"].as_u64().unwrap() >= 100_000_000_000, "{shown:?}");
+    assert!(
+        shown[0]["stake"].as_u64().unwrap() >= 100_000_000_000,
+        "{shown:?}"
+    );
     // The table view sorts.
     let table = node.cli(&["neurons", "--netuid", "0", "--sort", "incentive"], &[]);
     let first_row = table.stdout.lines().nth(2).unwrap();
     assert!(first_row.trim_start().starts_with('2'), "{}", table.stdout);
     // Root changes a parameter with the sudo key; anyone else is told they cannot.
-    cli(&["network", "set", "--netuid", "0", "--suri", "//Alice", "immunity_period", "50"]).json();
+    cli(&[
+        "network",
+        "set",
+        "--netuid",
+        "0",
+        "--suri",
+        "//Alice",
+        "immunity_period",
+        "50",
+    ])
+    .json();
     let params = cli(&["network", "params", "--netuid", "0"]).json();
     assert_eq!(params["params"]["immunity_period"], 50);
-    cli(&["network", "set", "--netuid", "0", "--wallet", "me", "tempo", "5"]).fails(2, "only the sudo key");
+    cli(&[
+        "network", "set", "--netuid", "0", "--wallet", "me", "tempo", "5",
+    ])
+    .fails(2, "only the sudo key");
 }
 
 #[test]
@@ -191,12 +324,28 @@ fn bad_input_says_what_is_wrong_and_changes_nothing() {
     let env = wallet_env(dir.path());
     let env = env_refs(&env);
     let cli = |args: &[&str]| node.cli(&[args, &["--yes", "--wait", "inclusion"]].concat(), &env);
-    let made = cli(&["wallet", "new", "--name", "w", "--hotkey", "h", "--no-password", "--json"]).json();
+    let made = cli(&[
+        "wallet",
+        "new",
+        "--name",
+        "w",
+        "--hotkey",
+        "h",
+        "--no-password",
+        "--json",
+    ])
+    .json();
     let cold = address(&made, "coldkey");
     let hot = address(&made, "hotkey");
-    cli(&["transfer", "--suri", "//Alice", "--to", &cold, "--amount", "10"]);
-    cli(&["transfer", "--suri", "//Alice", "--to", &hot, "--amount", "1"]);
-    cli(&["register", "--netuid", "0", "--wallet", "w", "--hotkey", "h"]);
+    cli(&[
+        "transfer", "--suri", "//Alice", "--to", &cold, "--amount", "10",
+    ]);
+    cli(&[
+        "transfer", "--suri", "//Alice", "--to", &hot, "--amount", "1",
+    ]);
+    cli(&[
+        "register", "--netuid", "0", "--wallet", "w", "--hotkey", "h",
+    ]);
     let balances = || {
         let c = cli(&["balance", "--wallet", "w", "--json"]).json();
         let h = cli(&["balance", &hot, "--json"]).json();
@@ -207,7 +356,8 @@ fn bad_input_says_what_is_wrong_and_changes_nothing() {
     let to = ["transfer", "--wallet", "w", "--to"];
     cli(&[&to[..], &[&hot, "--amount", "1.2.3"]].concat()).fails(2, "not an amount");
     cli(&[&to[..], &[&hot, "--amount", "-1"]].concat()).fails(2, "negative");
-    cli(&[&to[..], &["5Not4nAddress", "--amount", "1"]].concat()).fails(2, "not an account address");
+    cli(&[&to[..], &["5Not4nAddress", "--amount", "1"]].concat())
+        .fails(2, "not an account address");
     cli(&[&to[..], &[&hot, "--amount", "1000000"]].concat()).fails(4, "insufficient balance");
     node.cli(
         &[&to[..], &[&hot, "--amount", "1", "--yes"]].concat(),
@@ -215,23 +365,53 @@ fn bad_input_says_what_is_wrong_and_changes_nothing() {
     )
     .fails(2, "wrong password");
     // Without --yes and without a terminal to ask on, nothing is sent.
-    node.cli(&[&to[..], &[&hot, "--amount", "1"]].concat(), &env).fails(2, "--yes");
-    let weights = ["weights", "set", "--netuid", "0", "--wallet", "w", "--hotkey", "h"];
+    node.cli(&[&to[..], &[&hot, "--amount", "1"]].concat(), &env)
+        .fails(2, "--yes");
+    let weights = [
+        "weights", "set", "--netuid", "0", "--wallet", "w", "--hotkey", "h",
+    ];
     cli(&[&weights[..], &["999=1"]].concat()).fails(2, "does not exist");
     cli(&[&weights[..], &["0=1", "0=2"]].concat()).fails(2, "twice");
     cli(&[&weights[..], &["0=x"]].concat()).fails(2, "not a number");
-    cli(&["register", "--netuid", "7", "--wallet", "w", "--hotkey", "h"]).fails(2, "does not exist");
-    cli(&["stake", "remove", "--wallet", "w", "--hotkey", "h", "--amount", "5"]).fails(4, "less than");
+    cli(&[
+        "register", "--netuid", "7", "--wallet", "w", "--hotkey", "h",
+    ])
+    .fails(2, "does not exist");
+    cli(&[
+        "stake", "remove", "--wallet", "w", "--hotkey", "h", "--amount", "5",
+    ])
+    .fails(4, "less than");
     // A rule only the chain's state shows: one set_weights per `weights_set_rate_limit`
     // blocks. A second neuron (Alice's) gives h someone to weight.
     node.cli(
-        &["register", "--netuid", "0", "--suri", "//Alice", "--hotkey-suri", "//Alice//g", "--yes", "--wait", "inclusion", "--json"],
+        &[
+            "register",
+            "--netuid",
+            "0",
+            "--suri",
+            "//Alice",
+            "--hotkey-suri",
+            "//Alice//g",
+            "--yes",
+            "--wait",
+            "inclusion",
+            "--json",
+        ],
         &env,
     )
     .json();
     let ok = cli(&[&weights[..], &["1=1"]].concat());
     assert_eq!(ok.code, 0, "{ok:?}");
-    cli(&["network", "set", "--netuid", "0", "--suri", "//Alice", "weights_set_rate_limit", "1000"]);
+    cli(&[
+        "network",
+        "set",
+        "--netuid",
+        "0",
+        "--suri",
+        "//Alice",
+        "weights_set_rate_limit",
+        "1000",
+    ]);
     let limited = balances();
     cli(&[&weights[..], &["1=1"]].concat()).fails(4, "try again from block");
     // Nothing refused above cost anything: the coldkey signed nothing that went through,
@@ -241,11 +421,16 @@ fn bad_input_says_what_is_wrong_and_changes_nothing() {
 
     // An unreachable node, and one that accepts connections but never answers.
     let closed = format!("ws://127.0.0.1:{}", free_port());
-    run(&["balance", &hot, "--url", &closed, "--timeout", "3"], &[]).fails(3, "cannot reach a node");
+    run(&["balance", &hot, "--url", &closed, "--timeout", "3"], &[])
+        .fails(3, "cannot reach a node");
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let silent_url = format!("ws://{}", silent.local_addr().unwrap());
     let started = Instant::now();
-    run(&["balance", &hot, "--url", &silent_url, "--timeout", "2"], &[]).fails(3, "");
+    run(
+        &["balance", &hot, "--url", &silent_url, "--timeout", "2"],
+        &[],
+    )
+    .fails(3, "");
     assert!(started.elapsed() < Duration::from_secs(30));
     run(&["balance", &hot, "--url", "http://x"], &[]).fails(2, "not a node RPC URL");
 
@@ -264,9 +449,16 @@ fn bad_input_says_what_is_wrong_and_changes_nothing() {
             }
         },
     );
-    let _ = std::process::Command::new("kill").args(["-CONT", &pid]).status();
+    let _ = std::process::Command::new("kill")
+        .args(["-CONT", &pid])
+        .status();
     assert!(stopped, "the node was never paused: {stderr}");
     assert_eq!(code, 3, "{stderr}");
     assert!(took < Duration::from_secs(60), "took {took:?}");
-    assert!(stderr.lines().any(|l| l.starts_with("error") && l.contains("within")), "{stderr}");
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.starts_with("error") && l.contains("within")),
+        "{stderr}"
+    );
 }

@@ -69,7 +69,11 @@ impl DevNode {
             if out.code == 0 {
                 break;
             }
-            assert!(Instant::now() < deadline, "the dev node did not answer: {}", out.stderr);
+            assert!(
+                Instant::now() < deadline,
+                "the dev node did not answer: {}",
+                out.stderr
+            );
             std::thread::sleep(Duration::from_millis(500));
         }
         node
@@ -116,14 +120,20 @@ impl Outcome {
     /// containing `words`.
     pub fn fails(&self, code: i32, words: &str) {
         assert_eq!(self.code, code, "expected exit {code}: {self:?}");
-        assert!(self.stdout.is_empty(), "stdout must stay empty on error: {self:?}");
+        assert!(
+            self.stdout.is_empty(),
+            "stdout must stay empty on error: {self:?}"
+        );
         let errors: Vec<&str> = self
             .stderr
             .lines()
             .filter(|l| l.starts_with("error"))
             .collect();
         assert_eq!(errors.len(), 1, "one error line: {self:?}");
-        assert!(errors[0].contains(words), "error should say {words:?}: {self:?}");
+        assert!(
+            errors[0].contains(words),
+            "error should say {words:?}: {self:?}"
+        );
     }
 }
 

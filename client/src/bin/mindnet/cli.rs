@@ -15,14 +15,20 @@ pub struct Cli {
     pub command: Command,
 }
 
-const EXIT_CODES: &str = "Exit codes: 0 success, 1 internal error, 2 bad input (nothing was submitted), \
+const EXIT_CODES: &str =
+    "Exit codes: 0 success, 1 internal error, 2 bad input (nothing was submitted), \
 3 node unreachable or timed out, 4 refused by the chain.";
 
 /// Options every command takes.
 #[derive(Args, Debug)]
 pub struct Global {
     /// The node's RPC endpoint.
-    #[arg(long, global = true, env = "MINDNET_URL", default_value = "ws://127.0.0.1:9944")]
+    #[arg(
+        long,
+        global = true,
+        env = "MINDNET_URL",
+        default_value = "ws://127.0.0.1:9944"
+    )]
     pub url: String,
     /// Machine output: one JSON document on stdout, nothing else.
     #[arg(long, global = true)]
@@ -125,7 +131,11 @@ pub enum WalletCommand {
         #[arg(long)]
         name: String,
         /// A file holding the mnemonic (or secret URI).
-        #[arg(long, required_unless_present = "keystore", conflicts_with = "keystore")]
+        #[arg(
+            long,
+            required_unless_present = "keystore",
+            conflicts_with = "keystore"
+        )]
         mnemonic_file: Option<PathBuf>,
         /// A Polkadot.js JSON keystore (its password: --password-file, MINDNET_PASSWORD or a prompt).
         #[arg(long)]

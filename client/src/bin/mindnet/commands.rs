@@ -48,7 +48,10 @@ impl Ctx {
     fn password(&self, prompt: &str, confirm: bool) -> Result<Zeroizing<String>> {
         if let Some(file) = &self.global.password_file {
             let text = Zeroizing::new(std::fs::read_to_string(file).map_err(|e| {
-                Error::usage(format!("cannot read the password file {}: {e}", file.display()))
+                Error::usage(format!(
+                    "cannot read the password file {}: {e}",
+                    file.display()
+                ))
             })?);
             let password = Zeroizing::new(text.trim_end_matches(['\n', '\r']).to_string());
             return non_empty(password);
@@ -71,7 +74,9 @@ impl Ctx {
                     .map_err(|e| Error::usage(format!("cannot read the password: {e}")))?,
             );
             if *again != *first {
-                return Err(Error::usage("the two passwords differ: nothing was written"));
+                return Err(Error::usage(
+                    "the two passwords differ: nothing was written",
+                ));
             }
         }
         non_empty(first)
@@ -92,10 +97,14 @@ impl Ctx {
             (Some(suri), _) => Key::from_suri(suri),
             (None, Some(wallet)) => {
                 let path = self.wallets.coldkey_path(wallet)?;
-                let store = self.wallets.read(&path, &format!("coldkey of wallet {wallet:?}"))?;
+                let store = self
+                    .wallets
+                    .read(&path, &format!("coldkey of wallet {wallet:?}"))?;
                 self.open(&store, &format!("wallet {wallet:?}'s coldkey"))
             }
-            (None, None) => Err(Error::usage("name the signing key: --wallet W or --suri URI")),
+            (None, None) => Err(Error::usage(
+                "name the signing key: --wallet W or --suri URI",
+            )),
         }
     }
 
@@ -120,7 +129,12 @@ impl Ctx {
     /// The address of a wallet's coldkey (no password needed).
     fn coldkey_address(&self, wallet: &str) -> Result<AccountId32> {
         let path = self.wallets.coldkey_path(wallet)?;
-        account(&self.wallets.read(&path, &format!("coldkey of wallet {wallet:?}"))?.address)
+        account(
+            &self
+                .wallets
+                .read(&path, &format!("coldkey of wallet {wallet:?}"))?
+                .address,
+        )
     }
 
     /// A hotkey named by address, or by name in `wallet`.
@@ -168,7 +182,9 @@ impl Ctx {
 
 fn non_empty(p: Zeroizing<String>) -> Result<Zeroizing<String>> {
     if p.is_empty() {
-        Err(Error::usage("the password is empty: give a non-empty password"))
+        Err(Error::usage(
+            "the password is empty: give a non-empty password",
+        ))
     } else {
         Ok(p)
     }
@@ -225,7 +241,10 @@ pub async fn run(cli: Cli) -> Result<Output> {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "mindnet", &mut out);
             let script = String::from_utf8_lossy(&out).to_string();
-            Ok(Output::new(script.clone(), json!({ "shell": shell.to_string(), "script": script })))
+            Ok(Output::new(
+                script.clone(),
+                json!({ "shell": shell.to_string(), "script": script }),
+            ))
         }
     }
 }
@@ -250,7 +269,10 @@ fn wallet(ctx: &Ctx, command: WalletCommand) -> Result<Output> {
             force,
         } => {
             let cold_path = w.coldkey_path(&name)?;
-            let hot_path = hotkey.as_deref().map(|h| w.hotkey_path(&name, h)).transpose()?;
+            let hot_path = hotkey
+                .as_deref()
+                .map(|h| w.hotkey_path(&name, h))
+                .transpose()?;
             if let Some(p) = &hot_path {
                 if p.exists() && !force {
                     return Err(Error::usage(format!(
@@ -298,7 +320,11 @@ fn wallet(ctx: &Ctx, command: WalletCommand) -> Result<Output> {
                 human.push_str(&format!(
                     "hotkey {hot:?} {} ({}) written to {}\nits mnemonic:\n  {}\n",
                     key.address(),
-                    if no_password { "unencrypted" } else { "encrypted" },
+                    if no_password {
+                        "unencrypted"
+                    } else {
+                        "encrypted"
+                    },
                     path.display(),
                     *phrase
                 ));
@@ -338,13 +364,19 @@ fn wallet(ctx: &Ctx, command: WalletCommand) -> Result<Output> {
                 }
             };
             let (path, label, encrypt) = match &hotkey {
-                Some(h) => (w.hotkey_path(&name, h)?, format!("hotkey {h:?}"), !no_password),
+                Some(h) => (
+                    w.hotkey_path(&name, h)?,
+                    format!("hotkey {h:?}"),
+                    !no_password,
+                ),
                 None => (w.coldkey_path(&name)?, "coldkey".to_string(), true),
             };
             let password = if encrypt {
                 Some(match source_password {
                     Some(p) => p,
-                    None => ctx.password(&format!("new password for the imported {label}"), true)?,
+                    None => {
+                        ctx.password(&format!("new password for the imported {label}"), true)?
+                    }
                 })
             } else {
                 None
@@ -471,7 +503,13 @@ async fn transfer(ctx: &Ctx, a: TransferArgs) -> Result<Output> {
         .transfer_keep_alive(MultiAddress::Id(to.clone()), amount);
     let fee = client.estimate_fee(&call, &signer).await?;
     let ed = client.existential_deposit().await?;
-    ensure_funds(&client, &signer.account_id(), amount.saturating_add(ed), fee).await?;
+    ensure_funds(
+        &client,
+        &signer.account_id(),
+        amount.saturating_add(ed),
+        fee,
+    )
+    .await?;
     ctx.confirm(&format!(
         "send {} MIND from {} to {} (fee about {} MIND)?",
         format_mind(amount),
@@ -480,7 +518,13 @@ async fn transfer(ctx: &Ctx, a: TransferArgs) -> Result<Output> {
         format_mind(fee)
     ))?;
     let inc = client
-        .submit("transfer", &call, &signer, ctx.wait(), &mut progress(ctx.global.json))
+        .submit(
+            "transfer",
+            &call,
+            &signer,
+            ctx.wait(),
+            &mut progress(ctx.global.json),
+        )
         .await?;
     Ok(Output::new(
         format!(
@@ -536,12 +580,9 @@ async fn register(ctx: &Ctx, a: RegisterArgs) -> Result<Output> {
         .await?;
     let signature =
         runtime::runtime_types::sp_runtime::MultiSignature::Sr25519(hotkey.sign(&payload));
-    let call = runtime::tx().mindnet().register(
-        a.netuid,
-        hotkey.account_id(),
-        deadline,
-        signature,
-    );
+    let call = runtime::tx()
+        .mindnet()
+        .register(a.netuid, hotkey.account_id(), deadline, signature);
     let fee = client.estimate_fee(&call, &coldkey).await?;
     let params = client.network_params(a.netuid).await?;
     let reg_fee = params
@@ -551,7 +592,13 @@ async fn register(ctx: &Ctx, a: RegisterArgs) -> Result<Output> {
         .map(u128::from)
         .unwrap_or(0);
     let ed = client.existential_deposit().await?;
-    ensure_funds(&client, &coldkey.account_id(), reg_fee.saturating_add(ed), fee).await?;
+    ensure_funds(
+        &client,
+        &coldkey.account_id(),
+        reg_fee.saturating_add(ed),
+        fee,
+    )
+    .await?;
     ctx.confirm(&format!(
         "register hotkey {} on network {} for {} MIND (burned) plus a fee of about {} MIND?",
         hotkey.address(),
@@ -560,7 +607,13 @@ async fn register(ctx: &Ctx, a: RegisterArgs) -> Result<Output> {
         format_mind(fee)
     ))?;
     let inc = client
-        .submit("register", &call, &coldkey, ctx.wait(), &mut progress(ctx.global.json))
+        .submit(
+            "register",
+            &call,
+            &coldkey,
+            ctx.wait(),
+            &mut progress(ctx.global.json),
+        )
         .await?;
     let uid = client.uid_of(a.netuid, &hotkey.account_id()).await?;
     Ok(Output::new(
@@ -606,7 +659,13 @@ async fn stake(ctx: &Ctx, command: StakeCommand) -> Result<Output> {
         }
         let fee = client.estimate_fee(&call_add, &coldkey).await?;
         let ed = client.existential_deposit().await?;
-        ensure_funds(&client, &coldkey.account_id(), amount.saturating_add(ed), fee).await?;
+        ensure_funds(
+            &client,
+            &coldkey.account_id(),
+            amount.saturating_add(ed),
+            fee,
+        )
+        .await?;
     } else {
         let have = client
             .stake_of(a.netuid, &hotkey, &coldkey.account_id())
@@ -636,7 +695,13 @@ async fn stake(ctx: &Ctx, command: StakeCommand) -> Result<Output> {
             .await?
     } else {
         client
-            .submit("remove_stake", &call_remove, &coldkey, ctx.wait(), &mut report)
+            .submit(
+                "remove_stake",
+                &call_remove,
+                &coldkey,
+                ctx.wait(),
+                &mut report,
+            )
             .await?
     };
     let now = client
@@ -669,7 +734,10 @@ async fn stake_show(ctx: &Ctx, wallet: Option<String>, hotkey: Option<String>) -
         let mut human = format!("stake behind hotkey {}\n", address_of(&hot));
         for (netuid, uid) in client.hotkey_networks(&hot).await? {
             let total = client.hotkey_stake(netuid, &hot).await?;
-            human.push_str(&format!("network {netuid} uid {uid}: {} MIND\n", format_mind(total)));
+            human.push_str(&format!(
+                "network {netuid} uid {uid}: {} MIND\n",
+                format_mind(total)
+            ));
             rows.push(json!({ "netuid": netuid, "uid": uid, "hotkey": address_of(&hot), "stake": units(total) }));
         }
         return Ok(client_rows(rows, human));
@@ -678,7 +746,10 @@ async fn stake_show(ctx: &Ctx, wallet: Option<String>, hotkey: Option<String>) -
     let cold = ctx.coldkey_address(&wallet)?;
     let summary = ctx.wallets.summary(&wallet)?;
     let mut rows = Vec::new();
-    let mut human = format!("stake of wallet {wallet:?} (coldkey {})\n", address_of(&cold));
+    let mut human = format!(
+        "stake of wallet {wallet:?} (coldkey {})\n",
+        address_of(&cold)
+    );
     for h in &summary.hotkeys {
         let hot = account(&h.address)?;
         for (netuid, uid) in client.hotkey_networks(&hot).await? {
@@ -758,15 +829,22 @@ async fn set_weights(
         }
     }
     let version_key = param("weights_version_key");
-    let call = runtime::tx()
-        .mindnet()
-        .set_weights(netuid, uids.clone(), values.clone(), version_key);
+    let call =
+        runtime::tx()
+            .mindnet()
+            .set_weights(netuid, uids.clone(), values.clone(), version_key);
     ctx.confirm(&format!(
         "set {} weights of uid {own_uid} on network {netuid}?",
         uids.len()
     ))?;
     let inc = client
-        .submit("set_weights", &call, &hotkey, ctx.wait(), &mut progress(ctx.global.json))
+        .submit(
+            "set_weights",
+            &call,
+            &hotkey,
+            ctx.wait(),
+            &mut progress(ctx.global.json),
+        )
         .await?;
     Ok(Output::new(
         format!(
@@ -808,10 +886,20 @@ async fn serve_axon(
         .serve_axon(netuid, bits, port, ip_type, protocol);
     ctx.confirm(&format!("announce {ip} port {port} on network {netuid}?"))?;
     let inc = client
-        .submit("serve_axon", &call, &hotkey, ctx.wait(), &mut progress(ctx.global.json))
+        .submit(
+            "serve_axon",
+            &call,
+            &hotkey,
+            ctx.wait(),
+            &mut progress(ctx.global.json),
+        )
         .await?;
     Ok(Output::new(
-        format!("hotkey {} serves at {ip}:{port} on network {netuid}{}", hotkey.address(), fee_text(&inc)),
+        format!(
+            "hotkey {} serves at {ip}:{port} on network {netuid}{}",
+            hotkey.address(),
+            fee_text(&inc)
+        ),
         json!({ "netuid": netuid, "hotkey": hotkey.address(), "ip": ip.to_string(), "port": port, "included": included_json(&inc) }),
     ))
 }
@@ -856,8 +944,17 @@ async fn neurons(ctx: &Ctx, a: NeuronsArgs) -> Result<Output> {
         list.len(),
         table(
             &[
-                "uid", "hotkey", "stake", "rank", "trust", "consensus", "incentive", "dividends",
-                "emission", "active", "axon"
+                "uid",
+                "hotkey",
+                "stake",
+                "rank",
+                "trust",
+                "consensus",
+                "incentive",
+                "dividends",
+                "emission",
+                "active",
+                "axon"
             ],
             &rows
         )
@@ -909,7 +1006,10 @@ async fn network(ctx: &Ctx, command: NetworkCommand) -> Result<Output> {
                 .collect();
             let map: serde_json::Map<String, Value> = params.into_iter().collect();
             Ok(Output::new(
-                format!("network {netuid}\n{}", table(&["parameter", "value"], &rows)),
+                format!(
+                    "network {netuid}\n{}",
+                    table(&["parameter", "value"], &rows)
+                ),
                 json!({ "netuid": netuid, "params": map }),
             ))
         }
@@ -931,7 +1031,11 @@ async fn network(ctx: &Ctx, command: NetworkCommand) -> Result<Output> {
                         signer.address()
                     )))
                 }
-                None => return Err(Error::usage("this chain has no sudo key: parameters cannot be set")),
+                None => {
+                    return Err(Error::usage(
+                        "this chain has no sudo key: parameters cannot be set",
+                    ))
+                }
             }
             let inner = runtime::runtime_types::mindnet_runtime::RuntimeCall::Mindnet(
                 runtime::runtime_types::pallet_mindnet::pallet::Call::set_parameter {
@@ -942,7 +1046,13 @@ async fn network(ctx: &Ctx, command: NetworkCommand) -> Result<Output> {
             let call = runtime::tx().sudo().sudo(inner);
             ctx.confirm(&format!("set {param} of network {netuid} to {value}?"))?;
             let inc = client
-                .submit("set_parameter", &call, &signer, ctx.wait(), &mut progress(ctx.global.json))
+                .submit(
+                    "set_parameter",
+                    &call,
+                    &signer,
+                    ctx.wait(),
+                    &mut progress(ctx.global.json),
+                )
                 .await?;
             // Sudo succeeds even when the call inside fails: the parameter's own event
             // tells whether it was set.
