@@ -11,7 +11,7 @@ target="${CARGO_TARGET_DIR:-$HOME/.cache/mindnet-target}"
 node="${MINDNET_NODE:-$target/debug/mindnet-node}"
 [ -x "$node" ] || { echo "mindnet-node not found at $node: run scripts/dev.sh first or set MINDNET_NODE" >&2; exit 1; }
 base=$(mktemp -d)
-"$node" --chain scale --alice --base-path "$base" --rpc-port 9955 --port 30355 \
+"$node" --chain scale --alice --unsafe-force-node-key-generation --base-path "$base" --rpc-port 9955 --port 30355 \
   --no-prometheus --no-telemetry --no-mdns > "$base/node.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$base"' EXIT

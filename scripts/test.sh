@@ -22,5 +22,6 @@ step "cargo clippy -D warnings"
 timed cargo clippy --workspace --all-targets --locked -- -D warnings
 step "two-validator local network finalises (scripts/localnet.sh --check)"
 MINDNET_NODE="$CARGO_TARGET_DIR/debug/mindnet-node" timed scripts/localnet.sh --check
-step "end-to-end tests against mindnet-node --dev"
-MINDNET_NODE="$CARGO_TARGET_DIR/debug/mindnet-node" timed npm --prefix tests test
+step "end-to-end tests against mindnet-node --dev (Polkadot.js, the mindnet CLI, the README snippets)"
+MINDNET_NODE="$CARGO_TARGET_DIR/debug/mindnet-node" MINDNET_CLI="$CARGO_TARGET_DIR/debug/mindnet" \
+  timed npm --prefix tests test

@@ -246,7 +246,7 @@ impl Client {
         let info = deadline(self.timeout, "reading the balance", async {
             Ok::<_, subxt::Error>(
                 at.storage()
-                    .fetch(runtime::storage().system().account(), (account.clone(),))
+                    .fetch(runtime::storage().system().account(), (*account,))
                     .await?
                     .decode()?,
             )
@@ -356,10 +356,7 @@ impl Client {
         deadline(self.timeout, "reading the hotkey's uid", async {
             match at
                 .storage()
-                .try_fetch(
-                    runtime::storage().mindnet().uids(),
-                    (netuid, hotkey.clone()),
-                )
+                .try_fetch(runtime::storage().mindnet().uids(), (netuid, *hotkey))
                 .await?
             {
                 Some(v) => Ok::<_, subxt::Error>(Some(v.decode()?)),
@@ -375,7 +372,7 @@ impl Client {
         deadline(self.timeout, "reading the hotkey's owner", async {
             match at
                 .storage()
-                .try_fetch(runtime::storage().mindnet().owner(), (hotkey.clone(),))
+                .try_fetch(runtime::storage().mindnet().owner(), (*hotkey,))
                 .await?
             {
                 Some(v) => Ok::<_, subxt::Error>(Some(v.decode()?)),
@@ -393,10 +390,9 @@ impl Client {
         coldkey: &AccountId32,
     ) -> Result<u128> {
         let at = self.at().await?;
-        let call =
-            runtime::runtime_apis()
-                .mindnet_api()
-                .stake_of(netuid, hotkey.clone(), coldkey.clone());
+        let call = runtime::runtime_apis()
+            .mindnet_api()
+            .stake_of(netuid, *hotkey, *coldkey);
         deadline(self.timeout, "reading stake", at.runtime_apis().call(call)).await
     }
 
@@ -405,7 +401,7 @@ impl Client {
         let at = self.at().await?;
         let call = runtime::runtime_apis()
             .mindnet_api()
-            .hotkey_stake(netuid, hotkey.clone());
+            .hotkey_stake(netuid, *hotkey);
         deadline(self.timeout, "reading stake", at.runtime_apis().call(call)).await
     }
 
@@ -430,7 +426,7 @@ impl Client {
         let at = self.at().await?;
         let call = runtime::runtime_apis().mindnet_api().registration_payload(
             netuid,
-            coldkey.clone(),
+            *coldkey,
             deadline_block,
         );
         deadline(
@@ -482,8 +478,9 @@ impl Client {
             .collect())
     }
 
-    /// The metagraph read from storage: keys, owners, pools, results pages, activity.
-    async fn neurons_from_storage(&self, netuid: u16) -> Result<Vec<Neuron>> {
+    /// The metagraph read from storage (keys, owners, pools, results pages, activity), as
+    /// `MindnetApi.neurons` computes it: for runtimes without that API.
+    pub async fn neurons_from_storage(&self, netuid: u16) -> Result<Vec<Neuron>> {
         let at = self.at().await?;
         let now = at.block_number();
         let s = runtime::storage().mindnet();
@@ -498,6 +495,13 @@ impl Client {
                 .fetch(s.activity_cutoff(), (netuid,))
                 .await?
                 .decode()?;
+            let mut last_updates = std::collections::BTreeMap::new();
+            let mut entries = at.storage().iter(s.last_update(), (netuid,)).await?;
+            while let Some(kv) = entries.next().await {
+                let kv = kv?;
+                let (_, uid): (u16, u16) = kv.key()?.decode()?;
+                last_updates.insert(uid, kv.value().decode()?);
+            }
             let mut out = Vec::new();
             let mut page_index = u32::MAX;
             let mut page = Vec::new();
@@ -506,36 +510,29 @@ impl Client {
                     continue;
                 };
                 let hotkey: AccountId32 = hotkey.decode()?;
-                let coldkey = match at.storage().try_fetch(s.owner(), (hotkey.clone(),)).await? {
-                    Some(v) => v.decode()?,
-                    None => hotkey.clone(),
+                let Some(coldkey) = at.storage().try_fetch(s.owner(), (hotkey,)).await? else {
+                    continue;
                 };
+                let coldkey: AccountId32 = coldkey.decode()?;
                 let stake = match at
                     .storage()
-                    .try_fetch(s.stake_pools(), (netuid, hotkey.clone()))
+                    .try_fetch(s.stake_pools(), (netuid, hotkey))
                     .await?
                 {
-                    Some(v) => v.decode()?.value,
+                    Some(v) => {
+                        let pool = v.decode()?;
+                        pool.value.saturating_add(pool.joining)
+                    }
                     None => 0,
                 };
-                let last_update: Option<u64> = match at
-                    .storage()
-                    .try_fetch(s.last_update(), (netuid, uid))
-                    .await?
-                {
-                    Some(v) => Some(v.decode()?),
-                    None => None,
-                };
+                // `LastUpdate` reads as 0 where absent: whether it exists is in the keys.
+                let last_update = last_updates.get(&uid).copied();
                 let registered_at = at
                     .storage()
                     .fetch(s.registered_at(), (netuid, uid))
                     .await?
                     .decode()?;
-                let axon = match at
-                    .storage()
-                    .try_fetch(s.axons(), (netuid, hotkey.clone()))
-                    .await?
-                {
+                let axon = match at.storage().try_fetch(s.axons(), (netuid, hotkey)).await? {
                     Some(v) => Some(axon_text(&v.decode()?)),
                     None => None,
                 };

@@ -293,6 +293,29 @@ fn a_newcomers_session_from_wallet_to_emission() {
         shown[0]["stake"].as_u64().unwrap() >= 100_000_000_000,
         "{shown:?}"
     );
+    // The storage fallback (for runtimes without MindnetApi) reads the same metagraph.
+    let same = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let client = mindnet_client::Client::connect(&node.url, Duration::from_secs(30))
+                .await
+                .unwrap();
+            // Both read the best block: retry if one landed between the two reads.
+            let mut last = String::new();
+            for _ in 0..5 {
+                let api = client.neurons(0).await.unwrap();
+                let storage = client.neurons_from_storage(0).await.unwrap();
+                if api == storage {
+                    return Ok(api);
+                }
+                last = format!("api {api:?}\nstorage {storage:?}");
+            }
+            Err(last)
+        });
+    let same = same.expect("MindnetApi.neurons and the storage fallback agree");
+    assert_eq!(same.len(), 3);
     // The table view sorts.
     let table = node.cli(&["neurons", "--netuid", "0", "--sort", "incentive"], &[]);
     let first_row = table.stdout.lines().nth(2).unwrap();

@@ -500,7 +500,7 @@ async fn transfer(ctx: &Ctx, a: TransferArgs) -> Result<Output> {
     let client = ctx.connect().await?;
     let call = runtime::tx()
         .balances()
-        .transfer_keep_alive(MultiAddress::Id(to.clone()), amount);
+        .transfer_keep_alive(MultiAddress::Id(to), amount);
     let fee = client.estimate_fee(&call, &signer).await?;
     let ed = client.existential_deposit().await?;
     ensure_funds(
@@ -643,12 +643,10 @@ async fn stake(ctx: &Ctx, command: StakeCommand) -> Result<Output> {
     let client = ctx.connect().await?;
     client.ensure_network(a.netuid).await?;
     let verb = if adding { "stake" } else { "unstake" };
-    let call_add = runtime::tx()
-        .mindnet()
-        .add_stake(a.netuid, hotkey.clone(), amount);
+    let call_add = runtime::tx().mindnet().add_stake(a.netuid, hotkey, amount);
     let call_remove = runtime::tx()
         .mindnet()
-        .remove_stake(a.netuid, hotkey.clone(), amount);
+        .remove_stake(a.netuid, hotkey, amount);
     if adding {
         if client.uid_of(a.netuid, &hotkey).await?.is_none() {
             return Err(Error::usage(format!(
