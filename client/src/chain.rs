@@ -7,6 +7,7 @@ use crate::runtime;
 use crate::runtime::runtime_types::pallet_mindnet::network::NetworkParameter;
 use serde::Serialize;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 use subxt::config::PolkadotExtrinsicParamsBuilder;
 use subxt::config::RpcConfigFor;
@@ -92,6 +93,10 @@ pub struct Client {
     api: OnlineClient<PolkadotConfig>,
     rpc: Rpc,
     timeout: Duration,
+    /// One transaction in flight per signer: `submit` holds its signer's lock from reading
+    /// the nonce until the transaction is done, so two tasks sharing a client never sign
+    /// with the same nonce.
+    signers: std::sync::Mutex<std::collections::HashMap<[u8; 32], Arc<tokio::sync::Mutex<()>>>>,
 }
 
 /// Runs `f` with a deadline: a node that stops answering ends in a connection error.
@@ -155,6 +160,50 @@ pub fn describe_dispatch_error(error: &subxt::error::DispatchError) -> String {
     }
 }
 
+/// A `DispatchError` reported inside an event (as `Sudo.Sudid` does), in words.
+fn describe_inner_error(
+    metadata: &subxt::Metadata,
+    error: &runtime::runtime_types::sp_runtime::DispatchError,
+) -> String {
+    use runtime::runtime_types::sp_runtime::DispatchError as E;
+    match error {
+        E::Module(m) => metadata
+            .pallet_by_error_index(m.index)
+            .and_then(|p| {
+                let v = p.error_variant_by_index(m.error[0])?;
+                let docs = v.docs.join(" ");
+                Some(if docs.trim().is_empty() {
+                    format!("{}.{}", p.name(), v.name)
+                } else {
+                    format!("{}.{} — {}", p.name(), v.name, docs.trim())
+                })
+            })
+            .unwrap_or_else(|| format!("an unknown module error {m:?}")),
+        other => format!("{other:?}"),
+    }
+}
+
+fn neuron_of(
+    n: runtime::runtime_types::pallet_mindnet::runtime_api::NeuronInfo<AccountId32, u128>,
+) -> Neuron {
+    Neuron {
+        uid: n.uid,
+        hotkey: address_of(&n.hotkey),
+        coldkey: address_of(&n.coldkey),
+        stake: n.stake,
+        rank: perbill(&n.rank),
+        trust: perbill(&n.trust),
+        consensus: perbill(&n.consensus),
+        incentive: perbill(&n.incentive),
+        dividends: perbill(&n.dividends),
+        emission: n.emission,
+        last_update: n.last_update,
+        registered_at: n.registered_at,
+        active: n.active,
+        axon: n.axon.as_ref().map(axon_text),
+    }
+}
+
 fn perbill(p: &runtime::runtime_types::sp_arithmetic::per_things::Perbill) -> f64 {
     f64::from(p.0) / 1e9
 }
@@ -212,6 +261,7 @@ impl Client {
             api,
             rpc: Rpc::new(rpc),
             timeout,
+            signers: Default::default(),
         })
     }
 
@@ -350,6 +400,20 @@ impl Client {
         Ok(out)
     }
 
+    /// The network's `MinStake`, in base units.
+    pub async fn min_stake(&self, netuid: u16) -> Result<u128> {
+        let at = self.at().await?;
+        deadline(self.timeout, "reading min_stake", async {
+            Ok::<_, subxt::Error>(
+                at.storage()
+                    .fetch(runtime::storage().mindnet().min_stake(), (netuid,))
+                    .await?
+                    .decode()?,
+            )
+        })
+        .await
+    }
+
     /// The uid `hotkey` holds on `netuid`, if any.
     pub async fn uid_of(&self, netuid: u16, hotkey: &AccountId32) -> Result<Option<u16>> {
         let at = self.at().await?;
@@ -457,25 +521,68 @@ impl Client {
             at.runtime_apis().call(call),
         )
         .await?;
-        Ok(infos
-            .into_iter()
-            .map(|n| Neuron {
-                uid: n.uid,
-                hotkey: address_of(&n.hotkey),
-                coldkey: address_of(&n.coldkey),
-                stake: n.stake,
-                rank: perbill(&n.rank),
-                trust: perbill(&n.trust),
-                consensus: perbill(&n.consensus),
-                incentive: perbill(&n.incentive),
-                dividends: perbill(&n.dividends),
-                emission: n.emission,
-                last_update: n.last_update,
-                registered_at: n.registered_at,
-                active: n.active,
-                axon: n.axon.as_ref().map(axon_text),
-            })
-            .collect())
+        Ok(infos.into_iter().map(neuron_of).collect())
+    }
+
+    /// Neuron `uid` of `netuid`, if the uid is held (`MindnetApi.neuron`).
+    pub async fn neuron(&self, netuid: u16, uid: u16) -> Result<Option<Neuron>> {
+        let at = self.at().await?;
+        let call = runtime::runtime_apis().mindnet_api().neuron(netuid, uid);
+        let info = deadline(
+            self.timeout,
+            "reading the neuron",
+            at.runtime_apis().call(call),
+        )
+        .await?;
+        Ok(info.map(neuron_of))
+    }
+
+    /// The `(netuid, hotkey)` pools `coldkey` holds a position in.
+    pub async fn positions_of(&self, coldkey: &AccountId32) -> Result<Vec<(u16, AccountId32)>> {
+        let netuids = self.networks().await?;
+        let at = self.at().await?;
+        deadline(self.timeout, "reading stake positions", async {
+            let mut out = Vec::new();
+            for netuid in netuids {
+                let mut it = at
+                    .storage()
+                    .iter(runtime::storage().mindnet().stake_positions(), (netuid,))
+                    .await?;
+                while let Some(kv) = it.next().await {
+                    let (n, hotkey, owner): (u16, AccountId32, AccountId32) =
+                        kv?.key()?.decode()?;
+                    if owner == *coldkey {
+                        out.push((n, hotkey));
+                    }
+                }
+            }
+            Ok::<_, subxt::Error>(out)
+        })
+        .await
+    }
+
+    /// The networks on which `hotkey` has a stake pool.
+    pub async fn pools_of(&self, hotkey: &AccountId32) -> Result<Vec<u16>> {
+        let netuids = self.networks().await?;
+        let at = self.at().await?;
+        deadline(self.timeout, "reading stake pools", async {
+            let mut out = Vec::new();
+            for netuid in netuids {
+                if at
+                    .storage()
+                    .try_fetch(
+                        runtime::storage().mindnet().stake_pools(),
+                        (netuid, *hotkey),
+                    )
+                    .await?
+                    .is_some()
+                {
+                    out.push(netuid);
+                }
+            }
+            Ok::<_, subxt::Error>(out)
+        })
+        .await
     }
 
     /// The metagraph read from storage (keys, owners, pools, results pages, activity), as
@@ -623,8 +730,9 @@ impl Client {
     }
 
     /// Signs `call` with `signer`, submits it and waits for `wait`, calling `progress` with
-    /// each status. The nonce is the node's next one for the signer (pool included), so a
-    /// second transaction from the same signer queues behind the first.
+    /// each status. The nonce is the node's next one for the signer (pool included), read
+    /// while holding the signer's lock: transactions of one signer through one client go
+    /// one at a time.
     pub async fn submit<Call: Payload>(
         &self,
         what: &str,
@@ -634,6 +742,14 @@ impl Client {
         progress: &mut dyn FnMut(&str),
     ) -> Result<Included> {
         let account = signer.account_id();
+        let lock = self
+            .signers
+            .lock()
+            .map_err(|_| Error::internal("the signer table's lock is poisoned"))?
+            .entry(signer.public())
+            .or_default()
+            .clone();
+        let _in_flight = lock.lock().await;
         // A signer that cannot pay the fee is refused by the pool with a vague message:
         // say it in words before signing.
         let fee = self.estimate_fee(call, signer).await?;
@@ -728,7 +844,14 @@ impl Client {
             };
             let mut names = Vec::new();
             let mut fee = None;
+            let mut inner_error = None;
             for ev in events.iter().flatten() {
+                // Sudo succeeds even when the call inside it fails: say why that call failed.
+                if let Some(Ok(sudid)) = ev.decode_fields_as::<runtime::sudo::events::Sudid>() {
+                    if let Err(e) = sudid.sudo_result {
+                        inner_error = Some(describe_inner_error(&at.metadata(), &e));
+                    }
+                }
                 names.push(format!("{}.{}", ev.pallet_name(), ev.event_name()));
                 if ev.pallet_name() == "TransactionPayment"
                     && ev.event_name() == "TransactionFeePaid"
@@ -739,6 +862,9 @@ impl Client {
                         fee = Some(paid.actual_fee);
                     }
                 }
+            }
+            if let Some(e) = inner_error {
+                return Err(Error::rejected(format!("{what} failed inside sudo: {e}")));
             }
             return Ok(Included {
                 extrinsic,

@@ -5,13 +5,15 @@ use std::fmt;
 /// What kind of failure an [`Error`] is; it decides the CLI's exit code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorKind {
-    /// Bad input: an argument, a file, a password, or a check against the chain's rules
-    /// made before anything was signed. Exit code 2.
+    /// Bad input: a malformed argument or file, a wrong password, or a name that does not
+    /// exist (wallet, network, uid), or a weight row the network's rules forbid. Nothing was
+    /// submitted. Exit code 2.
     Usage,
     /// The node could not be reached, or stopped answering in time. Exit code 3.
     Connection,
-    /// The chain refused the transaction: the pool rejected it or it failed in its block.
-    /// Exit code 4.
+    /// The chain refuses: the pool rejected the transaction or it failed in its block, or
+    /// the chain's state (balance, stake, the rate limit) was checked before signing and
+    /// would refuse it, in which case nothing was submitted. Exit code 4.
     Rejected,
     /// Anything else (a bug, the system refusing randomness or files). Exit code 1.
     Internal,

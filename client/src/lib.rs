@@ -21,6 +21,8 @@ pub mod weights;
 pub use chain::{Client, Included, Neuron, Wait};
 pub use error::{Error, ErrorKind, Result};
 pub use keys::{Key, Keystore};
+/// The subxt this crate is built on, and the account id type its calls take.
+pub use subxt::{self, utils::AccountId32};
 
 /// The chain's calls, events, errors, storage, constants and runtime APIs, generated from
 /// `metadata/mindnet.scale` (regenerate with `scripts/metadata.sh`).

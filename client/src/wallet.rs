@@ -99,28 +99,34 @@ impl WalletDir {
             .parent()
             .ok_or_else(|| Error::internal("a key path has no parent directory"))?;
         create_private_dirs(parent)?;
-        if path.exists() && !force {
-            return Err(Error::usage(format!(
-                "{} exists already: keys are never overwritten; pass --force to replace it (the old key is lost unless backed up)",
-                path.display()
-            )));
-        }
         let json = serde_json::to_string_pretty(store)
             .map_err(|e| Error::internal(format!("encoding the keystore: {e}")))?;
-        let tmp = path.with_extension("json.tmp");
-        let mut options = fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
         let io =
             |e: std::io::Error| Error::internal(format!("cannot write {}: {e}", path.display()));
-        let mut file = options.open(&tmp).map_err(io)?;
-        file.write_all(json.as_bytes()).map_err(io)?;
-        file.sync_all().map_err(io)?;
-        fs::rename(&tmp, path).map_err(io)
+        // A new file of a random name, created exclusively and 0600, in the same directory;
+        // removed if anything fails before it takes the key's name.
+        let mut tmp = tempfile::NamedTempFile::new_in(parent).map_err(io)?;
+        tmp.write_all(json.as_bytes()).map_err(io)?;
+        tmp.as_file().sync_all().map_err(io)?;
+        let exists = || {
+            Error::usage(format!(
+                "{} exists already: keys are never overwritten; pass --force to replace it (the old key is lost unless backed up)",
+                path.display()
+            ))
+        };
+        if force {
+            tmp.persist(path).map_err(|e| io(e.error))?;
+        } else {
+            // Atomic: fails if another process wrote the key in the meantime.
+            tmp.persist_noclobber(path).map_err(|e| {
+                if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+                    exists()
+                } else {
+                    io(e.error)
+                }
+            })?;
+        }
+        Ok(())
     }
 
     /// Reads the keystore at `path`.
@@ -210,7 +216,15 @@ fn create_private_dirs(dir: &Path) -> Result<()> {
     }
     builder
         .create(dir)
-        .map_err(|e| Error::internal(format!("cannot create {}: {e}", dir.display())))
+        .map_err(|e| Error::internal(format!("cannot create {}: {e}", dir.display())))?;
+    // A directory that existed with a wider mode is narrowed: keys are nobody else's.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+            .map_err(|e| Error::internal(format!("cannot restrict {}: {e}", dir.display())))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -120,14 +120,17 @@ pub fn to_chain_row(row: &Row, rules: &RowRules) -> Result<(Vec<u16>, Vec<u16>)>
         })
         .collect();
     scaled.sort_by_key(|(uid, _)| *uid);
+    // As the chain counts it: non-zero entries for other uids, and a network with fewer
+    // other neurons than `min_allowed_weights` asks for all of them.
+    let others = u16::try_from(rules.neurons.saturating_sub(1)).unwrap_or(u16::MAX);
+    let min = rules.min_allowed_weights.min(others);
     let counted = scaled
         .iter()
         .filter(|(uid, v)| *v > 0 && *uid != rules.own_uid)
         .count();
-    if counted < usize::from(rules.min_allowed_weights) {
+    if counted < usize::from(min) {
         return Err(Error::usage(format!(
-            "only {counted} non-zero weights for other neurons but the network requires at least {} (min_allowed_weights): weight more uids",
-            rules.min_allowed_weights
+            "only {counted} non-zero weights for other neurons but the network requires at least {min} (min_allowed_weights): weight more uids"
         )));
     }
     Ok(scaled.into_iter().unzip())
@@ -184,5 +187,16 @@ mod tests {
         // A weight that rounds to zero does not count either.
         assert!(err(vec![(1, 1.0), (2, 1e-9)]).contains("at least 2"));
         assert!(to_chain_row(&vec![(0, 1.0), (1, 1.0), (2, 1.0)], &RULES).is_ok());
+        // With fewer other neurons than min_allowed_weights, all of them are enough.
+        let small = RowRules {
+            neurons: 2,
+            ..RULES
+        };
+        assert!(to_chain_row(&vec![(1, 1.0)], &small).is_ok());
+        let alone = RowRules {
+            neurons: 1,
+            ..RULES
+        };
+        assert!(to_chain_row(&vec![(0, 1.0)], &alone).is_ok());
     }
 }

@@ -146,6 +146,37 @@ fn wallets_on_disk() {
         .collect();
     assert_eq!(names, ["copy", "pjs", "restored", "w"]);
     run(&["wallet", "show", "--name", "../x"], &env).fails(2, "not a valid wallet name");
+    // A password file stands in for the prompt.
+    let password_file = dir.path().join("password");
+    std::fs::write(&password_file, "from a file\n").unwrap();
+    let pf = password_file.to_str().unwrap();
+    let made = run(
+        &[
+            "wallet",
+            "new",
+            "--name",
+            "pf",
+            "--password-file",
+            pf,
+            "--json",
+        ],
+        &env[..1],
+    )
+    .json();
+    let store = mindnet_client::Keystore::parse(
+        &std::fs::read_to_string(dir.path().join("pf/coldkey.json")).unwrap(),
+    )
+    .unwrap();
+    let key = mindnet_client::Key::from_keystore(&store, Some("from a file")).unwrap();
+    assert_eq!(key.address(), made["coldkey"]["address"].as_str().unwrap());
+    // Contradictory or impossible flags are refused before anything happens.
+    run(&["wallet", "new", "--name", "x", "--words", "15"], &env).fails(2, "12 or 24");
+    let flags = run(&["wallet", "new", "--name", "x", "--no-password"], &env);
+    assert!(
+        flags.code == 2 && flags.stderr.contains("--hotkey"),
+        "{flags:?}"
+    );
+    assert!(!dir.path().join("x").exists());
     // Completions are generated for the usual shells.
     let bash = run(&["completions", "bash"], &[]);
     assert!(bash.code == 0 && bash.stdout.contains("mindnet"));
@@ -303,6 +334,30 @@ fn a_newcomers_session_from_wallet_to_emission() {
                 .await
                 .unwrap();
             // Both read the best block: retry if one landed between the two reads.
+            // A failure in the block, decoded to the pallet's error and its doc line: Alice
+            // stakes one base unit, below min_stake (the CLI would refuse it before signing).
+            let alice = mindnet_client::Key::from_suri("//Alice").unwrap();
+            let hot = mindnet_client::AccountId32(
+                mindnet_client::keys::ss58_decode(&hotkeys[0]).unwrap(),
+            );
+            let call = mindnet_client::runtime::tx().mindnet().add_stake(0, hot, 1);
+            let failed = client
+                .submit(
+                    "add_stake",
+                    &call,
+                    &alice,
+                    mindnet_client::Wait::Inclusion,
+                    &mut |_| {},
+                )
+                .await
+                .unwrap_err();
+            assert_eq!(failed.kind, mindnet_client::ErrorKind::Rejected, "{failed}");
+            assert!(
+                failed
+                    .message
+                    .contains("add_stake failed: Mindnet.BelowMinStake — The stake left or added"),
+                "{failed}"
+            );
             let mut last = String::new();
             for _ in 0..5 {
                 let api = client.neurons(0).await.unwrap();
@@ -338,6 +393,11 @@ fn a_newcomers_session_from_wallet_to_emission() {
         "network", "set", "--netuid", "0", "--wallet", "me", "tempo", "5",
     ])
     .fails(2, "only the sudo key");
+    // A value the chain refuses: the error inside sudo, in words.
+    cli(&[
+        "network", "set", "--netuid", "0", "--suri", "//Alice", "tempo", "0",
+    ])
+    .fails(4, "Mindnet.ParameterOutOfRange");
 }
 
 #[test]
@@ -464,7 +524,8 @@ fn bad_input_says_what_is_wrong_and_changes_nothing() {
         &[&to[..], &[&hot, "--amount", "1", "--yes", "--timeout", "3"]].concat(),
         &[("MINDNET_URL", node.url.as_str()), env[0], env[1]],
         |line| {
-            if !stopped && line.contains("submitting") {
+            // Once the pool has it: the wait for its block is what must not hang.
+            if !stopped && line.contains("in the pool") {
                 stopped = std::process::Command::new("kill")
                     .args(["-STOP", &pid])
                     .status()

@@ -115,11 +115,11 @@ pub enum WalletCommand {
         /// Also create this hotkey (on an existing wallet, only the hotkey is created).
         #[arg(long)]
         hotkey: Option<String>,
-        /// Words in the mnemonic.
-        #[arg(long, default_value_t = 12)]
+        /// Words in the mnemonic: 12 or 24.
+        #[arg(long, default_value_t = 12, value_parser = parse_words)]
         words: usize,
         /// Store the hotkey unencrypted, so a learner can use it unattended.
-        #[arg(long)]
+        #[arg(long, requires = "hotkey")]
         no_password: bool,
         /// Replace existing key files.
         #[arg(long)]
@@ -144,7 +144,7 @@ pub enum WalletCommand {
         #[arg(long)]
         hotkey: Option<String>,
         /// Store the imported hotkey unencrypted.
-        #[arg(long)]
+        #[arg(long, requires = "hotkey")]
         no_password: bool,
         /// Replace an existing key file.
         #[arg(long)]
@@ -182,8 +182,11 @@ pub enum WalletCommand {
 #[derive(Args, Debug)]
 pub struct BalanceArgs {
     /// The wallet whose coldkey to show.
-    #[arg(long, conflicts_with = "address", required_unless_present = "address")]
+    #[arg(long, conflicts_with_all = ["address", "suri"], required_unless_present_any = ["address", "suri"])]
     pub wallet: Option<String>,
+    /// The account of a secret URI (dev chains: //Alice).
+    #[arg(long, conflicts_with = "address")]
+    pub suri: Option<String>,
     /// An address.
     pub address: Option<String>,
 }
@@ -212,7 +215,7 @@ pub struct RegisterArgs {
     #[command(flatten)]
     pub coldkey: Coldkey,
     /// The wallet's hotkey to register.
-    #[arg(long, required_unless_present = "hotkey_suri")]
+    #[arg(long, required_unless_present = "hotkey_suri", requires = "wallet")]
     pub hotkey: Option<String>,
     /// A secret URI for the hotkey instead of a wallet's hotkey.
     #[arg(long, conflicts_with = "hotkey")]
@@ -229,11 +232,14 @@ pub enum StakeCommand {
     /// Stake of a wallet's coldkey behind its hotkeys, or all stake behind a hotkey.
     Show {
         /// The wallet.
-        #[arg(long, conflicts_with = "hotkey", required_unless_present = "hotkey")]
+        #[arg(long, conflicts_with_all = ["hotkey", "suri"], required_unless_present_any = ["hotkey", "suri"])]
         wallet: Option<String>,
         /// A hotkey address.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "suri")]
         hotkey: Option<String>,
+        /// The coldkey of a secret URI (dev chains: //Alice), instead of a wallet's.
+        #[arg(long)]
+        suri: Option<String>,
     },
 }
 
@@ -367,4 +373,12 @@ pub enum NetworkCommand {
         /// Its new value (fractions as 0.5 or 50%, amounts in MIND).
         value: String,
     },
+}
+
+fn parse_words(text: &str) -> Result<usize, String> {
+    match text {
+        "12" => Ok(12),
+        "24" => Ok(24),
+        _ => Err("a mnemonic has 12 or 24 words".to_string()),
+    }
 }

@@ -457,10 +457,13 @@ fn wallet(ctx: &Ctx, command: WalletCommand) -> Result<Output> {
 }
 
 async fn balance(ctx: &Ctx, a: BalanceArgs) -> Result<Output> {
-    let who = match (&a.wallet, &a.address) {
-        (Some(w), _) => ctx.coldkey_address(w)?,
-        (None, Some(address)) => account(address)?,
-        (None, None) => return Err(Error::usage("give --wallet W or an address")),
+    let who = match (&a.wallet, &a.suri, &a.address) {
+        (Some(w), _, _) => ctx.coldkey_address(w)?,
+        (None, Some(suri), _) => Key::from_suri(suri)?.account_id(),
+        (None, None, Some(address)) => account(address)?,
+        (None, None, None) => {
+            return Err(Error::usage("give --wallet W, --suri URI or an address"))
+        }
     };
     let client = ctx.connect().await?;
     let (free, reserved) = client.balance(&who).await?;
@@ -632,7 +635,11 @@ async fn stake(ctx: &Ctx, command: StakeCommand) -> Result<Output> {
     let (adding, a) = match command {
         StakeCommand::Add(a) => (true, a),
         StakeCommand::Remove(a) => (false, a),
-        StakeCommand::Show { wallet, hotkey } => return stake_show(ctx, wallet, hotkey).await,
+        StakeCommand::Show {
+            wallet,
+            hotkey,
+            suri,
+        } => return stake_show(ctx, wallet, hotkey, suri).await,
     };
     let amount = parse_mind(&a.amount)?;
     if amount == 0 {
@@ -670,7 +677,7 @@ async fn stake(ctx: &Ctx, command: StakeCommand) -> Result<Output> {
             .await?;
         if have < amount {
             return Err(Error::rejected(format!(
-                "{} has {} MIND staked behind {} on network {}, less than the {} MIND asked",
+                "{} has {} MIND staked behind {} on network {}, less than the {} MIND asked: see mindnet stake show",
                 coldkey.address(),
                 format_mind(have),
                 address_of(&hotkey),
@@ -723,49 +730,71 @@ async fn stake(ctx: &Ctx, command: StakeCommand) -> Result<Output> {
     ))
 }
 
-async fn stake_show(ctx: &Ctx, wallet: Option<String>, hotkey: Option<String>) -> Result<Output> {
-    let client_rows = |rows: Vec<Value>, human: String| Output::new(human, Value::Array(rows));
-    let client = ctx.connect().await?;
+async fn stake_show(
+    ctx: &Ctx,
+    wallet: Option<String>,
+    hotkey: Option<String>,
+    suri: Option<String>,
+) -> Result<Output> {
     if let Some(h) = hotkey {
         let hot = account(&h)?;
+        let client = ctx.connect().await?;
         let mut rows = Vec::new();
         let mut human = format!("stake behind hotkey {}\n", address_of(&hot));
-        for (netuid, uid) in client.hotkey_networks(&hot).await? {
+        for netuid in client.pools_of(&hot).await? {
             let total = client.hotkey_stake(netuid, &hot).await?;
+            let uid = client.uid_of(netuid, &hot).await?;
             human.push_str(&format!(
-                "network {netuid} uid {uid}: {} MIND\n",
+                "network {netuid} uid {}: {} MIND\n",
+                uid.map(|u| u.to_string()).unwrap_or_else(|| "-".into()),
                 format_mind(total)
             ));
             rows.push(json!({ "netuid": netuid, "uid": uid, "hotkey": address_of(&hot), "stake": units(total) }));
         }
-        return Ok(client_rows(rows, human));
+        return Ok(Output::new(human, Value::Array(rows)));
     }
-    let wallet = wallet.ok_or_else(|| Error::usage("give --wallet W or --hotkey ADDRESS"))?;
-    let cold = ctx.coldkey_address(&wallet)?;
-    let summary = ctx.wallets.summary(&wallet)?;
-    let mut rows = Vec::new();
-    let mut human = format!(
-        "stake of wallet {wallet:?} (coldkey {})\n",
-        address_of(&cold)
-    );
-    for h in &summary.hotkeys {
-        let hot = account(&h.address)?;
-        for (netuid, uid) in client.hotkey_networks(&hot).await? {
-            let mine = client.stake_of(netuid, &hot, &cold).await?;
-            let total = client.hotkey_stake(netuid, &hot).await?;
-            human.push_str(&format!(
-                "hotkey {} network {netuid} uid {uid}: {} MIND of {} MIND\n",
-                h.name,
-                format_mind(mine),
-                format_mind(total)
-            ));
-            rows.push(json!({
-                "netuid": netuid, "uid": uid, "hotkey": h.address, "hotkey_name": h.name,
-                "stake": units(mine), "hotkey_stake": units(total),
-            }));
+    let (cold, names) = match (&wallet, &suri) {
+        (Some(w), _) => {
+            let names: Vec<(String, String)> = ctx
+                .wallets
+                .summary(w)?
+                .hotkeys
+                .into_iter()
+                .map(|h| (h.address, h.name))
+                .collect();
+            (ctx.coldkey_address(w)?, names)
         }
+        (None, Some(suri)) => (Key::from_suri(suri)?.account_id(), Vec::new()),
+        (None, None) => {
+            return Err(Error::usage(
+                "give --wallet W, --suri URI or --hotkey ADDRESS",
+            ))
+        }
+    };
+    let client = ctx.connect().await?;
+    let mut rows = Vec::new();
+    let mut human = format!("stake of coldkey {}\n", address_of(&cold));
+    // Every position the coldkey holds: behind its own hotkeys and delegated to others.
+    for (netuid, hot) in client.positions_of(&cold).await? {
+        let mine = client.stake_of(netuid, &hot, &cold).await?;
+        let total = client.hotkey_stake(netuid, &hot).await?;
+        let address = address_of(&hot);
+        let name = names
+            .iter()
+            .find(|(a, _)| *a == address)
+            .map(|(_, n)| n.clone());
+        human.push_str(&format!(
+            "network {netuid} hotkey {}: {} MIND of {} MIND\n",
+            name.clone().unwrap_or_else(|| address.clone()),
+            format_mind(mine),
+            format_mind(total)
+        ));
+        rows.push(json!({
+            "netuid": netuid, "hotkey": address, "hotkey_name": name,
+            "stake": units(mine), "hotkey_stake": units(total),
+        }));
     }
-    Ok(client_rows(rows, human))
+    Ok(Output::new(human, Value::Array(rows)))
 }
 
 async fn set_weights(
@@ -811,20 +840,18 @@ async fn set_weights(
     let limit = param("weights_set_rate_limit");
     let now = client.best_number().await?;
     // As the chain counts it: from the last set_weights, or from registration before any.
-    if let Some(n) = client
-        .neurons(netuid)
-        .await?
-        .into_iter()
-        .find(|n| n.uid == own_uid)
-    {
-        let last = n.last_update.unwrap_or(n.registered_at);
-        if limit > 0 && now.saturating_add(1) < last.saturating_add(limit) {
-            return Err(Error::rejected(format!(
-                "{} at block {last} and network {netuid} allows one set_weights every {limit} blocks: try again from block {}",
-                if n.last_update.is_some() { "weights were set" } else { "the neuron registered" },
-                last.saturating_add(limit)
-            )));
-        }
+    let n = client.neuron(netuid, own_uid).await?.ok_or_else(|| {
+        Error::internal(format!(
+            "uid {own_uid} of network {netuid} vanished while reading it"
+        ))
+    })?;
+    let last = n.last_update.unwrap_or(n.registered_at);
+    if limit > 0 && now.saturating_add(1) < last.saturating_add(limit) {
+        return Err(Error::rejected(format!(
+            "{} at block {last} and network {netuid} allows one set_weights every {limit} blocks: try again from block {}",
+            if n.last_update.is_some() { "weights were set" } else { "the neuron registered" },
+            last.saturating_add(limit)
+        )));
     }
     let version_key = param("weights_version_key");
     let call =
@@ -963,6 +990,10 @@ async fn neurons(ctx: &Ctx, a: NeuronsArgs) -> Result<Output> {
 }
 
 async fn network(ctx: &Ctx, command: NetworkCommand) -> Result<Output> {
+    // Arguments are checked before the node is asked anything.
+    if let NetworkCommand::Set { param, value, .. } = &command {
+        Client::parameter(param, value)?;
+    }
     let client = ctx.connect().await?;
     match command {
         NetworkCommand::List => {
@@ -998,9 +1029,18 @@ async fn network(ctx: &Ctx, command: NetworkCommand) -> Result<Output> {
         }
         NetworkCommand::Params { netuid } => {
             let params = client.network_params(netuid).await?;
+            // People read balances in MIND (as `network set` takes them); JSON keeps base units.
             let rows: Vec<Vec<String>> = params
                 .iter()
-                .map(|(n, v)| vec![n.clone(), v.to_string()])
+                .map(|(n, v)| match (n.as_str(), v.as_u64()) {
+                    ("registration_fee" | "min_stake", Some(units)) => {
+                        vec![
+                            n.clone(),
+                            format!("{} MIND", format_mind(u128::from(units))),
+                        ]
+                    }
+                    _ => vec![n.clone(), v.to_string()],
+                })
                 .collect();
             let map: serde_json::Map<String, Value> = params.into_iter().collect();
             Ok(Output::new(
@@ -1052,14 +1092,6 @@ async fn network(ctx: &Ctx, command: NetworkCommand) -> Result<Output> {
                     &mut progress(ctx.global.json),
                 )
                 .await?;
-            // Sudo succeeds even when the call inside fails: the parameter's own event
-            // tells whether it was set.
-            if !inc.events.iter().any(|e| e == "Mindnet.ParameterSet") {
-                return Err(Error::rejected(format!(
-                    "set_parameter failed inside sudo: {param} = {value} is out of its allowed range (events: {})",
-                    inc.events.join(", ")
-                )));
-            }
             Ok(Output::new(
                 format!("network {netuid}: {param} set to {value}{}", fee_text(&inc)),
                 json!({ "netuid": netuid, "param": param, "value": value, "included": included_json(&inc) }),

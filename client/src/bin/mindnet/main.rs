@@ -1,9 +1,11 @@
 //! `mindnet`: the Mindnet wallet and command line.
 //!
-//! Exit codes: 0 success; 1 internal error; 2 bad input (arguments, files, passwords, or a
-//! check against the chain's rules before anything is signed); 3 the node is unreachable
-//! or timed out; 4 the chain refused the transaction. Errors are one sentence on stderr;
-//! with `--json`, stdout holds exactly one JSON document and nothing else.
+//! Exit codes: 0 success; 1 internal error; 2 bad input (a malformed argument or file, a
+//! wrong password, a name that does not exist, a weight row the network forbids; nothing
+//! submitted); 3 the node is unreachable or timed out; 4 the chain refuses (its state was
+//! checked before signing, and nothing was submitted, or the pool or the block rejected
+//! the transaction). Errors are one sentence on stderr; with `--json`, stdout holds exactly
+//! one JSON document and nothing else.
 
 mod cli;
 mod commands;
