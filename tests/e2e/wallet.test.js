@@ -75,6 +75,14 @@ test('Polkadot.js opens wallet files the CLI made and signs with them', { timeou
   assert.equal(set.event.data.count.toNumber(), 1);
   const stored = await api.query.mindnet.weights(0, (await api.query.mindnet.uids(0, hotkey.address)).unwrap());
   assert.deepEqual(stored.map(([u, v]) => [u.toNumber(), v.toNumber()]), [[peer.uid, 65535]]);
+  // The coldkey file signs on chain too: registered as a hotkey of Alice's (it signs its
+  // own consent), it submits mindnet.setWeights.
+  const deadline = (await api.query.system.number()).toNumber() + 100;
+  const payload = await api.call.mindnetApi.registrationPayload(0, alice.address, deadline);
+  const consent = { Sr25519: coldkey.sign(payload.toU8a()) };
+  await send(api, api.tx.mindnet.register(0, coldkey.address, deadline, consent), alice);
+  const byCold = await send(api, api.tx.mindnet.setWeights(0, [peer.uid], [65535], 0), coldkey);
+  assert.ok(byCold.events.find(({ event }) => api.events.mindnet.WeightsSet.is(event)), 'WeightsSet from the coldkey file');
 });
 
 test('the CLI imports keys Polkadot.js exported, with the same address', async () => {
