@@ -156,6 +156,21 @@ impl Ctx {
         )
     }
 
+    /// Signs, submits and waits as `--wait` says, with progress on stderr.
+    async fn send<Call: subxt::transactions::Payload>(
+        &self,
+        client: &Client,
+        what: &str,
+        call: &Call,
+        signer: &Key,
+    ) -> Result<mindnet_client::Included> {
+        client
+            .submit(what, call, signer, self.wait(), &mut |line: &str| {
+                eprintln!("… {line}")
+            })
+            .await
+    }
+
     /// Asks before signing, unless `--yes`.
     fn confirm(&self, question: &str) -> Result<()> {
         if self.global.yes {
@@ -190,9 +205,14 @@ fn non_empty(p: Zeroizing<String>) -> Result<Zeroizing<String>> {
     }
 }
 
-/// Progress lines go to stderr, so stdout stays one JSON document with `--json`.
-fn progress(_json: bool) -> impl FnMut(&str) {
-    |line: &str| eprintln!("… {line}")
+/// The uid `hotkey` holds on `netuid`, or a usage error saying to register it.
+async fn require_uid(client: &Client, netuid: u16, hotkey: &AccountId32) -> Result<u16> {
+    client.uid_of(netuid, hotkey).await?.ok_or_else(|| {
+        Error::usage(format!(
+            "hotkey {} holds no uid on network {netuid}: register it first (mindnet register)",
+            address_of(hotkey)
+        ))
+    })
 }
 
 fn included_json(inc: &mindnet_client::Included) -> Value {
@@ -520,15 +540,7 @@ async fn transfer(ctx: &Ctx, a: TransferArgs) -> Result<Output> {
         address_of(&to),
         format_mind(fee)
     ))?;
-    let inc = client
-        .submit(
-            "transfer",
-            &call,
-            &signer,
-            ctx.wait(),
-            &mut progress(ctx.global.json),
-        )
-        .await?;
+    let inc = ctx.send(&client, "transfer", &call, &signer).await?;
     Ok(Output::new(
         format!(
             "sent {} MIND to {} in block {}{}",
@@ -609,15 +621,7 @@ async fn register(ctx: &Ctx, a: RegisterArgs) -> Result<Output> {
         format_mind(reg_fee),
         format_mind(fee)
     ))?;
-    let inc = client
-        .submit(
-            "register",
-            &call,
-            &coldkey,
-            ctx.wait(),
-            &mut progress(ctx.global.json),
-        )
-        .await?;
+    let inc = ctx.send(&client, "register", &call, &coldkey).await?;
     let uid = client.uid_of(a.netuid, &hotkey.account_id()).await?;
     Ok(Output::new(
         format!(
@@ -655,13 +659,7 @@ async fn stake(ctx: &Ctx, command: StakeCommand) -> Result<Output> {
         .mindnet()
         .remove_stake(a.netuid, hotkey, amount);
     if adding {
-        if client.uid_of(a.netuid, &hotkey).await?.is_none() {
-            return Err(Error::usage(format!(
-                "hotkey {} holds no uid on network {}: register it first (mindnet register)",
-                address_of(&hotkey),
-                a.netuid
-            )));
-        }
+        require_uid(&client, a.netuid, &hotkey).await?;
         let fee = client.estimate_fee(&call_add, &coldkey).await?;
         let ed = client.existential_deposit().await?;
         ensure_funds(
@@ -693,20 +691,10 @@ async fn stake(ctx: &Ctx, command: StakeCommand) -> Result<Output> {
         address_of(&hotkey),
         a.netuid
     ))?;
-    let mut report = progress(ctx.global.json);
     let inc = if adding {
-        client
-            .submit("add_stake", &call_add, &coldkey, ctx.wait(), &mut report)
-            .await?
+        ctx.send(&client, "add_stake", &call_add, &coldkey).await?
     } else {
-        client
-            .submit(
-                "remove_stake",
-                &call_remove,
-                &coldkey,
-                ctx.wait(),
-                &mut report,
-            )
+        ctx.send(&client, "remove_stake", &call_remove, &coldkey)
             .await?
     };
     let now = client
@@ -820,15 +808,7 @@ async fn set_weights(
             .and_then(|(_, v)| v.as_u64())
             .unwrap_or(0)
     };
-    let own_uid = client
-        .uid_of(netuid, &hotkey.account_id())
-        .await?
-        .ok_or_else(|| {
-            Error::usage(format!(
-                "hotkey {} holds no uid on network {netuid}: register it first (mindnet register)",
-                hotkey.address()
-            ))
-        })?;
+    let own_uid = require_uid(&client, netuid, &hotkey.account_id()).await?;
     let rules = RowRules {
         neurons: u32::try_from(param("neurons")).unwrap_or(0),
         max_weights_per_row: u16::try_from(param("max_weights_per_row")).unwrap_or(u16::MAX),
@@ -862,15 +842,7 @@ async fn set_weights(
         "set {} weights of uid {own_uid} on network {netuid}?",
         uids.len()
     ))?;
-    let inc = client
-        .submit(
-            "set_weights",
-            &call,
-            &hotkey,
-            ctx.wait(),
-            &mut progress(ctx.global.json),
-        )
-        .await?;
+    let inc = ctx.send(&client, "set_weights", &call, &hotkey).await?;
     Ok(Output::new(
         format!(
             "uid {own_uid} set {} weights on network {netuid} in block {}{}",
@@ -900,25 +872,12 @@ async fn serve_axon(
     };
     let client = ctx.connect().await?;
     client.ensure_network(netuid).await?;
-    if client.uid_of(netuid, &hotkey.account_id()).await?.is_none() {
-        return Err(Error::usage(format!(
-            "hotkey {} holds no uid on network {netuid}: register it first (mindnet register)",
-            hotkey.address()
-        )));
-    }
+    require_uid(&client, netuid, &hotkey.account_id()).await?;
     let call = runtime::tx()
         .mindnet()
         .serve_axon(netuid, bits, port, ip_type, protocol);
     ctx.confirm(&format!("announce {ip} port {port} on network {netuid}?"))?;
-    let inc = client
-        .submit(
-            "serve_axon",
-            &call,
-            &hotkey,
-            ctx.wait(),
-            &mut progress(ctx.global.json),
-        )
-        .await?;
+    let inc = ctx.send(&client, "serve_axon", &call, &hotkey).await?;
     Ok(Output::new(
         format!(
             "hotkey {} serves at {ip}:{port} on network {netuid}{}",
@@ -1083,15 +1042,7 @@ async fn network(ctx: &Ctx, command: NetworkCommand) -> Result<Output> {
             );
             let call = runtime::tx().sudo().sudo(inner);
             ctx.confirm(&format!("set {param} of network {netuid} to {value}?"))?;
-            let inc = client
-                .submit(
-                    "set_parameter",
-                    &call,
-                    &signer,
-                    ctx.wait(),
-                    &mut progress(ctx.global.json),
-                )
-                .await?;
+            let inc = ctx.send(&client, "set_parameter", &call, &signer).await?;
             Ok(Output::new(
                 format!("network {netuid}: {param} set to {value}{}", fee_text(&inc)),
                 json!({ "netuid": netuid, "param": param, "value": value, "included": included_json(&inc) }),
