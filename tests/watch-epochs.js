@@ -23,7 +23,8 @@ await new Promise((resolve) => {
     const at = await api.at(hash);
     const [now, events] = await Promise.all([at.query.timestamp.now(), at.query.system.events()]);
     const t = now.toNumber();
-    const dt = previous === null ? null : (t - previous) / 1000;
+    // Genesis has no timestamp (0): the first block after it has no block time either.
+    const dt = previous === null || previous === 0 ? null : (t - previous) / 1000;
     previous = t;
     const running = (await at.query.mindnet.runningEpochs(netuid)).unwrapOr(null);
     const notes = [];
