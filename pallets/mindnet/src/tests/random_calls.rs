@@ -128,15 +128,16 @@ fn random_call(rng: &mut Rng) -> (&'static str, DispatchResultWithPostInfo) {
     }
 }
 
-/// Runs `calls` random calls from `seed`; returns how many succeeded.
-fn run(seed: u64, calls: u64) -> u64 {
+/// Runs `calls` random calls from `seed`; returns how many succeeded and how many blocks
+/// they spanned.
+fn run(seed: u64, calls: u64) -> (u64, u64) {
     new_test_ext().execute_with(|| {
         // Hotkeys sign with test signatures; every account can pay fees and stake.
         for who in 1..=12u64 {
             let _ = Balances::set_balance(&who, 10_000 * TOKEN);
         }
         let genesis_issuance = Balances::total_issuance();
-        let (mut minted, mut burned, mut ok) = (0u128, 0u128, 0u64);
+        let (mut minted, mut burned, mut ok, mut blocks) = (0u128, 0u128, 0u64, 0u64);
         let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
         for k in 0..calls {
             let root = sp_io::storage::root(sp_runtime::StateVersion::V1);
@@ -152,6 +153,7 @@ fn run(seed: u64, calls: u64) -> u64 {
             if rng.chance(25) {
                 let next = System::block_number() + 1;
                 run_to_block(next);
+                blocks += 1;
                 for event in mindnet_events() {
                     match event {
                         Event::EpochCompleted { emission, .. } => minted += u128::from(emission),
@@ -170,7 +172,7 @@ fn run(seed: u64, calls: u64) -> u64 {
                 );
             }
         }
-        ok
+        (ok, blocks)
     })
 }
 
@@ -178,10 +180,16 @@ fn run(seed: u64, calls: u64) -> u64 {
 fn random_calls_keep_every_invariant() {
     let calls = env("MINDNET_RANDOM_CALLS", 400);
     let seeds = env("MINDNET_RANDOM_SEEDS", 8);
-    let mut succeeded = 0;
+    let (mut succeeded, mut blocks) = (0, 0);
     for seed in 0..seeds {
-        succeeded += run(seed, calls);
+        let (ok, spanned) = run(seed, calls);
+        succeeded += ok;
+        blocks += spanned;
     }
+    println!(
+        "random calls: {} calls ({succeeded} succeeded) over {blocks} blocks, {seeds} seeds, no invariant broken",
+        calls * seeds
+    );
     // The generator reaches past the validation: a good share of calls succeed.
     assert!(
         succeeded * 10 > calls * seeds,
