@@ -161,6 +161,16 @@ fn run(seed: u64, calls: u64) -> (u64, u64) {
                         _ => {}
                     }
                 }
+                // A transfer that leaves its sender below the existential deposit reaps the
+                // account and burns the dust.
+                for record in System::events() {
+                    if let RuntimeEvent::Balances(pallet_balances::Event::DustLost {
+                        amount, ..
+                    }) = record.event
+                    {
+                        burned += amount;
+                    }
+                }
                 System::reset_events();
                 if let Err(e) = Mindnet::do_try_state() {
                     panic!("seed {seed} block {next}: {e:?}");
