@@ -140,20 +140,23 @@ fn classify(what: &str, message: &str) -> Error {
     }
 }
 
+/// `Pallet.Variant — its doc line` (without the dash when the variant has no docs).
+fn error_words(pallet: &str, variant: &str, docs: &[String]) -> String {
+    let docs = docs.join(" ");
+    let docs = docs.trim();
+    if docs.is_empty() {
+        format!("{pallet}.{variant}")
+    } else {
+        format!("{pallet}.{variant} — {docs}")
+    }
+}
+
 /// A `DispatchError` in words: `Pallet.Variant — its doc line`.
 pub fn describe_dispatch_error(error: &subxt::error::DispatchError) -> String {
     use subxt::error::DispatchError;
     match error {
         DispatchError::Module(m) => match m.details() {
-            Ok(d) => {
-                let docs = d.variant.docs.join(" ");
-                let docs = docs.trim();
-                if docs.is_empty() {
-                    format!("{}.{}", d.pallet.name(), d.variant.name)
-                } else {
-                    format!("{}.{} — {}", d.pallet.name(), d.variant.name, docs)
-                }
-            }
+            Ok(d) => error_words(d.pallet.name(), &d.variant.name, &d.variant.docs),
             Err(_) => format!("an unknown module error {:?}", m.bytes()),
         },
         other => other.to_string(),
@@ -171,12 +174,7 @@ fn describe_inner_error(
             .pallet_by_error_index(m.index)
             .and_then(|p| {
                 let v = p.error_variant_by_index(m.error[0])?;
-                let docs = v.docs.join(" ");
-                Some(if docs.trim().is_empty() {
-                    format!("{}.{}", p.name(), v.name)
-                } else {
-                    format!("{}.{} — {}", p.name(), v.name, docs.trim())
-                })
+                Some(error_words(p.name(), &v.name, &v.docs))
             })
             .unwrap_or_else(|| format!("an unknown module error {m:?}")),
         other => format!("{other:?}"),
@@ -467,17 +465,6 @@ impl Client {
             .mindnet_api()
             .hotkey_stake(netuid, *hotkey);
         deadline(self.timeout, "reading stake", at.runtime_apis().call(call)).await
-    }
-
-    /// The networks `hotkey` holds a uid on.
-    pub async fn hotkey_networks(&self, hotkey: &AccountId32) -> Result<Vec<(u16, u16)>> {
-        let mut out = Vec::new();
-        for netuid in self.networks().await? {
-            if let Some(uid) = self.uid_of(netuid, hotkey).await? {
-                out.push((netuid, uid));
-            }
-        }
-        Ok(out)
     }
 
     /// The bytes a hotkey signs to consent to its registration.

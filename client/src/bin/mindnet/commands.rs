@@ -498,19 +498,27 @@ async fn balance(ctx: &Ctx, a: BalanceArgs) -> Result<Output> {
     ))
 }
 
-/// Fails before signing when `who` cannot pay `amount` plus an estimated fee.
-async fn ensure_funds(client: &Client, who: &AccountId32, amount: u128, fee: u128) -> Result<()> {
-    let (free, _) = client.balance(who).await?;
-    let needed = amount.saturating_add(fee);
+/// Fails before signing when `signer` cannot pay `amount` plus the fee of `call` and keep
+/// its account alive (the existential deposit); returns the estimated fee.
+async fn ensure_funds<Call: subxt::transactions::Payload>(
+    client: &Client,
+    call: &Call,
+    signer: &Key,
+    amount: u128,
+) -> Result<u128> {
+    let fee = client.estimate_fee(call, signer).await?;
+    let ed = client.existential_deposit().await?;
+    let (free, _) = client.balance(&signer.account_id()).await?;
+    let needed = amount.saturating_add(ed).saturating_add(fee);
     if free < needed {
         return Err(Error::rejected(format!(
             "insufficient balance: {} has {} MIND free but this needs {} MIND (fee included); fund it first",
-            address_of(who),
+            signer.address(),
             format_mind(free),
             format_mind(needed)
         )));
     }
-    Ok(())
+    Ok(fee)
 }
 
 async fn transfer(ctx: &Ctx, a: TransferArgs) -> Result<Output> {
@@ -524,15 +532,7 @@ async fn transfer(ctx: &Ctx, a: TransferArgs) -> Result<Output> {
     let call = runtime::tx()
         .balances()
         .transfer_keep_alive(MultiAddress::Id(to), amount);
-    let fee = client.estimate_fee(&call, &signer).await?;
-    let ed = client.existential_deposit().await?;
-    ensure_funds(
-        &client,
-        &signer.account_id(),
-        amount.saturating_add(ed),
-        fee,
-    )
-    .await?;
+    let fee = ensure_funds(&client, &call, &signer, amount).await?;
     ctx.confirm(&format!(
         "send {} MIND from {} to {} (fee about {} MIND)?",
         format_mind(amount),
@@ -598,7 +598,6 @@ async fn register(ctx: &Ctx, a: RegisterArgs) -> Result<Output> {
     let call = runtime::tx()
         .mindnet()
         .register(a.netuid, hotkey.account_id(), deadline, signature);
-    let fee = client.estimate_fee(&call, &coldkey).await?;
     let params = client.network_params(a.netuid).await?;
     let reg_fee = params
         .iter()
@@ -606,14 +605,7 @@ async fn register(ctx: &Ctx, a: RegisterArgs) -> Result<Output> {
         .and_then(|(_, v)| v.as_u64())
         .map(u128::from)
         .unwrap_or(0);
-    let ed = client.existential_deposit().await?;
-    ensure_funds(
-        &client,
-        &coldkey.account_id(),
-        reg_fee.saturating_add(ed),
-        fee,
-    )
-    .await?;
+    let fee = ensure_funds(&client, &call, &coldkey, reg_fee).await?;
     ctx.confirm(&format!(
         "register hotkey {} on network {} for {} MIND (burned) plus a fee of about {} MIND?",
         hotkey.address(),
@@ -660,15 +652,7 @@ async fn stake(ctx: &Ctx, command: StakeCommand) -> Result<Output> {
         .remove_stake(a.netuid, hotkey, amount);
     if adding {
         require_uid(&client, a.netuid, &hotkey).await?;
-        let fee = client.estimate_fee(&call_add, &coldkey).await?;
-        let ed = client.existential_deposit().await?;
-        ensure_funds(
-            &client,
-            &coldkey.account_id(),
-            amount.saturating_add(ed),
-            fee,
-        )
-        .await?;
+        ensure_funds(&client, &call_add, &coldkey, amount).await?;
     } else {
         let have = client
             .stake_of(a.netuid, &hotkey, &coldkey.account_id())
