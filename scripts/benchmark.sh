@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the mindnet pallet's benchmarks in the runtime's wasm and regenerates
-# pallets/mindnet/src/weights.rs, and those of frame_system and pallet_timestamp into
+# pallets/mindnet/src/weights.rs, pallets/validator-set/src/weights.rs, and those of frame_system and pallet_timestamp into
 # runtime/src/weights/ (GRANDPA's through scripts/grandpa-weights.hbs). Builds the node with `--features runtime-benchmarks`
 # (a second, long build) in the same target directory and keeps that binary as
 # `mindnet-node-benchmarks`, so the plain `mindnet-node` is rebuilt by the next build.
@@ -32,6 +32,8 @@ bench() {
 for pallet in frame_system pallet_timestamp; do
   run_bench --pallet "$pallet" --extrinsic '*' --output "runtime/src/weights/$pallet.rs"
 done
+run_bench --pallet pallet_validator_set --extrinsic '*' --template scripts/weight-template.hbs \
+  --output pallets/validator-set/src/weights.rs
 run_bench --pallet pallet_grandpa --extrinsic '*' --template scripts/grandpa-weights.hbs \
   --output runtime/src/weights/pallet_grandpa.rs
 # Two groups, because a run's repeat count applies to all of its benchmarks: the calls and

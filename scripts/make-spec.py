@@ -6,8 +6,9 @@
 
 scripts/chain-specs.sh runs it between `mindnet-node build-spec --chain local` (which gives
 PLAIN_IN) and `mindnet-node build-spec --chain PLAIN_OUT --raw`. It replaces, in the spec's
-`genesis.runtimeGenesis.patch`, the Aura and GRANDPA authorities, the sudo key and the endowed
-balances with those of the keys file, keeps the rest of the preset's genesis (network 0 and
+`genesis.runtimeGenesis.patch`, the validators (their accounts and session keys: Aura and
+GRANDPA), the sudo key and the endowed balances with those of the keys file, sets the session
+length, keeps the rest of the preset's genesis (network 0 and
 its tempo; axons must be publicly routable), and sets the name, id, chain type `Live`,
 protocol id and boot nodes.
 
@@ -15,9 +16,11 @@ The keys file holds public keys only, never secrets:
 
     {
       "authorities": [
-        {"aura": "<sr25519 public key>", "grandpa": "<ed25519 public key>"},
+        {"aura": "<sr25519 public key>", "grandpa": "<ed25519 public key>",
+         "account": "<the validator's account (optional; default: the aura key's)>"},
         ...
       ],
+      "sessionLength": 100,
       "sudo": "<account>",
       "endowed": [["<account>", "<balance in base units, as a string>"], ...],
       "bootNodes": ["/dns/boot.example.org/tcp/30333/p2p/12D3KooW..."]
@@ -26,7 +29,8 @@ The keys file holds public keys only, never secrets:
 Keys and accounts are SS58 addresses in any format (Mindnet's 7734, which `mindnet-node key
 generate` prints, the generic 42, ...) or 0x-prefixed 32-byte hex public keys (`publicKey`
 of `mindnet-node key generate --output-type json`). 1 MIND = 10^9 base units. `bootNodes` is
-optional. The script refuses the well-known development keys (Alice ... Ferdie and their
+optional; `sessionLength` (blocks per session; validator-set changes take effect one to two
+sessions after root makes them) defaults to 100 (10 minutes). The script refuses the well-known development keys (Alice ... Ferdie and their
 //stash accounts), repeated authority keys or endowed accounts, and balances under the
 existential deposit, so that a chain built from it only trusts the keys it names.
 """
@@ -172,7 +176,7 @@ def read_keys(path):
         raise KeysError(f"cannot read {path}: {e}") from None
     if not isinstance(keys, dict):
         raise KeysError(f"{path}: expected a JSON object")
-    unknown = set(keys) - {"authorities", "sudo", "endowed", "bootNodes"}
+    unknown = set(keys) - {"authorities", "sudo", "endowed", "bootNodes", "sessionLength"}
     if unknown:
         raise KeysError(f"{path}: unknown fields {sorted(unknown)}")
     for field in ("authorities", "sudo", "endowed"):
@@ -182,14 +186,21 @@ def read_keys(path):
     authorities = keys["authorities"]
     if not isinstance(authorities, list) or not authorities:
         raise KeysError(f"{path}: 'authorities' must be a non-empty list")
-    aura, grandpa = [], []
+    aura, grandpa, accounts = [], [], []
     for i, a in enumerate(authorities):
         where = f"{path}: authorities[{i}]"
-        if not isinstance(a, dict) or set(a) != {"aura", "grandpa"}:
-            raise KeysError(f"{where}: expected {{\"aura\": ..., \"grandpa\": ...}}")
+        if not isinstance(a, dict) or not {"aura", "grandpa"} <= set(a) <= {
+            "aura",
+            "grandpa",
+            "account",
+        }:
+            raise KeysError(
+                f"{where}: expected {{\"aura\": ..., \"grandpa\": ...[, \"account\": ...]}}"
+            )
         aura.append(public_key(a["aura"], f"{where}.aura"))
         grandpa.append(public_key(a["grandpa"], f"{where}.grandpa"))
-    for name, ks in (("aura", aura), ("grandpa", grandpa)):
+        accounts.append(public_key(a["account"], f"{where}.account") if "account" in a else aura[-1])
+    for name, ks in (("aura", aura), ("grandpa", grandpa), ("account", accounts)):
         if len(set(ks)) != len(ks):
             raise KeysError(f"{path}: an authorities[].{name} key appears twice")
 
@@ -227,7 +238,13 @@ def read_keys(path):
     boot_nodes = keys.get("bootNodes", [])
     if not isinstance(boot_nodes, list) or not all(isinstance(b, str) for b in boot_nodes):
         raise KeysError(f"{path}: 'bootNodes' must be a list of multiaddr strings")
-    return aura, grandpa, sudo, balances, boot_nodes
+    session_length = keys.get("sessionLength", 100)
+    if not isinstance(session_length, int) or isinstance(session_length, bool) or not (
+        1 <= session_length <= 2**32 - 1
+    ):
+        raise KeysError(f"{path}: 'sessionLength' must be a whole number of blocks, at least 1")
+    validators = list(zip(accounts, aura, grandpa))
+    return validators, session_length, sudo, balances, boot_nodes
 
 
 def foreign_accounts(value, allowed, where="patch"):
@@ -260,7 +277,7 @@ def main():
     args = parser.parse_args()
 
     try:
-        aura, grandpa, sudo, balances, boot_nodes = read_keys(args.keys)
+        validators, session_length, sudo, balances, boot_nodes = read_keys(args.keys)
     except KeysError as e:
         sys.exit(f"error: {e}")
 
@@ -274,8 +291,19 @@ def main():
             "(not --raw) output of `mindnet-node build-spec --chain local`"
         )
 
-    patch.setdefault("aura", {})["authorities"] = [patch_address(k) for k in aura]
-    patch.setdefault("grandpa", {})["authorities"] = [[patch_address(k), 1] for k in grandpa]
+    # Aura's and GRANDPA's authorities come from the validators' session keys.
+    patch.pop("aura", None)
+    patch.pop("grandpa", None)
+    patch["validatorSet"] = {
+        "initialValidators": [patch_address(a) for a, _, _ in validators],
+        "sessionLength": session_length,
+    }
+    patch["session"] = {
+        "keys": [
+            [patch_address(a), patch_address(a), {"aura": patch_address(s), "grandpa": patch_address(g)}]
+            for a, s, g in validators
+        ]
+    }
     patch.setdefault("sudo", {})["key"] = patch_address(sudo)
     patch.setdefault("balances", {})["balances"] = [[patch_address(a), n] for a, n in balances]
     # Development accounts the balances pallet would derive and fund at genesis.
@@ -288,7 +316,7 @@ def main():
 
     # Any other account the preset names (Alice as something's owner, say) would survive into
     # this genesis: refuse rather than start a network that trusts a well-known key.
-    allowed = set(aura) | set(grandpa) | {sudo} | {a for a, _ in balances}
+    allowed = {k for v in validators for k in v} | {sudo} | {a for a, _ in balances}
     foreign = list(foreign_accounts(patch, allowed))
     if foreign:
         sys.exit(
@@ -309,7 +337,7 @@ def main():
     prefix = (spec.get("properties") or {}).get("ss58Format", PATCH_SS58_PREFIX)
     total = sum(n for _, n in balances)
     print(
-        f"{args.plain_out}: {len(aura)} authorities, sudo {ss58_encode(sudo, prefix)}, "
+        f"{args.plain_out}: {len(validators)} validators, {session_length}-block sessions, sudo {ss58_encode(sudo, prefix)}, "
         f"{len(balances)} endowed accounts holding {total // 10**9:,} MIND "
         f"and {total % 10**9} base units",
         file=sys.stderr,

@@ -20,8 +20,10 @@ step "pallet benchmarks run as tests (--features runtime-benchmarks)"
 timed cargo test --locked -p pallet-mindnet --features runtime-benchmarks benchmarking
 step "cargo clippy -D warnings"
 timed cargo clippy --workspace --all-targets --locked -- -D warnings
-step "two-validator local network finalises (scripts/localnet.sh --check)"
+step "four-validator local network finalises (scripts/localnet.sh --check)"
 MINDNET_NODE="$CARGO_TARGET_DIR/debug/mindnet-node" timed scripts/localnet.sh --check
+step "fault test: validators die and return, a fifth joins (scripts/fault-test.sh)"
+MINDNET_NODE="$CARGO_TARGET_DIR/debug/mindnet-node" timed scripts/fault-test.sh
 step "end-to-end tests against mindnet-node --dev (Polkadot.js, the mindnet CLI, the README snippets)"
 MINDNET_NODE="$CARGO_TARGET_DIR/debug/mindnet-node" MINDNET_CLI="$CARGO_TARGET_DIR/debug/mindnet" \
   timed npm --prefix tests test

@@ -50,7 +50,7 @@ pub fn development_chain_spec() -> Result<ChainSpec, String> {
     )
 }
 
-/// `local`: Alice and Bob validate.
+/// `local`: Alice, Bob, Charlie and Dave validate.
 pub fn local_chain_spec() -> Result<ChainSpec, String> {
     from_preset(
         "Mindnet Local Testnet",

@@ -7,4 +7,5 @@ frame_benchmarking::define_benchmarks!(
     [pallet_timestamp, Timestamp]
     [pallet_sudo, Sudo]
     [pallet_mindnet, Mindnet]
+    [pallet_validator_set, ValidatorSet]
 );

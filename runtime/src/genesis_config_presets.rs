@@ -1,7 +1,11 @@
-//! Genesis presets: `development` (one validator, Alice), `local_testnet` (Alice and
-//! Bob) and `scale` (Alice; network 0 holds 4,096 neurons). Both fund the well-known dev accounts, make Alice sudo and create network 0.
+//! Genesis presets: `development` (one validator, Alice), `local_testnet` (Alice, Bob,
+//! Charlie and Dave) and `scale` (Alice; network 0 holds 4,096 neurons). All fund the
+//! well-known dev accounts, make Alice sudo, create network 0 and run 10-block sessions.
 
-use crate::{AccountId, BalancesConfig, MindnetConfig, RuntimeGenesisConfig, SudoConfig, TOKEN};
+use crate::{
+    opaque::SessionKeys, AccountId, BalancesConfig, MindnetConfig, RuntimeGenesisConfig,
+    SessionConfig, SudoConfig, ValidatorSetConfig, TOKEN,
+};
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
 use serde_json::Value;
@@ -13,11 +17,17 @@ use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 /// Balance of each endowed dev account: one million MIND.
 pub const ENDOWMENT: u128 = 1_000_000 * TOKEN;
 
+/// Blocks per session on the preset chains.
+pub const SESSION_LENGTH: u32 = 10;
+
+/// A validator at genesis: its account and its session keys.
+type Validator = (AccountId, AuraId, GrandpaId);
+
 /// The genesis of a chain with the given validators, sudo key, endowed accounts, and
 /// network 0 at `tempo`; `loopback_axons` lets axons serve on loopback and private
 /// addresses (chains that run on one machine).
 fn genesis(
-    authorities: Vec<(AuraId, GrandpaId)>,
+    validators: Vec<Validator>,
     endowed: Vec<AccountId>,
     root: AccountId,
     tempo: u16,
@@ -31,13 +41,24 @@ fn genesis(
                 .map(|k| (k, ENDOWMENT))
                 .collect::<Vec<_>>(),
         },
-        aura: pallet_aura::GenesisConfig {
-            authorities: authorities.iter().map(|x| x.0.clone()).collect::<Vec<_>>(),
+        // Aura's and GRANDPA's authorities come from the session keys.
+        validator_set: ValidatorSetConfig {
+            initial_validators: validators.iter().map(|v| v.0.clone()).collect::<Vec<_>>(),
+            session_length: SESSION_LENGTH,
         },
-        grandpa: pallet_grandpa::GenesisConfig {
-            authorities: authorities
+        session: SessionConfig {
+            keys: validators
                 .iter()
-                .map(|x| (x.1.clone(), 1))
+                .map(|(account, aura, grandpa)| {
+                    (
+                        account.clone(),
+                        account.clone(),
+                        SessionKeys {
+                            aura: aura.clone(),
+                            grandpa: grandpa.clone(),
+                        },
+                    )
+                })
                 .collect::<Vec<_>>(),
         },
         sudo: SudoConfig { key: Some(root) },
@@ -48,15 +69,16 @@ fn genesis(
     })
 }
 
-/// The Aura (sr25519) and GRANDPA (ed25519) keys of a well-known dev account.
-fn authority(sr: Sr25519Keyring, ed: Ed25519Keyring) -> (AuraId, GrandpaId) {
-    (sr.public().into(), ed.public().into())
+/// A well-known dev account as a validator: its sr25519 account, Aura (sr25519) and
+/// GRANDPA (ed25519) keys.
+fn validator(sr: Sr25519Keyring, ed: Ed25519Keyring) -> Validator {
+    (sr.to_account_id(), sr.public().into(), ed.public().into())
 }
 
 /// `development`: Alice validates alone; network 0 runs an epoch every 10 blocks.
 pub fn development_config_genesis() -> Value {
     genesis(
-        vec![authority(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
+        vec![validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
         Sr25519Keyring::well_known()
             .map(|k| k.to_account_id())
             .collect(),
@@ -66,12 +88,15 @@ pub fn development_config_genesis() -> Value {
     )
 }
 
-/// `local_testnet`: Alice and Bob validate; network 0 uses the default tempo of 100.
+/// `local_testnet`: Alice, Bob, Charlie and Dave validate (one may fail and GRANDPA still
+/// finalises); network 0 uses the default tempo of 100.
 pub fn local_config_genesis() -> Value {
     genesis(
         vec![
-            authority(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
-            authority(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
+            validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
+            validator(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
+            validator(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
+            validator(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
         ],
         Sr25519Keyring::well_known()
             .map(|k| k.to_account_id())
@@ -90,7 +115,7 @@ pub const SCALE_PRESET: &str = "scale";
 /// so a full-size multi-block epoch can be watched within minutes of starting the chain.
 pub fn scale_config_genesis() -> Value {
     let mut patch = genesis(
-        vec![authority(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
+        vec![validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
         Sr25519Keyring::well_known()
             .map(|k| k.to_account_id())
             .collect(),

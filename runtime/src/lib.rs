@@ -1,8 +1,9 @@
 //! # Mindnet runtime
 //!
 //! The runtime of the Mindnet chain: frame-system, timestamp, Aura block production,
-//! GRANDPA finality, balances (token `MIND`, 9 decimals), transaction payment, sudo and
-//! the [`pallet_mindnet`] intelligence market.
+//! GRANDPA finality, sessions over a validator set that root changes
+//! ([`pallet_validator_set`]), balances (token `MIND`, 9 decimals), transaction payment,
+//! sudo and the [`pallet_mindnet`] intelligence market.
 //!
 //! Layout: this file declares the types, the version and the pallets; `configs/` holds
 //! every pallet's `Config`, `apis.rs` the runtime APIs, `genesis_config_presets.rs` the
@@ -161,12 +162,18 @@ mod runtime {
     pub type System = frame_system;
     #[runtime::pallet_index(1)]
     pub type Timestamp = pallet_timestamp;
+    #[runtime::pallet_index(4)]
+    pub type Balances = pallet_balances;
+    // The validator set and the session pallet come before Aura and GRANDPA: at genesis
+    // the session pallet reads the set and hands its keys to both.
+    #[runtime::pallet_index(8)]
+    pub type ValidatorSet = pallet_validator_set;
+    #[runtime::pallet_index(9)]
+    pub type Session = pallet_session;
     #[runtime::pallet_index(2)]
     pub type Aura = pallet_aura;
     #[runtime::pallet_index(3)]
     pub type Grandpa = pallet_grandpa;
-    #[runtime::pallet_index(4)]
-    pub type Balances = pallet_balances;
     #[runtime::pallet_index(5)]
     pub type TransactionPayment = pallet_transaction_payment;
     #[runtime::pallet_index(6)]

@@ -20,7 +20,8 @@ export function cliBinary() {
   return join(target, 'debug', 'mindnet');
 }
 
-function freePort() {
+/** A free TCP port on loopback. */
+export function freePort() {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();

@@ -83,7 +83,7 @@ impl frame_system::Config for Runtime {
 impl pallet_aura::Config for Runtime {
     type AuthorityId = AuraId;
     type DisabledValidators = ();
-    type MaxAuthorities = ConstU32<32>;
+    type MaxAuthorities = ConstU32<MAX_VALIDATORS>;
     type AllowMultipleBlocksPerSlot = ConstBool<false>;
     type SlotDuration = pallet_aura::MinimumPeriodTimesTwo<Runtime>;
 }
@@ -92,7 +92,7 @@ impl pallet_grandpa::Config for Runtime {
     type RuntimeEvent = RuntimeEvent;
     /// Assembled from pallet-grandpa's benchmarks (see `weights/pallet_grandpa.rs`).
     type WeightInfo = crate::weights::pallet_grandpa::WeightInfo<Runtime>;
-    type MaxAuthorities = ConstU32<32>;
+    type MaxAuthorities = ConstU32<MAX_VALIDATORS>;
     type MaxNominators = ConstU32<0>;
     type MaxSetIdSessionEntries = ConstU64<0>;
     type KeyOwnerProof = sp_core::Void;
@@ -178,6 +178,51 @@ impl pallet_sudo::Config for Runtime {
     type RuntimeEvent = RuntimeEvent;
     type RuntimeCall = RuntimeCall;
     type WeightInfo = pallet_sudo::weights::SubstrateWeight<Runtime>;
+}
+
+/// The most validators (Aura and GRANDPA authorities) the chain has at once.
+pub const MAX_VALIDATORS: u32 = 32;
+
+parameter_types! {
+    /// Held from an account while it has session keys registered (their storage), and
+    /// released by `session.purgeKeys`.
+    pub const SessionKeyDeposit: Balance = TOKEN;
+}
+
+/// Sessions end every [`pallet_validator_set::SessionLength`] blocks (set at genesis: 10
+/// on the `dev` and `local` specs).
+type Sessions = pallet_session::PeriodicSessions<
+    pallet_validator_set::SessionPeriod<Runtime>,
+    frame_support::traits::ConstU32<0>,
+>;
+
+impl pallet_session::Config for Runtime {
+    type RuntimeEvent = RuntimeEvent;
+    /// A validator is identified by its account.
+    type ValidatorId = AccountId;
+    type ValidatorIdOf = sp_runtime::traits::ConvertInto;
+    type ShouldEndSession = Sessions;
+    type NextSessionRotation = Sessions;
+    type SessionManager = ValidatorSet;
+    type SessionHandler =
+        <opaque::SessionKeys as sp_runtime::traits::OpaqueKeys>::KeyTypeIdProviders;
+    type Keys = opaque::SessionKeys;
+    /// No offence reports on this chain, so nothing disables a validator.
+    type DisablingStrategy = ();
+    /// Substrate's reference-hardware weights: the session pallet's benchmarks need a
+    /// staking pallet (`pallet-session-benchmarking`), which Mindnet does not have.
+    type WeightInfo = pallet_session::weights::SubstrateWeight<Runtime>;
+    type Currency = Balances;
+    type KeyDeposit = SessionKeyDeposit;
+}
+
+impl pallet_validator_set::Config for Runtime {
+    type RuntimeEvent = RuntimeEvent;
+    type AddRemoveOrigin = frame_system::EnsureRoot<AccountId>;
+    type ValidatorRegistration = Session;
+    type MaxValidators = ConstU32<MAX_VALIDATORS>;
+    type MinValidators = ConstU32<1>;
+    type WeightInfo = pallet_validator_set::weights::SubstrateWeight<Runtime>;
 }
 
 parameter_types! {

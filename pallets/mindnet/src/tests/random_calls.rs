@@ -116,6 +116,10 @@ fn random_call(rng: &mut Rng) -> (&'static str, DispatchResultWithPostInfo) {
             };
             let result = if rng.chance(3) {
                 Mindnet::create_network(origin, 2)
+            } else if rng.chance(5) {
+                // Up to 60 %: above 50 % is refused.
+                let budget = Perbill::from_percent(rng.below(61) as u32);
+                Mindnet::set_epoch_budget(origin, budget)
             } else {
                 Mindnet::set_parameter(origin, netuid, parameter)
             };

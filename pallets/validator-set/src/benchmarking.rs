@@ -1,0 +1,66 @@
+//! Benchmarks of the calls at their worst case: a set one short of `MaxValidators` (add)
+//! and a full set whose last member leaves (remove: the longest search).
+
+#![allow(clippy::arithmetic_side_effects, clippy::unwrap_used)]
+
+use super::*;
+use codec::Decode;
+use frame_benchmarking::v2::*;
+use frame_support::{traits::EnsureOrigin, BoundedVec};
+use sp_runtime::traits::TrailingZeroInput;
+
+/// `who` with session keys registered (all-zero public keys: the calls only check that
+/// keys exist).
+fn with_keys<T>(who: &T::AccountId)
+where
+    T: Config + pallet_session::Config<ValidatorId = <T as frame_system::Config>::AccountId>,
+{
+    let keys =
+        <T as pallet_session::Config>::Keys::decode(&mut TrailingZeroInput::zeroes()).unwrap();
+    pallet_session::NextKeys::<T>::insert(who, keys);
+}
+
+fn set_of<T: Config>(n: u32) -> BoundedVec<T::AccountId, T::MaxValidators> {
+    (0..n)
+        .map(|i| account::<T::AccountId>("validator", i, 0))
+        .collect::<alloc::vec::Vec<_>>()
+        .try_into()
+        .unwrap()
+}
+
+#[benchmarks(
+    where T: pallet_session::Config<ValidatorId = <T as frame_system::Config>::AccountId>
+)]
+mod benchmarks {
+    use super::*;
+
+    #[benchmark]
+    fn add_validator() {
+        let max = T::MaxValidators::get();
+        Validators::<T>::put(set_of::<T>(max - 1));
+        let who: T::AccountId = account("joining", 0, 0);
+        with_keys::<T>(&who);
+        let origin = T::AddRemoveOrigin::try_successful_origin().unwrap();
+
+        #[extrinsic_call]
+        _(origin as T::RuntimeOrigin, who.clone());
+
+        assert!(Validators::<T>::get().contains(&who));
+    }
+
+    #[benchmark]
+    fn remove_validator() {
+        let max = T::MaxValidators::get();
+        let set = set_of::<T>(max);
+        let who = set.last().cloned().unwrap();
+        Validators::<T>::put(set);
+        let origin = T::AddRemoveOrigin::try_successful_origin().unwrap();
+
+        #[extrinsic_call]
+        _(origin as T::RuntimeOrigin, who.clone());
+
+        assert!(!Validators::<T>::get().contains(&who));
+    }
+
+    impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+}

@@ -1,0 +1,297 @@
+//! # Validator set
+//!
+//! The accounts that author and finalise Mindnet's blocks, changed by root and handed to
+//! `pallet-session` at each session boundary.
+//!
+//! ## Overview
+//!
+//! * [`Validators`] is the set root maintains: [`Pallet::add_validator`] and
+//!   [`Pallet::remove_validator`] edit it (bounded by `MaxValidators`, never below
+//!   `MinValidators`). A validator is an account; its Aura and GRANDPA keys are its
+//!   *session keys*, which it registers itself with `session.setKeys(keys, proof)` (the
+//!   keys come from `author_rotateKeys` on its node). Root can only add an account that
+//!   has registered session keys.
+//! * The pallet is `pallet-session`'s [`SessionManager`]: at the end of every session,
+//!   if the set changed since the last one, it hands the new set over. `pallet-session`
+//!   queues it for one session (so that its keys are known a session ahead, as GRANDPA
+//!   requires) and then makes it the active authority set of Aura and GRANDPA. So a
+//!   change made during session `s` plans session `s + 2` at the end of session `s`,
+//!   and the new validators author from the start of session `s + 2`: one to two
+//!   sessions after the call.
+//! * Sessions are [`SessionLength`] blocks long, fixed at genesis ([`SessionPeriod`]
+//!   reads it for `pallet_session::PeriodicSessions`).
+//!
+//! ## Security
+//!
+//! Only `AddRemoveOrigin` (root, through sudo, on Mindnet) changes the set. A validator
+//! that purges its session keys (`session.purgeKeys`) is left out of the authority set
+//! from the next planned session on, as `pallet-session` skips accounts without keys;
+//! if every validator did so the chain would stop, as it would if they all went offline.
+//!
+//! ## Interface
+//!
+//! Root: [`Pallet::add_validator`], [`Pallet::remove_validator`].
+//! Events: [`Event::ValidatorAdded`], [`Event::ValidatorRemoved`].
+
+#![cfg_attr(not(feature = "std"), no_std)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::arithmetic_side_effects,
+        clippy::indexing_slicing,
+        clippy::unwrap_used
+    )
+)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+pub mod weights;
+
+pub use weights::WeightInfo;
+
+use alloc::vec::Vec;
+use frame_support::traits::ValidatorRegistration;
+use pallet_session::SessionManager;
+use sp_runtime::traits::Get;
+
+#[frame_support::pallet]
+pub mod pallet {
+    use super::*;
+    use frame_support::pallet_prelude::*;
+    use frame_system::pallet_prelude::*;
+
+    #[pallet::pallet]
+    pub struct Pallet<T>(_);
+
+    #[pallet::config]
+    pub trait Config: frame_system::Config {
+        /// The overarching event type.
+        #[allow(deprecated)]
+        type RuntimeEvent: From<Event<Self>> + IsType<<Self as frame_system::Config>::RuntimeEvent>;
+        /// Who may add and remove validators (root on Mindnet).
+        type AddRemoveOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+        /// Whether an account has registered session keys (`pallet_session::Pallet`).
+        type ValidatorRegistration: ValidatorRegistration<Self::AccountId>;
+        /// The most validators the set holds (at most the consensus pallets' maximum
+        /// number of authorities).
+        #[pallet::constant]
+        type MaxValidators: Get<u32>;
+        /// The fewest validators the set keeps: `remove_validator` refuses to go below.
+        #[pallet::constant]
+        type MinValidators: Get<u32>;
+        /// Benchmarked weights of the calls.
+        type WeightInfo: WeightInfo;
+    }
+
+    /// The validator set root maintains; `pallet-session` takes it at session boundaries.
+    #[pallet::storage]
+    pub type Validators<T: Config> =
+        StorageValue<_, BoundedVec<T::AccountId, T::MaxValidators>, ValueQuery>;
+
+    /// Whether [`Validators`] changed since it was last handed to `pallet-session`.
+    #[pallet::storage]
+    pub type Changed<T: Config> = StorageValue<_, bool, ValueQuery>;
+
+    /// The length of a session in blocks, fixed at genesis (at least 1).
+    #[pallet::storage]
+    pub type SessionLength<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
+
+    #[pallet::genesis_config]
+    #[derive(frame_support::DefaultNoBound)]
+    pub struct GenesisConfig<T: Config> {
+        /// The validators of the first sessions. Each needs session keys in
+        /// `pallet_session`'s genesis (`session.keys`). Empty: the accounts of those keys
+        /// validate, and the set starts empty.
+        pub initial_validators: Vec<T::AccountId>,
+        /// Blocks per session; 0 (the default) is read as 10.
+        pub session_length: BlockNumberFor<T>,
+    }
+
+    #[pallet::genesis_build]
+    impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+        fn build(&self) {
+            let mut unique = self.initial_validators.clone();
+            unique.sort();
+            unique.dedup();
+            assert_eq!(
+                unique.len(),
+                self.initial_validators.len(),
+                "genesis names a validator twice"
+            );
+            // No validators (the default config) leaves the session pallet's genesis keys
+            // to decide; a chain's presets always name them.
+            assert!(
+                self.initial_validators.is_empty()
+                    || self.initial_validators.len() >= T::MinValidators::get() as usize,
+                "genesis names fewer validators than MinValidators"
+            );
+            let validators: BoundedVec<_, T::MaxValidators> = self
+                .initial_validators
+                .clone()
+                .try_into()
+                .expect("genesis names more validators than MaxValidators");
+            Validators::<T>::put(validators);
+            let length = if self.session_length == 0u32.into() {
+                10u32.into()
+            } else {
+                self.session_length
+            };
+            SessionLength::<T>::put(length);
+        }
+    }
+
+    #[pallet::event]
+    #[pallet::generate_deposit(pub(super) fn deposit_event)]
+    pub enum Event<T: Config> {
+        /// `who` joins the validator set at the next planned session.
+        ValidatorAdded { who: T::AccountId },
+        /// `who` leaves the validator set at the next planned session.
+        ValidatorRemoved { who: T::AccountId },
+    }
+
+    #[pallet::error]
+    pub enum Error<T> {
+        /// The account is already in the validator set.
+        AlreadyValidator,
+        /// The account is not in the validator set.
+        NotValidator,
+        /// The account has no session keys: its node's `author_rotateKeys` gives them and
+        /// the account registers them with `session.setKeys(keys, proof)` first.
+        NoSessionKeys,
+        /// The validator set is full (`MaxValidators`).
+        TooManyValidators,
+        /// Removing the validator would leave fewer than `MinValidators`.
+        TooFewValidators,
+    }
+
+    #[pallet::hooks]
+    impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+        fn integrity_test() {
+            assert!(
+                T::MinValidators::get() >= 1,
+                "a chain needs at least one validator"
+            );
+            assert!(
+                T::MinValidators::get() <= T::MaxValidators::get(),
+                "MinValidators must not exceed MaxValidators"
+            );
+        }
+
+        #[cfg(feature = "try-runtime")]
+        fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+            Self::do_try_state()
+        }
+    }
+
+    #[pallet::call]
+    impl<T: Config> Pallet<T> {
+        /// Adds `who` to the validator set; it starts authoring one to two sessions later.
+        ///
+        /// `who` must have registered session keys (`session.setKeys`).
+        #[pallet::call_index(0)]
+        #[pallet::weight(T::WeightInfo::add_validator())]
+        pub fn add_validator(origin: OriginFor<T>, who: T::AccountId) -> DispatchResult {
+            T::AddRemoveOrigin::ensure_origin(origin)?;
+            let mut validators = Validators::<T>::get();
+            ensure!(!validators.contains(&who), Error::<T>::AlreadyValidator);
+            ensure!(
+                T::ValidatorRegistration::is_registered(&who),
+                Error::<T>::NoSessionKeys
+            );
+            validators
+                .try_push(who.clone())
+                .map_err(|_| Error::<T>::TooManyValidators)?;
+            Validators::<T>::put(validators);
+            Changed::<T>::put(true);
+            Self::deposit_event(Event::ValidatorAdded { who });
+            Ok(())
+        }
+
+        /// Removes `who` from the validator set; it stops authoring one to two sessions
+        /// later. Its session keys stay registered until it purges them.
+        #[pallet::call_index(1)]
+        #[pallet::weight(T::WeightInfo::remove_validator())]
+        pub fn remove_validator(origin: OriginFor<T>, who: T::AccountId) -> DispatchResult {
+            T::AddRemoveOrigin::ensure_origin(origin)?;
+            let mut validators = Validators::<T>::get();
+            let position = validators
+                .iter()
+                .position(|v| v == &who)
+                .ok_or(Error::<T>::NotValidator)?;
+            ensure!(
+                validators.len() > T::MinValidators::get() as usize,
+                Error::<T>::TooFewValidators
+            );
+            validators.remove(position);
+            Validators::<T>::put(validators);
+            Changed::<T>::put(true);
+            Self::deposit_event(Event::ValidatorRemoved { who });
+            Ok(())
+        }
+    }
+}
+
+impl<T: Config> Pallet<T> {
+    /// The set's invariants: no duplicates, at least `MinValidators`.
+    pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+        let validators = Validators::<T>::get();
+        let mut sorted = validators.clone().into_inner();
+        sorted.sort();
+        sorted.dedup();
+        frame_support::ensure!(
+            sorted.len() == validators.len(),
+            "a validator is in the set twice"
+        );
+        frame_support::ensure!(
+            validators.len() >= T::MinValidators::get() as usize,
+            "fewer validators than MinValidators"
+        );
+        frame_support::ensure!(
+            SessionLength::<T>::get() >= 1u32.into(),
+            "sessions are at least one block long"
+        );
+        Ok(())
+    }
+}
+
+/// `pallet_session::PeriodicSessions`' period: [`SessionLength`], at least one block.
+pub struct SessionPeriod<T>(core::marker::PhantomData<T>);
+impl<T: Config> Get<frame_system::pallet_prelude::BlockNumberFor<T>> for SessionPeriod<T> {
+    fn get() -> frame_system::pallet_prelude::BlockNumberFor<T> {
+        SessionLength::<T>::get().max(1u32.into())
+    }
+}
+
+impl<T: Config> SessionManager<T::AccountId> for Pallet<T> {
+    /// The new set if it changed since the last session, else `None` (the same set, with
+    /// each validator's current session keys).
+    fn new_session(new_index: u32) -> Option<Vec<T::AccountId>> {
+        if !Changed::<T>::take() {
+            return None;
+        }
+        let validators = Validators::<T>::get().into_inner();
+        log::info!(
+            target: "runtime::validator-set",
+            "session {new_index} planned with {} validators",
+            validators.len()
+        );
+        Some(validators)
+    }
+
+    fn new_session_genesis(_new_index: u32) -> Option<Vec<T::AccountId>> {
+        let validators = Validators::<T>::get().into_inner();
+        (!validators.is_empty()).then_some(validators)
+    }
+
+    fn end_session(_end_index: u32) {}
+
+    fn start_session(_start_index: u32) {}
+}

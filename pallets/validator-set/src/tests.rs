@@ -1,0 +1,136 @@
+use crate::{mock::*, Changed, Error, Event, SessionLength, Validators};
+use frame_support::{assert_noop, assert_ok, assert_storage_noop};
+use sp_runtime::DispatchError;
+
+fn validators() -> Vec<u64> {
+    Validators::<Test>::get().into_inner()
+}
+
+#[test]
+fn genesis_sets_the_validators_and_the_session_length() {
+    new_test_ext().execute_with(|| {
+        assert_eq!(validators(), vec![1, 2, 3]);
+        assert_eq!(Session::validators(), vec![1, 2, 3]);
+        assert_eq!(authorities(), vec![1, 2, 3]);
+        assert_eq!(SessionLength::<Test>::get(), 10);
+        assert_ok!(ValidatorSet::do_try_state());
+    });
+}
+
+#[test]
+fn an_added_validator_authors_from_the_session_after_next() {
+    new_test_ext().execute_with(|| {
+        assert_ok!(ValidatorSet::add_validator(RuntimeOrigin::root(), 4));
+        System::assert_last_event(Event::ValidatorAdded { who: 4 }.into());
+        assert_eq!(validators(), vec![1, 2, 3, 4]);
+        assert!(Changed::<Test>::get());
+        // Session 1 starts at block 10 and plans session 2 with the new set.
+        run_to_block(10);
+        assert_eq!(Session::current_index(), 1);
+        assert_eq!(authorities(), vec![1, 2, 3]);
+        assert!(!Changed::<Test>::get());
+        let queued: Vec<u64> = Session::queued_keys().into_iter().map(|(v, _)| v).collect();
+        assert_eq!(queued, vec![1, 2, 3, 4]);
+        run_to_block(19);
+        assert_eq!(authorities(), vec![1, 2, 3]);
+        // Session 2: the consensus pallets receive the four.
+        run_to_block(20);
+        assert_eq!(Session::current_index(), 2);
+        assert_eq!(Session::validators(), vec![1, 2, 3, 4]);
+        assert_eq!(authorities(), vec![1, 2, 3, 4]);
+        assert_ok!(ValidatorSet::do_try_state());
+    });
+}
+
+#[test]
+fn a_removed_validator_stops_authoring_from_the_session_after_next() {
+    new_test_ext().execute_with(|| {
+        assert_ok!(ValidatorSet::remove_validator(RuntimeOrigin::root(), 2));
+        System::assert_last_event(Event::ValidatorRemoved { who: 2 }.into());
+        assert_eq!(validators(), vec![1, 3]);
+        run_to_block(10);
+        assert_eq!(authorities(), vec![1, 2, 3]);
+        run_to_block(20);
+        assert_eq!(authorities(), vec![1, 3]);
+    });
+}
+
+#[test]
+fn an_unchanged_set_is_not_handed_over_again() {
+    new_test_ext().execute_with(|| {
+        run_to_block(10);
+        assert_eq!(Session::current_index(), 1);
+        let queued_event = System::events()
+            .iter()
+            .any(|r| r.event == pallet_session::Event::<Test>::NewQueued.into());
+        assert!(!queued_event, "no new set was planned");
+        run_to_block(30);
+        assert_eq!(authorities(), vec![1, 2, 3]);
+    });
+}
+
+#[test]
+fn only_root_changes_the_set() {
+    new_test_ext().execute_with(|| {
+        assert_noop!(
+            ValidatorSet::add_validator(RuntimeOrigin::signed(4), 4),
+            DispatchError::BadOrigin
+        );
+        assert_noop!(
+            ValidatorSet::remove_validator(RuntimeOrigin::signed(1), 2),
+            DispatchError::BadOrigin
+        );
+    });
+}
+
+#[test]
+fn bad_changes_are_refused_and_change_nothing() {
+    new_test_ext().execute_with(|| {
+        // 1 validates already; 9 has no session keys; 7 is not a validator.
+        assert_noop!(
+            ValidatorSet::add_validator(RuntimeOrigin::root(), 1),
+            Error::<Test>::AlreadyValidator
+        );
+        assert_noop!(
+            ValidatorSet::add_validator(RuntimeOrigin::root(), 9),
+            Error::<Test>::NoSessionKeys
+        );
+        assert_noop!(
+            ValidatorSet::remove_validator(RuntimeOrigin::root(), 7),
+            Error::<Test>::NotValidator
+        );
+        // MaxValidators is 4.
+        assert_ok!(ValidatorSet::add_validator(RuntimeOrigin::root(), 4));
+        assert_noop!(
+            ValidatorSet::add_validator(RuntimeOrigin::root(), 5),
+            Error::<Test>::TooManyValidators
+        );
+        // MinValidators is 1.
+        for who in [1, 2, 3] {
+            assert_ok!(ValidatorSet::remove_validator(RuntimeOrigin::root(), who));
+        }
+        assert_eq!(validators(), vec![4]);
+        assert_noop!(
+            ValidatorSet::remove_validator(RuntimeOrigin::root(), 4),
+            Error::<Test>::TooFewValidators
+        );
+        assert_storage_noop!(assert!(ValidatorSet::remove_validator(
+            RuntimeOrigin::root(),
+            4
+        )
+        .is_err()));
+        assert_ok!(ValidatorSet::do_try_state());
+    });
+}
+
+#[test]
+fn a_validator_that_purges_its_keys_leaves_the_authority_set() {
+    new_test_ext().execute_with(|| {
+        assert_ok!(Session::purge_keys(RuntimeOrigin::signed(3)));
+        // The set still names 3, but a set is planned only with keys.
+        assert_ok!(ValidatorSet::add_validator(RuntimeOrigin::root(), 4));
+        run_to_block(20);
+        assert_eq!(validators(), vec![1, 2, 3, 4]);
+        assert_eq!(authorities(), vec![1, 2, 4]);
+    });
+}

@@ -1,0 +1,200 @@
+// The fault test: four validators from chain-specs/local.json on loopback, then
+//   1. kill one: blocks keep being finalised;
+//   2. restart it: it catches up to the others' finalised head, and all four agree on the
+//      block hash and state root at a common height;
+//   3. kill two: finality stops while blocks continue; restart one: finality resumes, and
+//      the blocks made during the stall are the ones finalised (nothing lost);
+//   4. a fifth node joins: `author_rotateKeysWithOwner` on it, `session.setKeys(keys, proof)`
+//      from its account (//Eve), `sudo(validatorSet.addValidator(eve))` from Alice; it
+//      enters the authority set at a session boundary and authors a block that is finalised.
+// Prints the figures (finality gap, catch-up and resumption times) as it goes and a JSON
+// summary at the end. Exit 0 on success, 1 on any failed check or timeout.
+//
+//   node tests/faults.js            (scripts/fault-test.sh; MINDNET_NODE picks the binary)
+import { ApiPromise, WsProvider } from '@polkadot/api';
+import { Keyring } from '@polkadot/keyring';
+import { u8aToHex } from '@polkadot/util';
+import { Localnet, VALIDATORS } from './localnet.js';
+import { send } from './e2e/node.js';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const t0 = Date.now();
+const log = (msg) => console.log(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${msg}`);
+const figures = {};
+
+function check(condition, message) {
+  if (!condition) throw new Error(`check failed: ${message}`);
+}
+
+/** Samples `seconds` of alice's heads: the largest best − finalised gap and the longest
+ *  time without a new finalised block. */
+async function sampleFinality(net, who, seconds) {
+  let maxGap = 0;
+  let lastFinal = await net.finalized(who);
+  let lastChange = Date.now();
+  let longestPause = 0;
+  const end = Date.now() + seconds * 1000;
+  while (Date.now() < end) {
+    await sleep(1000);
+    const [best, fin] = [await net.best(who), await net.finalized(who)];
+    if (best === null || fin === null) continue;
+    maxGap = Math.max(maxGap, best - fin);
+    if (fin > lastFinal) {
+      longestPause = Math.max(longestPause, (Date.now() - lastChange) / 1000);
+      lastFinal = fin;
+      lastChange = Date.now();
+    }
+  }
+  longestPause = Math.max(longestPause, (Date.now() - lastChange) / 1000);
+  return { maxGapBlocks: maxGap, longestPauseS: Math.round(longestPause), finalized: lastFinal };
+}
+
+async function connect(port) {
+  const provider = new WsProvider(`ws://127.0.0.1:${port}`);
+  return ApiPromise.create({ provider, noInitWarn: true, throwOnConnect: true });
+}
+
+async function main() {
+  const net = new Localnet();
+  let api;
+  try {
+    for (const name of VALIDATORS) await net.add(name);
+    await net.add('eve', { dev: false });
+    for (const name of VALIDATORS) { net.start(name); net.nodes.get(name).expectRunning = true; }
+    const up = (names) => names.filter((n) => net.running(n));
+
+    log('four validators started; waiting for each to finalise block 3');
+    await net.until('waiting for finality on all four', async () => {
+      const f = await Promise.all(VALIDATORS.map((n) => net.finalized(n)));
+      return f.every((h) => h !== null && h >= 3);
+    }, { timeoutMs: 300_000 });
+    figures.allUp = await sampleFinality(net, 'alice', 24);
+    log(`all up: best − finalised ≤ ${figures.allUp.maxGapBlocks} blocks, longest finality pause ${figures.allUp.longestPauseS} s`);
+
+    // 1. One validator dies.
+    await net.kill('dave');
+    net.nodes.get('dave').expectRunning = false;
+    const before = await net.finalized('alice');
+    log(`killed dave at alice's finalised #${before}`);
+    figures.oneDown = await sampleFinality(net, 'alice', 36);
+    check(figures.oneDown.finalized >= before + 3,
+      `with dave down alice finalised only up to #${figures.oneDown.finalized} (from #${before})`);
+    log(`dave down: finalised #${before} → #${figures.oneDown.finalized}, best − finalised ≤ ${figures.oneDown.maxGapBlocks} blocks, longest finality pause ${figures.oneDown.longestPauseS} s`);
+
+    // 2. It comes back and catches up.
+    net.start('dave');
+    net.nodes.get('dave').expectRunning = true;
+    const restarted = Date.now();
+    const target = await net.finalized('alice');
+    await net.until('waiting for dave to catch up', async () => {
+      const f = await net.finalized('dave');
+      return f !== null && f >= target;
+    }, { timeoutMs: 180_000 });
+    figures.catchUpS = Math.round((Date.now() - restarted) / 1000);
+    log(`dave restarted and reached the others' finalised #${target} in ${figures.catchUpS} s`);
+    await net.until('waiting for dave to finalise with the others', async () => {
+      const f = await Promise.all(VALIDATORS.map((n) => net.finalized(n)));
+      return f.every((h) => h !== null && h >= target + 2);
+    }, { timeoutMs: 120_000 });
+    const common = Math.min(...(await Promise.all(VALIDATORS.map((n) => net.finalized(n)))));
+    const blocks = await Promise.all(VALIDATORS.map((n) => net.blockAt(n, common)));
+    for (const [i, b] of blocks.entries()) {
+      check(b.hash === blocks[0].hash && b.stateRoot === blocks[0].stateRoot,
+        `${VALIDATORS[i]} has ${b.hash} (state ${b.stateRoot}) at #${common}, alice ${blocks[0].hash} (state ${blocks[0].stateRoot})`);
+    }
+    figures.agreedAt = common;
+    log(`all four agree at #${common}: hash ${blocks[0].hash.slice(0, 18)}…, state root ${blocks[0].stateRoot.slice(0, 18)}…`);
+
+    // 3. Two die: 2 of 4 cannot finalise (GRANDPA needs more than two thirds).
+    await net.kill('charlie');
+    await net.kill('dave');
+    for (const n of ['charlie', 'dave']) net.nodes.get(n).expectRunning = false;
+    await sleep(8000); // a round already voted by the dead may still complete
+    const stalledAt = await net.finalized('alice');
+    const bestAtStall = await net.best('alice');
+    log(`killed charlie and dave; finality stopped at #${stalledAt}, best #${bestAtStall}`);
+    await net.until('waiting for blocks to continue without finality', async () => {
+      const b = await net.best('alice');
+      return b !== null && b >= bestAtStall + 3;
+    }, { timeoutMs: 120_000 });
+    const stalledBest = await net.best('alice');
+    const stalledFinal = await net.finalized('alice');
+    check(stalledFinal === stalledAt,
+      `finality moved from #${stalledAt} to #${stalledFinal} with two of four validators down`);
+    const unfinalised = [];
+    for (let h = stalledAt + 1; h <= stalledBest; h++) unfinalised.push(await net.blockAt('alice', h));
+    figures.stall = { finalizedAt: stalledAt, bestDuringStall: stalledBest };
+    log(`blocks continued to #${stalledBest}, still finalised #${stalledFinal}`);
+
+    net.start('charlie');
+    net.nodes.get('charlie').expectRunning = true;
+    const resumedFrom = Date.now();
+    await net.until('waiting for finality to resume', async () => {
+      const f = await net.finalized('alice');
+      return f !== null && f >= stalledBest;
+    }, { timeoutMs: 240_000 });
+    figures.resumeS = Math.round((Date.now() - resumedFrom) / 1000);
+    for (const [i, b] of unfinalised.entries()) {
+      const h = stalledAt + 1 + i;
+      const now = await net.blockAt('alice', h);
+      check(now.hash === b.hash, `block #${h} was ${b.hash} during the stall, finalised ${now.hash}`);
+    }
+    log(`charlie restarted: finality resumed past #${stalledBest} in ${figures.resumeS} s; the ${unfinalised.length} blocks made during the stall were finalised unchanged`);
+    net.start('dave');
+    net.nodes.get('dave').expectRunning = true;
+
+    // 4. A fifth validator joins through session keys.
+    net.start('eve');
+    net.nodes.get('eve').expectRunning = true;
+    await net.until('waiting for eve and dave to sync', async () => {
+      const [a, e, d] = [await net.best('alice'), await net.best('eve'), await net.best('dave')];
+      return a !== null && e !== null && d !== null && e >= a - 1 && d >= a - 1;
+    }, { timeoutMs: 180_000 });
+    const keyring = new Keyring({ type: 'sr25519' });
+    const alice = keyring.addFromUri('//Alice');
+    const eve = keyring.addFromUri('//Eve');
+    const generated = await net.rpc('eve', 'author_rotateKeysWithOwner', [u8aToHex(eve.publicKey)]);
+    check(generated && generated.keys && generated.proof, `author_rotateKeysWithOwner gave ${JSON.stringify(generated)}`);
+    api = await connect(net.nodes.get('alice').rpc);
+    await send(api, api.tx.session.setKeys(generated.keys, generated.proof), eve);
+    await send(api, api.tx.sudo.sudo(api.tx.validatorSet.addValidator(eve.address)), alice);
+    const addedAt = (await api.rpc.chain.getHeader()).number.toNumber();
+    const session = (await api.query.session.currentIndex()).toNumber();
+    log(`eve set session keys and root added her at #${addedAt} (session ${session})`);
+    // The keys are SCALE (aura: 32 bytes, grandpa: 32 bytes): Aura's key comes first.
+    const eveAura = generated.keys.slice(0, 66);
+    let authored = null;
+    let checked = addedAt;
+    await net.until('waiting for eve to author a block', async () => {
+      const head = (await api.rpc.chain.getHeader()).number.toNumber();
+      for (; checked < head && !authored; checked++) {
+        const header = await api.rpc.chain.getHeader(await api.rpc.chain.getBlockHash(checked + 1));
+        const at = await api.at(header.parentHash);
+        const authorities = (await at.query.aura.authorities()).map((a) => a.toHex());
+        const pre = header.digest.logs.find((l) => l.isPreRuntime && l.asPreRuntime[0].isAura);
+        const slot = api.createType('u64', pre.asPreRuntime[1].toU8a(true)).toBigInt();
+        if (authorities[Number(slot % BigInt(authorities.length))] === eveAura) {
+          authored = { number: header.number.toNumber(), hash: header.hash.toHex(), authorities: authorities.length };
+        }
+      }
+      return authored;
+    }, { timeoutMs: 360_000, everyMs: 3000 });
+    figures.join = { addedAt, authoredAt: authored.number, validators: authored.authorities };
+    log(`eve authored block #${authored.number} (${authored.authorities} validators), ${authored.number - addedAt} blocks after she was added`);
+    await net.until('waiting for eve\'s block to be finalised', async () => {
+      const f = await net.finalized('alice');
+      if (f === null || f < authored.number) return false;
+      return (await net.blockAt('alice', authored.number)).hash === authored.hash;
+    }, { timeoutMs: 120_000 });
+    log(`eve's block #${authored.number} is finalised`);
+    console.log(`faults: passed in ${Math.round((Date.now() - t0) / 1000)} s ${JSON.stringify(figures)}`);
+  } catch (e) {
+    console.error(`faults: ${e.stack || e.message}`);
+    process.exitCode = 1;
+  } finally {
+    if (api) await api.disconnect().catch(() => {});
+    await net.stopAll();
+  }
+}
+
+await main();

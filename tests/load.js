@@ -1,0 +1,215 @@
+// The flood test: on a local network (tests/localnet.js), 1,000 registered hotkeys submit
+// `set_weights` as fast as the pool takes them for a few epochs of a network with a short
+// tempo. Reports, per block, the transactions included, the block's weight against its
+// limit and the block time; then the pool's rejections by reason, the fees the senders
+// paid, the epochs completed, and whether any transaction was lost (neither included nor
+// answered with an error).
+//
+//   node tests/load.js [--hotkeys 1000] [--epochs 3] [--tempo 20] [--validators 4]
+//   (scripts/load.sh; MINDNET_NODE picks the node binary)
+import { ApiPromise, WsProvider } from '@polkadot/api';
+import { Keyring } from '@polkadot/keyring';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { Localnet, VALIDATORS } from './localnet.js';
+
+const options = { hotkeys: 1000, epochs: 3, tempo: 20, validators: 4 };
+const argv = process.argv.slice(2);
+for (let i = 0; i < argv.length; i += 2) {
+  const key = argv[i].replace(/^--/, '');
+  const value = Number(argv[i + 1]);
+  if (!(key in options) || !Number.isInteger(value) || value < 1) {
+    console.error(`error: ${argv[i]} ${argv[i + 1] ?? ''}: expected --hotkeys N, --epochs N, --tempo N or --validators N (whole numbers ≥ 1)`);
+    process.exit(2);
+  }
+  options[key] = value;
+}
+if (options.validators > VALIDATORS.length) {
+  console.error(`error: --validators must be at most ${VALIDATORS.length}`);
+  process.exit(2);
+}
+
+const NETUID = 1;
+const MIND = 1_000_000_000n;
+const t0 = Date.now();
+const log = (msg) => console.log(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${msg}`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Sends `tx` signed by `signer` with `nonce`; resolves 'in-block', or rejects with the
+ *  reason the pool or the block gave. Immortal, so that signing needs no RPC. */
+function submit(api, tx, signer, nonce) {
+  return new Promise((resolve, reject) => {
+    let unsub = null;
+    let finished = false;
+    const done = (f, v) => { finished = true; if (unsub) unsub(); f(v); };
+    tx.signAndSend(signer, { nonce, era: 0 }, ({ status, dispatchError }) => {
+      if (dispatchError) {
+        const m = dispatchError.isModule ? api.registry.findMetaError(dispatchError.asModule) : null;
+        done(reject, new Error(m ? `in block: ${m.section}.${m.name}` : `in block: ${dispatchError}`));
+      } else if (status.isInBlock) done(resolve, 'in-block');
+      else if (status.isInvalid) done(reject, new Error('pool: invalid'));
+      else if (status.isDropped) done(reject, new Error('pool: dropped'));
+      else if (status.isUsurped) done(reject, new Error('pool: usurped'));
+    }).then((u) => { if (finished) u(); else unsub = u; }).catch((e) => reject(new Error(`pool: ${e.message.replace(/^\d+: /, '')}`)));
+  });
+}
+
+async function main() {
+  await cryptoWaitReady();
+  const net = new Localnet();
+  let api;
+  try {
+    const names = VALIDATORS.slice(0, options.validators);
+    for (const n of names) await net.add(n);
+    for (const n of names) { net.start(n); net.nodes.get(n).expectRunning = true; }
+    await net.until('waiting for the network to finalise', async () => (await net.finalized('alice')) >= 1,
+      { timeoutMs: 240_000 });
+    api = await ApiPromise.create({ provider: new WsProvider(`ws://127.0.0.1:${net.nodes.get('alice').rpc}`), noInitWarn: true });
+    const keyring = new Keyring({ type: 'sr25519' });
+    const colds = ['//Alice', '//Bob', '//Charlie', '//Dave', '//Eve', '//Ferdie'].map((u) => keyring.addFromUri(u));
+    const alice = colds[0];
+    const hots = Array.from({ length: options.hotkeys }, (_, i) => keyring.addFromUri(`//load//${i}`));
+    log(`${names.length} validators up; ${hots.length} hotkeys derived`);
+
+    // Network 1: short tempo, room for every hotkey, no rate limit on weights.
+    const nonces = new Map();
+    const next = async (who) => {
+      if (!nonces.has(who.address)) nonces.set(who.address, (await api.rpc.system.accountNextIndex(who.address)).toNumber());
+      const n = nonces.get(who.address);
+      nonces.set(who.address, n + 1);
+      return n;
+    };
+    const setup = [
+      api.tx.mindnet.createNetwork(NETUID),
+      ...[{ Tempo: options.tempo }, { MaxAllowedUids: options.hotkeys + 24 }, { WeightsSetRateLimit: 0 },
+        { MinAllowedWeights: 1 }, { RegistrationFee: MIND / 1000n }]
+        .map((p) => api.tx.mindnet.setParameter(NETUID, p)),
+    ];
+    for (const call of setup) await submit(api, api.tx.sudo.sudo(call), alice, await next(alice));
+    log(`network ${NETUID} created: tempo ${options.tempo}, room for ${options.hotkeys + 24} neurons`);
+
+    // Each coldkey registers its share of the hotkeys and sends each 100 MIND for fees.
+    const now = (await api.query.system.number()).toNumber();
+    const deadline = now + 400;
+    const payloads = new Map();
+    for (const c of colds) payloads.set(c.address, (await api.call.mindnetApi.registrationPayload(NETUID, c.address, deadline)).toU8a());
+    const setupSends = [];
+    for (const [i, hot] of hots.entries()) {
+      const cold = colds[i % colds.length];
+      const signature = { Sr25519: hot.sign(payloads.get(cold.address)) };
+      setupSends.push(submit(api, api.tx.mindnet.register(NETUID, hot.address, deadline, signature), cold, await next(cold)));
+      setupSends.push(submit(api, api.tx.balances.transferKeepAlive(hot.address, 100n * MIND), cold, await next(cold)));
+    }
+    const setupResults = await Promise.allSettled(setupSends);
+    const failed = setupResults.filter((r) => r.status === 'rejected');
+    if (failed.length) throw new Error(`${failed.length} set-up transactions failed, first: ${failed[0].reason.message}`);
+    const registered = (await api.query.mindnet.neuronCount(NETUID)).toNumber();
+    log(`${registered} hotkeys registered and funded`);
+
+    // Per-block statistics, from the canonical chain two blocks behind the best.
+    const maxWeight = api.consts.system.blockWeights.maxBlock.refTime.toBigInt();
+    const normalMax = api.consts.system.blockWeights.perClass.normal.maxTotal.unwrap().refTime.toBigInt();
+    const blocks = [];
+    let lastSeen = (await api.rpc.chain.getHeader()).number.toNumber();
+    let lastTime = null;
+    let epochs = 0;
+    const fees = [];
+    const hotSet = new Set(hots.map((h) => h.address));
+    const watch = async () => {
+      const head = (await api.rpc.chain.getHeader()).number.toNumber() - 2;
+      for (; lastSeen < head; lastSeen++) {
+        const number = lastSeen + 1;
+        const hash = await api.rpc.chain.getBlockHash(number);
+        const [block, at] = await Promise.all([api.rpc.chain.getBlock(hash), api.at(hash)]);
+        const [events, weight, time] = await Promise.all([at.query.system.events(), at.query.system.blockWeight(), at.query.timestamp.now()]);
+        const sets = block.block.extrinsics.filter((x) => x.method.section === 'mindnet' && x.method.method === 'setWeights').length;
+        let failedSets = 0;
+        for (const { event } of events) {
+          if (api.events.transactionPayment.TransactionFeePaid.is(event) && hotSet.has(event.data.who.toString())) {
+            fees.push(event.data.actualFee.toBigInt());
+          }
+          if (api.events.mindnet.EpochCompleted.is(event) && event.data.netuid.toNumber() === NETUID) {
+            epochs += 1;
+            log(`epoch ${epochs} of network ${NETUID} completed at #${number} (${event.data.blocks} blocks, emission ${event.data.emission})`);
+          }
+          if (api.events.system.ExtrinsicFailed.is(event)) failedSets += 1;
+        }
+        const used = weight.normal.refTime.toBigInt() + weight.operational.refTime.toBigInt() + weight.mandatory.refTime.toBigInt();
+        const t = time.toNumber();
+        const dt = lastTime === null ? null : (t - lastTime) / 1000;
+        lastTime = t;
+        const row = { number, sets, failed: failedSets, extrinsics: block.block.extrinsics.length, weightPct: Number((used * 10000n) / maxWeight) / 100, normalPct: Number((weight.normal.refTime.toBigInt() * 10000n) / normalMax) / 100, dt };
+        blocks.push(row);
+        console.log(`  #${number}  set_weights ${String(sets).padStart(4)} (failed ${failedSets})  weight ${row.weightPct.toFixed(1)} % of max (normal ${row.normalPct.toFixed(1)} % of its limit)  block time ${dt ?? '-'} s`);
+        if (row.weightPct > 100 + 1e-9 && weight.normal.refTime.toBigInt() > normalMax) throw new Error(`block #${number} exceeds its weight limit`);
+      }
+    };
+
+    // The flood: every hotkey keeps one set_weights in flight until the epochs are done.
+    const rejections = new Map();
+    let submitted = 0; let included = 0; let stop = false;
+    const reject = (reason) => rejections.set(reason, (rejections.get(reason) ?? 0) + 1);
+    const uidCount = registered;
+    const flood = hots.map(async (hot) => {
+      let nonce = (await api.rpc.system.accountNextIndex(hot.address)).toNumber();
+      while (!stop) {
+        const uids = new Set();
+        while (uids.size < 8) uids.add(Math.floor(Math.random() * uidCount));
+        const row = [...uids].sort((a, b) => a - b);
+        const values = row.map(() => 1 + Math.floor(Math.random() * 65535));
+        submitted += 1;
+        try {
+          await submit(api, api.tx.mindnet.setWeights(NETUID, row, values, 0), hot, nonce);
+          included += 1;
+          nonce += 1;
+        } catch (e) {
+          reject(e.message);
+          if (e.message.startsWith('in block')) nonce += 1; // the fee was paid, the nonce used
+          else {
+            nonce = (await api.rpc.system.accountNextIndex(hot.address)).toNumber();
+            await sleep(3000);
+          }
+        }
+      }
+    });
+    log(`flooding: ${hots.length} hotkeys, until ${options.epochs} epochs of network ${NETUID} complete`);
+    const floodStart = Date.now();
+    const deadlineMs = Date.now() + (options.epochs + 2) * options.tempo * 6000 * 2;
+    while (epochs < options.epochs) {
+      await watch();
+      if (Date.now() > deadlineMs) throw new Error(`only ${epochs} epochs completed in time`);
+      await sleep(2000);
+    }
+    stop = true;
+    const settled = await Promise.race([Promise.allSettled(flood).then(() => true), sleep(90_000).then(() => false)]);
+    await sleep(15_000);
+    await watch();
+    const lost = settled ? 0 : submitted - included - [...rejections.values()].reduce((a, b) => a + b, 0);
+
+    const during = blocks.filter((b) => b.sets > 0);
+    const mean = (xs) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
+    const times = during.map((b) => b.dt).filter((x) => x !== null);
+    const feeTotal = fees.reduce((a, b) => a + b, 0n);
+    const summary = {
+      hotkeys: hots.length, validators: names.length, tempo: options.tempo, epochsCompleted: epochs,
+      seconds: Math.round((Date.now() - floodStart) / 1000),
+      submitted, included, lost,
+      blocksWithSetWeights: during.length,
+      setWeightsPerBlock: { mean: Math.round(mean(during.map((b) => b.sets))), max: Math.max(0, ...during.map((b) => b.sets)) },
+      blockTimeS: { mean: Number(mean(times).toFixed(2)), max: Math.max(0, ...times), min: Math.min(...times) },
+      maxWeightPct: Math.max(0, ...blocks.map((b) => b.weightPct)),
+      rejections: Object.fromEntries(rejections),
+      feesPaid: { transactions: fees.length, totalMIND: Number(feeTotal) / 1e9, meanMIND: fees.length ? Number(feeTotal / BigInt(fees.length)) / 1e9 : 0, maxMIND: fees.length ? Number(fees.reduce((a, b) => (a > b ? a : b))) / 1e9 : 0 },
+    };
+    console.log(`load: ${JSON.stringify(summary, null, 2)}`);
+    if (!settled) throw new Error(`${lost} transactions neither included nor answered with an error within 90 s`);
+    if (epochs < options.epochs) throw new Error('the epochs did not complete');
+  } catch (e) {
+    console.error(`load: ${e.stack || e.message}`);
+    process.exitCode = 1;
+  } finally {
+    if (api) await api.disconnect().catch(() => {});
+    await net.stopAll();
+  }
+}
+
+await main();
