@@ -18,6 +18,8 @@ step "cargo test"
 timed cargo test --workspace --locked
 step "pallet benchmarks run as tests (--features runtime-benchmarks)"
 timed cargo test --locked -p pallet-mindnet --features runtime-benchmarks benchmarking
+step "try-runtime: every pallet's try_state after every block (--features try-runtime)"
+SKIP_WASM_BUILD=1 timed cargo test --locked -p mindnet-runtime --features try-runtime --test validators
 step "cargo clippy -D warnings"
 timed cargo clippy --workspace --all-targets --locked -- -D warnings
 step "four-validator local network finalises (scripts/localnet.sh --check)"
