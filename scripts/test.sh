@@ -17,7 +17,7 @@ timed cargo build --workspace --locked
 step "cargo test"
 timed cargo test --workspace --locked
 step "pallet benchmarks run as tests (--features runtime-benchmarks)"
-timed cargo test --locked -p pallet-mindnet --features runtime-benchmarks benchmarking
+timed cargo test --locked -p pallet-mindnet -p pallet-validator-set --features runtime-benchmarks benchmark
 step "try-runtime: every pallet's try_state after every block (--features try-runtime)"
 SKIP_WASM_BUILD=1 timed cargo test --locked -p mindnet-runtime --features try-runtime --test validators
 step "cargo clippy -D warnings"
