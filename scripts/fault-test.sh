@@ -6,8 +6,5 @@
 #   scripts/fault-test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/mindnet-target}"
-export MINDNET_NODE="${MINDNET_NODE:-$CARGO_TARGET_DIR/debug/mindnet-node}"
-[ -x "$MINDNET_NODE" ] || { echo "no node binary at $MINDNET_NODE: run 'cargo build -p mindnet-node' first" >&2; exit 1; }
-[ -d tests/node_modules/@polkadot/api ] || scripts/setup.sh
+. scripts/node-tests-env.sh
 exec timeout 900 node tests/faults.js

@@ -9,8 +9,5 @@
 # not finalised. The nodes are `tests/localnet.js`'s, which also runs the fault test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/mindnet-target}"
-export MINDNET_NODE="${MINDNET_NODE:-$CARGO_TARGET_DIR/debug/mindnet-node}"
-[ -x "$MINDNET_NODE" ] || { echo "no node binary at $MINDNET_NODE: run 'cargo build -p mindnet-node' first" >&2; exit 1; }
-[ -d tests/node_modules/@polkadot/api ] || scripts/setup.sh
+. scripts/node-tests-env.sh
 exec node tests/localnet.js "$@"

@@ -118,12 +118,8 @@ pub mod pallet {
     #[pallet::genesis_build]
     impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
         fn build(&self) {
-            let mut unique = self.initial_validators.clone();
-            unique.sort();
-            unique.dedup();
-            assert_eq!(
-                unique.len(),
-                self.initial_validators.len(),
+            assert!(
+                !has_duplicates(&self.initial_validators),
                 "genesis names a validator twice"
             );
             // No validators (the default config) leaves the session pallet's genesis keys
@@ -243,11 +239,8 @@ impl<T: Config> Pallet<T> {
     /// The set's invariants: no duplicates, at least `MinValidators`.
     pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
         let validators = Validators::<T>::get();
-        let mut sorted = validators.clone().into_inner();
-        sorted.sort();
-        sorted.dedup();
         frame_support::ensure!(
-            sorted.len() == validators.len(),
+            !has_duplicates(&validators),
             "a validator is in the set twice"
         );
         frame_support::ensure!(
@@ -260,6 +253,13 @@ impl<T: Config> Pallet<T> {
         );
         Ok(())
     }
+}
+
+/// Whether an account appears more than once in `accounts`.
+fn has_duplicates<A: Ord + Clone>(accounts: &[A]) -> bool {
+    let mut sorted = accounts.to_vec();
+    sorted.sort();
+    sorted.windows(2).any(|pair| pair.first() == pair.last())
 }
 
 /// `pallet_session::PeriodicSessions`' period: [`SessionLength`], at least one block.

@@ -144,6 +144,7 @@ fn run(seed: u64, calls: u64) -> (u64, u64) {
         let genesis_issuance = Balances::total_issuance();
         let (mut minted, mut burned, mut ok, mut blocks) = (0u128, 0u128, 0u64, 0u64);
         let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+        let debug = std::env::var("MINDNET_RANDOM_DEBUG").is_ok();
         for k in 0..calls {
             let root = sp_io::storage::root(sp_runtime::StateVersion::V1);
             let (name, result) = random_call(&mut rng);
@@ -159,7 +160,6 @@ fn run(seed: u64, calls: u64) -> (u64, u64) {
                 let next = System::block_number() + 1;
                 run_to_block(next);
                 blocks += 1;
-                let debug = std::env::var("MINDNET_RANDOM_DEBUG").is_ok();
                 for event in mindnet_events() {
                     if debug {
                         println!("block {next}: {event:?}");
