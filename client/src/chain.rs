@@ -19,6 +19,31 @@ use subxt::{OnlineClient, PolkadotConfig};
 
 type Rpc = LegacyRpcMethods<RpcConfigFor<PolkadotConfig>>;
 
+/// What a neuron's next `set_weights` must respect ([`Client::weight_policy`]).
+#[derive(Clone, Copy, Debug)]
+pub struct WeightPolicy {
+    /// The row rules.
+    pub rules: crate::weights::RowRules,
+    /// Blocks between two `set_weights` of one neuron (0: no limit).
+    pub rate_limit: u64,
+    /// The block the limit counts from.
+    pub last: u64,
+    /// Whether `last` is the registration (no weights set yet).
+    pub since_registration: bool,
+    /// The first block whose `set_weights` the limit allows.
+    pub allowed_from: u64,
+    /// The network's `weights_version_key`.
+    pub version_key: u64,
+}
+
+impl WeightPolicy {
+    /// Whether a `set_weights` submitted when the best block is `best` (so included in
+    /// `best + 1` at the earliest) passes the rate limit.
+    pub fn allows(&self, best: u64) -> bool {
+        self.rate_limit == 0 || best.saturating_add(1) >= self.allowed_from
+    }
+}
+
 /// When a submitted transaction counts as done.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -398,6 +423,41 @@ impl Client {
         Ok(out)
     }
 
+    /// What `set_weights` from `own_uid` on `netuid` must respect now: the row rules, the
+    /// rate limit (as the chain counts it: from the neuron's last `set_weights`, else from
+    /// its registration) and the version key.
+    pub async fn weight_policy(&self, netuid: u16, own_uid: u16) -> Result<WeightPolicy> {
+        let params = self.network_params(netuid).await?;
+        let param = |name: &str| -> u64 {
+            params
+                .iter()
+                .find(|(n, _)| n == name)
+                .and_then(|(_, v)| v.as_u64())
+                .unwrap_or(0)
+        };
+        let n = self.neuron(netuid, own_uid).await?.ok_or_else(|| {
+            Error::internal(format!(
+                "uid {own_uid} of network {netuid} vanished while reading it"
+            ))
+        })?;
+        let limit = param("weights_set_rate_limit");
+        let last = n.last_update.unwrap_or(n.registered_at);
+        Ok(WeightPolicy {
+            rules: crate::weights::RowRules {
+                neurons: u32::try_from(param("neurons")).unwrap_or(0),
+                max_weights_per_row: u16::try_from(param("max_weights_per_row"))
+                    .unwrap_or(u16::MAX),
+                min_allowed_weights: u16::try_from(param("min_allowed_weights")).unwrap_or(0),
+                own_uid,
+            },
+            rate_limit: limit,
+            last,
+            since_registration: n.last_update.is_none(),
+            allowed_from: last.saturating_add(limit),
+            version_key: param("weights_version_key"),
+        })
+    }
+
     /// The network's `MinStake`, in base units.
     pub async fn min_stake(&self, netuid: u16) -> Result<u128> {
         let at = self.at().await?;
@@ -726,7 +786,7 @@ impl Client {
         call: &Call,
         signer: &Key,
         wait: Wait,
-        progress: &mut dyn FnMut(&str),
+        progress: &mut (dyn FnMut(&str) + Send),
     ) -> Result<Included> {
         let account = signer.account_id();
         let lock = self

@@ -159,6 +159,19 @@ impl Key {
         self.pair.sign(context.bytes(message)).to_bytes()
     }
 
+    /// Whether `signature` is `public`'s sr25519 signature over `message` (signing context
+    /// `substrate`, as [`Key::sign`] makes them).
+    pub fn verify(public: &[u8; 32], message: &[u8], signature: &[u8; 64]) -> bool {
+        let (Ok(public), Ok(signature)) = (
+            schnorrkel::PublicKey::from_bytes(public),
+            schnorrkel::Signature::from_bytes(signature),
+        ) else {
+            return false;
+        };
+        let context = schnorrkel::signing_context(b"substrate");
+        public.verify(context.bytes(message), &signature).is_ok()
+    }
+
     /// The key as a Polkadot.js JSON keystore: encrypted under `password`, or in the clear
     /// when `password` is `None`.
     pub fn to_keystore(&self, password: Option<&str>, name: &str) -> Result<Keystore, Error> {

@@ -18,7 +18,7 @@ pub mod keys;
 pub mod wallet;
 pub mod weights;
 
-pub use chain::{Client, Included, Neuron, Wait};
+pub use chain::{Client, Included, Neuron, Wait, WeightPolicy};
 pub use error::{Error, ErrorKind, Result};
 pub use keys::{Key, Keystore};
 /// The subxt this crate is built on, and the account id type its calls take.

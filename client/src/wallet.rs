@@ -263,3 +263,54 @@ mod tests {
         assert!(dir.summary("missing").is_err());
     }
 }
+
+/// A password: the first line of `file`, else `MINDNET_PASSWORD`, else asked on the
+/// terminal (twice when `confirm`, for a new key). Never empty.
+pub fn password(
+    file: Option<&Path>,
+    prompt: &str,
+    confirm: bool,
+) -> Result<zeroize::Zeroizing<String>> {
+    use std::io::IsTerminal;
+    use zeroize::Zeroizing;
+    let non_empty = |p: Zeroizing<String>| {
+        if p.is_empty() {
+            Err(Error::usage(
+                "the password is empty: give a non-empty password",
+            ))
+        } else {
+            Ok(p)
+        }
+    };
+    if let Some(file) = file {
+        let text = Zeroizing::new(fs::read_to_string(file).map_err(|e| {
+            Error::usage(format!(
+                "cannot read the password file {}: {e}",
+                file.display()
+            ))
+        })?);
+        return non_empty(Zeroizing::new(
+            text.trim_end_matches(['\n', '\r']).to_string(),
+        ));
+    }
+    if let Ok(p) = std::env::var("MINDNET_PASSWORD") {
+        return non_empty(Zeroizing::new(p));
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::usage(format!(
+            "{prompt} is needed but there is no terminal to ask on: pass --password-file FILE or set MINDNET_PASSWORD"
+        )));
+    }
+    let ask = |q: String| {
+        rpassword::prompt_password(q)
+            .map(Zeroizing::new)
+            .map_err(|e| Error::usage(format!("cannot read the password: {e}")))
+    };
+    let first = ask(format!("{prompt}: "))?;
+    if confirm && *ask("repeat it: ".to_string())? != *first {
+        return Err(Error::usage(
+            "the two passwords differ: nothing was written",
+        ));
+    }
+    non_empty(first)
+}

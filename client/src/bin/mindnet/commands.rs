@@ -7,7 +7,7 @@ use mindnet_client::amount::{format_mind, parse_mind};
 use mindnet_client::keys::{address_of, ss58_decode};
 use mindnet_client::runtime;
 use mindnet_client::wallet::WalletDir;
-use mindnet_client::weights::{parse_row, to_chain_row, RowRules};
+use mindnet_client::weights::{parse_row, to_chain_row};
 use mindnet_client::{Client, Error, Key, Keystore, Result, Wait};
 use serde_json::{json, Value};
 use std::io::{IsTerminal, Write};
@@ -46,40 +46,7 @@ impl Ctx {
 
     /// The password from `--password-file`, `MINDNET_PASSWORD` or a prompt.
     fn password(&self, prompt: &str, confirm: bool) -> Result<Zeroizing<String>> {
-        if let Some(file) = &self.global.password_file {
-            let text = Zeroizing::new(std::fs::read_to_string(file).map_err(|e| {
-                Error::usage(format!(
-                    "cannot read the password file {}: {e}",
-                    file.display()
-                ))
-            })?);
-            let password = Zeroizing::new(text.trim_end_matches(['\n', '\r']).to_string());
-            return non_empty(password);
-        }
-        if let Ok(p) = std::env::var("MINDNET_PASSWORD") {
-            return non_empty(Zeroizing::new(p));
-        }
-        if !std::io::stdin().is_terminal() {
-            return Err(Error::usage(format!(
-                "{prompt} is needed but there is no terminal to ask on: pass --password-file FILE or set MINDNET_PASSWORD"
-            )));
-        }
-        let first = Zeroizing::new(
-            rpassword::prompt_password(format!("{prompt}: "))
-                .map_err(|e| Error::usage(format!("cannot read the password: {e}")))?,
-        );
-        if confirm {
-            let again = Zeroizing::new(
-                rpassword::prompt_password("repeat it: ")
-                    .map_err(|e| Error::usage(format!("cannot read the password: {e}")))?,
-            );
-            if *again != *first {
-                return Err(Error::usage(
-                    "the two passwords differ: nothing was written",
-                ));
-            }
-        }
-        non_empty(first)
+        mindnet_client::wallet::password(self.global.password_file.as_deref(), prompt, confirm)
     }
 
     /// Opens a keystore file, asking for its password if it is encrypted.
@@ -192,16 +159,6 @@ impl Ctx {
         } else {
             Err(Error::usage("cancelled: nothing was submitted"))
         }
-    }
-}
-
-fn non_empty(p: Zeroizing<String>) -> Result<Zeroizing<String>> {
-    if p.is_empty() {
-        Err(Error::usage(
-            "the password is empty: give a non-empty password",
-        ))
-    } else {
-        Ok(p)
     }
 }
 
@@ -784,40 +741,20 @@ async fn set_weights(
     };
     let hotkey = ctx.hotkey(&signer)?;
     let client = ctx.connect().await?;
-    let params = client.network_params(netuid).await?;
-    let param = |name: &str| -> u64 {
-        params
-            .iter()
-            .find(|(n, _)| n == name)
-            .and_then(|(_, v)| v.as_u64())
-            .unwrap_or(0)
-    };
     let own_uid = require_uid(&client, netuid, &hotkey.account_id()).await?;
-    let rules = RowRules {
-        neurons: u32::try_from(param("neurons")).unwrap_or(0),
-        max_weights_per_row: u16::try_from(param("max_weights_per_row")).unwrap_or(u16::MAX),
-        min_allowed_weights: u16::try_from(param("min_allowed_weights")).unwrap_or(0),
-        own_uid,
-    };
-    let (uids, values) = to_chain_row(&row, &rules)?;
+    let policy = client.weight_policy(netuid, own_uid).await?;
+    let (uids, values) = to_chain_row(&row, &policy.rules)?;
     // The rate limit, checked before signing.
-    let limit = param("weights_set_rate_limit");
-    let now = client.best_number().await?;
-    // As the chain counts it: from the last set_weights, or from registration before any.
-    let n = client.neuron(netuid, own_uid).await?.ok_or_else(|| {
-        Error::internal(format!(
-            "uid {own_uid} of network {netuid} vanished while reading it"
-        ))
-    })?;
-    let last = n.last_update.unwrap_or(n.registered_at);
-    if limit > 0 && now.saturating_add(1) < last.saturating_add(limit) {
+    if !policy.allows(client.best_number().await?) {
         return Err(Error::rejected(format!(
-            "{} at block {last} and network {netuid} allows one set_weights every {limit} blocks: try again from block {}",
-            if n.last_update.is_some() { "weights were set" } else { "the neuron registered" },
-            last.saturating_add(limit)
+            "{} at block {} and network {netuid} allows one set_weights every {} blocks: try again from block {}",
+            if policy.since_registration { "the neuron registered" } else { "weights were set" },
+            policy.last,
+            policy.rate_limit,
+            policy.allowed_from
         )));
     }
-    let version_key = param("weights_version_key");
+    let version_key = policy.version_key;
     let call =
         runtime::tx()
             .mindnet()
