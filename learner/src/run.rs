@@ -97,6 +97,8 @@ pub struct Summary {
     pub scores: HashMap<u16, f64>,
     /// The last weights set, by uid.
     pub weights: HashMap<u16, u16>,
+    /// The block the last weights were set in (about).
+    pub weights_block: Option<u64>,
     /// This learner's uid.
     pub uid: Option<u16>,
 }
@@ -346,6 +348,7 @@ pub fn run<B: AutodiffBackend>(opts: Options, device: B::Device) -> Result<Summa
             .map(|s| s.iter().map(|(u, sc)| (u, sc.value)).collect())
             .unwrap_or_default(),
         weights: snap.weights.into_iter().collect(),
+        weights_block: snap.weights_block,
         uid: shared.own.read().ok().and_then(|o| o.map(|(u, _)| u)),
     };
     rt.shutdown_timeout(Duration::from_secs(2));
