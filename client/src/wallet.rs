@@ -227,43 +227,6 @@ fn create_private_dirs(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::keys::Key;
-
-    #[test]
-    fn layout_permissions_and_no_overwrite() {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = WalletDir::new(Some(tmp.path().join("w"))).unwrap();
-        let key = Key::from_suri("//Alice").unwrap();
-        let store = key.to_keystore(None, "alice").unwrap();
-        let path = dir.hotkey_path("alice", "h1").unwrap();
-        dir.write(&path, &store, false).unwrap();
-        assert!(dir
-            .write(&path, &store, false)
-            .unwrap_err()
-            .to_string()
-            .contains("--force"));
-        dir.write(&path, &store, true).unwrap();
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
-            assert_eq!(mode(&path), 0o600);
-            assert_eq!(mode(path.parent().unwrap()), 0o700);
-            assert_eq!(mode(&tmp.path().join("w").join("alice")), 0o700);
-        }
-        let listed = dir.list().unwrap();
-        assert_eq!(listed.len(), 1);
-        assert_eq!(listed[0].coldkey, None);
-        assert_eq!(listed[0].hotkeys[0].address, key.address());
-        assert!(dir.coldkey_path("../etc").is_err());
-        assert!(dir.hotkey_path("a", "x/y").is_err());
-        assert!(dir.summary("missing").is_err());
-    }
-}
-
 /// A password: the first line of `file`, else `MINDNET_PASSWORD`, else asked on the
 /// terminal (twice when `confirm`, for a new key). Never empty.
 pub fn password(
@@ -313,4 +276,41 @@ pub fn password(
         ));
     }
     non_empty(first)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::Key;
+
+    #[test]
+    fn layout_permissions_and_no_overwrite() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = WalletDir::new(Some(tmp.path().join("w"))).unwrap();
+        let key = Key::from_suri("//Alice").unwrap();
+        let store = key.to_keystore(None, "alice").unwrap();
+        let path = dir.hotkey_path("alice", "h1").unwrap();
+        dir.write(&path, &store, false).unwrap();
+        assert!(dir
+            .write(&path, &store, false)
+            .unwrap_err()
+            .to_string()
+            .contains("--force"));
+        dir.write(&path, &store, true).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&path), 0o600);
+            assert_eq!(mode(path.parent().unwrap()), 0o700);
+            assert_eq!(mode(&tmp.path().join("w").join("alice")), 0o700);
+        }
+        let listed = dir.list().unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].coldkey, None);
+        assert_eq!(listed[0].hotkeys[0].address, key.address());
+        assert!(dir.coldkey_path("../etc").is_err());
+        assert!(dir.hotkey_path("a", "x/y").is_err());
+        assert!(dir.summary("missing").is_err());
+    }
 }

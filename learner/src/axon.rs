@@ -7,9 +7,9 @@
 //!
 //! | check | status |
 //! | --- | --- |
+//! | the body is at most [`wire::MAX_BODY`] bytes | 413 |
 //! | the four headers are present and well formed | 400 |
 //! | the request is addressed to this learner's hotkey | 421 |
-//! | the body is at most [`wire::MAX_BODY`] bytes | 413 |
 //! | the caller is a hotkey registered on this learner's network | 403 |
 //! | the signature is the caller's, over path, nonce, caller, callee and body | 401 |
 //! | the nonce is above the caller's last one and within a minute of now | 409 |
@@ -31,7 +31,9 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 /// What the axon answers `forward` with.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ServeMode {
     /// The encoder's representations (an honest peer).
@@ -94,9 +96,19 @@ impl From<Malformed> for Refusal {
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Result<&'a str, Refusal> {
     headers
         .get(name)
-        .ok_or_else(|| Refusal(StatusCode::BAD_REQUEST, format!("the {name} header is missing")))?
+        .ok_or_else(|| {
+            Refusal(
+                StatusCode::BAD_REQUEST,
+                format!("the {name} header is missing"),
+            )
+        })?
         .to_str()
-        .map_err(|_| Refusal(StatusCode::BAD_REQUEST, format!("the {name} header is not text")))
+        .map_err(|_| {
+            Refusal(
+                StatusCode::BAD_REQUEST,
+                format!("the {name} header is not text"),
+            )
+        })
 }
 
 impl Axon {
@@ -185,8 +197,7 @@ impl Axon {
         if nonce <= *last {
             return Err(Refusal(
                 StatusCode::CONFLICT,
-                "the nonce is not above the caller's last one (a replay or a stale request)"
-                    .into(),
+                "the nonce is not above the caller's last one (a replay or a stale request)".into(),
             ));
         }
         *last = nonce;
@@ -213,7 +224,10 @@ impl Axon {
                     .map_err(|_| Refusal(StatusCode::INTERNAL_SERVER_ERROR, "poisoned".into()))?
                     .clone()
                     .ok_or_else(|| {
-                        Refusal(StatusCode::SERVICE_UNAVAILABLE, "the model is not ready".into())
+                        Refusal(
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            "the model is not ready".into(),
+                        )
                     })?;
                 let job = tokio::task::spawn_blocking(move || f(&tokens, rows));
                 match tokio::time::timeout(self.compute_timeout, job).await {

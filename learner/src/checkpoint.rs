@@ -24,7 +24,13 @@ pub struct Meta {
 pub fn save(path: &Path, tensors: &NamedTensors, meta: &Meta) -> Result<()> {
     let bytes: Vec<(String, Vec<usize>, Vec<u8>)> = tensors
         .iter()
-        .map(|(n, s, v)| (n.clone(), s.clone(), v.iter().flat_map(|x| x.to_le_bytes()).collect()))
+        .map(|(n, s, v)| {
+            (
+                n.clone(),
+                s.clone(),
+                v.iter().flat_map(|x| x.to_le_bytes()).collect(),
+            )
+        })
         .collect();
     let views = bytes
         .iter()
@@ -45,19 +51,30 @@ pub fn save(path: &Path, tensors: &NamedTensors, meta: &Meta) -> Result<()> {
         "config".to_string(),
         serde_json::to_string(&meta.config).unwrap_or_default(),
     );
-    info.insert("scores".to_string(), serde_json::Value::Array(scores).to_string());
+    info.insert(
+        "scores".to_string(),
+        serde_json::Value::Array(scores).to_string(),
+    );
     info.insert("score_rate".to_string(), meta.scores.rate.to_string());
     let data = safetensors::serialize(views, Some(info))
         .map_err(|e| Error::internal(format!("serialising the checkpoint: {e}")))?;
     let tmp = path.with_extension("safetensors.tmp");
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| {
-            Error::usage(format!("cannot create the checkpoint folder {}: {e}", dir.display()))
+            Error::usage(format!(
+                "cannot create the checkpoint folder {}: {e}",
+                dir.display()
+            ))
         })?;
     }
     std::fs::write(&tmp, data)
         .and_then(|_| std::fs::rename(&tmp, path))
-        .map_err(|e| Error::usage(format!("cannot write the checkpoint {}: {e}", path.display())))
+        .map_err(|e| {
+            Error::usage(format!(
+                "cannot write the checkpoint {}: {e}",
+                path.display()
+            ))
+        })
 }
 
 /// Reads a checkpoint written by [`save`].
@@ -68,15 +85,21 @@ pub fn load(path: &Path) -> Result<(NamedTensors, Meta)> {
             path.display()
         ))
     };
-    let data = std::fs::read(path)
-        .map_err(|e| Error::usage(format!("cannot read the checkpoint {}: {e}", path.display())))?;
+    let data = std::fs::read(path).map_err(|e| {
+        Error::usage(format!(
+            "cannot read the checkpoint {}: {e}",
+            path.display()
+        ))
+    })?;
     let (_, header) = SafeTensors::read_metadata(&data).map_err(|e| bad(e.to_string()))?;
     let info = header.metadata().clone().unwrap_or_default();
     let get = |k: &str| info.get(k).cloned().ok_or_else(|| bad(format!("no {k}")));
     let step: u64 = get("step")?.parse().map_err(|_| bad("step".into()))?;
     let config: ModelConfig =
         serde_json::from_str(&get("config")?).map_err(|e| bad(format!("config: {e}")))?;
-    let rate: f64 = get("score_rate")?.parse().map_err(|_| bad("score_rate".into()))?;
+    let rate: f64 = get("score_rate")?
+        .parse()
+        .map_err(|_| bad("score_rate".into()))?;
     let mut scores = Scores::new(rate);
     let list: Vec<serde_json::Value> =
         serde_json::from_str(&get("scores")?).map_err(|e| bad(format!("scores: {e}")))?;

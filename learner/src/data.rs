@@ -154,7 +154,7 @@ pub fn sample(text: &[u8], rows: usize, context: usize, rng: &mut Rng) -> Batch 
 /// The validation batches: `count` batches at fixed positions spread over `text`, the same
 /// for every learner with the same text and sizes.
 pub fn validation(text: &[u8], count: usize, rows: usize, context: usize) -> Vec<Batch> {
-    let mut rng = Rng::new(0x5EED_0F_7A11D);
+    let mut rng = Rng::new(0x05EE_D0F7_A11D);
     (0..count)
         .map(|_| sample(text, rows, context, &mut rng))
         .collect()

@@ -52,7 +52,10 @@ impl Dendrite {
         let mut last = self.last_nonce.load(Ordering::Relaxed);
         loop {
             let next = now.max(last + 1);
-            match self.last_nonce.compare_exchange(last, next, Ordering::Relaxed, Ordering::Relaxed) {
+            match self
+                .last_nonce
+                .compare_exchange(last, next, Ordering::Relaxed, Ordering::Relaxed)
+            {
                 Ok(_) => return next,
                 Err(actual) => last = actual,
             }
@@ -60,10 +63,21 @@ impl Dendrite {
     }
 
     /// Posts a signed `body` to `peer`'s `path`; the answer's status and body.
-    pub async fn post(&self, peer: &Peer, path: &str, body: Vec<u8>) -> Result<(u16, Vec<u8>), String> {
+    pub async fn post(
+        &self,
+        peer: &Peer,
+        path: &str,
+        body: Vec<u8>,
+    ) -> Result<(u16, Vec<u8>), String> {
         let nonce = self.nonce();
         let caller = self.key.public();
-        let signature = self.key.sign(&wire::signed_message(path, nonce, &caller, &peer.hotkey, &body));
+        let signature = self.key.sign(&wire::signed_message(
+            path,
+            nonce,
+            &caller,
+            &peer.hotkey,
+            &body,
+        ));
         let request = hyper::Request::post(format!("http://{}{path}", peer.addr))
             .header(wire::CALLER, ss58_encode(&caller, SS58_PREFIX))
             .header(wire::CALLEE, ss58_encode(&peer.hotkey, SS58_PREFIX))
@@ -73,9 +87,18 @@ impl Dendrite {
             .body(Full::new(Bytes::from(body)))
             .map_err(|e| e.to_string())?;
         let exchange = async {
-            let resp = self.http.request(request).await.map_err(|e| e.to_string())?;
+            let resp = self
+                .http
+                .request(request)
+                .await
+                .map_err(|e| e.to_string())?;
             let status = resp.status().as_u16();
-            let bytes = resp.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
+            let bytes = resp
+                .into_body()
+                .collect()
+                .await
+                .map_err(|e| e.to_string())?
+                .to_bytes();
             Ok::<_, String>((status, bytes.to_vec()))
         };
         tokio::time::timeout(self.timeout, exchange)
@@ -95,7 +118,10 @@ impl Dendrite {
         let body = wire::encode(&[("tokens", Wire::U8(vec![rows, context], tokens.to_vec()))]);
         let (status, answer) = self.post(peer, "/forward", body).await?;
         if status != 200 {
-            return Err(format!("status {status}: {}", String::from_utf8_lossy(&answer)));
+            return Err(format!(
+                "status {status}: {}",
+                String::from_utf8_lossy(&answer)
+            ));
         }
         let t = wire::decode(&answer).map_err(|e| e.0)?;
         wire::matrix(&t, "representation", rows, width).map_err(|e| e.0)
@@ -117,7 +143,10 @@ impl Dendrite {
         ]);
         let (status, answer) = self.post(peer, "/backward", body).await?;
         if status != 202 {
-            return Err(format!("status {status}: {}", String::from_utf8_lossy(&answer)));
+            return Err(format!(
+                "status {status}: {}",
+                String::from_utf8_lossy(&answer)
+            ));
         }
         Ok(())
     }

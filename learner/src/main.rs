@@ -21,7 +21,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 #[derive(Parser, Debug)]
-#[command(name = "mindnet-learner", version, about = "The Mindnet peer: trains a language model, serves it to peers, scores them and sets weights")]
+#[command(
+    name = "mindnet-learner",
+    version,
+    about = "The Mindnet peer: trains a language model, serves it to peers, scores them and sets weights"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -30,9 +34,9 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Join a network: serve the axon, query peers, train, set weights.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Train the same model on the same data with no peers (a baseline and a benchmark).
-    Alone(TrainArgs),
+    Alone(Box<TrainArgs>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Deserialize)]
@@ -139,6 +143,9 @@ struct NetArgs {
     /// One peer query's deadline in milliseconds (default 2000).
     #[arg(long)]
     peer_timeout_ms: Option<u64>,
+    /// Wait until this many peers serve axons on chain before training (default 0).
+    #[arg(long)]
+    min_peers: Option<usize>,
 }
 
 /// A config file: the training and network options in one table.
@@ -154,14 +161,31 @@ fn read_config(path: &Option<PathBuf>) -> Result<FileConfig> {
     let Some(path) = path else {
         return Ok(FileConfig::default());
     };
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::usage(format!("cannot read the config file {}: {e}", path.display())))?;
-    toml::from_str(&text)
-        .map_err(|e| Error::usage(format!("the config file {} is malformed: {}", path.display(), e.message())))
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Error::usage(format!(
+            "cannot read the config file {}: {e}",
+            path.display()
+        ))
+    })?;
+    toml::from_str(&text).map_err(|e| {
+        Error::usage(format!(
+            "the config file {} is malformed: {}",
+            path.display(),
+            e.message()
+        ))
+    })
 }
 
-fn options(a: TrainArgs, f: TrainArgs, alone: bool) -> Result<(Options, DeviceKind, Option<PathBuf>)> {
-    let shard: Shard = a.shard.or(f.shard).unwrap_or_else(|| "0/1".into()).parse()?;
+fn options(
+    a: TrainArgs,
+    f: TrainArgs,
+    alone: bool,
+) -> Result<(Options, DeviceKind, Option<PathBuf>)> {
+    let shard: Shard = a
+        .shard
+        .or(f.shard)
+        .unwrap_or_else(|| "0/1".into())
+        .parse()?;
     let positive = |name: &str, v: u64| {
         if v == 0 {
             Err(Error::usage(format!("--{name} must be at least 1")))
@@ -182,14 +206,24 @@ fn options(a: TrainArgs, f: TrainArgs, alone: bool) -> Result<(Options, DeviceKi
         lr,
         steps: a.steps.or(f.steps).or(alone.then_some(600)),
         eval_every: positive("eval-every", a.eval_every.or(f.eval_every).unwrap_or(100))?,
-        eval_batches: positive("eval-batches", a.eval_batches.or(f.eval_batches).unwrap_or(8) as u64)? as usize,
+        eval_batches: positive(
+            "eval-batches",
+            a.eval_batches.or(f.eval_batches).unwrap_or(8) as u64,
+        )? as usize,
         checkpoint: a.checkpoint.or(f.checkpoint),
-        checkpoint_every: positive("checkpoint-every", a.checkpoint_every.or(f.checkpoint_every).unwrap_or(200))?,
+        checkpoint_every: positive(
+            "checkpoint-every",
+            a.checkpoint_every.or(f.checkpoint_every).unwrap_or(200),
+        )?,
         seed: a.seed.or(f.seed).unwrap_or(1),
         score_rate: 0.05,
         network: None,
     };
-    Ok((opts, a.device.or(f.device).unwrap_or(DeviceKind::Cpu), a.summary.or(f.summary)))
+    Ok((
+        opts,
+        a.device.or(f.device).unwrap_or(DeviceKind::Cpu),
+        a.summary.or(f.summary),
+    ))
 }
 
 fn hotkey(a: NetArgs, f: &NetArgs) -> Result<Key> {
@@ -201,7 +235,10 @@ fn hotkey(a: NetArgs, f: &NetArgs) -> Result<Key> {
             "no hotkey: give --wallet NAME (and --hotkey NAME) or --suri for a dev key",
         ));
     };
-    let name = a.hotkey.or(f.hotkey.clone()).unwrap_or_else(|| "default".into());
+    let name = a
+        .hotkey
+        .or(f.hotkey.clone())
+        .unwrap_or_else(|| "default".into());
     let w = WalletDir::new(a.wallet_dir.or(f.wallet_dir.clone()))?;
     let path = w.hotkey_path(&wallet, &name)?;
     let store = w.read(&path, &format!("hotkey {name} of wallet {wallet}"))?;
@@ -221,10 +258,34 @@ fn train(opts: Options, device: DeviceKind) -> Result<run::Summary> {
     match device {
         DeviceKind::Cpu => run::run::<mindnet_learner::CpuTrain>(opts, Default::default()),
         #[cfg(feature = "cuda")]
-        DeviceKind::Cuda => run::run::<mindnet_learner::CudaTrain>(opts, Default::default()),
+        DeviceKind::Cuda => {
+            cuda_probe()?;
+            run::run::<mindnet_learner::CudaTrain>(opts, Default::default())
+        }
         #[cfg(not(feature = "cuda"))]
         DeviceKind::Cuda => Err(Error::usage(
             "this mindnet-learner was built without CUDA: rebuild with `cargo build --release -p mindnet-learner --features cuda`, or use --device cpu",
+        )),
+    }
+}
+
+/// Whether a CUDA device answers: a tiny tensor made and read back, with the backend's
+/// panics (no driver, no device) turned into one sentence.
+#[cfg(feature = "cuda")]
+fn cuda_probe() -> Result<()> {
+    use burn::tensor::Tensor;
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|info| tracing::debug!("CUDA probe: {info}")));
+    let ok = std::panic::catch_unwind(|| {
+        let device = Default::default();
+        let t = Tensor::<burn::backend::Cuda, 1>::from_floats([1.0, 2.0], &device);
+        t.sum().into_scalar()
+    });
+    std::panic::set_hook(hook);
+    match ok {
+        Ok(_) => Ok(()),
+        Err(_) => Err(Error::usage(
+            "--device cuda found no usable NVIDIA GPU (no CUDA driver libcuda, or no device; MINDNET_LOG=debug says which): use --device cpu",
         )),
     }
 }
@@ -243,21 +304,47 @@ fn main() {
         let (summary, path) = match cli.command {
             Command::Alone(a) => {
                 let f = read_config(&a.config)?;
-                let (opts, device, path) = options(a, f.train, true)?;
+                let (opts, device, path) = options(*a, f.train, true)?;
                 (train(opts, device)?, path)
             }
             Command::Run(r) => {
+                let r = *r;
                 let f = read_config(&r.train.config)?;
                 let (mut opts, device, path) = options(r.train, f.train, false)?;
                 let fnet = f.net;
-                let url = r.net.url.clone().or(fnet.url.clone()).unwrap_or_else(|| "ws://127.0.0.1:9944".into());
+                let url = r
+                    .net
+                    .url
+                    .clone()
+                    .or(fnet.url.clone())
+                    .unwrap_or_else(|| "ws://127.0.0.1:9944".into());
                 let netuid = r.net.netuid.or(fnet.netuid).unwrap_or(0);
                 let port = r.net.port.or(fnet.port).unwrap_or(8091);
-                let bind = r.net.bind.or(fnet.bind).unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into());
-                let announce = r.net.announce.or(fnet.announce).unwrap_or(std::net::Ipv4Addr::LOCALHOST.into());
+                let bind = r
+                    .net
+                    .bind
+                    .or(fnet.bind)
+                    .unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into());
+                let announce = r
+                    .net
+                    .announce
+                    .or(fnet.announce)
+                    .unwrap_or(std::net::Ipv4Addr::LOCALHOST.into());
                 let serve = r.net.serve.or(fnet.serve).unwrap_or(ServeMode::Model);
-                let weights_every = r.net.weights_every.or(fnet.weights_every).unwrap_or(10).max(1);
-                let peer_timeout = Duration::from_millis(r.net.peer_timeout_ms.or(fnet.peer_timeout_ms).unwrap_or(2000).max(1));
+                let weights_every = r
+                    .net
+                    .weights_every
+                    .or(fnet.weights_every)
+                    .unwrap_or(10)
+                    .max(1);
+                let peer_timeout = Duration::from_millis(
+                    r.net
+                        .peer_timeout_ms
+                        .or(fnet.peer_timeout_ms)
+                        .unwrap_or(2000)
+                        .max(1),
+                );
+                let min_peers = r.net.min_peers.or(fnet.min_peers).unwrap_or(0);
                 let key = hotkey(r.net, &fnet)?;
                 tracing::info!(hotkey = %key.address(), netuid, "learner starting");
                 opts.network = Some(NetworkOptions {
@@ -270,6 +357,7 @@ fn main() {
                     weights_every,
                     peer_timeout,
                     chain_timeout: Duration::from_secs(20),
+                    min_peers,
                 });
                 (train(opts, device)?, path)
             }
@@ -278,8 +366,9 @@ fn main() {
             .map_err(|e| Error::internal(format!("summary: {e}")))?;
         println!("{json}");
         if let Some(p) = path {
-            std::fs::write(&p, &json)
-                .map_err(|e| Error::usage(format!("cannot write the summary {}: {e}", p.display())))?;
+            std::fs::write(&p, &json).map_err(|e| {
+                Error::usage(format!("cannot write the summary {}: {e}", p.display()))
+            })?;
         }
         Ok(())
     })();

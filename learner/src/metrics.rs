@@ -63,26 +63,64 @@ impl Metrics {
         let s = self.snapshot();
         let mut o = String::new();
         let mut gauge = |name: &str, help: &str, value: f64| {
-            let _ = writeln!(o, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}");
+            let _ = writeln!(
+                o,
+                "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
+            );
         };
-        gauge("mindnet_learner_steps", "Training steps taken.", s.steps as f64);
-        gauge("mindnet_learner_tokens", "Training tokens seen.", s.tokens as f64);
-        gauge("mindnet_learner_train_loss", "The last training batch's loss (nats per token).", s.train_loss);
+        gauge(
+            "mindnet_learner_steps",
+            "Training steps taken.",
+            s.steps as f64,
+        );
+        gauge(
+            "mindnet_learner_tokens",
+            "Training tokens seen.",
+            s.tokens as f64,
+        );
+        gauge(
+            "mindnet_learner_train_loss",
+            "The last training batch's loss (nats per token).",
+            s.train_loss,
+        );
         if let Some(v) = s.valid_loss {
-            gauge("mindnet_learner_validation_loss", "The last validation loss with peers (nats per token).", v);
+            gauge(
+                "mindnet_learner_validation_loss",
+                "The last validation loss with peers (nats per token).",
+                v,
+            );
         }
-        gauge("mindnet_learner_tokens_per_second", "Training tokens per second.", s.tokens_per_second);
-        gauge("mindnet_learner_peer_queries", "Peer forward queries made.", s.peer_queries as f64);
-        gauge("mindnet_learner_peer_answers", "Peer forward queries answered in time.", s.peer_answers as f64);
+        gauge(
+            "mindnet_learner_tokens_per_second",
+            "Training tokens per second.",
+            s.tokens_per_second,
+        );
+        gauge(
+            "mindnet_learner_peer_queries",
+            "Peer forward queries made.",
+            s.peer_queries as f64,
+        );
+        gauge(
+            "mindnet_learner_peer_answers",
+            "Peer forward queries answered in time.",
+            s.peer_answers as f64,
+        );
         if let Some(uid) = s.uid {
             gauge("mindnet_learner_uid", "This learner's uid.", f64::from(uid));
         }
         if let Some(b) = s.weights_block {
-            gauge("mindnet_learner_weights_block", "The block the last weights were set in.", b as f64);
+            gauge(
+                "mindnet_learner_weights_block",
+                "The block the last weights were set in.",
+                b as f64,
+            );
         }
         let _ = writeln!(o, "# HELP mindnet_learner_score Contribution score (loss change if the peer were removed).\n# TYPE mindnet_learner_score gauge");
         for (uid, (hotkey, v)) in &s.scores {
-            let _ = writeln!(o, "mindnet_learner_score{{uid=\"{uid}\",hotkey=\"{hotkey}\"}} {v}");
+            let _ = writeln!(
+                o,
+                "mindnet_learner_score{{uid=\"{uid}\",hotkey=\"{hotkey}\"}} {v}"
+            );
         }
         let _ = writeln!(o, "# HELP mindnet_learner_weight The weight last set on each uid (u16).\n# TYPE mindnet_learner_weight gauge");
         for (uid, w) in &s.weights {
@@ -91,7 +129,10 @@ impl Metrics {
         let _ = writeln!(o, "# HELP mindnet_learner_requests Axon requests answered, by path and status.\n# TYPE mindnet_learner_requests counter");
         if let Ok(r) = self.requests.lock() {
             for ((path, status), n) in r.iter() {
-                let _ = writeln!(o, "mindnet_learner_requests{{path=\"{path}\",status=\"{status}\"}} {n}");
+                let _ = writeln!(
+                    o,
+                    "mindnet_learner_requests{{path=\"{path}\",status=\"{status}\"}} {n}"
+                );
             }
         }
         o

@@ -154,7 +154,10 @@ pub fn peers_tensor<B: Backend>(
 }
 
 fn to_vec<B: Backend, const D: usize>(t: Tensor<B, D>) -> Vec<f32> {
-    t.into_data().convert::<f32>().to_vec::<f32>().unwrap_or_default()
+    t.into_data()
+        .convert::<f32>()
+        .to_vec::<f32>()
+        .unwrap_or_default()
 }
 
 /// A gradient a caller sent for this learner's representation of `tokens`.
@@ -182,6 +185,14 @@ pub struct StepReport {
     pub local: Vec<f32>,
     /// The gradient at the local representation.
     pub local_grad: Vec<f32>,
+}
+
+/// What the head's backward pass leaves for the rest of the step.
+struct HeadPass<B: AutodiffBackend> {
+    grads: B::Gradients,
+    local: Tensor<B, 2>,
+    local_grad: Option<Tensor<B::InnerBackend, 2>>,
+    report: StepReport,
 }
 
 /// The model and its optimisers on an autodiff backend.
@@ -228,13 +239,56 @@ impl<B: AutodiffBackend> Trainer<B> {
         self_weight: f64,
     ) -> StepReport {
         let c = self.config;
+        let width = c.width;
+        let pass = self.head_pass(batch, peers);
+        let head_grads = GradientsParams::from_grads(pass.grads, &self.head);
+        self.head = self.head_opt.step(self.lr, self.head.clone(), head_grads);
+        let (local, local_grad, report) = (pass.local, pass.local_grad, pass.report);
+        // Pass 2: the encoder, with the gradients it was given (eq. 3).
+        let total_weight = self_weight + remote.iter().map(|r| r.weight).sum::<f64>();
+        let mut surrogate = None;
+        if let Some(g) = local_grad {
+            let term = (local * Tensor::from_inner(g)).sum() * (self_weight / total_weight);
+            surrogate = Some(term);
+        }
+        for r in remote {
+            let t = tokens_tensor::<B>(&r.tokens, r.rows, c.context, &self.device);
+            let rep = self.encoder.forward(t);
+            let g: Tensor<B, 2> = Tensor::from_data(
+                TensorData::new(r.grad.clone(), [r.rows, width]),
+                &self.device,
+            );
+            let term = (rep * g).sum() * (r.weight / total_weight);
+            surrogate = Some(match surrogate {
+                Some(s) => s + term,
+                None => term,
+            });
+        }
+        if let Some(s) = surrogate {
+            let grads = s.backward();
+            let enc_grads = GradientsParams::from_grads(grads, &self.encoder);
+            self.encoder = self
+                .encoder_opt
+                .step(self.lr, self.encoder.clone(), enc_grads);
+        }
+        report
+    }
+
+    /// The loss on `batch` and its gradients at the representations, without training
+    /// (what [`crate::score::contribution`] takes).
+    pub fn input_gradients(&self, batch: &Batch, peers: &[Option<Vec<f32>>]) -> StepReport {
+        self.head_pass(batch, peers).report
+    }
+
+    /// Pass 1: the head, with the local and peer representations as leaves.
+    fn head_pass(&self, batch: &Batch, peers: &[Option<Vec<f32>>]) -> HeadPass<B> {
+        let c = self.config;
         let rows = batch.rows;
+        let width = c.width;
         let tokens = tokens_tensor::<B>(&batch.tokens, rows, c.context, &self.device);
         let targets_i: Vec<i32> = batch.targets.iter().map(|t| i32::from(*t)).collect();
         let targets: Tensor<B, 1, Int> =
             Tensor::from_data(TensorData::new(targets_i, [rows]), &self.device);
-
-        // Pass 1: the head, with the representations as leaves.
         let local = self.encoder.forward(tokens);
         let local_leaf = local.clone().detach().require_grad();
         let peers_leaf =
@@ -246,11 +300,7 @@ impl<B: AutodiffBackend> Trainer<B> {
         let loss_value: f64 = loss.clone().into_scalar().elem();
         let grads = loss.backward();
         let local_grad = local_leaf.grad(&grads);
-        let peers_grad = peers_leaf.grad(&grads).map(|g| to_vec(g));
-        let head_grads = GradientsParams::from_grads(grads, &self.head);
-        self.head = self.head_opt.step(self.lr, self.head.clone(), head_grads);
-
-        let width = c.width;
+        let peers_grad = peers_leaf.grad(&grads).map(to_vec);
         let peer_grads = peers
             .iter()
             .enumerate()
@@ -266,39 +316,17 @@ impl<B: AutodiffBackend> Trainer<B> {
                 Some(g)
             })
             .collect();
-
-        // Pass 2: the encoder, with the gradients it was given (eq. 3).
-        let local_grad_v = local_grad.clone().map(|g| to_vec(g)).unwrap_or_default();
-        let local_v = to_vec(local.clone().inner());
-        let total_weight = self_weight + remote.iter().map(|r| r.weight).sum::<f64>();
-        let mut surrogate = None;
-        if let Some(g) = local_grad {
-            let term = (local * Tensor::from_inner(g)).sum() * (self_weight / total_weight);
-            surrogate = Some(term);
-        }
-        for r in remote {
-            let t = tokens_tensor::<B>(&r.tokens, r.rows, c.context, &self.device);
-            let rep = self.encoder.forward(t);
-            let g: Tensor<B, 2> =
-                Tensor::from_data(TensorData::new(r.grad.clone(), [r.rows, width]), &self.device);
-            let term = (rep * g).sum() * (r.weight / total_weight);
-            surrogate = Some(match surrogate {
-                Some(s) => s + term,
-                None => term,
-            });
-        }
-        if let Some(s) = surrogate {
-            let grads = s.backward();
-            let enc_grads = GradientsParams::from_grads(grads, &self.encoder);
-            self.encoder = self
-                .encoder_opt
-                .step(self.lr, self.encoder.clone(), enc_grads);
-        }
-        StepReport {
+        let report = StepReport {
             loss: loss_value,
             peer_grads,
-            local: local_v,
-            local_grad: local_grad_v,
+            local: to_vec(local.clone().inner()),
+            local_grad: local_grad.clone().map(to_vec).unwrap_or_default(),
+        };
+        HeadPass {
+            grads,
+            local,
+            local_grad,
+            report,
         }
     }
 

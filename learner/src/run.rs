@@ -80,6 +80,8 @@ pub struct NetworkOptions {
     pub peer_timeout: Duration,
     /// One chain request's deadline.
     pub chain_timeout: Duration,
+    /// Peers with axons on chain to wait for before training (0: start at once).
+    pub min_peers: usize,
 }
 
 /// What a run ends with (printed as JSON).
@@ -199,7 +201,12 @@ pub fn run<B: AutodiffBackend>(opts: Options, device: B::Device) -> Result<Summa
                 tracing::error!("the axon stopped: {e}");
             }
         });
-        rt.spawn(chain_loop(n.clone(), shared.clone(), axon.clone(), metrics.clone()));
+        rt.spawn(chain_loop(
+            n.clone(),
+            shared.clone(),
+            axon.clone(),
+            metrics.clone(),
+        ));
         net = Some((axon, Arc::new(Dendrite::new(n.key.clone(), n.peer_timeout))));
     }
 
@@ -238,10 +245,31 @@ pub fn run<B: AutodiffBackend>(opts: Options, device: B::Device) -> Result<Summa
         }
         total / valid.len().max(1) as f64
     };
-    let own_hotkey = opts
-        .network
-        .as_ref()
-        .map(|n| mindnet_client::keys::ss58_encode(&n.key.public(), mindnet_client::keys::SS58_PREFIX));
+    let own_hotkey = opts.network.as_ref().map(|n| {
+        mindnet_client::keys::ss58_encode(&n.key.public(), mindnet_client::keys::SS58_PREFIX)
+    });
+    if let Some(n) = opts.network.as_ref().filter(|n| n.min_peers > 0) {
+        let mut waited = Instant::now();
+        loop {
+            let have = shared
+                .peers
+                .read()
+                .map(|p| p.iter().flatten().count())
+                .unwrap_or(0);
+            if have >= n.min_peers || shared.stop.load(Ordering::SeqCst) {
+                break;
+            }
+            if waited.elapsed() > Duration::from_secs(10) {
+                tracing::info!(
+                    have,
+                    want = n.min_peers,
+                    "waiting for peers to announce their axons"
+                );
+                waited = Instant::now();
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
     let mut valid_loss = evaluate(&trainer);
     curve.push((step, valid_loss));
     loop {
@@ -263,11 +291,15 @@ pub fn run<B: AutodiffBackend>(opts: Options, device: B::Device) -> Result<Summa
         step += 1;
 
         // Score the peers (and the learner itself) by eq. 9.
-        if let (Some(n), Ok(mut scores)) = (&opts.network, shared.scores.lock()) {
+        if let (true, Ok(mut scores)) = (opts.network.is_some(), shared.scores.lock()) {
             for (slot, peer) in slots.iter().enumerate() {
-                if let (Some(p), Some(rep), Some(g)) = (peer, &reps[slot], &report.peer_grads[slot]) {
+                if let (Some(p), Some(rep), Some(g)) = (peer, &reps[slot], &report.peer_grads[slot])
+                {
                     let delta = contribution(rep, g, batch.rows, c.width);
-                    let hk = mindnet_client::keys::ss58_encode(&p.hotkey, mindnet_client::keys::SS58_PREFIX);
+                    let hk = mindnet_client::keys::ss58_encode(
+                        &p.hotkey,
+                        mindnet_client::keys::SS58_PREFIX,
+                    );
                     scores.record(p.uid, &hk, delta);
                 }
             }
@@ -275,13 +307,13 @@ pub fn run<B: AutodiffBackend>(opts: Options, device: B::Device) -> Result<Summa
                 let delta = contribution(&report.local, &report.local_grad, batch.rows, c.width);
                 scores.record(uid, hk, delta);
             }
-            let _ = n;
         }
         // Send each answering peer the gradient at its representation (eq. 3 upstream).
         if let Some((_, dendrite)) = &net {
             for (slot, peer) in slots.iter().enumerate() {
                 if let (Some(p), Some(g)) = (peer, &report.peer_grads[slot]) {
-                    let (d, p, g, t) = (dendrite.clone(), p.clone(), g.clone(), batch.tokens.clone());
+                    let (d, p, g, t) =
+                        (dendrite.clone(), p.clone(), g.clone(), batch.tokens.clone());
                     let rows = batch.rows;
                     rt.spawn(async move {
                         if let Err(e) = d.backward(&p, &t, g, rows, c.context, c.width).await {
@@ -298,11 +330,11 @@ pub fn run<B: AutodiffBackend>(opts: Options, device: B::Device) -> Result<Summa
             m.train_loss = report.loss;
         });
         if let Some((axon, _)) = &net {
-            if step % 10 == 0 {
+            if step.is_multiple_of(10) {
                 set_represent(axon, &trainer);
             }
         }
-        if step % opts.eval_every == 0 || opts.steps == Some(step) {
+        if step.is_multiple_of(opts.eval_every) || opts.steps == Some(step) {
             valid_loss = evaluate(&trainer);
             curve.push((step, valid_loss));
             let rate = window.1 as f64 / window.0.elapsed().as_secs_f64().max(1e-9);
@@ -321,13 +353,15 @@ pub fn run<B: AutodiffBackend>(opts: Options, device: B::Device) -> Result<Summa
                 "progress"
             );
             if let Ok(s) = shared.scores.lock() {
-                let by_uid: std::collections::BTreeMap<u16, (String, f64)> =
-                    s.iter().map(|(u, sc)| (u, (sc.hotkey.clone(), sc.value))).collect();
+                let by_uid: std::collections::BTreeMap<u16, (String, f64)> = s
+                    .iter()
+                    .map(|(u, sc)| (u, (sc.hotkey.clone(), sc.value)))
+                    .collect();
                 metrics.update(|m| m.scores = by_uid);
             }
         }
         if let Some(path) = &opts.checkpoint {
-            if step % opts.checkpoint_every == 0 {
+            if step.is_multiple_of(opts.checkpoint_every) {
                 save(path, &trainer, step, &shared)?;
             }
         }
@@ -355,7 +389,12 @@ pub fn run<B: AutodiffBackend>(opts: Options, device: B::Device) -> Result<Summa
     Ok(summary)
 }
 
-fn save<B: AutodiffBackend>(path: &std::path::Path, trainer: &Trainer<B>, step: u64, shared: &Shared) -> Result<()> {
+fn save<B: AutodiffBackend>(
+    path: &std::path::Path,
+    trainer: &Trainer<B>,
+    step: u64,
+    shared: &Shared,
+) -> Result<()> {
     let scores = shared.scores.lock().map(|s| s.clone()).unwrap_or_default();
     checkpoint::save(
         path,
@@ -368,7 +407,8 @@ fn save<B: AutodiffBackend>(path: &std::path::Path, trainer: &Trainer<B>, step: 
     )
 }
 
-fn set_represent<B: AutodiffBackend>(axon: &Axon, trainer: &Trainer<B>) {
+/// Serves `trainer`'s current encoder from `axon` (a snapshot without autodiff).
+pub fn set_represent<B: AutodiffBackend>(axon: &Axon, trainer: &Trainer<B>) {
     let encoder = Arc::new(Mutex::new(trainer.serving_encoder()));
     let context = trainer.config.context;
     let f: axon::Represent = Arc::new(move |tokens: &[u8], rows: usize| {
@@ -383,7 +423,12 @@ fn set_represent<B: AutodiffBackend>(axon: &Axon, trainer: &Trainer<B>) {
 }
 
 /// Reconnects to the node for as long as the learner runs.
-async fn chain_loop(n: NetworkOptions, shared: Arc<Shared>, axon: Arc<Axon>, metrics: Arc<Metrics>) {
+async fn chain_loop(
+    n: NetworkOptions,
+    shared: Arc<Shared>,
+    axon: Arc<Axon>,
+    metrics: Arc<Metrics>,
+) {
     let mut backoff = Duration::from_secs(1);
     let mut next_weights = 0u64;
     loop {
@@ -394,7 +439,10 @@ async fn chain_loop(n: NetworkOptions, shared: Arc<Shared>, axon: Arc<Axon>, met
                 let e = follow(&client, &n, &shared, &axon, &metrics, &mut next_weights).await;
                 tracing::warn!("lost the node ({e}); reconnecting");
             }
-            Err(e) => tracing::warn!("cannot reach the node: {e}; retrying in {} s", backoff.as_secs()),
+            Err(e) => tracing::warn!(
+                "cannot reach the node: {e}; retrying in {} s",
+                backoff.as_secs()
+            ),
         }
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(Duration::from_secs(30));
@@ -509,7 +557,11 @@ async fn set_weights(
             .min(u16::try_from(policy.rules.neurons.saturating_sub(1)).unwrap_or(u16::MAX)),
     );
     if row.is_empty() || others < needed {
-        tracing::info!(scored = others, needed, "not enough peers scored to set weights yet");
+        tracing::info!(
+            scored = others,
+            needed,
+            "not enough peers scored to set weights yet"
+        );
         return Ok(());
     }
     let (uids, values) = mindnet_client::weights::to_chain_row(&row, &policy.rules)?;
@@ -519,9 +571,12 @@ async fn set_weights(
         values.clone(),
         policy.version_key,
     );
-    let inc = client.submit("set_weights", &call, &n.key, Wait::Inclusion, &mut |_| {}).await?;
+    let inc = client
+        .submit("set_weights", &call, &n.key, Wait::Inclusion, &mut |_| {})
+        .await?;
     *next_weights = best + n.weights_every;
-    let set: std::collections::BTreeMap<u16, u16> = uids.iter().copied().zip(values.iter().copied()).collect();
+    let set: std::collections::BTreeMap<u16, u16> =
+        uids.iter().copied().zip(values.iter().copied()).collect();
     tracing::info!(block = %inc.block, weights = ?set, "set weights");
     metrics.update(|m| {
         m.weights = set;

@@ -26,7 +26,11 @@ use std::collections::BTreeMap;
 /// at it (`grad_of_mean`, the same shape), both `rows × width` row-major (eq. 9).
 pub fn contribution(d: &[f32], grad_of_mean: &[f32], rows: usize, width: usize) -> f64 {
     assert_eq!(d.len(), rows * width, "d is rows × width");
-    assert_eq!(grad_of_mean.len(), rows * width, "the gradient is rows × width");
+    assert_eq!(
+        grad_of_mean.len(),
+        rows * width,
+        "the gradient is rows × width"
+    );
     if rows == 0 {
         return 0.0;
     }

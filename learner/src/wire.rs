@@ -93,7 +93,11 @@ pub fn encode(tensors: &[(&str, Wire)]) -> Vec<u8> {
         .collect();
     let views: Vec<(String, TensorView<'_>)> = owned
         .iter()
-        .filter_map(|(n, d, s, b)| TensorView::new(*d, s.clone(), b).ok().map(|v| (n.clone(), v)))
+        .filter_map(|(n, d, s, b)| {
+            TensorView::new(*d, s.clone(), b)
+                .ok()
+                .map(|v| (n.clone(), v))
+        })
         .collect();
     safetensors::serialize(views, None).unwrap_or_default()
 }
@@ -124,7 +128,9 @@ pub fn decode(body: &[u8]) -> Result<HashMap<String, Wire>, Malformed> {
                     .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
                     .collect();
                 if v.iter().any(|x| !x.is_finite()) {
-                    return Err(Malformed(format!("tensor {name} has values that are not finite")));
+                    return Err(Malformed(format!(
+                        "tensor {name} has values that are not finite"
+                    )));
                 }
                 Wire::F32(shape, v)
             }
@@ -195,23 +201,53 @@ mod tests {
         assert_eq!(tokens(&t, 3).unwrap(), (2, vec![1, 2, 3, 4, 5, 6]));
         assert_eq!(matrix(&t, "grad", 2, 2).unwrap(), vec![0.5, -1.0, 2.0, 0.0]);
         assert!(tokens(&t, 4).unwrap_err().0.contains("[rows, 4]"));
-        assert!(matrix(&t, "grad", 2, 3).unwrap_err().0.contains("expected [2, 3]"));
-        assert!(matrix(&t, "tokens", 2, 3).unwrap_err().0.contains("must be F32"));
-        assert!(matrix(&t, "nothing", 2, 3).unwrap_err().0.contains("no nothing"));
-        assert!(decode(b"not safetensors").unwrap_err().0.contains("not safetensors"));
+        assert!(matrix(&t, "grad", 2, 3)
+            .unwrap_err()
+            .0
+            .contains("expected [2, 3]"));
+        assert!(matrix(&t, "tokens", 2, 3)
+            .unwrap_err()
+            .0
+            .contains("must be F32"));
+        assert!(matrix(&t, "nothing", 2, 3)
+            .unwrap_err()
+            .0
+            .contains("no nothing"));
+        assert!(decode(b"not safetensors")
+            .unwrap_err()
+            .0
+            .contains("not safetensors"));
         let nan = encode(&[("grad", Wire::F32(vec![1], vec![f32::NAN]))]);
         assert!(decode(&nan).unwrap_err().0.contains("not finite"));
         let empty = encode(&[("tokens", Wire::U8(vec![0, 3], vec![]))]);
-        assert!(tokens(&decode(&empty).unwrap(), 3).unwrap_err().0.contains("rows"));
+        assert!(tokens(&decode(&empty).unwrap(), 3)
+            .unwrap_err()
+            .0
+            .contains("rows"));
     }
 
     #[test]
     fn the_signed_message_binds_every_field() {
         let base = signed_message("/forward", 1, &[1; 32], &[2; 32], b"body");
-        assert_ne!(base, signed_message("/backward", 1, &[1; 32], &[2; 32], b"body"));
-        assert_ne!(base, signed_message("/forward", 2, &[1; 32], &[2; 32], b"body"));
-        assert_ne!(base, signed_message("/forward", 1, &[3; 32], &[2; 32], b"body"));
-        assert_ne!(base, signed_message("/forward", 1, &[1; 32], &[3; 32], b"body"));
-        assert_ne!(base, signed_message("/forward", 1, &[1; 32], &[2; 32], b"bodx"));
+        assert_ne!(
+            base,
+            signed_message("/backward", 1, &[1; 32], &[2; 32], b"body")
+        );
+        assert_ne!(
+            base,
+            signed_message("/forward", 2, &[1; 32], &[2; 32], b"body")
+        );
+        assert_ne!(
+            base,
+            signed_message("/forward", 1, &[3; 32], &[2; 32], b"body")
+        );
+        assert_ne!(
+            base,
+            signed_message("/forward", 1, &[1; 32], &[3; 32], b"body")
+        );
+        assert_ne!(
+            base,
+            signed_message("/forward", 1, &[1; 32], &[2; 32], b"bodx")
+        );
     }
 }

@@ -87,7 +87,7 @@ test('four learners, one serving noise: the noisy peer ranks lowest and the netw
     const args = [
       'run', '--url', node.url, '--suri', p.suri, '--netuid', '0', '--port', String(p.port),
       '--bind', '127.0.0.1', '--shard', `${p.i}/${LEARNERS}`, '--seed', String(p.i + 1),
-      '--eval-every', '200', '--weights-every', '5', '--summary', p.summary,
+      '--eval-every', '200', '--eval-batches', '16', '--min-peers', String(LEARNERS - 1), '--weights-every', '5', '--summary', p.summary,
       '--checkpoint', join(dir, `learner-${p.i}.safetensors`),
     ];
     if (p.i === NOISY) args.push('--serve', 'noise');
@@ -157,7 +157,7 @@ test('four learners, one serving noise: the noisy peer ranks lowest and the netw
     // The network helps: the same model alone, same shard, seed and number of steps.
     for (const p of peers.filter((q) => q.i !== NOISY)) {
       const alone = JSON.parse(await run(learnerBinary(), [
-        'alone', '--shard', `${p.i}/${LEARNERS}`, '--seed', String(p.i + 1), '--steps', String(p.result.steps), '--eval-every', '200',
+        'alone', '--shard', `${p.i}/${LEARNERS}`, '--seed', String(p.i + 1), '--steps', String(p.result.steps), '--eval-every', '200', '--eval-batches', '16',
       ]));
       console.log(`learner ${p.i}: ${p.result.steps} steps; validation loss ${p.result.validation_loss.toFixed(4)} in the network, ${alone.validation_loss.toFixed(4)} alone`);
       console.log(`  curve in the network ${JSON.stringify(p.result.curve.map(([s, l]) => [s, +l.toFixed(3)]))}`);

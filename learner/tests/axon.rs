@@ -1,0 +1,348 @@
+//! The axon against real HTTP requests on loopback: signed requests answered, and every
+//! kind of bad request refused with its own status and without harm.
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use mindnet_client::keys::{ss58_encode, Key, SS58_PREFIX};
+use mindnet_learner::axon::{self, Axon, Caller, ServeMode};
+use mindnet_learner::dendrite::{Dendrite, Peer};
+use mindnet_learner::metrics::Metrics;
+use mindnet_learner::model::{represent, ModelConfig, RemoteGrad, Trainer};
+use mindnet_learner::run::set_represent;
+use mindnet_learner::wire::{self, Wire};
+use mindnet_learner::CpuTrain;
+use std::sync::Arc;
+use std::time::Duration;
+
+struct Setup {
+    axon: Arc<Axon>,
+    grads: tokio::sync::mpsc::Receiver<RemoteGrad>,
+    addr: String,
+    callee: Key,
+    caller: Key,
+    trainer: Trainer<CpuTrain>,
+}
+
+async fn start(mode: ServeMode) -> Setup {
+    let config = ModelConfig::default();
+    let callee = Key::from_suri("//Axon").unwrap();
+    let caller = Key::from_suri("//Caller").unwrap();
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    let axon = Arc::new(Axon::new(
+        callee.public(),
+        config,
+        mode,
+        tx,
+        Arc::new(Metrics::default()),
+        7,
+    ));
+    axon.callers.write().unwrap().insert(
+        caller.public(),
+        Caller {
+            uid: 5,
+            stake: 1_000,
+        },
+    );
+    let trainer = Trainer::<CpuTrain>::new(config, 0.003, 1, Default::default());
+    set_represent(&axon, &trainer);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let app = axon::router(axon.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Setup {
+        axon,
+        grads: rx,
+        addr,
+        callee,
+        caller,
+        trainer,
+    }
+}
+
+/// Posts `body` to `path` with the given headers; the status and the answer.
+async fn post(addr: &str, path: &str, headers: &[(&str, String)], body: Vec<u8>) -> (u16, String) {
+    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+    let mut req = hyper::Request::post(format!("http://{addr}{path}"));
+    for (k, v) in headers {
+        req = req.header(*k, v);
+    }
+    let resp = client
+        .request(req.body(Full::new(Bytes::from(body))).unwrap())
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let text = resp.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8_lossy(&text).into_owned())
+}
+
+/// The four headers of a request `signer` signs, claiming to come from `caller`.
+fn signed(
+    signer: &Key,
+    caller: &Key,
+    callee: &[u8; 32],
+    path: &str,
+    nonce: u64,
+    body: &[u8],
+) -> Vec<(&'static str, String)> {
+    let sig = signer.sign(&wire::signed_message(
+        path,
+        nonce,
+        &caller.public(),
+        callee,
+        body,
+    ));
+    vec![
+        (wire::CALLER, caller.address()),
+        (wire::CALLEE, ss58_encode(callee, SS58_PREFIX)),
+        (wire::NONCE, nonce.to_string()),
+        (wire::SIGNATURE, hex::encode(sig)),
+    ]
+}
+
+fn tokens_body(rows: usize, context: usize) -> Vec<u8> {
+    let tokens: Vec<u8> = (0..rows * context)
+        .map(|i| b"To be, or not to be"[i % 19])
+        .collect();
+    wire::encode(&[("tokens", Wire::U8(vec![rows, context], tokens))])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signed_requests_are_answered() {
+    let mut s = start(ServeMode::Model).await;
+    let c = ModelConfig::default();
+    let dendrite = Dendrite::new(s.caller.clone(), Duration::from_secs(5));
+    let peer = Peer {
+        uid: 0,
+        hotkey: s.callee.public(),
+        addr: s.addr.clone(),
+    };
+    let tokens: Vec<u8> = b"First Citizen:\nBefore w".to_vec();
+    let rep = dendrite
+        .forward(&peer, &tokens[..16], 2, 8, c.width)
+        .await
+        .unwrap();
+    // Exactly the encoder's representation.
+    let expected = represent(&s.trainer.serving_encoder(), &tokens[..16], 2, 8);
+    assert_eq!(rep, expected);
+    assert!(rep.iter().all(|x| x.abs() <= 1.0));
+
+    dendrite
+        .backward(&peer, &tokens[..8], vec![0.5; c.width], 1, 8, c.width)
+        .await
+        .unwrap();
+    let g = s.grads.try_recv().unwrap();
+    assert_eq!(g.rows, 1);
+    assert_eq!(g.tokens, tokens[..8].to_vec());
+    assert_eq!(g.weight, 1_000.0, "weighted by the caller's stake");
+    let m = s.axon.metrics.render();
+    assert!(
+        m.contains("mindnet_learner_requests{path=\"/forward\",status=\"200\"} 1"),
+        "{m}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_requests_get_their_own_status() {
+    let mut s = start(ServeMode::Model).await;
+    let c = ModelConfig::default();
+    let callee = s.callee.public();
+    let body = tokens_body(2, c.context);
+    let now = wire::now_us();
+
+    // Missing or malformed headers: 400.
+    let (status, text) = post(&s.addr, "/forward", &[], body.clone()).await;
+    assert_eq!(
+        (status, text.contains("x-mindnet-caller")),
+        (400, true),
+        "{text}"
+    );
+    let mut h = signed(&s.caller, &s.caller, &callee, "/forward", now, &body);
+    h[2].1 = "soon".into();
+    assert_eq!(post(&s.addr, "/forward", &h, body.clone()).await.0, 400);
+
+    // Addressed to another hotkey: 421.
+    let other = Key::from_suri("//Other").unwrap().public();
+    let h = signed(&s.caller, &s.caller, &other, "/forward", now + 1, &body);
+    assert_eq!(post(&s.addr, "/forward", &h, body.clone()).await.0, 421);
+
+    // A hotkey that is not registered on the network: 403.
+    let stranger = Key::from_suri("//Stranger").unwrap();
+    let h = signed(&stranger, &stranger, &callee, "/forward", now + 2, &body);
+    assert_eq!(post(&s.addr, "/forward", &h, body.clone()).await.0, 403);
+
+    // Signed by someone else than the claimed caller: 401.
+    let h = signed(&stranger, &s.caller, &callee, "/forward", now + 3, &body);
+    assert_eq!(post(&s.addr, "/forward", &h, body.clone()).await.0, 401);
+    // A valid signature over another body, path or nonce: 401.
+    let h = signed(
+        &s.caller,
+        &s.caller,
+        &callee,
+        "/forward",
+        now + 4,
+        b"other body",
+    );
+    assert_eq!(post(&s.addr, "/forward", &h, body.clone()).await.0, 401);
+    let h = signed(&s.caller, &s.caller, &callee, "/backward", now + 5, &body);
+    assert_eq!(post(&s.addr, "/forward", &h, body.clone()).await.0, 401);
+
+    // A good request, then its replay and an older nonce: 409.
+    let h = signed(&s.caller, &s.caller, &callee, "/forward", now + 10, &body);
+    assert_eq!(post(&s.addr, "/forward", &h, body.clone()).await.0, 200);
+    let (status, text) = post(&s.addr, "/forward", &h, body.clone()).await;
+    assert_eq!(status, 409, "{text}");
+    let h = signed(&s.caller, &s.caller, &callee, "/forward", now + 9, &body);
+    assert_eq!(post(&s.addr, "/forward", &h, body.clone()).await.0, 409);
+    // A nonce far from the clock: 409.
+    let h = signed(
+        &s.caller,
+        &s.caller,
+        &callee,
+        "/forward",
+        now + 3_600_000_000,
+        &body,
+    );
+    assert_eq!(post(&s.addr, "/forward", &h, body.clone()).await.0, 409);
+
+    // Oversized bodies: 413.
+    let big = vec![0u8; wire::MAX_BODY + 1];
+    let h = signed(&s.caller, &s.caller, &callee, "/forward", now + 20, &big);
+    assert_eq!(post(&s.addr, "/forward", &h, big).await.0, 413);
+
+    // Malformed tensors: 422, each with its reason.
+    let mut nonce = now + 30;
+    let mut send = |path: &'static str, body: Vec<u8>| {
+        nonce += 1;
+        let h = signed(&s.caller, &s.caller, &callee, path, nonce, &body);
+        let addr = s.addr.clone();
+        async move { post(&addr, path, &h, body).await }
+    };
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("/forward", b"not safetensors".to_vec(), "not safetensors"),
+        ("/forward", tokens_body(2, c.context + 1), "[rows, 8]"),
+        (
+            "/forward",
+            tokens_body(wire::MAX_ROWS + 1, c.context),
+            "rows",
+        ),
+        (
+            "/forward",
+            wire::encode(&[("tokens", Wire::F32(vec![1, 8], vec![0.0; 8]))]),
+            "must be U8",
+        ),
+        (
+            "/forward",
+            wire::encode(&[("other", Wire::U8(vec![1, 8], vec![0; 8]))]),
+            "no tokens",
+        ),
+        ("/backward", tokens_body(2, c.context), "no grad"),
+        (
+            "/backward",
+            wire::encode(&[
+                ("tokens", Wire::U8(vec![1, 8], vec![0; 8])),
+                (
+                    "grad",
+                    Wire::F32(vec![1, c.width], vec![f32::INFINITY; c.width]),
+                ),
+            ]),
+            "not finite",
+        ),
+        (
+            "/backward",
+            wire::encode(&[
+                ("tokens", Wire::U8(vec![1, 8], vec![0; 8])),
+                ("grad", Wire::F32(vec![2, c.width], vec![0.0; 2 * c.width])),
+            ]),
+            "expected [1, 32]",
+        ),
+    ];
+    for (path, body, reason) in cases {
+        let (status, text) = send(path, body).await;
+        assert_eq!(status, 422, "{path} {reason}: {text}");
+        assert!(text.contains(reason), "{path}: {text} should say {reason}");
+    }
+    // Nothing reached the trainer, and the axon still answers.
+    assert!(s.grads.try_recv().is_err());
+    let (status, _) = send("/forward", tokens_body(1, c.context)).await;
+    assert_eq!(status, 200);
+
+    // A trainer that falls behind: the queue (4) fills, then 503.
+    let g = wire::encode(&[
+        ("tokens", Wire::U8(vec![1, 8], vec![0; 8])),
+        ("grad", Wire::F32(vec![1, c.width], vec![0.1; c.width])),
+    ]);
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        statuses.push(send("/backward", g.clone()).await.0);
+    }
+    assert_eq!(statuses, vec![202, 202, 202, 202, 503]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_noise_axon_answers_noise_and_ignores_gradients() {
+    let mut s = start(ServeMode::Noise).await;
+    let c = ModelConfig::default();
+    let dendrite = Dendrite::new(s.caller.clone(), Duration::from_secs(5));
+    let peer = Peer {
+        uid: 0,
+        hotkey: s.callee.public(),
+        addr: s.addr.clone(),
+    };
+    let tokens = vec![b'a'; 16];
+    let a = dendrite
+        .forward(&peer, &tokens, 2, 8, c.width)
+        .await
+        .unwrap();
+    let b = dendrite
+        .forward(&peer, &tokens, 2, 8, c.width)
+        .await
+        .unwrap();
+    assert_ne!(a, b, "the same tokens get different noise");
+    assert!(a.iter().all(|x| (-1.0..=1.0).contains(x)));
+    assert_ne!(a, represent(&s.trainer.serving_encoder(), &tokens, 2, 8));
+    dendrite
+        .backward(&peer, &tokens[..8], vec![0.5; c.width], 1, 8, c.width)
+        .await
+        .unwrap();
+    assert!(s.grads.try_recv().is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_peer_is_absent_after_the_timeout() {
+    let good = start(ServeMode::Model).await;
+    // A peer that accepts connections and never answers.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent_addr = silent.local_addr().unwrap().to_string();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((sock, _)) = silent.accept().await {
+            held.push(sock);
+        }
+    });
+    let dendrite = Dendrite::new(good.caller.clone(), Duration::from_millis(300));
+    let peers = vec![
+        Peer {
+            uid: 1,
+            hotkey: good.callee.public(),
+            addr: good.addr.clone(),
+        },
+        Peer {
+            uid: 2,
+            hotkey: [9; 32],
+            addr: silent_addr,
+        },
+        Peer {
+            uid: 3,
+            hotkey: [8; 32],
+            addr: "127.0.0.1:1".into(),
+        },
+    ];
+    let started = std::time::Instant::now();
+    let answers = dendrite.forward_all(&peers, &[b'x'; 8], 1, 8, 32).await;
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert!(answers[0].is_some());
+    assert!(answers[1].is_none());
+    assert!(answers[2].is_none());
+}
