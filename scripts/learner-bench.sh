@@ -19,7 +19,9 @@ fi
 cargo build --locked -p mindnet-learner "${features[@]}"
 "$CARGO_TARGET_DIR/debug/mindnet-learner" alone --steps "$STEPS" --eval-every "$STEPS" \
   --batch "$BATCH" --device "$DEVICE" 2>/dev/null |
-  python3 -c '
-import json, sys
+  BATCH="$BATCH" DEVICE="$DEVICE" python3 -c '
+import json, os, sys
 s = json.load(sys.stdin)
-print(f"{s[\"steps\"]} steps of '"$BATCH"' rows on '"$DEVICE"': {s[\"tokens_per_second\"]:,.0f} training tokens/s; validation loss {s[\"validation_loss\"]:.3f}")'
+steps, rate, loss = s["steps"], s["tokens_per_second"], s["validation_loss"]
+batch, device = os.environ["BATCH"], os.environ["DEVICE"]
+print(f"{steps} steps of {batch} rows on {device}: {rate:,.0f} training tokens/s; validation loss {loss:.3f}")'

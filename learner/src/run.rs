@@ -89,8 +89,10 @@ pub struct NetworkOptions {
 pub struct Summary {
     /// Steps taken in all.
     pub steps: u64,
-    /// The final validation loss.
+    /// The last validation loss (with peers, at `validation_step`).
     pub validation_loss: f64,
+    /// The step it was measured at.
+    pub validation_step: u64,
     /// Validation losses along the way: (step, loss).
     pub curve: Vec<(u64, f64)>,
     /// Training tokens per second (this run).
@@ -374,6 +376,7 @@ pub fn run<B: AutodiffBackend>(opts: Options, device: B::Device) -> Result<Summa
     let summary = Summary {
         steps: step,
         validation_loss: valid_loss,
+        validation_step: curve.last().map(|(s, _)| *s).unwrap_or(step),
         curve,
         tokens_per_second: (step - first_step) as f64 * opts.batch as f64 / elapsed,
         scores: shared

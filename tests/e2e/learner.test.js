@@ -157,9 +157,9 @@ test('four learners, one serving noise: the noisy peer ranks lowest and the netw
     // The network helps: the same model alone, same shard, seed and number of steps.
     for (const p of peers.filter((q) => q.i !== NOISY)) {
       const alone = JSON.parse(await run(learnerBinary(), [
-        'alone', '--shard', `${p.i}/${LEARNERS}`, '--seed', String(p.i + 1), '--steps', String(p.result.steps), '--eval-every', '200', '--eval-batches', '16',
+        'alone', '--shard', `${p.i}/${LEARNERS}`, '--seed', String(p.i + 1), '--steps', String(p.result.validation_step), '--eval-every', '200', '--eval-batches', '16',
       ]));
-      console.log(`learner ${p.i}: ${p.result.steps} steps; validation loss ${p.result.validation_loss.toFixed(4)} in the network, ${alone.validation_loss.toFixed(4)} alone`);
+      console.log(`learner ${p.i}: at step ${p.result.validation_step}, validation loss ${p.result.validation_loss.toFixed(4)} in the network, ${alone.validation_loss.toFixed(4)} alone`);
       console.log(`  curve in the network ${JSON.stringify(p.result.curve.map(([s, l]) => [s, +l.toFixed(3)]))}`);
       console.log(`  curve alone          ${JSON.stringify(alone.curve.map(([s, l]) => [s, +l.toFixed(3)]))}`);
       assert.ok(p.result.validation_loss < alone.validation_loss, `learner ${p.i} does better in the network`);
