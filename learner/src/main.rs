@@ -149,13 +149,29 @@ struct NetArgs {
 }
 
 /// A config file: the training and network options in one table.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default)]
 struct FileConfig {
-    #[serde(flatten)]
     train: TrainArgs,
-    #[serde(flatten)]
     net: NetArgs,
 }
+
+/// The config-file keys that are network options (the rest are training options).
+const NET_KEYS: [&str; 14] = [
+    "url",
+    "netuid",
+    "wallet",
+    "hotkey",
+    "suri",
+    "wallet_dir",
+    "password_file",
+    "port",
+    "bind",
+    "announce",
+    "serve",
+    "weights_every",
+    "peer_timeout_ms",
+    "min_peers",
+];
 
 fn read_config(path: &Option<PathBuf>) -> Result<FileConfig> {
     let Some(path) = path else {
@@ -167,12 +183,20 @@ fn read_config(path: &Option<PathBuf>) -> Result<FileConfig> {
             path.display()
         ))
     })?;
-    toml::from_str(&text).map_err(|e| {
+    let bad = |e: toml::de::Error| {
         Error::usage(format!(
             "the config file {} is malformed: {}",
             path.display(),
-            e.message()
+            e.message().trim_end()
         ))
+    };
+    let table: toml::Table = toml::from_str(&text).map_err(bad)?;
+    let (net, train): (toml::Table, toml::Table) = table
+        .into_iter()
+        .partition(|(k, _)| NET_KEYS.contains(&k.as_str()));
+    Ok(FileConfig {
+        train: train.try_into().map_err(bad)?,
+        net: net.try_into().map_err(bad)?,
     })
 }
 
@@ -375,5 +399,55 @@ fn main() {
     if let Err(e) = result {
         eprintln!("error: {}", e.message);
         std::process::exit(e.exit_code());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(text: &str) -> Result<FileConfig> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("learner.toml");
+        std::fs::write(&path, text).unwrap();
+        read_config(&Some(path))
+    }
+
+    #[test]
+    fn a_config_file_sets_options_and_flags_win() {
+        let f = config("steps = 50\nshard = \"1/2\"\nport = 9000\nserve = \"noise\"\n").unwrap();
+        assert_eq!(f.train.steps, Some(50));
+        assert_eq!(f.net.port, Some(9000));
+        assert_eq!(f.net.serve, Some(ServeMode::Noise));
+        let flags = TrainArgs {
+            steps: Some(7),
+            ..Default::default()
+        };
+        let (opts, _, _) = options(flags, f.train, false).unwrap();
+        assert_eq!(opts.steps, Some(7), "the flag wins");
+        assert_eq!(
+            opts.shard,
+            "1/2".parse().unwrap(),
+            "the file fills the rest"
+        );
+        for (bad, says) in [
+            ("bogus = 1", "unknown field `bogus`"),
+            ("steps = \"x\"", "invalid type"),
+            ("steps = ", "malformed"),
+        ] {
+            let err = config(bad).unwrap_err().message;
+            assert!(err.contains(says), "{bad}: {err}");
+        }
+        let err = options(
+            TrainArgs {
+                lr: Some(-1.0),
+                ..Default::default()
+            },
+            TrainArgs::default(),
+            true,
+        )
+        .unwrap_err()
+        .message;
+        assert!(err.contains("--lr"), "{err}");
     }
 }
