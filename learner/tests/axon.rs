@@ -25,6 +25,21 @@ struct Setup {
     trainer: Trainer<CpuTrain>,
 }
 
+impl Setup {
+    /// The caller's dendrite and the axon as its peer.
+    fn dendrite(&self) -> (Dendrite, Peer) {
+        let peer = Peer {
+            uid: 0,
+            hotkey: self.callee.public(),
+            addr: self.addr.clone(),
+        };
+        (
+            Dendrite::new(self.caller.clone(), Duration::from_secs(5)),
+            peer,
+        )
+    }
+}
+
 async fn start(mode: ServeMode) -> Setup {
     let config = ModelConfig::default();
     let callee = Key::from_suri("//Axon").unwrap();
@@ -112,12 +127,7 @@ fn tokens_body(rows: usize, context: usize) -> Vec<u8> {
 async fn signed_requests_are_answered() {
     let mut s = start(ServeMode::Model).await;
     let c = ModelConfig::default();
-    let dendrite = Dendrite::new(s.caller.clone(), Duration::from_secs(5));
-    let peer = Peer {
-        uid: 0,
-        hotkey: s.callee.public(),
-        addr: s.addr.clone(),
-    };
+    let (dendrite, peer) = s.dendrite();
     let tokens: Vec<u8> = b"First Citizen:\nBefore w".to_vec();
     let rep = dendrite
         .forward(&peer, &tokens[..16], 2, 8, c.width)
@@ -284,12 +294,7 @@ async fn bad_requests_get_their_own_status() {
 async fn a_noise_axon_answers_noise_and_ignores_gradients() {
     let mut s = start(ServeMode::Noise).await;
     let c = ModelConfig::default();
-    let dendrite = Dendrite::new(s.caller.clone(), Duration::from_secs(5));
-    let peer = Peer {
-        uid: 0,
-        hotkey: s.callee.public(),
-        addr: s.addr.clone(),
-    };
+    let (dendrite, peer) = s.dendrite();
     let tokens = vec![b'a'; 16];
     let a = dendrite
         .forward(&peer, &tokens, 2, 8, c.width)
