@@ -170,10 +170,23 @@ pub fn run<B: AutodiffBackend>(opts: Options, device: B::Device) -> Result<Summa
     {
         let shared = shared.clone();
         rt.spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                tracing::info!("interrupted: finishing the step, checkpointing and stopping");
-                shared.stop.store(true, Ordering::SeqCst);
+            // Ctrl-C (SIGINT) or, from a service manager, SIGTERM.
+            let term = async {
+                #[cfg(unix)]
+                if let Ok(mut t) =
+                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                {
+                    t.recv().await;
+                    return;
+                }
+                std::future::pending::<()>().await
+            };
+            tokio::select! {
+                r = tokio::signal::ctrl_c() => if r.is_err() { return },
+                _ = term => {}
             }
+            tracing::info!("stopping: finishing the step, checkpointing and printing the summary");
+            shared.stop.store(true, Ordering::SeqCst);
         });
     }
     let (grad_tx, mut grad_rx) = tokio::sync::mpsc::channel::<RemoteGrad>(64);
