@@ -30,17 +30,20 @@ pub struct WeightPolicy {
     pub last: u64,
     /// Whether `last` is the registration (no weights set yet).
     pub since_registration: bool,
-    /// The first block whose `set_weights` the limit allows.
-    pub allowed_from: u64,
     /// The network's `weights_version_key`.
     pub version_key: u64,
 }
 
 impl WeightPolicy {
+    /// The first block whose `set_weights` the limit allows.
+    pub fn allowed_from(&self) -> u64 {
+        self.last.saturating_add(self.rate_limit)
+    }
+
     /// Whether a `set_weights` submitted when the best block is `best` (so included in
     /// `best + 1` at the earliest) passes the rate limit.
     pub fn allows(&self, best: u64) -> bool {
-        self.rate_limit == 0 || best.saturating_add(1) >= self.allowed_from
+        self.rate_limit == 0 || best.saturating_add(1) >= self.allowed_from()
     }
 }
 
@@ -229,6 +232,14 @@ fn neuron_of(
 
 fn perbill(p: &runtime::runtime_types::sp_arithmetic::per_things::Perbill) -> f64 {
     f64::from(p.0) / 1e9
+}
+
+/// An axon's IP as `serve_axon` takes it: the address as a `u128` and its type (4 or 6).
+pub fn axon_ip(ip: std::net::IpAddr) -> (u128, u8) {
+    match ip {
+        std::net::IpAddr::V4(v4) => (u128::from(u32::from(v4)), 4),
+        std::net::IpAddr::V6(v6) => (u128::from(v6), 6),
+    }
 }
 
 fn axon_text(axon: &runtime::runtime_types::pallet_mindnet::AxonInfo) -> String {
@@ -440,8 +451,6 @@ impl Client {
                 "uid {own_uid} of network {netuid} vanished while reading it"
             ))
         })?;
-        let limit = param("weights_set_rate_limit");
-        let last = n.last_update.unwrap_or(n.registered_at);
         Ok(WeightPolicy {
             rules: crate::weights::RowRules {
                 neurons: u32::try_from(param("neurons")).unwrap_or(0),
@@ -450,10 +459,9 @@ impl Client {
                 min_allowed_weights: u16::try_from(param("min_allowed_weights")).unwrap_or(0),
                 own_uid,
             },
-            rate_limit: limit,
-            last,
+            rate_limit: param("weights_set_rate_limit"),
+            last: n.last_update.unwrap_or(n.registered_at),
             since_registration: n.last_update.is_none(),
-            allowed_from: last.saturating_add(limit),
             version_key: param("weights_version_key"),
         })
     }

@@ -227,8 +227,8 @@ fn create_private_dirs(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// A password: the first line of `file`, else `MINDNET_PASSWORD`, else asked on the
-/// terminal (twice when `confirm`, for a new key). Never empty.
+/// A password: what `file` holds (less trailing line breaks), else `MINDNET_PASSWORD`,
+/// else asked on the terminal (twice when `confirm`, for a new key). Never empty.
 pub fn password(
     file: Option<&Path>,
     prompt: &str,

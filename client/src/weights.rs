@@ -74,6 +74,15 @@ pub struct RowRules {
     pub own_uid: u16,
 }
 
+impl RowRules {
+    /// The fewest non-zero entries for other uids a row needs, as the chain counts it: a
+    /// network with fewer other neurons than `min_allowed_weights` asks for all of them.
+    pub fn min_others(&self) -> u16 {
+        let others = u16::try_from(self.neurons.saturating_sub(1)).unwrap_or(u16::MAX);
+        self.min_allowed_weights.min(others)
+    }
+}
+
 /// Scales a row to the chain's `u16` values (largest → 65535, rounded to nearest), sorted by
 /// uid, after checking it against `rules`.
 pub fn to_chain_row(row: &Row, rules: &RowRules) -> Result<(Vec<u16>, Vec<u16>)> {
@@ -120,10 +129,8 @@ pub fn to_chain_row(row: &Row, rules: &RowRules) -> Result<(Vec<u16>, Vec<u16>)>
         })
         .collect();
     scaled.sort_by_key(|(uid, _)| *uid);
-    // As the chain counts it: non-zero entries for other uids, and a network with fewer
-    // other neurons than `min_allowed_weights` asks for all of them.
-    let others = u16::try_from(rules.neurons.saturating_sub(1)).unwrap_or(u16::MAX);
-    let min = rules.min_allowed_weights.min(others);
+    // As the chain counts it: non-zero entries for other uids.
+    let min = rules.min_others();
     let counted = scaled
         .iter()
         .filter(|(uid, v)| *v > 0 && *uid != rules.own_uid)

@@ -122,7 +122,7 @@ struct NetArgs {
     /// The wallet folder (default ~/.mindnet/wallets).
     #[arg(long)]
     wallet_dir: Option<PathBuf>,
-    /// A file whose first line is the hotkey's password (else $MINDNET_PASSWORD, else a prompt).
+    /// A file holding the hotkey's password (else $MINDNET_PASSWORD, else a prompt).
     #[arg(long)]
     password_file: Option<PathBuf>,
     /// The axon's port (default 8091).

@@ -133,6 +133,19 @@ pub fn tokens_tensor<B: Backend>(
     Tensor::from_data(TensorData::new(ints, [rows, context]), device)
 }
 
+/// A batch's token windows `[rows, context]` and next tokens `[rows]` as tensors.
+fn batch_tensors<B: Backend>(
+    batch: &Batch,
+    context: usize,
+    device: &B::Device,
+) -> (Tensor<B, 2, Int>, Tensor<B, 1, Int>) {
+    let targets: Vec<i32> = batch.targets.iter().map(|t| i32::from(*t)).collect();
+    (
+        tokens_tensor::<B>(&batch.tokens, batch.rows, context, device),
+        Tensor::from_data(TensorData::new(targets, [batch.rows]), device),
+    )
+}
+
 /// Peer representations as `[rows, slots, width]`; a missing peer is zeros.
 pub fn peers_tensor<B: Backend>(
     peers: &[Option<Vec<f32>>],
@@ -285,10 +298,7 @@ impl<B: AutodiffBackend> Trainer<B> {
         let c = self.config;
         let rows = batch.rows;
         let width = c.width;
-        let tokens = tokens_tensor::<B>(&batch.tokens, rows, c.context, &self.device);
-        let targets_i: Vec<i32> = batch.targets.iter().map(|t| i32::from(*t)).collect();
-        let targets: Tensor<B, 1, Int> =
-            Tensor::from_data(TensorData::new(targets_i, [rows]), &self.device);
+        let (tokens, targets) = batch_tensors::<B>(batch, c.context, &self.device);
         let local = self.encoder.forward(tokens);
         let local_leaf = local.clone().detach().require_grad();
         let peers_leaf =
@@ -356,10 +366,7 @@ pub fn evaluate<B: Backend>(
     peers: &[Option<Vec<f32>>],
 ) -> f64 {
     let device = encoder.devices().into_iter().next().unwrap_or_default();
-    let tokens = tokens_tensor::<B>(&batch.tokens, batch.rows, config.context, &device);
-    let targets_i: Vec<i32> = batch.targets.iter().map(|t| i32::from(*t)).collect();
-    let targets: Tensor<B, 1, Int> =
-        Tensor::from_data(TensorData::new(targets_i, [batch.rows]), &device);
+    let (tokens, targets) = batch_tensors::<B>(batch, config.context, &device);
     let local = encoder.forward(tokens);
     let p = peers_tensor::<B>(peers, batch.rows, config.slots, config.width, &device);
     cross_entropy(head.forward(local, p), targets)

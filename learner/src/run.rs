@@ -481,19 +481,20 @@ async fn follow(
         let result: Result<()> = async {
             let best = client.best_number().await?;
             let neurons = client.neurons(n.netuid).await?;
-            let own = neurons
-                .iter()
-                .find(|x| ss58_decode(&x.hotkey).ok() == Some(me.0));
-            let own_uid = own.map(|x| x.uid);
+            let mut own = None;
             let mut callers = HashMap::new();
             let mut peers = Vec::new();
             for x in &neurons {
                 let Ok(hotkey) = ss58_decode(&x.hotkey) else { continue };
+                if hotkey == me.0 {
+                    own = Some(x);
+                }
                 callers.insert(hotkey, Caller { uid: x.uid, stake: x.stake });
                 if let Some(addr) = &x.axon {
                     peers.push(Peer { uid: x.uid, hotkey, addr: addr.clone() });
                 }
             }
+            let own_uid = own.map(|x| x.uid);
             if let Ok(mut c) = axon.callers.write() {
                 *c = callers;
             }
@@ -519,10 +520,7 @@ async fn follow(
             };
             warned_unregistered = false;
             if own.axon.as_deref() != Some(my_addr.as_str()) {
-                let (bits, ip_type) = match n.announce {
-                    std::net::IpAddr::V4(v4) => (u128::from(u32::from(v4)), 4u8),
-                    std::net::IpAddr::V6(v6) => (u128::from(v6), 6u8),
-                };
+                let (bits, ip_type) = mindnet_client::chain::axon_ip(n.announce);
                 let call = mindnet_client::runtime::tx()
                     .mindnet()
                     .serve_axon(n.netuid, bits, n.bind.port(), ip_type, 0);
@@ -555,7 +553,7 @@ async fn set_weights(
 ) -> Result<()> {
     let policy = client.weight_policy(n.netuid, own_uid).await?;
     if !policy.allows(best) {
-        *next_weights = policy.allowed_from.saturating_sub(1);
+        *next_weights = policy.allowed_from().saturating_sub(1);
         return Ok(());
     }
     let max = usize::from(policy.rules.max_weights_per_row);
@@ -566,12 +564,7 @@ async fn set_weights(
         .unwrap_or_default();
     // Not enough peers scored yet for the network's minimum: wait for more batches.
     let others = row.iter().filter(|(u, _)| *u != own_uid).count();
-    let needed = usize::from(
-        policy
-            .rules
-            .min_allowed_weights
-            .min(u16::try_from(policy.rules.neurons.saturating_sub(1)).unwrap_or(u16::MAX)),
-    );
+    let needed = usize::from(policy.rules.min_others());
     if row.is_empty() || others < needed {
         tracing::info!(
             scored = others,

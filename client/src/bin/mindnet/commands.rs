@@ -751,7 +751,7 @@ async fn set_weights(
             if policy.since_registration { "the neuron registered" } else { "weights were set" },
             policy.last,
             policy.rate_limit,
-            policy.allowed_from
+            policy.allowed_from()
         )));
     }
     let version_key = policy.version_key;
@@ -787,10 +787,7 @@ async fn serve_axon(
     protocol: u8,
 ) -> Result<Output> {
     let hotkey = ctx.hotkey(&signer)?;
-    let (bits, ip_type) = match ip {
-        std::net::IpAddr::V4(v4) => (u128::from(u32::from(v4)), 4u8),
-        std::net::IpAddr::V6(v6) => (u128::from(v6), 6u8),
-    };
+    let (bits, ip_type) = mindnet_client::chain::axon_ip(ip);
     let client = ctx.connect().await?;
     client.ensure_network(netuid).await?;
     require_uid(&client, netuid, &hotkey.account_id()).await?;
