@@ -4,7 +4,7 @@
 //! by column. Every function accepts any input: out-of-range uids are ignored, zero
 //! divisors give zero, sums saturate.
 
-use crate::fixed::{add, div_or_zero, mul, ratio_u128, sub, HALF, ONE};
+use crate::fixed::{add, mul, ratio_u128, sub, Divisor, HALF, ONE};
 use crate::{Fixed, SignedFixed};
 use alloc::{vec, vec::Vec};
 
@@ -208,9 +208,19 @@ pub fn normalized_row(
         })
         .map(|(j, v)| (*j, u128::from(*v)))
         .collect();
+    // One reciprocal for the row: each entry is then `ratio_u128(v, total)` bit for bit.
+    let whole = u64::try_from(total)
+        .ok()
+        .map(|t| Divisor::new(Fixed::from_bits(u128::from(t))));
     merge_duplicates(kept, |a, b| a.saturating_add(b))
         .into_iter()
-        .map(|(j, v)| (j, ratio_u128(v, total)))
+        .map(|(j, v)| {
+            let share = match &whole {
+                Some(whole) => whole.div(Fixed::from_bits(v.min(total))),
+                None => ratio_u128(v, total),
+            };
+            (j, share)
+        })
         .collect()
 }
 
@@ -299,12 +309,18 @@ pub fn add_columns(sums: &mut [Fixed], row: &[(u16, Fixed)]) {
     }
 }
 
-/// Step 8 for one row: `ΔB_ij = W_ij s_i / r_j`, zero entries dropped.
-pub fn bond_delta_row(w: &[(u16, Fixed)], s_i: Fixed, raw_rank: &[Fixed]) -> SparseRow {
+/// Every value of a vector prepared as a [`Divisor`] (one 128-bit division each).
+pub fn divisors(values: &[Fixed]) -> Vec<Divisor> {
+    values.iter().map(|v| Divisor::new(*v)).collect()
+}
+
+/// Step 8 for one row: `ΔB_ij = W_ij s_i / r_j`, zero entries dropped. `raw_rank` is `r`
+/// prepared by [`divisors`].
+pub fn bond_delta_row(w: &[(u16, Fixed)], s_i: Fixed, raw_rank: &[Divisor]) -> SparseRow {
     w.iter()
         .filter_map(|(j, w_ij)| {
-            let r_j = raw_rank.get(usize::from(*j)).copied()?;
-            let v = div_or_zero(mul(*w_ij, s_i), r_j);
+            let r_j = raw_rank.get(usize::from(*j))?;
+            let v = r_j.div(mul(*w_ij, s_i));
             (v > Fixed::from_num(0)).then_some((*j, v))
         })
         .collect()
@@ -361,13 +377,47 @@ pub fn mix_bond_row(
     out
 }
 
-/// Step 9's column normalisation for one mixed row: `B'_ij = mixed_ij / Σ_k mixed_kj`.
-pub fn normalize_bond_row(mixed: SparseRow, new_bond_columns: &[Fixed]) -> SparseRow {
+/// Step 9's column sums of the mixed bonds, `Σ_i mixed_ij`, from the first pass alone:
+/// `(1 − α) Σ_i B_ij + α Σ_i ΔB_ij` where column `j` had bonds, `Σ_i ΔB_ij` where it had
+/// none, with `Σ_i ΔB_ij = 1` when `r_j > 0` (step 8 normalises each column of `ΔB` by
+/// `r_j`, the sum of the very products it divides) and `0` otherwise.
+///
+/// Summing the mixed rows themselves would take another pass over every row. The
+/// closed form differs from that sum only by the truncation of each term: at most one
+/// unit in the last place (`2⁻⁶⁴`) per bond in the column, so a column of `n` bonds
+/// sums to one within `n · 2⁻⁶⁴` after normalisation, as [`crate::fixed::normalize`]'s
+/// vectors do.
+pub fn new_bond_columns(
+    old_bond_columns: &[Fixed],
+    raw_rank: &[Fixed],
+    alpha: Fixed,
+) -> Vec<Fixed> {
+    let zero = Fixed::from_num(0);
+    let alpha = alpha.min(ONE);
+    let keep = sub(ONE, alpha);
+    old_bond_columns
+        .iter()
+        .zip(raw_rank)
+        .map(|(old, r)| {
+            let delta = if *r > zero { ONE } else { zero };
+            if *old > zero {
+                add(mul(keep, *old), mul(alpha, delta))
+            } else {
+                delta
+            }
+        })
+        .collect()
+}
+
+/// Step 9's column normalisation for one mixed row: `B'_ij = mixed_ij / Σ_k mixed_kj`,
+/// with the column sums of [`new_bond_columns`] prepared by [`divisors`].
+pub fn normalize_bond_row(mixed: SparseRow, new_bond_columns: &[Divisor]) -> SparseRow {
+    let one = Divisor::new(ONE);
     mixed
         .into_iter()
         .map(|(j, v)| {
-            let c = new_bond_columns.get(usize::from(j)).copied().unwrap_or(ONE);
-            (j, div_or_zero(v, c))
+            let c = new_bond_columns.get(usize::from(j)).unwrap_or(&one);
+            (j, c.div(v))
         })
         .collect()
 }

@@ -19,8 +19,8 @@
 //! | 4, 5, 9, 14 | [`epoch::FirstPass`] (pass 1 over rows) | `r_j`, `T_j`, old bond column sums, self-weight sums |
 //! | 6 | [`epoch::consensus`] | `C_j = σ(ρ (T_j − κ))` |
 //! | 4, 7, 13 | [`rank_incentive_loss`] | `R`, `I`, `L` |
-//! | 8, 9 | [`epoch::bond_delta_row`], [`epoch::mix_bond_row`] (pass 2) | `ΔB_i·`, mixed bonds and their column sums |
-//! | 9, 10 | [`epoch::normalize_bond_row`], [`epoch::dividend_of_row`] (pass 3) | `B'_i·`, `Σ_j B'_ij I_j` |
+//! | 9 | [`epoch::new_bond_columns`], [`epoch::divisors`] | the mixed bonds' column sums (closed form), `r` and those sums prepared as divisors |
+//! | 8, 9, 10 | [`epoch::bond_delta_row`], [`epoch::mix_bond_row`], [`epoch::normalize_bond_row`], [`epoch::dividend_of_row`] (pass 2) | `ΔB_i·`, `B'_i·`, `Σ_j B'_ij I_j` |
 //! | 10–12 | [`dividends_and_emission`] | `D`, `e`, minted base units summing to exactly `E` |
 //! | 13 | [`next_min_allowed_weights`] | the loss peg |
 //! | 14 | [`adapt_block_emission`] | adaptive τ |
@@ -216,8 +216,8 @@ pub fn dividends_and_emission(
 ///
 /// It is composed of the row-level steps of [`epoch`](mod@epoch) in the order a streaming
 /// evaluation folds them (a first pass over the rows for the column sums, a second for
-/// the new bonds' column sums, a third for the bonds and dividends), so a multi-block
-/// evaluation that calls the same steps in ascending row order gets bit-identical results.
+/// the bonds and dividends), so a multi-block evaluation that calls the same steps in
+/// ascending row order gets bit-identical results.
 pub fn epoch<W, B>(params: &EpochParams, input: &EpochInput<'_, W, B>) -> EpochOutput
 where
     W: AsRef<[(u16, u16)]>,
@@ -247,22 +247,21 @@ where
     let consensus = epoch::consensus(&first.trust, params.rho, params.kappa);
     let (rank, incentive, loss) = rank_incentive_loss(&first.raw_rank, &consensus);
 
-    let mixed: Vec<SparseRow> = w
+    let raw_rank = epoch::divisors(&first.raw_rank);
+    let new_columns = epoch::divisors(&epoch::new_bond_columns(
+        &first.old_bond_columns,
+        &first.raw_rank,
+        params.alpha,
+    ));
+    let bonds: Vec<SparseRow> = w
         .iter()
         .zip(&previous)
         .enumerate()
         .map(|(i, (w_i, b_i))| {
-            let delta = epoch::bond_delta_row(w_i, s(i), &first.raw_rank);
-            epoch::mix_bond_row(b_i, &delta, &first.old_bond_columns, params.alpha)
+            let delta = epoch::bond_delta_row(w_i, s(i), &raw_rank);
+            let mixed = epoch::mix_bond_row(b_i, &delta, &first.old_bond_columns, params.alpha);
+            epoch::normalize_bond_row(mixed, &new_columns)
         })
-        .collect();
-    let mut new_columns = alloc::vec![zero; n];
-    for row in &mixed {
-        epoch::add_columns(&mut new_columns, row);
-    }
-    let bonds: Vec<SparseRow> = mixed
-        .into_iter()
-        .map(|row| epoch::normalize_bond_row(row, &new_columns))
         .collect();
     let raw_dividends: Vec<Fixed> = bonds
         .iter()

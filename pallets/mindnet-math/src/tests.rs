@@ -664,6 +664,25 @@ proptest::proptest! {
         proptest::prop_assert_eq!(crate::fixed::mul(s, Fixed::from_bits(b >> 64)), s.saturating_mul(Fixed::from_bits(b >> 64)));
     }
 
+    /// Division through a prepared reciprocal equals `div_or_zero` bit for bit, for
+    /// divisors of every magnitude (`shift` spreads them over the 128 bits), numerators
+    /// above and below one, and a reciprocal that belongs to another divisor.
+    #[test]
+    fn reciprocal_division_is_bit_identical(
+        a in proptest::num::u128::ANY,
+        d in proptest::num::u128::ANY,
+        a_shift in 0u32..128,
+        d_shift in 0u32..128,
+        foreign in proptest::num::u128::ANY,
+    ) {
+        use crate::fixed::{div_or_zero, Divisor};
+        let (x, y) = (Fixed::from_bits(a >> a_shift), Fixed::from_bits(d >> d_shift));
+        let divisor = Divisor::new(y);
+        proptest::prop_assert_eq!(divisor.div(x), div_or_zero(x, y));
+        proptest::prop_assert_eq!(Divisor::from_parts(y, divisor.reciprocal()), divisor);
+        proptest::prop_assert_eq!(Divisor::from_parts(y, foreign).div(x), div_or_zero(x, y));
+    }
+
     /// Dividing a fixed-point value by a small integer is dividing its bits.
     #[test]
     fn integer_division_is_bit_division(a in proptest::num::u128::ANY, m in 1u32..64) {
@@ -672,6 +691,91 @@ proptest::proptest! {
             Fixed::from_bits(a / u128::from(m)),
             crate::fixed::div_or_zero(x, Fixed::from_num(m))
         );
+    }
+}
+
+/// The edges of reciprocal division: a zero divisor, a divisor of one unit in the last
+/// place, quotients of exactly one, and numerators of one and above.
+#[test]
+fn reciprocal_division_edges() {
+    use crate::fixed::{div_or_zero, Divisor};
+    let values = [
+        0u128,
+        1,
+        2,
+        3,
+        (1 << 63) - 1,
+        1 << 63,
+        u128::from(u64::MAX),
+        1 << 64,
+        (1 << 64) + 1,
+        u128::MAX >> 1,
+        u128::MAX,
+    ];
+    for d in values {
+        let divisor = Divisor::new(Fixed::from_bits(d));
+        for a in values {
+            let (x, y) = (Fixed::from_bits(a), Fixed::from_bits(d));
+            assert_eq!(divisor.div(x), div_or_zero(x, y), "{a} / {d}");
+        }
+    }
+    assert_eq!(Divisor::new(HALF).div(HALF), ONE);
+    assert_eq!(
+        Divisor::new(Fixed::from_num(0)).div(ONE),
+        Fixed::from_num(0)
+    );
+}
+
+/// The closed-form column sums of the mixed bonds equal the sums of the mixed rows
+/// within one unit in the last place per bond.
+#[test]
+fn new_bond_columns_match_the_summed_rows() {
+    let stakes: Vec<u128> = (1..=40).map(|k| k * 1_000_003).collect();
+    let neurons = neurons_with(&stakes);
+    let n = neurons.len();
+    let weights: Vec<Vec<(u16, u16)>> = (0..n)
+        .map(|i| {
+            (0..n)
+                .filter(|j| (i * 7 + j * 3) % 5 != 0)
+                .map(|j| (j as u16, (1 + (i * 31 + j * 17) % 1000) as u16))
+                .collect()
+        })
+        .collect();
+    let params = EpochParams::default();
+    let active = epoch::active_mask(10, params.activity_cutoff, &neurons);
+    let s = epoch::active_stake(&neurons, &active);
+    let w = epoch::normalized_weights(&weights, &neurons, false);
+    // Old bonds on the even columns only, so that both branches of step 9 are taken.
+    let previous: Vec<SparseRow> = (0..n)
+        .map(|i| {
+            (0..n)
+                .step_by(2)
+                .map(|j| (j as u16, ratio_u128((i + j + 1) as u128, 4000)))
+                .collect()
+        })
+        .collect();
+    let mut first = epoch::FirstPass::new(n);
+    for i in 0..n {
+        first.add_row(i, &w[i], s[i], &previous[i]);
+    }
+    let ranks = epoch::divisors(&first.raw_rank);
+    let mut summed = vec![Fixed::from_num(0); n];
+    for i in 0..n {
+        let delta = epoch::bond_delta_row(&w[i], s[i], &ranks);
+        let mixed =
+            epoch::mix_bond_row(&previous[i], &delta, &first.old_bond_columns, params.alpha);
+        epoch::add_columns(&mut summed, &mixed);
+    }
+    let closed = epoch::new_bond_columns(&first.old_bond_columns, &first.raw_rank, params.alpha);
+    for j in 0..n {
+        let gap = closed[j].to_bits().abs_diff(summed[j].to_bits());
+        assert!(
+            gap <= 2 * n as u128,
+            "column {j}: {} vs {}",
+            closed[j],
+            summed[j]
+        );
+        assert!(closed[j] > Fixed::from_num(0));
     }
 }
 

@@ -71,28 +71,37 @@ fn running_epoch<T: Config>(n: u32) {
     });
 }
 
-/// Every epoch vector of network 0 filled with `n` entries of one half.
+/// Every epoch vector of network 0 filled with `n` entries of one half (the reciprocal
+/// vectors with one half's reciprocal).
 fn fill_vectors<T: Config>(n: u32) {
+    let half = 1u128 << 63;
+    let reciprocal =
+        mindnet_math::fixed::Divisor::new(mindnet_math::Fixed::from_bits(half)).reciprocal();
     for kind in ALL_VECTORS {
-        let v: Vec<u128> = (0..n).map(|_| 1u128 << 63).collect();
+        let value = match kind {
+            VectorKind::RawRankReciprocal | VectorKind::NewBondColumnsReciprocal => reciprocal,
+            _ => half,
+        };
+        let v: Vec<u128> = (0..n).map(|_| value).collect();
         EpochVectors::<T>::insert(0, kind, BoundedVec::truncate_from(v));
     }
 }
 
-const ALL_VECTORS: [VectorKind; 13] = [
+const ALL_VECTORS: [VectorKind; 14] = [
     VectorKind::Stake,
     VectorKind::LastUpdate,
     VectorKind::RegisteredAt,
     VectorKind::RawRank,
+    VectorKind::RawRankReciprocal,
     VectorKind::Trust,
     VectorKind::OldBondColumns,
     VectorKind::Consensus,
     VectorKind::Rank,
     VectorKind::Incentive,
     VectorKind::NewBondColumns,
+    VectorKind::NewBondColumnsReciprocal,
     VectorKind::Dividends,
     VectorKind::Emission,
-    VectorKind::Replaceable,
 ];
 
 /// A running epoch of network 0 at `phase` over `n` neurons, with every vector loaded.
@@ -284,6 +293,7 @@ mod benchmarks {
             for kind in ALL_VECTORS {
                 let _ = v.get_mut::<T>(kind);
             }
+            v.warm_caches::<T>();
             v.save::<T>();
             if let Some(run) = run {
                 RunningEpochs::<T>::insert(0, run);
@@ -317,7 +327,7 @@ mod benchmarks {
         let (mut run, mut v) = loaded_epoch::<T>(n, EpochPhase::Stake);
         #[block]
         {
-            Pallet::<T>::vector_unit(0, &mut run, &mut v);
+            Pallet::<T>::vector_unit(0, 10, &mut run, &mut v);
         }
         assert_eq!(run.phase, EpochPhase::FirstPass);
     }
@@ -329,7 +339,7 @@ mod benchmarks {
         let (mut run, mut v) = loaded_epoch::<T>(n, EpochPhase::Rank);
         #[block]
         {
-            Pallet::<T>::vector_unit(0, &mut run, &mut v);
+            Pallet::<T>::vector_unit(0, 10, &mut run, &mut v);
         }
         assert_eq!(run.phase, EpochPhase::SecondPass);
     }
@@ -342,7 +352,7 @@ mod benchmarks {
         run.emission = 1_000_000_000_000;
         #[block]
         {
-            Pallet::<T>::vector_unit(0, &mut run, &mut v);
+            Pallet::<T>::vector_unit(0, 10, &mut run, &mut v);
         }
         assert_eq!(run.phase, EpochPhase::Credit);
     }
@@ -352,13 +362,14 @@ mod benchmarks {
     #[benchmark]
     fn epoch_order(n: Linear<1, { T::MaxNeurons::get() }>) {
         ensure_network::<T>();
+        ImmunityPeriod::<T>::insert(0, 0);
         let (mut run, mut v) = loaded_epoch::<T>(n, EpochPhase::Order);
-        for x in v.get_mut::<T>(VectorKind::Replaceable).iter_mut() {
+        for x in v.get_mut::<T>(VectorKind::RegisteredAt).iter_mut() {
             *x = mindnet_math::Fixed::from_bits(1);
         }
         #[block]
         {
-            Pallet::<T>::vector_unit(0, &mut run, &mut v);
+            Pallet::<T>::vector_unit(0, 10, &mut run, &mut v);
             Pallet::<T>::complete_epoch(0, &run);
         }
         assert_eq!(
@@ -367,7 +378,7 @@ mod benchmarks {
         );
     }
 
-    /// One row of the third pass (the heaviest: bonds mixed, normalised, written, and the
+    /// One row of the second pass (the heavier: bonds mixed, normalised, written, and the
     /// row's dividend) with `w` weight entries and `b` stored bonds.
     #[benchmark]
     fn epoch_row(
@@ -376,7 +387,7 @@ mod benchmarks {
     ) {
         ensure_network::<T>();
         let n = w.max(b) + 1;
-        let (mut run, mut v) = loaded_epoch::<T>(n, EpochPhase::ThirdPass);
+        let (mut run, mut v) = loaded_epoch::<T>(n, EpochPhase::SecondPass);
         run.cover = 1;
         for kind in [VectorKind::RegisteredAt, VectorKind::LastUpdate] {
             let value = if kind == VectorKind::RegisteredAt {
@@ -415,22 +426,29 @@ mod benchmarks {
         assert!(v.get::<T>(VectorKind::Consensus)[0] > mindnet_math::Fixed::from_num(0));
     }
 
-    /// Crediting one uid (its inputs copied, its pool merging joining stake) and writing
-    /// its results page.
+    /// Crediting `k` uids of one results page (each with its inputs copied and its pool
+    /// merging joining stake), minting their total and writing the page.
     #[benchmark]
-    fn epoch_credit() {
+    fn epoch_credit(k: Linear<1, { crate::epoch::PAGE_SIZE }>) {
         ensure_network::<T>();
-        let (coldkey, hotkey) = fill::<T>(1).remove(0);
+        MaxAllowedUids::<T>::insert(0, k);
+        let keys = fill::<T>(k as u16);
         EpochIndex::<T>::insert(0, 1);
-        let (mut run, mut v) = loaded_epoch::<T>(1, EpochPhase::Credit);
-        v.get_mut::<T>(VectorKind::Emission)[0] = mindnet_math::Fixed::from_bits(1_000_000);
-        Pallet::<T>::preserve_for_epoch(0, 0);
+        let (mut run, mut v) = loaded_epoch::<T>(k, EpochPhase::Credit);
+        for (uid, x) in v.get_mut::<T>(VectorKind::Emission).iter_mut().enumerate() {
+            *x = mindnet_math::Fixed::from_bits(1_000_000 + uid as u128);
+        }
+        for uid in 0..k as u16 {
+            Pallet::<T>::preserve_for_epoch(0, uid);
+        }
+        let (coldkey, hotkey) = keys[k as usize - 1].clone();
         let before = Pallet::<T>::stake_of(0, &hotkey, &coldkey);
         #[block]
         {
-            Pallet::<T>::credit_range(0, &mut run, &mut v, 0, 1);
+            Pallet::<T>::credit_range(0, &mut run, &mut v, 0, k as usize);
         }
         assert!(Pallet::<T>::stake_of(0, &hotkey, &coldkey) > before);
+        assert!(run.credited > 0);
     }
 
     impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

@@ -16,19 +16,19 @@
 //! | `Stake` | network | the gathered vectors | `a_i`, `s_i` |
 //! | `FirstPass` | row | weights, previous bonds | `r_j`, `T_j`, old bond column sums, self-weight sums |
 //! | `Consensus` | uid | `T_j` | `C_j` |
-//! | `Rank` | network | `r`, `C` | `R`, `I`, `L` |
-//! | `SecondPass` | row | weights, previous bonds | the mixed bonds' column sums |
-//! | `ThirdPass` | row | weights, previous bonds | `B'_i·` (written), `Σ_j B'_ij I_j` |
-//! | `Emission` | network | `D`, `I` | `D`, `e`, minted amounts, the replacement order |
+//! | `Rank` | network | `r`, `C`, old bond column sums | `R`, `I`, `L`; the new bonds' column sums (closed form); `r` and those sums prepared as divisors |
+//! | `SecondPass` | row | weights, previous bonds | `B'_i·` (written), `Σ_j B'_ij I_j` |
+//! | `Emission` | network | `D`, `I` | `D`, `e`, minted amounts |
 //! | `Credit` | uid | the uid's hotkey | stake pools credited, results pages written |
-//! | `Filter` | uid | its registration block | whether it may be replaced (held since the boundary, past immunity) |
-//! | `Order` | network | the minted amounts | the replacement order (lowest emission first); the epoch completes |
+//! | `Order` | network | the minted amounts, registration blocks | the replacement order (lowest emission first, among uids held since the boundary and past immunity); the epoch completes |
 //!
 //! Each whole-network step (`Stake`, `Rank`, `Emission`, `Order`) has its own benchmarked
 //! weight, as have the per-uid and per-row units.
 //!
 //! The O(n) vectors between steps live in [`EpochVectors`] (one key per vector), loaded
-//! when a phase needs them. Weight rows are streamed one key at a time, so no block holds
+//! when a phase needs them. The divisors of the second pass (`r_j` and the new bonds'
+//! column sums) are stored with their reciprocals ([`mindnet_math::fixed::Divisor`]), so
+//! each of the pass's divisions is two 64×64-bit products, bit-identical to the division. Weight rows are streamed one key at a time, so no block holds
 //! more than a row of weights. Each unit's worst-case weight is checked against the
 //! meter before it runs, and its actual weight consumed; so no block spends more than
 //! the budget on epochs, whatever the network's size.
@@ -57,7 +57,7 @@ use frame_support::{
     BoundedVec,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
-use mindnet_math::{epoch as steps, Fixed, NeuronState, SignedFixed};
+use mindnet_math::{epoch as steps, fixed::Divisor, Fixed, NeuronState, SignedFixed};
 use sp_arithmetic::FixedPointNumber;
 use sp_runtime::traits::{UniqueSaturatedFrom, UniqueSaturatedInto};
 
@@ -102,19 +102,16 @@ pub enum EpochPhase {
     FirstPass,
     /// The consensus sigmoid of each uid.
     Consensus,
-    /// Ranks, incentive and loss.
+    /// Ranks, incentive and loss; the new bonds' column sums and the second pass's divisors.
     Rank,
-    /// Second pass over the rows: the new bonds' column sums.
+    /// Second pass over the rows: new bonds written, dividends.
     SecondPass,
-    /// Third pass over the rows: new bonds written, dividends.
-    ThirdPass,
-    /// Dividends, emission shares, the minted amounts and the replacement order.
+    /// Dividends, emission shares and the minted amounts.
     Emission,
     /// Crediting each uid's emission and writing its results.
     Credit,
-    /// Checking which uids may be replaced: held since the boundary and past immunity.
-    Filter,
-    /// Recording the replacement order; the epoch completes.
+    /// Recording the replacement order (uids held since the boundary and past immunity,
+    /// lowest emission first); the epoch completes.
     Order,
 }
 
@@ -142,6 +139,8 @@ pub enum VectorKind {
     RegisteredAt,
     /// `r_j`.
     RawRank,
+    /// The reciprocals of `r_j` ([`mindnet_math::fixed::Divisor::reciprocal`]).
+    RawRankReciprocal,
     /// `T_j`.
     Trust,
     /// Column sums of the previous bonds.
@@ -154,12 +153,12 @@ pub enum VectorKind {
     Incentive,
     /// Column sums of the mixed bonds.
     NewBondColumns,
+    /// Their reciprocals.
+    NewBondColumnsReciprocal,
     /// `Σ_j B'_ij I_j`, then `D_i`.
     Dividends,
     /// Base units minted to each uid.
     Emission,
-    /// Whether each uid may be replaced (1) or not (0).
-    Replaceable,
 }
 
 /// Everything about a running epoch that is not an O(n) vector.
@@ -225,7 +224,7 @@ impl EpochRun {
         uid < self.neurons
             && match self.phase {
                 EpochPhase::Credit => self.cursor <= uid,
-                EpochPhase::Filter | EpochPhase::Order => false,
+                EpochPhase::Order => false,
                 _ => true,
             }
     }
@@ -314,6 +313,7 @@ pub(crate) struct Vectors {
     n: usize,
     loaded: BTreeMap<VectorKind, (Vec<Fixed>, bool)>,
     registered: Option<Vec<u64>>,
+    divisors: BTreeMap<VectorKind, Vec<Divisor>>,
 }
 
 impl Vectors {
@@ -323,6 +323,7 @@ impl Vectors {
             n,
             loaded: BTreeMap::new(),
             registered: None,
+            divisors: BTreeMap::new(),
         }
     }
 
@@ -392,6 +393,45 @@ impl Vectors {
         self.registered = Some(r);
     }
 
+    /// The vector `kind` (`RawRank` or `NewBondColumns`) with its stored reciprocals, as
+    /// divisors, moved out (O(1) after the first call of the block); give it back with
+    /// [`Self::put_divisors`].
+    fn take_divisors<T: Config>(&mut self, kind: VectorKind) -> Vec<Divisor> {
+        if let Some(d) = self.divisors.remove(&kind) {
+            return d;
+        }
+        let reciprocal = match kind {
+            VectorKind::RawRank => VectorKind::RawRankReciprocal,
+            _ => VectorKind::NewBondColumnsReciprocal,
+        };
+        let reciprocals: Vec<u128> = self
+            .get::<T>(reciprocal)
+            .iter()
+            .map(|r| r.to_bits())
+            .collect();
+        self.get::<T>(kind)
+            .iter()
+            .zip(reciprocals)
+            .map(|(d, r)| Divisor::from_parts(*d, r))
+            .collect()
+    }
+
+    fn put_divisors(&mut self, kind: VectorKind, d: Vec<Divisor>) {
+        self.divisors.insert(kind, d);
+    }
+
+    /// Builds the per-block caches the second pass uses (what its first row pays): for
+    /// the benchmark of a block's overhead.
+    #[cfg(feature = "runtime-benchmarks")]
+    pub(crate) fn warm_caches<T: Config>(&mut self) {
+        let registered = self.take_registered::<T>();
+        self.put_registered(registered);
+        for kind in [VectorKind::RawRank, VectorKind::NewBondColumns] {
+            let d = self.take_divisors::<T>(kind);
+            self.put_divisors(kind, d);
+        }
+    }
+
     pub(crate) fn save<T: Config>(self) {
         for (kind, (v, dirty)) in self.loaded {
             if dirty {
@@ -457,7 +497,12 @@ impl<T: Config> Pallet<T> {
             .max(T::WeightInfo::epoch_order(n))
             .max(T::WeightInfo::epoch_gather())
             .max(T::WeightInfo::epoch_consensus())
-            .max(T::WeightInfo::epoch_credit())
+            .max(T::WeightInfo::epoch_credit(1))
+    }
+
+    /// The weight of crediting `k` uids of one results page.
+    fn credit_weight(k: usize) -> Weight {
+        T::WeightInfo::epoch_credit(u32::try_from(k).unwrap_or(u32::MAX))
     }
 
     /// The weight of a whole-network step (`Order` includes the epoch's completion).
@@ -693,15 +738,9 @@ impl<T: Config> Pallet<T> {
                     Self::gather_unit(netuid, v, cursor);
                     run.cursor = run.cursor.saturating_add(1);
                 }
-                P::FirstPass | P::SecondPass | P::ThirdPass if at_end => {
-                    let next = match run.phase {
-                        P::FirstPass => P::Consensus,
-                        P::SecondPass => P::ThirdPass,
-                        _ => P::Emission,
-                    };
-                    Self::next_phase(run, next);
-                }
-                P::FirstPass | P::SecondPass | P::ThirdPass => {
+                P::FirstPass if at_end => Self::next_phase(run, P::Consensus),
+                P::SecondPass if at_end => Self::next_phase(run, P::Emission),
+                P::FirstPass | P::SecondPass => {
                     if !meter.can_consume(row_max) {
                         return false;
                     }
@@ -723,29 +762,29 @@ impl<T: Config> Pallet<T> {
                     if meter.try_consume(weight).is_err() {
                         return false;
                     }
-                    Self::vector_unit(netuid, run, v);
+                    Self::vector_unit(netuid, now, run, v);
                 }
-                P::Credit if at_end => Self::next_phase(run, P::Filter),
-                P::Filter if at_end => Self::next_phase(run, P::Order),
-                P::Filter => {
-                    if meter.try_consume(T::WeightInfo::epoch_gather()).is_err() {
-                        return false;
-                    }
-                    Self::filter_unit(netuid, now, run, v, cursor);
-                    run.cursor = run.cursor.saturating_add(1);
-                }
+                P::Credit if at_end => Self::next_phase(run, P::Order),
                 P::Credit => {
-                    let unit = T::WeightInfo::epoch_credit();
-                    let mut end = cursor;
-                    while end < n
-                        && end.saturating_sub(cursor) < PAGE_SIZE as usize
-                        && meter.try_consume(unit).is_ok()
-                    {
-                        end = end.saturating_add(1);
+                    // As many uids as the meter allows, up to the end of the cursor's
+                    // results page (what `epoch_credit(k)` was measured on).
+                    let page = PAGE_SIZE as usize;
+                    let page_end = cursor
+                        .checked_div(page)
+                        .unwrap_or(0)
+                        .saturating_add(1)
+                        .saturating_mul(page)
+                        .min(n);
+                    let room = page_end.saturating_sub(cursor);
+                    let mut k = 0usize;
+                    while k < room && meter.can_consume(Self::credit_weight(k.saturating_add(1))) {
+                        k = k.saturating_add(1);
                     }
-                    if end == cursor {
+                    if k == 0 {
                         return false;
                     }
+                    meter.consume(Self::credit_weight(k));
+                    let end = cursor.saturating_add(k);
                     Self::credit_range(netuid, run, v, cursor, end);
                     run.cursor = u32::try_from(end).unwrap_or(u32::MAX);
                 }
@@ -774,17 +813,6 @@ impl<T: Config> Pallet<T> {
         v.set::<T>(K::RegisteredAt, i, int_bits(inputs.registered_at));
     }
 
-    /// `Filter` for uid `i`: it may be replaced if it is held by the hotkey that held it
-    /// at the boundary (its registration block is before the epoch started) and is past
-    /// its immunity period now.
-    pub(crate) fn filter_unit(netuid: u16, now: u64, run: &EpochRun, v: &mut Vectors, i: usize) {
-        let uid = u16::try_from(i).unwrap_or(u16::MAX);
-        let registered = RegisteredAt::<T>::get(netuid, uid);
-        let immunity = ImmunityPeriod::<T>::get(netuid);
-        let replaceable = registered < run.started_at && now.saturating_sub(registered) >= immunity;
-        v.set::<T>(VectorKind::Replaceable, i, int_bits(u64::from(replaceable)));
-    }
-
     /// `Consensus` for uid `i`.
     pub(crate) fn consensus_unit(run: &EpochRun, v: &mut Vectors, i: usize) {
         let params = run.params();
@@ -799,7 +827,7 @@ impl<T: Config> Pallet<T> {
 
     /// The whole-network steps `Stake`, `Rank`, `Emission` and `Order`; each moves to the
     /// next phase (`Order` leaves its cursor at the end: the epoch is complete).
-    pub(crate) fn vector_unit(netuid: u16, run: &mut EpochRun, v: &mut Vectors) {
+    pub(crate) fn vector_unit(netuid: u16, now: u64, run: &mut EpochRun, v: &mut Vectors) {
         use VectorKind as K;
         let params = run.params();
         match run.phase {
@@ -828,18 +856,38 @@ impl<T: Config> Pallet<T> {
             EpochPhase::Rank => {
                 // Read only: copying C costs less than rewriting two vectors taken out.
                 let consensus = v.get::<T>(K::Consensus).to_vec();
+                let raw_rank = v.take::<T>(K::RawRank);
                 let (rank, incentive, loss) =
-                    mindnet_math::rank_incentive_loss(v.get::<T>(K::RawRank), &consensus);
+                    mindnet_math::rank_incentive_loss(&raw_rank, &consensus);
                 v.put::<T>(K::Rank, rank);
                 v.put::<T>(K::Incentive, incentive);
                 run.loss = loss.to_bits();
+                let columns =
+                    steps::new_bond_columns(v.get::<T>(K::OldBondColumns), &raw_rank, params.alpha);
+                let reciprocals = |x: &[Fixed]| -> Vec<Fixed> {
+                    steps::divisors(x)
+                        .iter()
+                        .map(|d| Fixed::from_bits(d.reciprocal()))
+                        .collect()
+                };
+                v.put::<T>(K::RawRankReciprocal, reciprocals(&raw_rank));
+                v.put::<T>(K::NewBondColumnsReciprocal, reciprocals(&columns));
+                v.put::<T>(K::NewBondColumns, columns);
+                v.put::<T>(K::RawRank, raw_rank);
                 Self::next_phase(run, EpochPhase::SecondPass);
             }
             EpochPhase::Order => {
-                let minted: Vec<u64> = (0..v.n).map(|i| v.int::<T>(K::Emission, i)).collect();
+                // Replaceable: held by the hotkey that held it at the boundary (registered
+                // before the epoch started; `take_replacement` checks that it still is)
+                // and past its immunity period now.
+                let immunity = ImmunityPeriod::<T>::get(netuid);
                 let replaceable: Vec<bool> = (0..v.n)
-                    .map(|i| v.int::<T>(K::Replaceable, i) == 1)
+                    .map(|i| {
+                        let registered = v.int::<T>(K::RegisteredAt, i);
+                        registered < run.started_at && now.saturating_sub(registered) >= immunity
+                    })
                     .collect();
+                let minted: Vec<u64> = (0..v.n).map(|i| v.int::<T>(K::Emission, i)).collect();
                 Self::record_replacement_order(netuid, run.started_at, &minted, &replaceable);
                 run.phase = EpochPhase::Order;
                 run.cursor = run.neurons;
@@ -898,13 +946,19 @@ impl<T: Config> Pallet<T> {
                 run.own = first.own.to_bits();
                 run.all = first.all.to_bits();
             }
-            EpochPhase::SecondPass => {
-                let mixed = Self::mixed_row(v, &w, s_i, &previous, params.alpha);
-                steps::add_columns(v.get_mut::<T>(K::NewBondColumns), &mixed);
-            }
             _ => {
-                let mixed = Self::mixed_row(v, &w, s_i, &previous, params.alpha);
-                let bonds = steps::normalize_bond_row(mixed, v.get::<T>(K::NewBondColumns));
+                let raw_rank = v.take_divisors::<T>(K::RawRank);
+                let delta = steps::bond_delta_row(&w, s_i, &raw_rank);
+                v.put_divisors(K::RawRank, raw_rank);
+                let mixed = steps::mix_bond_row(
+                    &previous,
+                    &delta,
+                    v.get::<T>(K::OldBondColumns),
+                    params.alpha,
+                );
+                let columns = v.take_divisors::<T>(K::NewBondColumns);
+                let bonds = steps::normalize_bond_row(mixed, &columns);
+                v.put_divisors(K::NewBondColumns, columns);
                 let d = steps::dividend_of_row(&bonds, v.get::<T>(K::Incentive));
                 v.set::<T>(K::Dividends, i, d);
                 let stored = mindnet_math::store_bond_row(&bonds);
@@ -916,22 +970,6 @@ impl<T: Config> Pallet<T> {
             }
         }
         cost
-    }
-
-    fn mixed_row(
-        v: &mut Vectors,
-        w: &[(u16, Fixed)],
-        s_i: Fixed,
-        previous: &[(u16, Fixed)],
-        alpha: Fixed,
-    ) -> mindnet_math::SparseRow {
-        let delta = steps::bond_delta_row(w, s_i, v.get::<T>(VectorKind::RawRank));
-        steps::mix_bond_row(
-            previous,
-            &delta,
-            v.get::<T>(VectorKind::OldBondColumns),
-            alpha,
-        )
     }
 
     /// Credits uids `start..end` their emission (atomically: if minting the range's total

@@ -52,7 +52,7 @@ pub trait WeightInfo {
 	fn epoch_gather() -> Weight;
 	fn epoch_row(w: u32, b: u32, ) -> Weight;
 	fn epoch_consensus() -> Weight;
-	fn epoch_credit() -> Weight;
+	fn epoch_credit(k: u32, ) -> Weight;
 	fn epoch_block(n: u32, ) -> Weight;
 	fn epoch_stake(n: u32, ) -> Weight;
 	fn epoch_rank(n: u32, ) -> Weight;
@@ -203,15 +203,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		Weight::from_parts(2_384_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
-	fn epoch_credit() -> Weight {
+	/// The range of component `k` is `[1, 256]`.
+	fn epoch_credit(k: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `1163`
 		//  Estimated: `10657`
 		// Minimum execution time: 107_983_000 picoseconds.
-		Weight::from_parts(173_125_000, 0)
-			.saturating_add(Weight::from_parts(0, 10657))
-			.saturating_add(T::DbWeight::get().reads(9))
-			.saturating_add(T::DbWeight::get().writes(6))
+		Weight::from_parts(0, 0)
+			.saturating_add(Weight::from_parts(173_125_000, 10657).saturating_mul(k.into()))
+			.saturating_add(T::DbWeight::get().reads((9_u64).saturating_mul(k.into())))
+			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(k.into())))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_block(n: u32, ) -> Weight {
@@ -416,15 +417,16 @@ impl WeightInfo for () {
 		Weight::from_parts(2_384_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
-	fn epoch_credit() -> Weight {
+	/// The range of component `k` is `[1, 256]`.
+	fn epoch_credit(k: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `1163`
 		//  Estimated: `10657`
 		// Minimum execution time: 107_983_000 picoseconds.
-		Weight::from_parts(173_125_000, 0)
-			.saturating_add(Weight::from_parts(0, 10657))
-			.saturating_add(RocksDbWeight::get().reads(9))
-			.saturating_add(RocksDbWeight::get().writes(6))
+		Weight::from_parts(0, 0)
+			.saturating_add(Weight::from_parts(173_125_000, 10657).saturating_mul(k.into()))
+			.saturating_add(RocksDbWeight::get().reads((9_u64).saturating_mul(k.into())))
+			.saturating_add(RocksDbWeight::get().writes((6_u64).saturating_mul(k.into())))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_block(n: u32, ) -> Weight {
