@@ -117,6 +117,29 @@ fn loaded_epoch<T: Config>(n: u32, phase: EpochPhase) -> (EpochRun, crate::epoch
     (run, v)
 }
 
+/// A running epoch at `phase` whose row 0 has `w` weight entries and `b` stored bonds,
+/// every uid registered before the row's last update.
+fn row_epoch<T: Config>(w: u32, b: u32, phase: EpochPhase) -> (EpochRun, crate::epoch::Vectors) {
+    ensure_network::<T>();
+    let n = w.max(b) + 1;
+    let (mut run, mut v) = loaded_epoch::<T>(n, phase);
+    run.cover = 1;
+    for (kind, value) in [(VectorKind::RegisteredAt, 0), (VectorKind::LastUpdate, 5)] {
+        for x in v.get_mut::<T>(kind).iter_mut() {
+            *x = mindnet_math::Fixed::from_bits(value);
+        }
+    }
+    let weights: Vec<(u16, u16)> = (0..w).map(|j| (j as u16, 1 + j as u16)).collect();
+    Weights::<T>::insert(0, 0, BoundedVec::truncate_from(weights));
+    let bonds: Vec<(u16, u64)> = (0..b)
+        .map(|j| ((n - 1 - j) as u16, 1u64 << 20))
+        .collect::<alloc::collections::BTreeMap<_, _>>()
+        .into_iter()
+        .collect();
+    Bonds::<T>::insert(0, 0, BoundedVec::truncate_from(bonds));
+    (run, v)
+}
+
 #[benchmarks]
 mod benchmarks {
     use super::*;
@@ -378,35 +401,29 @@ mod benchmarks {
         );
     }
 
-    /// One row of the second pass (the heavier: bonds mixed, normalised, written, and the
-    /// row's dividend) with `w` weight entries and `b` stored bonds.
+    /// One row of the first pass (ranks, trust, old bond columns, self-weight sums) with
+    /// `w` weight entries and `b` stored bonds.
     #[benchmark]
-    fn epoch_row(
+    fn epoch_first_row(
         w: Linear<0, { T::MaxWeightsPerRow::get() }>,
         b: Linear<0, { mindnet_math::MAX_BONDS_PER_ROW as u32 }>,
     ) {
-        ensure_network::<T>();
-        let n = w.max(b) + 1;
-        let (mut run, mut v) = loaded_epoch::<T>(n, EpochPhase::SecondPass);
-        run.cover = 1;
-        for kind in [VectorKind::RegisteredAt, VectorKind::LastUpdate] {
-            let value = if kind == VectorKind::RegisteredAt {
-                0
-            } else {
-                5
-            };
-            for x in v.get_mut::<T>(kind).iter_mut() {
-                *x = mindnet_math::Fixed::from_bits(value);
-            }
+        let (mut run, mut v) = row_epoch::<T>(w, b, EpochPhase::FirstPass);
+        #[block]
+        {
+            Pallet::<T>::row_unit(0, &mut run, &mut v, 0);
         }
-        let weights: Vec<(u16, u16)> = (0..w).map(|j| (j as u16, 1 + j as u16)).collect();
-        Weights::<T>::insert(0, 0, BoundedVec::truncate_from(weights));
-        let bonds: Vec<(u16, u64)> = (0..b)
-            .map(|j| ((n - 1 - j) as u16, 1u64 << 20))
-            .collect::<alloc::collections::BTreeMap<_, _>>()
-            .into_iter()
-            .collect();
-        Bonds::<T>::insert(0, 0, BoundedVec::truncate_from(bonds));
+        assert!(w < 2 || run.all > 0);
+    }
+
+    /// One row of the second pass (bonds mixed, normalised, written, and the row's
+    /// dividend) with `w` weight entries and `b` stored bonds.
+    #[benchmark]
+    fn epoch_second_row(
+        w: Linear<0, { T::MaxWeightsPerRow::get() }>,
+        b: Linear<0, { mindnet_math::MAX_BONDS_PER_ROW as u32 }>,
+    ) {
+        let (mut run, mut v) = row_epoch::<T>(w, b, EpochPhase::SecondPass);
         #[block]
         {
             Pallet::<T>::row_unit(0, &mut run, &mut v, 0);

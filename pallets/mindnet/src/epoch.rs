@@ -479,12 +479,26 @@ impl<T: Config> Pallet<T> {
             .all_lte(limit)
     }
 
-    /// The worst-case weight of one row of a pass.
-    pub fn epoch_row_max() -> Weight {
-        T::WeightInfo::epoch_row(
+    /// The weight of one row of a pass with `w` weight entries and `b` stored bonds.
+    fn row_weight(phase: EpochPhase, w: u32, b: u32) -> Weight {
+        match phase {
+            EpochPhase::FirstPass => T::WeightInfo::epoch_first_row(w, b),
+            _ => T::WeightInfo::epoch_second_row(w, b),
+        }
+    }
+
+    /// The worst-case weight of one row of `phase`'s pass.
+    fn row_max(phase: EpochPhase) -> Weight {
+        Self::row_weight(
+            phase,
             T::MaxWeightsPerRow::get(),
             mindnet_math::MAX_BONDS_PER_ROW as u32,
         )
+    }
+
+    /// The worst-case weight of one row of either pass.
+    pub fn epoch_row_max() -> Weight {
+        Self::row_max(EpochPhase::FirstPass).max(Self::row_max(EpochPhase::SecondPass))
     }
 
     /// The largest unit of epoch work on a network of `n` neurons: a block that advances
@@ -693,14 +707,13 @@ impl<T: Config> Pallet<T> {
         // Loading and saving the vectors, once per block; then at least the largest unit
         // of work, so that an epoch that starts a block always makes progress in it.
         let overhead = T::WeightInfo::epoch_block(run.neurons);
-        let row_max = Self::epoch_row_max();
         if !meter.can_consume(overhead.saturating_add(Self::epoch_unit_max(run.neurons))) {
             return;
         }
         meter.consume(overhead);
         let before = (run.phase, run.cursor);
         let mut vectors = Vectors::new(netuid, usize::try_from(run.neurons).unwrap_or(0));
-        let completed = Self::run_phases(netuid, now, &mut run, &mut vectors, meter, row_max);
+        let completed = Self::run_phases(netuid, now, &mut run, &mut vectors, meter);
         vectors.save::<T>();
         run.steps = run.steps.saturating_add(1);
         if completed {
@@ -722,7 +735,6 @@ impl<T: Config> Pallet<T> {
         run: &mut EpochRun,
         v: &mut Vectors,
         meter: &mut WeightMeter,
-        row_max: Weight,
     ) -> bool {
         use EpochPhase as P;
         let n = usize::try_from(run.neurons).unwrap_or(0);
@@ -741,11 +753,12 @@ impl<T: Config> Pallet<T> {
                 P::FirstPass if at_end => Self::next_phase(run, P::Consensus),
                 P::SecondPass if at_end => Self::next_phase(run, P::Emission),
                 P::FirstPass | P::SecondPass => {
-                    if !meter.can_consume(row_max) {
+                    let phase = run.phase;
+                    if !meter.can_consume(Self::row_max(phase)) {
                         return false;
                     }
                     let (entries, bonds) = Self::row_unit(netuid, run, v, cursor);
-                    meter.consume(T::WeightInfo::epoch_row(entries, bonds));
+                    meter.consume(Self::row_weight(phase, entries, bonds));
                     run.cursor = run.cursor.saturating_add(1);
                 }
                 P::Consensus if at_end => Self::next_phase(run, P::Rank),

@@ -50,7 +50,8 @@ pub trait WeightInfo {
 	fn set_epoch_budget() -> Weight;
 	fn epoch_start() -> Weight;
 	fn epoch_gather() -> Weight;
-	fn epoch_row(w: u32, b: u32, ) -> Weight;
+	fn epoch_first_row(w: u32, b: u32, ) -> Weight;
+	fn epoch_second_row(w: u32, b: u32, ) -> Weight;
 	fn epoch_consensus() -> Weight;
 	fn epoch_credit(k: u32, ) -> Weight;
 	fn epoch_block(n: u32, ) -> Weight;
@@ -181,7 +182,23 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// The range of component `w` is `[0, 256]`.
 	/// The range of component `b` is `[0, 1024]`.
-	fn epoch_row(w: u32, b: u32, ) -> Weight {
+	fn epoch_first_row(w: u32, b: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `409 + b * (10 ±0) + w * (4 ±0)`
+		//  Estimated: `13727`
+		// Minimum execution time: 126_638_000 picoseconds.
+		Weight::from_parts(63_727_658, 0)
+			.saturating_add(Weight::from_parts(0, 13727))
+			// Standard Error: 20_039
+			.saturating_add(Weight::from_parts(395_361, 0).saturating_mul(w.into()))
+			// Standard Error: 5_015
+			.saturating_add(Weight::from_parts(411_746, 0).saturating_mul(b.into()))
+			.saturating_add(T::DbWeight::get().reads(3))
+			.saturating_add(T::DbWeight::get().writes(1))
+	}
+	/// The range of component `w` is `[0, 256]`.
+	/// The range of component `b` is `[0, 1024]`.
+	fn epoch_second_row(w: u32, b: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `409 + b * (10 ±0) + w * (4 ±0)`
 		//  Estimated: `13727`
@@ -395,7 +412,23 @@ impl WeightInfo for () {
 	}
 	/// The range of component `w` is `[0, 256]`.
 	/// The range of component `b` is `[0, 1024]`.
-	fn epoch_row(w: u32, b: u32, ) -> Weight {
+	fn epoch_first_row(w: u32, b: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `409 + b * (10 ±0) + w * (4 ±0)`
+		//  Estimated: `13727`
+		// Minimum execution time: 126_638_000 picoseconds.
+		Weight::from_parts(63_727_658, 0)
+			.saturating_add(Weight::from_parts(0, 13727))
+			// Standard Error: 20_039
+			.saturating_add(Weight::from_parts(395_361, 0).saturating_mul(w.into()))
+			// Standard Error: 5_015
+			.saturating_add(Weight::from_parts(411_746, 0).saturating_mul(b.into()))
+			.saturating_add(RocksDbWeight::get().reads(3))
+			.saturating_add(RocksDbWeight::get().writes(1))
+	}
+	/// The range of component `w` is `[0, 256]`.
+	/// The range of component `b` is `[0, 1024]`.
+	fn epoch_second_row(w: u32, b: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `409 + b * (10 ±0) + w * (4 ±0)`
 		//  Estimated: `13727`

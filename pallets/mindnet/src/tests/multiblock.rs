@@ -103,7 +103,7 @@ fn random_budget(rng: &mut Rng, units: u64) {
     .ref_time();
     let target = unit.ref_time()
         + rng.below(units)
-            * <<Test as Config>::WeightInfo as WeightInfo>::epoch_row(4, 4).ref_time();
+            * <<Test as Config>::WeightInfo as WeightInfo>::epoch_second_row(4, 4).ref_time();
     EpochBudget::<Test>::put(Perbill::from_rational(target, max) + Perbill::from_parts(1));
 }
 
