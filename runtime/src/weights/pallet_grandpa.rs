@@ -9,7 +9,7 @@
 //!   is `Void`, so no such call decodes); it is charged the measured signature check of
 //!   an equivocation proof plus the membership and offence costs of the upstream formula.
 //!
-//! DATE: 2026-11-30, STEPS: `8`, REPEAT: `2`, HOSTNAME: `vm`
+//! DATE: 2026-12-02, STEPS: `8`, REPEAT: `2`, HOSTNAME: `vm`
 
 #![cfg_attr(rustfmt, rustfmt_skip)]
 
@@ -20,9 +20,9 @@ use frame_support::{
 };
 
 /// Measured ref-time of `check_equivocation_proof`, picoseconds.
-const CHECK_EQUIVOCATION_PROOF: u64 = 125_139_867;
+const CHECK_EQUIVOCATION_PROOF: u64 = 130_188_667;
 /// Measured ref-time of `note_stalled`, picoseconds.
-const NOTE_STALLED: u64 = 10_169_000;
+const NOTE_STALLED: u64 = 13_466_000;
 
 /// Weight functions for `pallet_grandpa`.
 pub struct WeightInfo<T>(PhantomData<T>);
