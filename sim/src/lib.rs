@@ -266,7 +266,7 @@ pub fn run(scenario: &Scenario, epochs: usize) -> Report {
             stake: neurons.iter().map(|n| n.stake).collect(),
             loss: result.loss.to_num::<f64>(),
         });
-        bonds = result.stored_bonds();
+        bonds = result.bonds;
         bonds_cover = block;
         block = block.saturating_add(scenario.tempo);
         for n in neurons.iter_mut() {

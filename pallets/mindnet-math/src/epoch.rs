@@ -160,8 +160,12 @@ pub fn apportion(emission: u64, shares: &[Fixed]) -> Vec<u64> {
         remainders.push((product.checked_rem(total).unwrap_or(0), uid));
     }
     let leftover = usize::try_from(e.saturating_sub(given)).unwrap_or(usize::MAX);
-    // Largest remainder first, lower uid first among equals.
-    remainders.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    // Largest remainder first, lower uid first among equals: a strict order, so the
+    // `leftover` first are one set, whose own order does not matter.
+    let order = |a: &(u128, usize), b: &(u128, usize)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
+    if leftover > 0 && leftover < remainders.len() {
+        remainders.select_nth_unstable_by(leftover, order);
+    }
     for (_, uid) in remainders.into_iter().take(leftover) {
         if let Some(a) = amounts.get_mut(uid) {
             *a = a.saturating_add(1);
@@ -187,6 +191,12 @@ pub fn loss(rank: &[Fixed], consensus: &[Fixed]) -> SignedFixed {
 
 // ---- row-level steps: what a streaming (multi-block) epoch folds row by row ---------
 
+/// Whether a sparse row's columns are strictly ascending (sorted, no uid twice): what
+/// the pallet stores, and what lets a row be processed without sorting or merging.
+fn strictly_ascending<T>(row: &[(u16, T)]) -> bool {
+    row.iter().zip(row.iter().skip(1)).all(|(a, b)| a.0 < b.0)
+}
+
 /// Step 3 for row `i`: `W_i·`, with the entries that do not count dropped (see
 /// [`normalized_weights`]). `registered_at[j]` is uid `j`'s registration block; its length
 /// is the neuron count `n`.
@@ -198,29 +208,38 @@ pub fn normalized_row(
     mask_self_weight: bool,
 ) -> SparseRow {
     let total: u128 = row.iter().map(|(_, v)| u128::from(*v)).sum();
-    let kept: Vec<(u16, u128)> = row
-        .iter()
-        .filter(|(j, v)| {
-            let j = usize::from(*j);
-            *v > 0
-                && registered_at.get(j).is_some_and(|r| *r < last_update_i)
-                && !(mask_self_weight && j == i)
-        })
-        .map(|(j, v)| (*j, u128::from(*v)))
-        .collect();
+    let counts = |j: u16, v: u16| {
+        let j = usize::from(j);
+        v > 0
+            && registered_at.get(j).is_some_and(|r| *r < last_update_i)
+            && !(mask_self_weight && j == i)
+    };
     // One reciprocal for the row: each entry is then `ratio_u128(v, total)` bit for bit.
     let whole = u64::try_from(total)
         .ok()
         .map(|t| Divisor::new(Fixed::from_bits(u128::from(t))));
+    let share = |v: u128| match &whole {
+        Some(whole) => whole.div(Fixed::from_bits(v.min(total))),
+        None => ratio_u128(v, total),
+    };
+    if strictly_ascending(row) {
+        // Nothing to merge: one pass, one allocation.
+        let mut out = Vec::with_capacity(row.len());
+        for (j, v) in row {
+            if counts(*j, *v) {
+                out.push((*j, share(u128::from(*v))));
+            }
+        }
+        return out;
+    }
+    let kept: Vec<(u16, u128)> = row
+        .iter()
+        .filter(|(j, v)| counts(*j, *v))
+        .map(|(j, v)| (*j, u128::from(*v)))
+        .collect();
     merge_duplicates(kept, |a, b| a.saturating_add(b))
         .into_iter()
-        .map(|(j, v)| {
-            let share = match &whole {
-                Some(whole) => whole.div(Fixed::from_bits(v.min(total))),
-                None => ratio_u128(v, total),
-            };
-            (j, share)
-        })
+        .map(|(j, v)| (j, share(v)))
         .collect()
 }
 
@@ -236,12 +255,14 @@ pub fn previous_bond_row(
     if !current(i) {
         return Vec::new();
     }
-    let kept: SparseRow = row
+    let kept = row
         .iter()
         .filter(|(j, q)| *q > 0 && current(usize::from(*j)))
-        .map(|(j, q)| (*j, crate::dequantize_bond(*q)))
-        .collect();
-    merge_duplicates(kept, add)
+        .map(|(j, q)| (*j, crate::dequantize_bond(*q)));
+    if strictly_ascending(row) {
+        return kept.collect();
+    }
+    merge_duplicates(kept.collect(), add)
 }
 
 /// The column sums of the first pass over the rows, accumulated in ascending row order.
@@ -420,6 +441,97 @@ pub fn normalize_bond_row(mixed: SparseRow, new_bond_columns: &[Divisor]) -> Spa
             (j, c.div(v))
         })
         .collect()
+}
+
+/// What the second pass over the rows reads besides the row itself: `r` and the new
+/// bonds' column sums prepared by [`divisors`], the old bonds' column sums, `I` and `α`.
+#[derive(Clone, Copy, Debug)]
+pub struct SecondPass<'a> {
+    /// `r_j`, as divisors.
+    pub raw_rank: &'a [Divisor],
+    /// Column sums of the previous bonds (from [`FirstPass`]).
+    pub old_bond_columns: &'a [Fixed],
+    /// Column sums of the mixed bonds ([`new_bond_columns`]), as divisors.
+    pub new_bond_columns: &'a [Divisor],
+    /// `I_j`.
+    pub incentive: &'a [Fixed],
+    /// `α`.
+    pub alpha: Fixed,
+}
+
+impl SecondPass<'_> {
+    /// Steps 8, 9 and 10 for row `i` in one merge of its weights `w` with its previous
+    /// bonds: `B'_i·` as stored ([`crate::store_bond_row`]) and the row's dividend before
+    /// normalisation, `Σ_j B'_ij I_j`.
+    ///
+    /// Bit for bit what [`bond_delta_row`], [`mix_bond_row`], [`normalize_bond_row`],
+    /// [`dividend_of_row`] and [`crate::store_bond_row`] compute one after another, without
+    /// their intermediate rows.
+    pub fn row(
+        &self,
+        w: &[(u16, Fixed)],
+        s_i: Fixed,
+        previous: &[(u16, Fixed)],
+    ) -> (crate::StoredBondRow, Fixed) {
+        let zero = Fixed::from_num(0);
+        let alpha = self.alpha.min(ONE);
+        let keep = sub(ONE, alpha);
+        let mut deltas = w
+            .iter()
+            .filter_map(|(j, w_ij)| {
+                let r_j = self.raw_rank.get(usize::from(*j))?;
+                let v = r_j.div(mul(*w_ij, s_i));
+                (v > zero).then_some((*j, v))
+            })
+            .peekable();
+        let mut bonds = previous.iter().copied().peekable();
+        let mut stored = Vec::with_capacity(previous.len().max(w.len()));
+        let mut dividend = zero;
+        loop {
+            let (j, b_ij, d_ij) = match (bonds.peek().copied(), deltas.peek().copied()) {
+                (None, None) => break,
+                (Some((jb, vb)), Some((jd, vd))) if jb == jd => {
+                    bonds.next();
+                    deltas.next();
+                    (jb, vb, vd)
+                }
+                (Some((jb, vb)), Some((jd, _))) if jb < jd => {
+                    bonds.next();
+                    (jb, vb, zero)
+                }
+                (Some((jb, vb)), None) => {
+                    bonds.next();
+                    (jb, vb, zero)
+                }
+                (_, Some((jd, vd))) => {
+                    deltas.next();
+                    (jd, zero, vd)
+                }
+            };
+            let column = usize::from(j);
+            let had_bonds = self.old_bond_columns.get(column).is_some_and(|c| *c > zero);
+            let mixed = if had_bonds {
+                add(mul(keep, b_ij), mul(alpha, d_ij))
+            } else {
+                d_ij
+            };
+            if mixed == zero {
+                continue;
+            }
+            // A column without a sum divides by one, which leaves the value as it is.
+            let b = match self.new_bond_columns.get(column) {
+                Some(c) => c.div(mixed),
+                None => mixed,
+            };
+            let i_j = self.incentive.get(column).copied().unwrap_or(zero);
+            dividend = add(dividend, mul(b, i_j));
+            let q = crate::quantize_bond(b);
+            if q > 0 {
+                stored.push((j, q));
+            }
+        }
+        (crate::bound_bond_row(stored), dividend)
+    }
 }
 
 /// Step 10 for one row, before normalisation: `Σ_j B'_ij I_j`.

@@ -81,15 +81,20 @@ impl Divisor {
             return None;
         }
         let numerator = u128::from(a) << 64;
+        // R < 2¹²⁸: both halves fit 64 bits, so each product below is one native
+        // 64 × 64 → 128-bit multiply and their sum, at most (2⁶⁴ − 1)² + 2⁶⁴ − 1, fits.
         let (high, low) = (
-            self.reciprocal >> 64,
-            self.reciprocal & u128::from(u64::MAX),
+            u128::from(u64::try_from(self.reciprocal >> 64).ok()?),
+            u128::from(self.reciprocal as u64),
         );
-        // ⌊a R / 2⁶⁴⌋ = a R_high + ⌊a R_low / 2⁶⁴⌋, each a 64 × 64 → 128-bit product.
-        let mut q = u128::from(a)
-            .checked_mul(high)?
-            .checked_add(u128::from(a).wrapping_mul(low) >> 64)?;
-        let mut remainder = numerator.checked_sub(q.checked_mul(self.d)?)?;
+        let a = u128::from(a);
+        // ⌊a R / 2⁶⁴⌋ = a R_high + ⌊a R_low / 2⁶⁴⌋.
+        let mut q = a.wrapping_mul(high).wrapping_add(a.wrapping_mul(low) >> 64);
+        let product = match (u64::try_from(q), u64::try_from(self.d)) {
+            (Ok(q), Ok(d)) => u128::from(q).wrapping_mul(u128::from(d)),
+            _ => q.checked_mul(self.d)?,
+        };
+        let mut remainder = numerator.checked_sub(product)?;
         for _ in 0..2 {
             if remainder >= self.d {
                 remainder = remainder.wrapping_sub(self.d);
@@ -177,12 +182,12 @@ pub fn exp_neg(y: Fixed) -> Fixed {
     let mut neg = Fixed::from_num(0);
     for m in 1u32..24 {
         // Dividing by the integer m is dividing the bits by m (both truncate).
-        term = Fixed::from_bits(
-            mul(term, r)
-                .to_bits()
-                .checked_div(u128::from(m))
-                .unwrap_or(0),
-        );
+        // Both are below one, so the product's bits fit 64 and a native division does.
+        let bits = mul(term, r).to_bits();
+        term = Fixed::from_bits(match u64::try_from(bits) {
+            Ok(b) => u128::from(b.checked_div(u64::from(m)).unwrap_or(0)),
+            Err(_) => bits.checked_div(u128::from(m)).unwrap_or(0),
+        });
         if m % 2 == 1 {
             neg = add(neg, term);
         } else {
@@ -193,13 +198,29 @@ pub fn exp_neg(y: Fixed) -> Fixed {
     Fixed::from_bits(e_neg_r.to_bits() >> k)
 }
 
+/// `1 / (1 + e)` for `e ∈ [0, 1]`: `div_or_zero(ONE, add(ONE, e))` bit for bit, with one
+/// 128-bit integer division instead of the fixed-point type's wider one.
+fn reciprocal_of_one_plus(e: Fixed) -> Fixed {
+    let x = add(ONE, e).to_bits();
+    if e > ONE || x == 0 {
+        return div_or_zero(ONE, add(ONE, e));
+    }
+    // The quotient's bits are ⌊2¹²⁸ / x⌋, which is ⌊(2¹²⁸ − 1) / x⌋ unless x divides 2¹²⁸.
+    let q = u128::MAX.checked_div(x).unwrap_or(0);
+    Fixed::from_bits(if x.is_power_of_two() {
+        q.saturating_add(1)
+    } else {
+        q
+    })
+}
+
 /// The logistic function `σ(x) = 1 / (1 + e^(−x))`, for any signed `x`.
 ///
 /// For `x ≥ 0` this evaluates `1 / (1 + e^(−x))`; for `x < 0` it uses `σ(x) = 1 − σ(−x)`,
 /// so only `e^(−|x|) ∈ (0, 1]` is ever computed and nothing can overflow.
 pub fn sigmoid(x: SignedFixed) -> Fixed {
     let magnitude = Fixed::from_bits(x.to_bits().unsigned_abs());
-    let upper = div_or_zero(ONE, add(ONE, exp_neg(magnitude)));
+    let upper = reciprocal_of_one_plus(exp_neg(magnitude));
     if x < SignedFixed::from_num(0) {
         sub(ONE, upper)
     } else {

@@ -129,21 +129,15 @@ pub struct EpochOutput {
     pub emission_shares: Vec<Fixed>,
     /// Base units minted to each neuron; sums to `E`, or to zero when nothing is minted.
     pub emission: Vec<u64>,
-    /// `B'` (unquantised) as used for this epoch's dividends.
-    pub bonds: Vec<SparseRow>,
+    /// `B'` as stored for the next epoch (see [`store_bond_row`]); the dividends use the
+    /// unquantised values.
+    pub bonds: Vec<StoredBondRow>,
     /// `L`.
     pub loss: SignedFixed,
     /// Stake-weighted self-weight share (step 14's input).
     pub sparsity: Fixed,
     /// `Σ emission`: `E`, or zero when no stake was active or no weight counted.
     pub minted: u64,
-}
-
-impl EpochOutput {
-    /// `B'` as stored for the next epoch (see [`store_bond_row`]).
-    pub fn stored_bonds(&self) -> Vec<StoredBondRow> {
-        self.bonds.iter().map(|row| store_bond_row(row)).collect()
-    }
 }
 
 /// The most bonds a stored row keeps: four full weight rows' worth.
@@ -161,11 +155,17 @@ pub const MAX_BONDS_PER_ROW: usize = 1024;
 /// and at most [`MAX_BONDS_PER_ROW`] entries kept (the largest; the lower uid among
 /// equals), sorted by uid.
 pub fn store_bond_row(row: &[(u16, Fixed)]) -> StoredBondRow {
-    let mut stored: StoredBondRow = row
-        .iter()
-        .map(|(j, b)| (*j, quantize_bond(*b)))
-        .filter(|(_, q)| *q > 0)
-        .collect();
+    bound_bond_row(
+        row.iter()
+            .map(|(j, b)| (*j, quantize_bond(*b)))
+            .filter(|(_, q)| *q > 0)
+            .collect(),
+    )
+}
+
+/// A quantised row (sorted by uid, no zeros) cut to its [`MAX_BONDS_PER_ROW`] largest
+/// entries (the lower uid among equals), sorted by uid.
+pub(crate) fn bound_bond_row(mut stored: StoredBondRow) -> StoredBondRow {
     if stored.len() > MAX_BONDS_PER_ROW {
         stored.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         stored.truncate(MAX_BONDS_PER_ROW);
@@ -230,19 +230,32 @@ where
     let stake = epoch::active_stake(neurons, &active);
     let zero = Fixed::from_num(0);
     let s = |i: usize| stake.get(i).copied().unwrap_or(zero);
-    let w: Vec<SparseRow> =
-        epoch::normalized_weights(input.weights, neurons, params.mask_self_weight);
-    let cover = input.bonds_cover_registrations_up_to;
-    let previous: Vec<SparseRow> = (0..n)
-        .map(|i| {
-            let row = input.bonds.get(i).map(|r| r.as_ref()).unwrap_or(&[]);
-            epoch::previous_bond_row(i, row, &registered_at, cover)
-        })
-        .collect();
+    // Each pass derives row i's normalised weights and previous bonds again from the
+    // input, as the pallet does: no pass holds more than one row of them.
+    let rows = |i: usize, neuron: &NeuronState| {
+        let weights = input.weights.get(i).map(|r| r.as_ref()).unwrap_or(&[]);
+        let bonds = input.bonds.get(i).map(|r| r.as_ref()).unwrap_or(&[]);
+        (
+            epoch::normalized_row(
+                i,
+                weights,
+                neuron.last_update,
+                &registered_at,
+                params.mask_self_weight,
+            ),
+            epoch::previous_bond_row(
+                i,
+                bonds,
+                &registered_at,
+                input.bonds_cover_registrations_up_to,
+            ),
+        )
+    };
 
     let mut first = epoch::FirstPass::new(n);
-    for (i, (w_i, b_i)) in w.iter().zip(&previous).enumerate() {
-        first.add_row(i, w_i, s(i), b_i);
+    for (i, neuron) in neurons.iter().enumerate() {
+        let (w_i, b_i) = rows(i, neuron);
+        first.add_row(i, &w_i, s(i), &b_i);
     }
     let consensus = epoch::consensus(&first.trust, params.rho, params.kappa);
     let (rank, incentive, loss) = rank_incentive_loss(&first.raw_rank, &consensus);
@@ -253,20 +266,21 @@ where
         &first.raw_rank,
         params.alpha,
     ));
-    let bonds: Vec<SparseRow> = w
+    let second = epoch::SecondPass {
+        raw_rank: &raw_rank,
+        old_bond_columns: &first.old_bond_columns,
+        new_bond_columns: &new_columns,
+        incentive: &incentive,
+        alpha: params.alpha,
+    };
+    let (bonds, raw_dividends): (Vec<StoredBondRow>, Vec<Fixed>) = neurons
         .iter()
-        .zip(&previous)
         .enumerate()
-        .map(|(i, (w_i, b_i))| {
-            let delta = epoch::bond_delta_row(w_i, s(i), &raw_rank);
-            let mixed = epoch::mix_bond_row(b_i, &delta, &first.old_bond_columns, params.alpha);
-            epoch::normalize_bond_row(mixed, &new_columns)
+        .map(|(i, neuron)| {
+            let (w_i, b_i) = rows(i, neuron);
+            second.row(&w_i, s(i), &b_i)
         })
-        .collect();
-    let raw_dividends: Vec<Fixed> = bonds
-        .iter()
-        .map(|row| epoch::dividend_of_row(row, &incentive))
-        .collect();
+        .unzip();
     let (dividends, emission_shares, emission) =
         dividends_and_emission(raw_dividends, &incentive, params.delta, input.emission);
     let minted = emission.iter().fold(0u64, |acc, e| acc.saturating_add(*e));

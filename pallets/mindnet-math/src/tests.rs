@@ -243,7 +243,7 @@ fn hand_computed_three_neuron_epoch() {
     );
     assert_eq!(out.minted, 10_000_000_000);
     // ΔB columns: col 1 = [2/9, 0, 7/9], col 2 = [2/31, 8/31, 21/31].
-    let b = out.stored_bonds();
+    let b = &out.bonds;
     assert_eq!(b[0].len(), 2);
     assert!(close(f(dequantize_bond(b[0][0].1)), 2.0 / 9.0, 1e-9));
     assert!(close(f(dequantize_bond(b[2][1].1)), 21.0 / 31.0, 1e-9));
@@ -549,7 +549,7 @@ fn check_against_reference(
         prop_assert!((out.loss.to_num::<f64>() - r.loss).abs() <= tol);
         prop_assert!(out.minted == 0 || out.minted == 1_000_000_000_000);
         prop_assert_eq!(out.emission.iter().sum::<u64>(), out.minted);
-        stored = out.stored_bonds();
+        stored = out.bonds;
         float_bonds = r.bonds;
     }
     Ok(())
@@ -802,4 +802,70 @@ fn stored_bond_rows_are_bounded_by_their_largest_entries() {
     );
     let small: Vec<(u16, Fixed)> = row.iter().take(10).copied().collect();
     assert_eq!(store_bond_row(&small).len(), 10);
+}
+
+proptest::proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// `1 / (1 + e)` through one integer division equals the fixed-point division.
+    #[test]
+    fn sigmoid_reciprocal_is_the_fixed_point_division(e in 0u128..=(1u128 << 64)) {
+        let e = Fixed::from_bits(e);
+        let expected = crate::fixed::div_or_zero(ONE, crate::fixed::add(ONE, e));
+        let x = SignedFixed::from_bits(0);
+        prop_assert_eq!(sigmoid(x), HALF);
+        // σ(x) for x ≥ 0 is exactly that reciprocal of 1 + e^(−x); check the division
+        // itself on every e the series can produce (and the end points).
+        let via_sigmoid_path = {
+            let bits = crate::fixed::add(ONE, e).to_bits();
+            let q = u128::MAX / bits;
+            Fixed::from_bits(if bits.is_power_of_two() { q + 1 } else { q })
+        };
+        prop_assert_eq!(via_sigmoid_path, expected);
+    }
+
+    /// The second pass's one-merge row equals its steps composed one after another.
+    #[test]
+    fn second_pass_row_is_the_composed_steps(
+        n in 1usize..300,
+        seed in any::<u64>(),
+        alpha in 0u32..=1_000_000_000,
+    ) {
+        let mut state = seed | 1;
+        let mut next = move || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state >> 33
+        };
+        let value = |x: u64| Fixed::from_bits(u128::from(x) << 30);
+        let sparse = |next: &mut dyn FnMut() -> u64, len: usize| -> SparseRow {
+            let row: Vec<(u16, Fixed)> =
+                (0..len).map(|_| ((next() % (n as u64 + 2)) as u16, value(next() % 4))).collect();
+            epoch::merge_duplicates(row, crate::fixed::add)
+        };
+        let vector = |next: &mut dyn FnMut() -> u64| -> Vec<Fixed> {
+            (0..n).map(|_| if next().is_multiple_of(5) { Fixed::from_num(0) } else { value(next()) }).collect()
+        };
+        let (w_len, b_len) = ((next() % 40) as usize, (next() % 40) as usize);
+        let w = sparse(&mut next, w_len);
+        let previous = sparse(&mut next, b_len);
+        let raw_rank = vector(&mut next);
+        let old_columns = vector(&mut next);
+        let incentive = vector(&mut next);
+        let alpha = crate::fixed::from_parts_per_billion(alpha);
+        let s_i = value(next());
+        let new_columns = epoch::new_bond_columns(&old_columns, &raw_rank, alpha);
+        let (r, c) = (epoch::divisors(&raw_rank), epoch::divisors(&new_columns));
+        let delta = epoch::bond_delta_row(&w, s_i, &r);
+        let mixed = epoch::mix_bond_row(&previous, &delta, &old_columns, alpha);
+        let bonds = epoch::normalize_bond_row(mixed, &c);
+        let expected = (store_bond_row(&bonds), epoch::dividend_of_row(&bonds, &incentive));
+        let pass = epoch::SecondPass {
+            raw_rank: &r,
+            old_bond_columns: &old_columns,
+            new_bond_columns: &c,
+            incentive: &incentive,
+            alpha,
+        };
+        prop_assert_eq!(pass.row(&w, s_i, &previous), expected);
+    }
 }

@@ -344,6 +344,14 @@ impl Vectors {
         &self.load::<T>(kind).0
     }
 
+    /// A vector already loaded by [`Self::get`] (empty if it was not), borrowed shared.
+    fn loaded(&self, kind: VectorKind) -> &[Fixed] {
+        self.loaded
+            .get(&kind)
+            .map(|(v, _)| v.as_slice())
+            .unwrap_or(&[])
+    }
+
     /// Entry `i` of a vector (zero past its end).
     fn at<T: Config>(&mut self, kind: VectorKind, i: usize) -> Fixed {
         self.get::<T>(kind).get(i).copied().unwrap_or_default()
@@ -970,20 +978,21 @@ impl<T: Config> Pallet<T> {
             }
             _ => {
                 let raw_rank = v.take_divisors::<T>(K::RawRank);
-                let delta = steps::bond_delta_row(&w, s_i, &raw_rank);
-                v.put_divisors(K::RawRank, raw_rank);
-                let mixed = steps::mix_bond_row(
-                    &previous,
-                    &delta,
-                    v.get::<T>(K::OldBondColumns),
-                    params.alpha,
-                );
                 let columns = v.take_divisors::<T>(K::NewBondColumns);
-                let bonds = steps::normalize_bond_row(mixed, &columns);
+                // Read only: loaded, then borrowed without marking them for saving.
+                v.get::<T>(K::OldBondColumns);
+                v.get::<T>(K::Incentive);
+                let (stored, d) = steps::SecondPass {
+                    raw_rank: &raw_rank,
+                    old_bond_columns: v.loaded(K::OldBondColumns),
+                    new_bond_columns: &columns,
+                    incentive: v.loaded(K::Incentive),
+                    alpha: params.alpha,
+                }
+                .row(&w, s_i, &previous);
+                v.put_divisors(K::RawRank, raw_rank);
                 v.put_divisors(K::NewBondColumns, columns);
-                let d = steps::dividend_of_row(&bonds, v.get::<T>(K::Incentive));
                 v.set::<T>(K::Dividends, i, d);
-                let stored = mindnet_math::store_bond_row(&bonds);
                 if stored.is_empty() {
                     Bonds::<T>::remove(netuid, uid);
                 } else {

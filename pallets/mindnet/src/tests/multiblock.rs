@@ -233,7 +233,7 @@ fn a_multi_block_epoch_equals_the_single_pass_computation() {
                 let i = usize::from(uid);
                 assert_eq!(
                     Bonds::<Test>::get(0, uid).into_inner(),
-                    expected.stored_bonds()[i],
+                    expected.bonds[i],
                     "seed {seed}: bonds of uid {uid}"
                 );
                 if Keys::<Test>::get(0, uid) != hotkeys[i] {

@@ -77,7 +77,7 @@ fn run_scale(n: u32, row: u32) -> Measured {
             let i = usize::from(uid);
             assert_eq!(
                 Bonds::<Test>::get(0, uid).into_inner(),
-                expected.stored_bonds()[i],
+                expected.bonds[i],
                 "bonds of {uid}"
             );
             let got = Mindnet::neuron_result(0, uid);
