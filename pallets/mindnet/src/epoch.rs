@@ -519,12 +519,14 @@ impl<T: Config> Pallet<T> {
             .max(Self::order_weight(n))
             .max(T::WeightInfo::epoch_gather())
             .max(T::WeightInfo::epoch_consensus())
-            .max(T::WeightInfo::epoch_credit(1))
+            .max(T::WeightInfo::epoch_credit(1, 1))
     }
 
-    /// The weight of crediting `k` uids of one results page.
-    fn credit_weight(k: usize) -> Weight {
-        T::WeightInfo::epoch_credit(u32::try_from(k).unwrap_or(u32::MAX))
+    /// The weight of crediting `k` uids of one results page, `copied` of which had their
+    /// inputs copied or merged joining stake into their pool (each a read and a write more).
+    fn credit_weight(k: usize, copied: usize) -> Weight {
+        let count = |x: usize| u32::try_from(x).unwrap_or(u32::MAX);
+        T::WeightInfo::epoch_credit(count(k), count(copied.min(k)))
     }
 
     /// `Order` over `n` neurons: the benchmark's weight, plus a read and a write for each
@@ -796,8 +798,9 @@ impl<T: Config> Pallet<T> {
                 }
                 P::Credit if at_end => Self::next_phase(run, P::Order),
                 P::Credit => {
-                    // As many uids as the meter allows, up to the end of the cursor's
-                    // results page (what `epoch_credit(k)` was measured on).
+                    // As many uids as the meter allows at their worst, up to the end of
+                    // the cursor's results page (what `epoch_credit` was measured on);
+                    // then what they cost.
                     let page = PAGE_SIZE as usize;
                     let page_end = cursor
                         .checked_div(page)
@@ -807,15 +810,16 @@ impl<T: Config> Pallet<T> {
                         .min(n);
                     let room = page_end.saturating_sub(cursor);
                     let mut k = 0usize;
-                    while k < room && meter.can_consume(Self::credit_weight(k.saturating_add(1))) {
+                    let worst = |k: usize| Self::credit_weight(k, k);
+                    while k < room && meter.can_consume(worst(k.saturating_add(1))) {
                         k = k.saturating_add(1);
                     }
                     if k == 0 {
                         return false;
                     }
-                    meter.consume(Self::credit_weight(k));
                     let end = cursor.saturating_add(k);
-                    Self::credit_range(netuid, run, v, cursor, end);
+                    let copied = Self::credit_range(netuid, run, v, cursor, end);
+                    meter.consume(Self::credit_weight(k, copied));
                     run.cursor = u32::try_from(end).unwrap_or(u32::MAX);
                 }
             }
@@ -1004,21 +1008,28 @@ impl<T: Config> Pallet<T> {
     }
 
     /// Credits uids `start..end` their emission (atomically: if minting the range's total
-    /// fails, none of it is credited) and writes their results pages.
+    /// fails, none of it is credited) and writes their results pages. Returns how many of
+    /// the uids had a copy of their inputs or merged joining stake (what they cost).
     pub(crate) fn credit_range(
         netuid: u16,
         run: &mut EpochRun,
         v: &mut Vectors,
         start: usize,
         end: usize,
-    ) {
+    ) -> usize {
         use VectorKind as K;
         let mut holders: Vec<(u16, Option<T::AccountId>, bool, u64)> = Vec::new();
         let mut takes: Vec<Option<Perbill>> = Vec::new();
+        // Whether each uid cost more: a copy removed, or joining stake merged.
+        let mut costly: Vec<bool> = Vec::new();
         for i in start..end {
             let uid = u16::try_from(i).unwrap_or(u16::MAX);
-            let (hotkey, still_held, take) = match EpochSnapshots::<T>::take(netuid, uid) {
+            // Read first, removed only where one exists: a removal is a write.
+            let snapshot = EpochSnapshots::<T>::get(netuid, uid);
+            costly.push(snapshot.is_some());
+            let (hotkey, still_held, take) = match snapshot {
                 Some(s) => {
+                    EpochSnapshots::<T>::remove(netuid, uid);
                     let held = s.hotkey.is_some() && Keys::<T>::get(netuid, uid) == s.hotkey;
                     (s.hotkey, held, Some(s.take))
                 }
@@ -1031,7 +1042,9 @@ impl<T: Config> Pallet<T> {
         let mut failed: Vec<(u16, u64)> = Vec::new();
         let outcome = with_storage_layer(|| -> DispatchResult {
             let mut total: u64 = 0;
-            for ((uid, hotkey, _, amount), take) in holders.iter().zip(&takes) {
+            for (((uid, hotkey, _, amount), take), costly) in
+                holders.iter().zip(&takes).zip(costly.iter_mut())
+            {
                 if *amount == 0 {
                     continue;
                 }
@@ -1040,7 +1053,8 @@ impl<T: Config> Pallet<T> {
                     None => Err(Error::<T>::NotRegistered.into()),
                 };
                 match result {
-                    Ok(()) => {
+                    Ok(merged) => {
+                        *costly |= merged;
                         credited.push(*uid);
                         total = total.saturating_add(*amount);
                     }
@@ -1123,6 +1137,7 @@ impl<T: Config> Pallet<T> {
         if page_index != u32::MAX {
             NeuronResults::<T>::insert(netuid, page_index, BoundedVec::truncate_from(page));
         }
+        costly.iter().filter(|c| **c).count()
     }
 
     /// Mints `amount` into the stake account and adds it to `TotalStake`.

@@ -390,12 +390,13 @@ impl<T: Config> Pallet<T> {
     /// rest raises the value of every share. Stake joining in this period earns nothing of
     /// it. One pool read and write (and a join rate when stake joined): a constant number
     /// of writes per neuron, however many stake on it. Call it inside a storage layer.
+    /// Returns whether joining stake was merged (a join rate written).
     pub(crate) fn credit_pool(
         netuid: u16,
         hotkey: &T::AccountId,
         amount: u64,
         take_at_boundary: Option<Perbill>,
-    ) -> DispatchResult {
+    ) -> Result<bool, DispatchError> {
         ensure!(
             Owner::<T>::contains_key(hotkey),
             Error::<T>::HotkeyNotRegistered
@@ -403,7 +404,7 @@ impl<T: Config> Pallet<T> {
         let amount = BalanceOf::<T>::unique_saturated_from(amount);
         let period = EpochIndex::<T>::get(netuid);
         let mut pool = StakePools::<T>::get(netuid, hotkey).unwrap_or_default();
-        Self::merge_joining(netuid, hotkey, &mut pool, period, true);
+        let merged = Self::merge_joining(netuid, hotkey, &mut pool, period, true).is_some();
         // The take as it stood when the epoch started (an owner cannot raise it after
         // seeing the amounts).
         let take = take_at_boundary
@@ -436,7 +437,7 @@ impl<T: Config> Pallet<T> {
             HotkeyPools::<T>::mutate(hotkey, |n| *n = n.saturating_add(1));
         }
         StakePools::<T>::insert(netuid, hotkey, pool);
-        Ok(())
+        Ok(merged)
     }
 
     /// Releases `hotkey` from its owner once it holds no uid and no stake anywhere, so

@@ -53,7 +53,7 @@ pub trait WeightInfo {
 	fn epoch_first_row(w: u32, b: u32, ) -> Weight;
 	fn epoch_second_row(w: u32, b: u32, ) -> Weight;
 	fn epoch_consensus() -> Weight;
-	fn epoch_credit(k: u32, ) -> Weight;
+	fn epoch_credit(k: u32, s: u32, ) -> Weight;
 	fn epoch_block(n: u32, ) -> Weight;
 	fn epoch_stake(n: u32, ) -> Weight;
 	fn epoch_rank(n: u32, ) -> Weight;
@@ -220,7 +220,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	/// The range of component `k` is `[1, 256]`.
-	fn epoch_credit(k: u32, ) -> Weight {
+	fn epoch_credit(k: u32, _s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `986 + k * (299 ±0)`
 		//  Estimated: `10657 + k * (3591 ±0)`
@@ -454,7 +454,7 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	/// The range of component `k` is `[1, 256]`.
-	fn epoch_credit(k: u32, ) -> Weight {
+	fn epoch_credit(k: u32, _s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `986 + k * (299 ±0)`
 		//  Estimated: `10657 + k * (3591 ±0)`
