@@ -115,6 +115,80 @@ pub enum EpochPhase {
     Order,
 }
 
+impl EpochPhase {
+    /// Every phase, in order.
+    pub const ALL: [EpochPhase; 9] = [
+        Self::Gather,
+        Self::Stake,
+        Self::FirstPass,
+        Self::Consensus,
+        Self::Rank,
+        Self::SecondPass,
+        Self::Emission,
+        Self::Credit,
+        Self::Order,
+    ];
+
+    /// What the phase does with the epoch's vectors: those it only reads, those it writes
+    /// (loaded, changed and saved at the end of the block), and how many per-block caches
+    /// it builds from them. A block pays for the vectors of each phase it runs, and
+    /// nothing else; tests check that a phase touches no other.
+    pub(crate) fn vectors(self) -> (&'static [VectorKind], &'static [VectorKind], u32) {
+        use VectorKind as K;
+        match self {
+            Self::Gather => (&[], &[K::Stake, K::LastUpdate, K::RegisteredAt], 0),
+            Self::Stake => (&[K::LastUpdate], &[K::Stake], 0),
+            Self::FirstPass => (
+                &[K::Stake, K::LastUpdate, K::RegisteredAt],
+                &[K::RawRank, K::Trust, K::OldBondColumns],
+                1,
+            ),
+            Self::Consensus => (&[K::Trust], &[K::Consensus], 0),
+            Self::Rank => (
+                &[K::Consensus, K::OldBondColumns],
+                &[
+                    K::RawRank,
+                    K::RawRankReciprocal,
+                    K::Rank,
+                    K::Incentive,
+                    K::NewBondColumns,
+                    K::NewBondColumnsReciprocal,
+                ],
+                0,
+            ),
+            Self::SecondPass => (
+                &[
+                    K::Stake,
+                    K::LastUpdate,
+                    K::RegisteredAt,
+                    K::RawRank,
+                    K::RawRankReciprocal,
+                    K::OldBondColumns,
+                    K::NewBondColumns,
+                    K::NewBondColumnsReciprocal,
+                    K::Incentive,
+                ],
+                &[K::Dividends],
+                3,
+            ),
+            Self::Emission => (&[K::Incentive], &[K::Dividends, K::Emission], 0),
+            Self::Credit => (
+                &[
+                    K::Emission,
+                    K::Rank,
+                    K::Trust,
+                    K::Consensus,
+                    K::Incentive,
+                    K::Dividends,
+                ],
+                &[],
+                0,
+            ),
+            Self::Order => (&[K::RegisteredAt, K::Emission], &[], 0),
+        }
+    }
+}
+
 /// The O(n) vectors a running epoch keeps between blocks, one storage key each.
 #[derive(
     Encode,
@@ -314,6 +388,8 @@ pub(crate) struct Vectors {
     loaded: BTreeMap<VectorKind, (Vec<Fixed>, bool)>,
     registered: Option<Vec<u64>>,
     divisors: BTreeMap<VectorKind, Vec<Divisor>>,
+    /// The phases whose vectors the block has paid for; `None`: not metered (benchmarks).
+    charged: Option<Vec<EpochPhase>>,
 }
 
 impl Vectors {
@@ -324,10 +400,45 @@ impl Vectors {
             loaded: BTreeMap::new(),
             registered: None,
             divisors: BTreeMap::new(),
+            charged: None,
+        }
+    }
+
+    /// Vectors whose use is paid for phase by phase ([`Self::charge`]).
+    pub(crate) fn metered(mut self) -> Self {
+        self.charged = Some(Vec::new());
+        self
+    }
+
+    /// Whether the block has paid for `phase`'s vectors (always, when not metered).
+    fn is_charged(&self, phase: EpochPhase) -> bool {
+        self.charged.as_ref().is_none_or(|c| c.contains(&phase))
+    }
+
+    /// Records that the block paid for `phase`'s vectors, and that `phase` runs now.
+    fn charge(&mut self, phase: EpochPhase) {
+        if let Some(c) = self.charged.as_mut() {
+            c.push(phase);
+        }
+    }
+
+    /// Tests: in a metered block, the phase running (the last one charged) touches only
+    /// the vectors it pays for, whatever earlier phases of the block loaded.
+    #[cfg(test)]
+    fn check_paid(&self, kind: VectorKind, write: bool) {
+        if let Some(phase) = self.charged.as_ref().and_then(|c| c.last()) {
+            let (read, written, _) = phase.vectors();
+            let paid = written.contains(&kind) || (!write && read.contains(&kind));
+            assert!(
+                paid,
+                "{phase:?} used {kind:?} (write: {write}), which it does not pay for"
+            );
         }
     }
 
     fn load<T: Config>(&mut self, kind: VectorKind) -> &mut (Vec<Fixed>, bool) {
+        #[cfg(test)]
+        self.check_paid(kind, false);
         let (netuid, n) = (self.netuid, self.n);
         self.loaded.entry(kind).or_insert_with(|| {
             let mut v: Vec<Fixed> = EpochVectors::<T>::get(netuid, kind)
@@ -364,6 +475,8 @@ impl Vectors {
 
     /// Write access: the vector is saved at the end of the block.
     pub(crate) fn get_mut<T: Config>(&mut self, kind: VectorKind) -> &mut Vec<Fixed> {
+        #[cfg(test)]
+        self.check_paid(kind, true);
         let entry = self.load::<T>(kind);
         entry.1 = true;
         &mut entry.0
@@ -482,9 +595,32 @@ impl<T: Config> Pallet<T> {
     pub fn budget_fits_largest_network(budget: Perbill) -> bool {
         let limit = Self::budget_weight(budget);
         let n = T::MaxNeurons::get();
-        T::WeightInfo::epoch_block(n)
+        Self::epoch_block_max(n)
             .saturating_add(Self::epoch_unit_max(n))
             .all_lte(limit)
+    }
+
+    /// Loading (and, for those it writes, saving) the vectors `phase` uses, over `n`
+    /// neurons.
+    pub(crate) fn phase_vectors_weight(phase: EpochPhase, n: u32) -> Weight {
+        let (read, written, caches) = phase.vectors();
+        let count = |x: usize| u64::try_from(x).unwrap_or(u64::MAX);
+        // A cache is charged as a vector written: it converts a whole vector, as a save
+        // encodes one.
+        let writes = count(written.len()).saturating_add(u64::from(caches));
+        T::WeightInfo::epoch_vector_read(n)
+            .saturating_mul(count(read.len()))
+            .saturating_add(T::WeightInfo::epoch_vector_write(n).saturating_mul(writes))
+    }
+
+    /// The most a block that advances an epoch over `n` neurons spends besides its units of
+    /// work: the block's own reads and writes, and the vectors of its most costly phase.
+    pub fn epoch_block_max(n: u32) -> Weight {
+        EpochPhase::ALL
+            .iter()
+            .map(|phase| Self::phase_vectors_weight(*phase, n))
+            .fold(Weight::zero(), |a, b| a.max(b))
+            .saturating_add(T::WeightInfo::epoch_block())
     }
 
     /// The weight of one row of a pass with `w` weight entries and `b` stored bonds.
@@ -512,14 +648,22 @@ impl<T: Config> Pallet<T> {
     /// The largest unit of epoch work on a network of `n` neurons: a block that advances
     /// an epoch has at least this much budget left after loading the epoch's vectors.
     pub fn epoch_unit_max(n: u32) -> Weight {
-        Self::epoch_row_max()
-            .max(T::WeightInfo::epoch_stake(n))
-            .max(T::WeightInfo::epoch_rank(n))
-            .max(T::WeightInfo::epoch_emission(n))
-            .max(Self::order_weight(n))
-            .max(T::WeightInfo::epoch_gather())
-            .max(T::WeightInfo::epoch_consensus())
-            .max(T::WeightInfo::epoch_credit(1, 1))
+        EpochPhase::ALL
+            .iter()
+            .map(|phase| Self::phase_unit_max(*phase, n))
+            .fold(Weight::zero(), |a, b| a.max(b))
+    }
+
+    /// The largest unit of `phase`'s work on a network of `n` neurons.
+    pub fn phase_unit_max(phase: EpochPhase, n: u32) -> Weight {
+        use EpochPhase as P;
+        match phase {
+            P::Gather => T::WeightInfo::epoch_gather(),
+            P::FirstPass | P::SecondPass => Self::row_max(phase),
+            P::Consensus => T::WeightInfo::epoch_consensus(),
+            P::Credit => Self::credit_weight(1, 1),
+            P::Stake | P::Rank | P::Emission | P::Order => Self::whole_network_weight(phase, n),
+        }
     }
 
     /// The weight of crediting `k` uids of one results page, `copied` of which had their
@@ -723,15 +867,20 @@ impl<T: Config> Pallet<T> {
         let Some(mut run) = RunningEpochs::<T>::get(netuid) else {
             return;
         };
-        // Loading and saving the vectors, once per block; then at least the largest unit
-        // of work, so that an epoch that starts a block always makes progress in it.
-        let overhead = T::WeightInfo::epoch_block(run.neurons);
-        if !meter.can_consume(overhead.saturating_add(Self::epoch_unit_max(run.neurons))) {
+        // The block's own reads and writes and the vectors of the phase it resumes; then at
+        // least that phase's largest unit of work, so that an epoch that starts a block
+        // always makes progress in it. Each further phase pays for its vectors as it starts.
+        let overhead = T::WeightInfo::epoch_block();
+        let first = Self::phase_vectors_weight(run.phase, run.neurons);
+        let needed = overhead
+            .saturating_add(first)
+            .saturating_add(Self::phase_unit_max(run.phase, run.neurons));
+        if !meter.can_consume(needed) {
             return;
         }
         meter.consume(overhead);
         let before = (run.phase, run.cursor);
-        let mut vectors = Vectors::new(netuid, usize::try_from(run.neurons).unwrap_or(0));
+        let mut vectors = Vectors::new(netuid, usize::try_from(run.neurons).unwrap_or(0)).metered();
         let completed = Self::run_phases(netuid, now, &mut run, &mut vectors, meter);
         vectors.save::<T>();
         run.steps = run.steps.saturating_add(1);
@@ -758,6 +907,13 @@ impl<T: Config> Pallet<T> {
         use EpochPhase as P;
         let n = usize::try_from(run.neurons).unwrap_or(0);
         loop {
+            if !v.is_charged(run.phase) {
+                let vectors = Self::phase_vectors_weight(run.phase, run.neurons);
+                if meter.try_consume(vectors).is_err() {
+                    return false;
+                }
+                v.charge(run.phase);
+            }
             let cursor = usize::try_from(run.cursor).unwrap_or(usize::MAX);
             let at_end = cursor >= n;
             match run.phase {

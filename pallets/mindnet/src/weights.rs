@@ -54,7 +54,9 @@ pub trait WeightInfo {
 	fn epoch_second_row(w: u32, b: u32, ) -> Weight;
 	fn epoch_consensus() -> Weight;
 	fn epoch_credit(k: u32, s: u32, ) -> Weight;
-	fn epoch_block(n: u32, ) -> Weight;
+	fn epoch_block() -> Weight;
+	fn epoch_vector_read(n: u32, ) -> Weight;
+	fn epoch_vector_write(n: u32, ) -> Weight;
 	fn epoch_stake(n: u32, ) -> Weight;
 	fn epoch_rank(n: u32, ) -> Weight;
 	fn epoch_emission(n: u32, ) -> Weight;
@@ -236,17 +238,24 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(0, 3591).saturating_mul(k.into()))
 	}
 	/// The range of component `n` is `[1, 65536]`.
-	fn epoch_block(n: u32, ) -> Weight {
-		// Proof Size summary in bytes:
-		//  Measured:  `1083 + n * (32 ±0)`
-		//  Estimated: `14716026`
-		// Minimum execution time: 174_677_000 picoseconds.
-		Weight::from_parts(185_428_000, 0)
-			.saturating_add(Weight::from_parts(0, 14716026))
-			// Standard Error: 11_345
-			.saturating_add(Weight::from_parts(552_219, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(15))
-			.saturating_add(T::DbWeight::get().writes(15))
+	/// Provisional (not yet measured): replaced by `scripts/benchmark.sh`.
+	fn epoch_block() -> Weight {
+		Weight::from_parts(20_000_000, 0)
+			.saturating_add(T::DbWeight::get().reads(1))
+			.saturating_add(T::DbWeight::get().writes(1))
+	}
+	/// Provisional (not yet measured): replaced by `scripts/benchmark.sh`.
+	fn epoch_vector_read(n: u32, ) -> Weight {
+		Weight::from_parts(5_000_000, 0)
+			.saturating_add(Weight::from_parts(30_000, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(1))
+	}
+	/// Provisional (not yet measured): replaced by `scripts/benchmark.sh`.
+	fn epoch_vector_write(n: u32, ) -> Weight {
+		Weight::from_parts(10_000_000, 0)
+			.saturating_add(Weight::from_parts(50_000, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(1))
+			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_stake(n: u32, ) -> Weight {
@@ -470,17 +479,24 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 3591).saturating_mul(k.into()))
 	}
 	/// The range of component `n` is `[1, 65536]`.
-	fn epoch_block(n: u32, ) -> Weight {
-		// Proof Size summary in bytes:
-		//  Measured:  `1083 + n * (32 ±0)`
-		//  Estimated: `14716026`
-		// Minimum execution time: 174_677_000 picoseconds.
-		Weight::from_parts(185_428_000, 0)
-			.saturating_add(Weight::from_parts(0, 14716026))
-			// Standard Error: 11_345
-			.saturating_add(Weight::from_parts(552_219, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(15))
-			.saturating_add(RocksDbWeight::get().writes(15))
+	/// Provisional (not yet measured): replaced by `scripts/benchmark.sh`.
+	fn epoch_block() -> Weight {
+		Weight::from_parts(20_000_000, 0)
+			.saturating_add(RocksDbWeight::get().reads(1))
+			.saturating_add(RocksDbWeight::get().writes(1))
+	}
+	/// Provisional (not yet measured): replaced by `scripts/benchmark.sh`.
+	fn epoch_vector_read(n: u32, ) -> Weight {
+		Weight::from_parts(5_000_000, 0)
+			.saturating_add(Weight::from_parts(30_000, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(1))
+	}
+	/// Provisional (not yet measured): replaced by `scripts/benchmark.sh`.
+	fn epoch_vector_write(n: u32, ) -> Weight {
+		Weight::from_parts(10_000_000, 0)
+			.saturating_add(Weight::from_parts(50_000, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(1))
+			.saturating_add(RocksDbWeight::get().writes(1))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_stake(n: u32, ) -> Weight {

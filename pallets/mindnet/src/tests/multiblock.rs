@@ -94,8 +94,7 @@ fn populate(rng: &mut Rng, n: u32) {
 /// A budget that lets a block's epoch step run between one and `units` rows.
 fn random_budget(rng: &mut Rng, units: u64) {
     let n = NeuronCount::<Test>::get(0);
-    let unit = <<Test as Config>::WeightInfo as WeightInfo>::epoch_block(n)
-        .saturating_add(Mindnet::epoch_unit_max(n));
+    let unit = Mindnet::epoch_block_max(n).saturating_add(Mindnet::epoch_unit_max(n));
     let max = <<Test as frame_system::Config>::BlockWeights as Get<
         frame_system::limits::BlockWeights,
     >>::get()
