@@ -138,8 +138,8 @@ fn row_epoch<T: Config>(w: u32, b: u32, phase: EpochPhase) -> (EpochRun, crate::
         .collect();
     Bonds::<T>::insert(0, 0, BoundedVec::truncate_from(bonds));
     // The per-block caches (registration blocks, divisors) are built once per block and
-    // charged in `epoch_block`: a row is measured with them in place, as every row but a
-    // block's first runs.
+    // charged with the phase's vectors: a row is measured with them in place, as every
+    // row but a block's first runs.
     v.warm_caches::<T>();
     (run, v)
 }

@@ -26,7 +26,9 @@
 //! weight, as have the per-uid and per-row units.
 //!
 //! The O(n) vectors between steps live in [`EpochVectors`] (one key per vector), loaded
-//! when a phase needs them. The divisors of the second pass (`r_j` and the new bonds'
+//! when a phase needs them. A block pays for the vectors of each phase it runs, as that
+//! phase starts: a load for each vector the phase reads, a load and a save for each it
+//! writes ([`EpochPhase::vectors`]); the pallet's tests fail if a phase touches another. The divisors of the second pass (`r_j` and the new bonds'
 //! column sums) are stored with their reciprocals ([`mindnet_math::fixed::Divisor`]), so
 //! each of the pass's divisions is two 64×64-bit products, bit-identical to the division. Weight rows are streamed one key at a time, so no block holds
 //! more than a row of weights. Each unit's worst-case weight is checked against the
