@@ -358,19 +358,25 @@ mod benchmarks {
         assert_eq!(EpochVectors::<T>::get(0, VectorKind::Stake)[0], 1);
     }
 
-    /// Reading one uid's inputs (no copy: every input read from live storage).
+    /// Reading the inputs of `k` uids (no copies: every input read from live storage).
     #[benchmark]
-    fn epoch_gather() {
+    fn epoch_gather(k: Linear<1, { crate::epoch::PAGE_SIZE }>) {
         ensure_network::<T>();
-        fill::<T>(1);
-        LastUpdate::<T>::insert(0, 0, 1);
+        MaxAllowedUids::<T>::insert(0, k);
+        fill::<T>(k as u16);
+        for uid in 0..k as u16 {
+            LastUpdate::<T>::insert(0, uid, 1);
+        }
         EpochIndex::<T>::insert(0, 1);
-        let (_, mut v) = loaded_epoch::<T>(1, EpochPhase::Gather);
+        let (_, mut v) = loaded_epoch::<T>(k, EpochPhase::Gather);
         #[block]
         {
-            Pallet::<T>::gather_unit(0, &mut v, 0);
+            for i in 0..k as usize {
+                Pallet::<T>::gather_unit(0, &mut v, i);
+            }
         }
-        assert!(v.get::<T>(VectorKind::Stake)[0] > mindnet_math::Fixed::from_num(0));
+        let stake = v.get::<T>(VectorKind::Stake);
+        assert!(stake.iter().all(|s| *s > mindnet_math::Fixed::from_num(0)));
     }
 
     /// `Stake` over `n` neurons: the active mask and normalised stake.

@@ -660,12 +660,17 @@ impl<T: Config> Pallet<T> {
     pub fn phase_unit_max(phase: EpochPhase, n: u32) -> Weight {
         use EpochPhase as P;
         match phase {
-            P::Gather => T::WeightInfo::epoch_gather(),
+            P::Gather => Self::gather_weight(1),
             P::FirstPass | P::SecondPass => Self::row_max(phase),
             P::Consensus => T::WeightInfo::epoch_consensus(),
             P::Credit => Self::credit_weight(1, 1),
             P::Stake | P::Rank | P::Emission | P::Order => Self::whole_network_weight(phase, n),
         }
+    }
+
+    /// The weight of gathering the inputs of `k` uids.
+    fn gather_weight(k: usize) -> Weight {
+        T::WeightInfo::epoch_gather(u32::try_from(k).unwrap_or(u32::MAX))
     }
 
     /// The weight of crediting `k` uids of one results page, `copied` of which had their
@@ -921,11 +926,22 @@ impl<T: Config> Pallet<T> {
             match run.phase {
                 P::Gather if at_end => Self::next_phase(run, P::Stake),
                 P::Gather => {
-                    if meter.try_consume(T::WeightInfo::epoch_gather()).is_err() {
+                    // As many uids as the meter allows, up to a page's worth (what
+                    // `epoch_gather(k)` was measured on).
+                    let room = n.saturating_sub(cursor).min(PAGE_SIZE as usize);
+                    let mut k = 0usize;
+                    while k < room && meter.can_consume(Self::gather_weight(k.saturating_add(1))) {
+                        k = k.saturating_add(1);
+                    }
+                    if k == 0 {
                         return false;
                     }
-                    Self::gather_unit(netuid, v, cursor);
-                    run.cursor = run.cursor.saturating_add(1);
+                    meter.consume(Self::gather_weight(k));
+                    let end = cursor.saturating_add(k);
+                    for i in cursor..end {
+                        Self::gather_unit(netuid, v, i);
+                    }
+                    run.cursor = u32::try_from(end).unwrap_or(u32::MAX);
                 }
                 P::FirstPass if at_end => Self::next_phase(run, P::Consensus),
                 P::SecondPass if at_end => Self::next_phase(run, P::Emission),

@@ -49,7 +49,7 @@ pub trait WeightInfo {
 	fn set_parameter() -> Weight;
 	fn set_epoch_budget() -> Weight;
 	fn epoch_start() -> Weight;
-	fn epoch_gather() -> Weight;
+	fn epoch_gather(k: u32, ) -> Weight;
 	fn epoch_first_row(w: u32, b: u32, ) -> Weight;
 	fn epoch_second_row(w: u32, b: u32, ) -> Weight;
 	fn epoch_consensus() -> Weight;
@@ -173,14 +173,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
-	fn epoch_gather() -> Weight {
-		// Proof Size summary in bytes:
-		//  Measured:  `939`
-		//  Estimated: `4581`
-		// Minimum execution time: 41_818_000 picoseconds.
-		Weight::from_parts(69_220_000, 0)
-			.saturating_add(Weight::from_parts(0, 4581))
-			.saturating_add(T::DbWeight::get().reads(6))
+	/// Provisional (not yet measured): replaced by `scripts/benchmark.sh`.
+	fn epoch_gather(k: u32, ) -> Weight {
+		Weight::from_parts(10_000_000, 0)
+			.saturating_add(Weight::from_parts(70_000_000, 0).saturating_mul(k.into()))
+			.saturating_add(T::DbWeight::get().reads(1))
+			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(k.into())))
 	}
 	/// The range of component `w` is `[0, 256]`.
 	/// The range of component `b` is `[0, 1024]`.
@@ -414,14 +412,12 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().reads(9))
 			.saturating_add(RocksDbWeight::get().writes(3))
 	}
-	fn epoch_gather() -> Weight {
-		// Proof Size summary in bytes:
-		//  Measured:  `939`
-		//  Estimated: `4581`
-		// Minimum execution time: 41_818_000 picoseconds.
-		Weight::from_parts(69_220_000, 0)
-			.saturating_add(Weight::from_parts(0, 4581))
-			.saturating_add(RocksDbWeight::get().reads(6))
+	/// Provisional (not yet measured): replaced by `scripts/benchmark.sh`.
+	fn epoch_gather(k: u32, ) -> Weight {
+		Weight::from_parts(10_000_000, 0)
+			.saturating_add(Weight::from_parts(70_000_000, 0).saturating_mul(k.into()))
+			.saturating_add(RocksDbWeight::get().reads(1))
+			.saturating_add(RocksDbWeight::get().reads((6_u64).saturating_mul(k.into())))
 	}
 	/// The range of component `w` is `[0, 256]`.
 	/// The range of component `b` is `[0, 1024]`.
