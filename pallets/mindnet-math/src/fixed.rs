@@ -67,6 +67,10 @@ impl Divisor {
     /// `a / d`, exactly as [`div_or_zero`] computes it.
     #[inline]
     pub fn div(&self, a: Fixed) -> Fixed {
+        // Dividing by one (every bond column that had no bonds before) is exact.
+        if self.d == ONE.to_bits() {
+            return a;
+        }
         self.quotient(a)
             .map(Fixed::from_bits)
             .unwrap_or_else(|| div_or_zero(a, self.value()))
