@@ -479,18 +479,18 @@ mod benchmarks {
         assert!(v.get::<T>(VectorKind::Consensus)[0] > mindnet_math::Fixed::from_num(0));
     }
 
-    /// Crediting `k` uids of one results page, minting their total and writing the page;
-    /// `s` of them (the first) with their inputs copied and their pool merging joining
-    /// stake, the others with neither.
+    /// Crediting `k + s` uids (up to two results pages), minting their total and writing
+    /// the pages: `s` of them (the first) with their inputs copied and their pool merging
+    /// joining stake, `k` with neither.
     #[benchmark]
     fn epoch_credit(
-        k: Linear<1, { crate::epoch::PAGE_SIZE }>,
+        k: Linear<0, { crate::epoch::PAGE_SIZE }>,
         s: Linear<0, { crate::epoch::PAGE_SIZE }>,
     ) {
-        let s = s.min(k);
+        let total = k + s;
         ensure_network::<T>();
-        MaxAllowedUids::<T>::insert(0, k);
-        let keys = fill::<T>(k as u16);
+        MaxAllowedUids::<T>::insert(0, total.max(1));
+        let keys = fill::<T>(total as u16);
         // Every pool merges its first stake (period 0) here, except the first `s`, which
         // are staked again in period 1 and merge that at the credit, in period 2.
         EpochIndex::<T>::insert(0, 1);
@@ -510,23 +510,20 @@ mod benchmarks {
             .expect("funded");
         }
         EpochIndex::<T>::insert(0, 2);
-        let (mut run, mut v) = loaded_epoch::<T>(k, EpochPhase::Credit);
+        let (mut run, mut v) = loaded_epoch::<T>(total, EpochPhase::Credit);
         for (uid, x) in v.get_mut::<T>(VectorKind::Emission).iter_mut().enumerate() {
             *x = mindnet_math::Fixed::from_bits(1_000_000 + uid as u128);
         }
         for uid in 0..s as u16 {
             Pallet::<T>::preserve_for_epoch(0, uid);
         }
-        let (coldkey, hotkey) = keys[k as usize - 1].clone();
-        let before = Pallet::<T>::stake_of(0, &hotkey, &coldkey);
         let copied;
         #[block]
         {
-            copied = Pallet::<T>::credit_range(0, &mut run, &mut v, 0, k as usize);
+            copied = Pallet::<T>::credit_range(0, &mut run, &mut v, 0, total as usize);
         }
         assert_eq!(copied, s as usize);
-        assert!(Pallet::<T>::stake_of(0, &hotkey, &coldkey) > before);
-        assert!(run.credited > 0);
+        assert_eq!(run.credited > 0, total > 0);
     }
 
     impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

@@ -663,7 +663,7 @@ impl<T: Config> Pallet<T> {
             P::Gather => Self::gather_weight(1),
             P::FirstPass | P::SecondPass => Self::row_max(phase),
             P::Consensus => T::WeightInfo::epoch_consensus(),
-            P::Credit => Self::credit_weight(1, 1),
+            P::Credit => Self::credit_weight(1, 1).max(Self::credit_weight(1, 0)),
             P::Stake | P::Rank | P::Emission | P::Order => Self::whole_network_weight(phase, n),
         }
     }
@@ -674,10 +674,11 @@ impl<T: Config> Pallet<T> {
     }
 
     /// The weight of crediting `k` uids of one results page, `copied` of which had their
-    /// inputs copied or merged joining stake into their pool (each a read and a write more).
+    /// inputs copied or merged joining stake into their pool (a write more each).
     fn credit_weight(k: usize, copied: usize) -> Weight {
         let count = |x: usize| u32::try_from(x).unwrap_or(u32::MAX);
-        T::WeightInfo::epoch_credit(count(k), count(copied.min(k)))
+        let copied = copied.min(k);
+        T::WeightInfo::epoch_credit(count(k.saturating_sub(copied)), count(copied))
     }
 
     /// `Order` over `n` neurons: the benchmark's weight, plus a read and a write for each
@@ -984,7 +985,9 @@ impl<T: Config> Pallet<T> {
                         .min(n);
                     let room = page_end.saturating_sub(cursor);
                     let mut k = 0usize;
-                    let worst = |k: usize| Self::credit_weight(k, k);
+                    // Linear in the two counts, so no mix of `k` costs more than all
+                    // plain or all copied.
+                    let worst = |k: usize| Self::credit_weight(k, k).max(Self::credit_weight(k, 0));
                     while k < room && meter.can_consume(worst(k.saturating_add(1))) {
                         k = k.saturating_add(1);
                     }

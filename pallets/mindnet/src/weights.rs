@@ -3,7 +3,7 @@
 //! `benchmarking.rs` (FRAME benchmark CLI 64.0.0).
 //!
 //! DATE: 2026-12-02, STEPS: `8`, REPEAT: `2`
-//! HOSTNAME: `vm`, CPU: `AMD EPYC`
+//! HOSTNAME: `vm`, CPU: `Intel(R) Xeon(R) Processor`
 //! WASM-EXECUTION: `Compiled`, CHAIN: `Some("dev")`, DB CACHE: 1024
 
 // Executed Command:
@@ -25,9 +25,9 @@
 // --template
 // scripts/weight-template.hbs
 // --output
-// /tmp/tmp.m60i4HkDtF/calls.rs
+// /tmp/tmp.33xnmkPbBu/calls.rs
 // --extrinsic
-// add_stake,remove_stake,set_weights,serve_axon,create_network,set_parameter,set_take,set_epoch_budget,register,epoch_start,epoch_gather,epoch_consensus,epoch_credit,epoch_first_row,epoch_second_row
+// add_stake,remove_stake,set_weights,serve_axon,create_network,set_parameter,set_take,set_epoch_budget,register,epoch_start,epoch_block,epoch_gather,epoch_consensus,epoch_credit,epoch_first_row,epoch_second_row
 
 #![cfg_attr(rustfmt, rustfmt_skip)]
 #![allow(unused_parens)]
@@ -49,12 +49,12 @@ pub trait WeightInfo {
 	fn set_parameter() -> Weight;
 	fn set_epoch_budget() -> Weight;
 	fn epoch_start() -> Weight;
+	fn epoch_block() -> Weight;
 	fn epoch_gather(k: u32, ) -> Weight;
 	fn epoch_first_row(w: u32, b: u32, ) -> Weight;
 	fn epoch_second_row(w: u32, b: u32, ) -> Weight;
 	fn epoch_consensus() -> Weight;
 	fn epoch_credit(k: u32, s: u32, ) -> Weight;
-	fn epoch_block() -> Weight;
 	fn epoch_vector_read(n: u32, ) -> Weight;
 	fn epoch_vector_write(n: u32, ) -> Weight;
 	fn epoch_stake(n: u32, ) -> Weight;
@@ -71,11 +71,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1338 + n * (136 ±0)`
 		//  Estimated: `10657 + n * (2503 ±0)`
-		// Minimum execution time: 298_719_000 picoseconds.
-		Weight::from_parts(497_665_298, 0)
+		// Minimum execution time: 164_621_000 picoseconds.
+		Weight::from_parts(178_182_998, 0)
 			.saturating_add(Weight::from_parts(0, 10657))
-			// Standard Error: 527_009
-			.saturating_add(Weight::from_parts(9_932_839, 0).saturating_mul(n.into()))
+			// Standard Error: 28_242
+			.saturating_add(Weight::from_parts(4_044_488, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(22))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(14))
@@ -85,8 +85,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1600`
 		//  Estimated: `6196`
-		// Minimum execution time: 198_883_000 picoseconds.
-		Weight::from_parts(353_843_000, 0)
+		// Minimum execution time: 112_877_000 picoseconds.
+		Weight::from_parts(120_753_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(16))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -95,8 +95,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1561`
 		//  Estimated: `6196`
-		// Minimum execution time: 197_961_000 picoseconds.
-		Weight::from_parts(355_086_000, 0)
+		// Minimum execution time: 111_187_000 picoseconds.
+		Weight::from_parts(118_811_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(15))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -106,11 +106,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2824 + n * (4 ±0)`
 		//  Estimated: `4581`
-		// Minimum execution time: 124_975_000 picoseconds.
-		Weight::from_parts(263_419_629, 0)
+		// Minimum execution time: 68_792_000 picoseconds.
+		Weight::from_parts(95_687_412, 0)
 			.saturating_add(Weight::from_parts(0, 4581))
-			// Standard Error: 63_026
-			.saturating_add(Weight::from_parts(634_232, 0).saturating_mul(n.into()))
+			// Standard Error: 8_329
+			.saturating_add(Weight::from_parts(367_906, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(15))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
@@ -118,8 +118,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `475`
 		//  Estimated: `3525`
-		// Minimum execution time: 33_903_000 picoseconds.
-		Weight::from_parts(63_139_000, 0)
+		// Minimum execution time: 18_784_000 picoseconds.
+		Weight::from_parts(22_818_000, 0)
 			.saturating_add(Weight::from_parts(0, 3525))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -128,8 +128,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2793`
 		//  Estimated: `86366`
-		// Minimum execution time: 396_263_000 picoseconds.
-		Weight::from_parts(723_205_000, 0)
+		// Minimum execution time: 220_589_000 picoseconds.
+		Weight::from_parts(254_496_000, 0)
 			.saturating_add(Weight::from_parts(0, 86366))
 			.saturating_add(T::DbWeight::get().reads(104))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -138,8 +138,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `181`
 		//  Estimated: `3475`
-		// Minimum execution time: 28_994_000 picoseconds.
-		Weight::from_parts(58_579_000, 0)
+		// Minimum execution time: 15_131_000 picoseconds.
+		Weight::from_parts(18_490_000, 0)
 			.saturating_add(Weight::from_parts(0, 3475))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -148,8 +148,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `249`
 		//  Estimated: `3477`
-		// Minimum execution time: 27_522_000 picoseconds.
-		Weight::from_parts(56_035_000, 0)
+		// Minimum execution time: 13_570_000 picoseconds.
+		Weight::from_parts(16_902_000, 0)
 			.saturating_add(Weight::from_parts(0, 3477))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -158,8 +158,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 11_271_000 picoseconds.
-		Weight::from_parts(27_000_000, 0)
+		// Minimum execution time: 5_646_000 picoseconds.
+		Weight::from_parts(7_812_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -167,18 +167,35 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `254`
 		//  Estimated: `3483`
-		// Minimum execution time: 42_089_000 picoseconds.
-		Weight::from_parts(73_969_000, 0)
+		// Minimum execution time: 23_926_000 picoseconds.
+		Weight::from_parts(28_191_000, 0)
 			.saturating_add(Weight::from_parts(0, 3483))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
-	/// Provisional (not yet measured): replaced by `scripts/benchmark.sh`.
-	fn epoch_gather(k: u32, ) -> Weight {
-		Weight::from_parts(10_000_000, 0)
-			.saturating_add(Weight::from_parts(70_000_000, 0).saturating_mul(k.into()))
+	fn epoch_block() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `465`
+		//  Estimated: `3658`
+		// Minimum execution time: 8_651_000 picoseconds.
+		Weight::from_parts(10_263_000, 0)
+			.saturating_add(Weight::from_parts(0, 3658))
 			.saturating_add(T::DbWeight::get().reads(1))
-			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(k.into())))
+			.saturating_add(T::DbWeight::get().writes(1))
+	}
+	/// The range of component `k` is `[1, 256]`.
+	fn epoch_gather(k: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1206 + k * (176 ±0)`
+		//  Estimated: `3483 + k * (3591 ±0)`
+		// Minimum execution time: 27_244_000 picoseconds.
+		Weight::from_parts(29_743_000, 0)
+			.saturating_add(Weight::from_parts(0, 3483))
+			// Standard Error: 46_759
+			.saturating_add(Weight::from_parts(18_163_930, 0).saturating_mul(k.into()))
+			.saturating_add(T::DbWeight::get().reads(1))
+			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(k.into())))
+			.saturating_add(Weight::from_parts(0, 3591).saturating_mul(k.into()))
 	}
 	/// The range of component `w` is `[0, 256]`.
 	/// The range of component `b` is `[0, 1024]`.
@@ -186,13 +203,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `410 + b * (10 ±0) + w * (4 ±0)`
 		//  Estimated: `13727`
-		// Minimum execution time: 51_417_000 picoseconds.
-		Weight::from_parts(54_358_591, 0)
+		// Minimum execution time: 23_015_000 picoseconds.
+		Weight::from_parts(18_481_500, 0)
 			.saturating_add(Weight::from_parts(0, 13727))
-			// Standard Error: 10_204
-			.saturating_add(Weight::from_parts(161_338, 0).saturating_mul(w.into()))
-			// Standard Error: 2_553
-			.saturating_add(Weight::from_parts(90_338, 0).saturating_mul(b.into()))
+			// Standard Error: 1_554
+			.saturating_add(Weight::from_parts(39_858, 0).saturating_mul(w.into()))
+			// Standard Error: 388
+			.saturating_add(Weight::from_parts(22_222, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 	}
 	/// The range of component `w` is `[0, 256]`.
@@ -201,13 +218,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `410 + b * (10 ±0) + w * (4 ±0)`
 		//  Estimated: `13727`
-		// Minimum execution time: 94_587_000 picoseconds.
-		Weight::from_parts(54_890_965, 0)
+		// Minimum execution time: 38_968_000 picoseconds.
+		Weight::from_parts(12_995_023, 0)
 			.saturating_add(Weight::from_parts(0, 13727))
-			// Standard Error: 21_860
-			.saturating_add(Weight::from_parts(322_743, 0).saturating_mul(w.into()))
-			// Standard Error: 5_471
-			.saturating_add(Weight::from_parts(332_037, 0).saturating_mul(b.into()))
+			// Standard Error: 3_138
+			.saturating_add(Weight::from_parts(69_037, 0).saturating_mul(w.into()))
+			// Standard Error: 785
+			.saturating_add(Weight::from_parts(92_414, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -215,43 +232,52 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 1_933_000 picoseconds.
-		Weight::from_parts(3_487_000, 0)
+		// Minimum execution time: 749_000 picoseconds.
+		Weight::from_parts(967_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	/// The range of component `k` is `[1, 256]`.
-	fn epoch_credit(k: u32, _s: u32, ) -> Weight {
+	/// The range of component `s` is `[0, 256]`.
+	fn epoch_credit(k: u32, s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `986 + k * (299 ±0)`
+		//  Measured:  `0 + k * (299 ±0) + s * (79 ±0)`
 		//  Estimated: `10657 + k * (3591 ±0)`
-		// Minimum execution time: 121_597_000 picoseconds.
-		Weight::from_parts(149_290_000, 0)
+		// Minimum execution time: 82_819_000 picoseconds.
+		Weight::from_parts(89_853_000, 0)
 			.saturating_add(Weight::from_parts(0, 10657))
-			// Standard Error: 941_599
-			.saturating_add(Weight::from_parts(75_733_657, 0).saturating_mul(k.into()))
-			.saturating_add(T::DbWeight::get().reads(5))
+			// Standard Error: 368_079
+			.saturating_add(Weight::from_parts(30_366_153, 0).saturating_mul(k.into()))
+			// Standard Error: 368_117
+			.saturating_add(Weight::from_parts(1_845_150, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(261))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(k.into())))
-			.saturating_add(T::DbWeight::get().writes(3))
-			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(k.into())))
+			.saturating_add(T::DbWeight::get().writes(6))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(k.into())))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 3591).saturating_mul(k.into()))
 	}
 	/// The range of component `n` is `[1, 65536]`.
-	/// Provisional (not yet measured): replaced by `scripts/benchmark.sh`.
-	fn epoch_block() -> Weight {
-		Weight::from_parts(20_000_000, 0)
-			.saturating_add(T::DbWeight::get().reads(1))
-			.saturating_add(T::DbWeight::get().writes(1))
-	}
-	/// Provisional (not yet measured): replaced by `scripts/benchmark.sh`.
 	fn epoch_vector_read(n: u32, ) -> Weight {
-		Weight::from_parts(5_000_000, 0)
-			.saturating_add(Weight::from_parts(30_000, 0).saturating_mul(n.into()))
+		// Proof Size summary in bytes:
+		//  Measured:  `636 + n * (16 ±0)`
+		//  Estimated: `1052064`
+		// Minimum execution time: 13_389_000 picoseconds.
+		Weight::from_parts(14_160_000, 0)
+			.saturating_add(Weight::from_parts(0, 1052064))
+			// Standard Error: 200
+			.saturating_add(Weight::from_parts(19_544, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1))
 	}
-	/// Provisional (not yet measured): replaced by `scripts/benchmark.sh`.
+	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_vector_write(n: u32, ) -> Weight {
-		Weight::from_parts(10_000_000, 0)
-			.saturating_add(Weight::from_parts(50_000, 0).saturating_mul(n.into()))
+		// Proof Size summary in bytes:
+		//  Measured:  `636 + n * (16 ±0)`
+		//  Estimated: `1052064`
+		// Minimum execution time: 14_753_000 picoseconds.
+		Weight::from_parts(16_019_000, 0)
+			.saturating_add(Weight::from_parts(0, 1052064))
+			// Standard Error: 216
+			.saturating_add(Weight::from_parts(24_127, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -260,44 +286,44 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 2_204_000 picoseconds.
-		Weight::from_parts(2_966_000, 0)
+		// Minimum execution time: 926_000 picoseconds.
+		Weight::from_parts(1_067_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 1_144
-			.saturating_add(Weight::from_parts(128_256, 0).saturating_mul(n.into()))
+			// Standard Error: 281
+			.saturating_add(Weight::from_parts(58_943, 0).saturating_mul(n.into()))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_rank(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 4_208_000 picoseconds.
-		Weight::from_parts(5_681_000, 0)
+		// Minimum execution time: 2_108_000 picoseconds.
+		Weight::from_parts(2_678_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 2_741
-			.saturating_add(Weight::from_parts(466_966, 0).saturating_mul(n.into()))
+			// Standard Error: 719
+			.saturating_add(Weight::from_parts(193_383, 0).saturating_mul(n.into()))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_emission(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 2_645_000 picoseconds.
-		Weight::from_parts(106_047_017, 0)
+		// Minimum execution time: 1_450_000 picoseconds.
+		Weight::from_parts(1_559_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 3_628
-			.saturating_add(Weight::from_parts(212_010, 0).saturating_mul(n.into()))
+			// Standard Error: 554
+			.saturating_add(Weight::from_parts(108_580, 0).saturating_mul(n.into()))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_order(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `949`
 		//  Estimated: `14716026`
-		// Minimum execution time: 85_180_000 picoseconds.
-		Weight::from_parts(201_807_655, 0)
+		// Minimum execution time: 48_432_000 picoseconds.
+		Weight::from_parts(47_654_224, 0)
 			.saturating_add(Weight::from_parts(0, 14716026))
-			// Standard Error: 1_828
-			.saturating_add(Weight::from_parts(121_255, 0).saturating_mul(n.into()))
+			// Standard Error: 346
+			.saturating_add(Weight::from_parts(51_939, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(21))
 			.saturating_add(T::DbWeight::get().writes(21))
 	}
@@ -310,11 +336,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1338 + n * (136 ±0)`
 		//  Estimated: `10657 + n * (2503 ±0)`
-		// Minimum execution time: 298_719_000 picoseconds.
-		Weight::from_parts(497_665_298, 0)
+		// Minimum execution time: 164_621_000 picoseconds.
+		Weight::from_parts(178_182_998, 0)
 			.saturating_add(Weight::from_parts(0, 10657))
-			// Standard Error: 527_009
-			.saturating_add(Weight::from_parts(9_932_839, 0).saturating_mul(n.into()))
+			// Standard Error: 28_242
+			.saturating_add(Weight::from_parts(4_044_488, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(22))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(14))
@@ -324,8 +350,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1600`
 		//  Estimated: `6196`
-		// Minimum execution time: 198_883_000 picoseconds.
-		Weight::from_parts(353_843_000, 0)
+		// Minimum execution time: 112_877_000 picoseconds.
+		Weight::from_parts(120_753_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(RocksDbWeight::get().reads(16))
 			.saturating_add(RocksDbWeight::get().writes(7))
@@ -334,8 +360,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1561`
 		//  Estimated: `6196`
-		// Minimum execution time: 197_961_000 picoseconds.
-		Weight::from_parts(355_086_000, 0)
+		// Minimum execution time: 111_187_000 picoseconds.
+		Weight::from_parts(118_811_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(RocksDbWeight::get().reads(15))
 			.saturating_add(RocksDbWeight::get().writes(7))
@@ -345,11 +371,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2824 + n * (4 ±0)`
 		//  Estimated: `4581`
-		// Minimum execution time: 124_975_000 picoseconds.
-		Weight::from_parts(263_419_629, 0)
+		// Minimum execution time: 68_792_000 picoseconds.
+		Weight::from_parts(95_687_412, 0)
 			.saturating_add(Weight::from_parts(0, 4581))
-			// Standard Error: 63_026
-			.saturating_add(Weight::from_parts(634_232, 0).saturating_mul(n.into()))
+			// Standard Error: 8_329
+			.saturating_add(Weight::from_parts(367_906, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(15))
 			.saturating_add(RocksDbWeight::get().writes(3))
 	}
@@ -357,8 +383,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `475`
 		//  Estimated: `3525`
-		// Minimum execution time: 33_903_000 picoseconds.
-		Weight::from_parts(63_139_000, 0)
+		// Minimum execution time: 18_784_000 picoseconds.
+		Weight::from_parts(22_818_000, 0)
 			.saturating_add(Weight::from_parts(0, 3525))
 			.saturating_add(RocksDbWeight::get().reads(3))
 			.saturating_add(RocksDbWeight::get().writes(1))
@@ -367,8 +393,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2793`
 		//  Estimated: `86366`
-		// Minimum execution time: 396_263_000 picoseconds.
-		Weight::from_parts(723_205_000, 0)
+		// Minimum execution time: 220_589_000 picoseconds.
+		Weight::from_parts(254_496_000, 0)
 			.saturating_add(Weight::from_parts(0, 86366))
 			.saturating_add(RocksDbWeight::get().reads(104))
 			.saturating_add(RocksDbWeight::get().writes(2))
@@ -377,8 +403,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `181`
 		//  Estimated: `3475`
-		// Minimum execution time: 28_994_000 picoseconds.
-		Weight::from_parts(58_579_000, 0)
+		// Minimum execution time: 15_131_000 picoseconds.
+		Weight::from_parts(18_490_000, 0)
 			.saturating_add(Weight::from_parts(0, 3475))
 			.saturating_add(RocksDbWeight::get().reads(2))
 			.saturating_add(RocksDbWeight::get().writes(3))
@@ -387,8 +413,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `249`
 		//  Estimated: `3477`
-		// Minimum execution time: 27_522_000 picoseconds.
-		Weight::from_parts(56_035_000, 0)
+		// Minimum execution time: 13_570_000 picoseconds.
+		Weight::from_parts(16_902_000, 0)
 			.saturating_add(Weight::from_parts(0, 3477))
 			.saturating_add(RocksDbWeight::get().reads(2))
 			.saturating_add(RocksDbWeight::get().writes(1))
@@ -397,8 +423,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 11_271_000 picoseconds.
-		Weight::from_parts(27_000_000, 0)
+		// Minimum execution time: 5_646_000 picoseconds.
+		Weight::from_parts(7_812_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(RocksDbWeight::get().writes(1))
 	}
@@ -406,18 +432,35 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `254`
 		//  Estimated: `3483`
-		// Minimum execution time: 42_089_000 picoseconds.
-		Weight::from_parts(73_969_000, 0)
+		// Minimum execution time: 23_926_000 picoseconds.
+		Weight::from_parts(28_191_000, 0)
 			.saturating_add(Weight::from_parts(0, 3483))
 			.saturating_add(RocksDbWeight::get().reads(9))
 			.saturating_add(RocksDbWeight::get().writes(3))
 	}
-	/// Provisional (not yet measured): replaced by `scripts/benchmark.sh`.
-	fn epoch_gather(k: u32, ) -> Weight {
-		Weight::from_parts(10_000_000, 0)
-			.saturating_add(Weight::from_parts(70_000_000, 0).saturating_mul(k.into()))
+	fn epoch_block() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `465`
+		//  Estimated: `3658`
+		// Minimum execution time: 8_651_000 picoseconds.
+		Weight::from_parts(10_263_000, 0)
+			.saturating_add(Weight::from_parts(0, 3658))
 			.saturating_add(RocksDbWeight::get().reads(1))
-			.saturating_add(RocksDbWeight::get().reads((6_u64).saturating_mul(k.into())))
+			.saturating_add(RocksDbWeight::get().writes(1))
+	}
+	/// The range of component `k` is `[1, 256]`.
+	fn epoch_gather(k: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1206 + k * (176 ±0)`
+		//  Estimated: `3483 + k * (3591 ±0)`
+		// Minimum execution time: 27_244_000 picoseconds.
+		Weight::from_parts(29_743_000, 0)
+			.saturating_add(Weight::from_parts(0, 3483))
+			// Standard Error: 46_759
+			.saturating_add(Weight::from_parts(18_163_930, 0).saturating_mul(k.into()))
+			.saturating_add(RocksDbWeight::get().reads(1))
+			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(k.into())))
+			.saturating_add(Weight::from_parts(0, 3591).saturating_mul(k.into()))
 	}
 	/// The range of component `w` is `[0, 256]`.
 	/// The range of component `b` is `[0, 1024]`.
@@ -425,13 +468,13 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `410 + b * (10 ±0) + w * (4 ±0)`
 		//  Estimated: `13727`
-		// Minimum execution time: 51_417_000 picoseconds.
-		Weight::from_parts(54_358_591, 0)
+		// Minimum execution time: 23_015_000 picoseconds.
+		Weight::from_parts(18_481_500, 0)
 			.saturating_add(Weight::from_parts(0, 13727))
-			// Standard Error: 10_204
-			.saturating_add(Weight::from_parts(161_338, 0).saturating_mul(w.into()))
-			// Standard Error: 2_553
-			.saturating_add(Weight::from_parts(90_338, 0).saturating_mul(b.into()))
+			// Standard Error: 1_554
+			.saturating_add(Weight::from_parts(39_858, 0).saturating_mul(w.into()))
+			// Standard Error: 388
+			.saturating_add(Weight::from_parts(22_222, 0).saturating_mul(b.into()))
 			.saturating_add(RocksDbWeight::get().reads(3))
 	}
 	/// The range of component `w` is `[0, 256]`.
@@ -440,13 +483,13 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `410 + b * (10 ±0) + w * (4 ±0)`
 		//  Estimated: `13727`
-		// Minimum execution time: 94_587_000 picoseconds.
-		Weight::from_parts(54_890_965, 0)
+		// Minimum execution time: 38_968_000 picoseconds.
+		Weight::from_parts(12_995_023, 0)
 			.saturating_add(Weight::from_parts(0, 13727))
-			// Standard Error: 21_860
-			.saturating_add(Weight::from_parts(322_743, 0).saturating_mul(w.into()))
-			// Standard Error: 5_471
-			.saturating_add(Weight::from_parts(332_037, 0).saturating_mul(b.into()))
+			// Standard Error: 3_138
+			.saturating_add(Weight::from_parts(69_037, 0).saturating_mul(w.into()))
+			// Standard Error: 785
+			.saturating_add(Weight::from_parts(92_414, 0).saturating_mul(b.into()))
 			.saturating_add(RocksDbWeight::get().reads(3))
 			.saturating_add(RocksDbWeight::get().writes(1))
 	}
@@ -454,43 +497,52 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 1_933_000 picoseconds.
-		Weight::from_parts(3_487_000, 0)
+		// Minimum execution time: 749_000 picoseconds.
+		Weight::from_parts(967_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	/// The range of component `k` is `[1, 256]`.
-	fn epoch_credit(k: u32, _s: u32, ) -> Weight {
+	/// The range of component `s` is `[0, 256]`.
+	fn epoch_credit(k: u32, s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `986 + k * (299 ±0)`
+		//  Measured:  `0 + k * (299 ±0) + s * (79 ±0)`
 		//  Estimated: `10657 + k * (3591 ±0)`
-		// Minimum execution time: 121_597_000 picoseconds.
-		Weight::from_parts(149_290_000, 0)
+		// Minimum execution time: 82_819_000 picoseconds.
+		Weight::from_parts(89_853_000, 0)
 			.saturating_add(Weight::from_parts(0, 10657))
-			// Standard Error: 941_599
-			.saturating_add(Weight::from_parts(75_733_657, 0).saturating_mul(k.into()))
-			.saturating_add(RocksDbWeight::get().reads(5))
+			// Standard Error: 368_079
+			.saturating_add(Weight::from_parts(30_366_153, 0).saturating_mul(k.into()))
+			// Standard Error: 368_117
+			.saturating_add(Weight::from_parts(1_845_150, 0).saturating_mul(s.into()))
+			.saturating_add(RocksDbWeight::get().reads(261))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(k.into())))
-			.saturating_add(RocksDbWeight::get().writes(3))
-			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(k.into())))
+			.saturating_add(RocksDbWeight::get().writes(6))
+			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(k.into())))
+			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 3591).saturating_mul(k.into()))
 	}
 	/// The range of component `n` is `[1, 65536]`.
-	/// Provisional (not yet measured): replaced by `scripts/benchmark.sh`.
-	fn epoch_block() -> Weight {
-		Weight::from_parts(20_000_000, 0)
-			.saturating_add(RocksDbWeight::get().reads(1))
-			.saturating_add(RocksDbWeight::get().writes(1))
-	}
-	/// Provisional (not yet measured): replaced by `scripts/benchmark.sh`.
 	fn epoch_vector_read(n: u32, ) -> Weight {
-		Weight::from_parts(5_000_000, 0)
-			.saturating_add(Weight::from_parts(30_000, 0).saturating_mul(n.into()))
+		// Proof Size summary in bytes:
+		//  Measured:  `636 + n * (16 ±0)`
+		//  Estimated: `1052064`
+		// Minimum execution time: 13_389_000 picoseconds.
+		Weight::from_parts(14_160_000, 0)
+			.saturating_add(Weight::from_parts(0, 1052064))
+			// Standard Error: 200
+			.saturating_add(Weight::from_parts(19_544, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(1))
 	}
-	/// Provisional (not yet measured): replaced by `scripts/benchmark.sh`.
+	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_vector_write(n: u32, ) -> Weight {
-		Weight::from_parts(10_000_000, 0)
-			.saturating_add(Weight::from_parts(50_000, 0).saturating_mul(n.into()))
+		// Proof Size summary in bytes:
+		//  Measured:  `636 + n * (16 ±0)`
+		//  Estimated: `1052064`
+		// Minimum execution time: 14_753_000 picoseconds.
+		Weight::from_parts(16_019_000, 0)
+			.saturating_add(Weight::from_parts(0, 1052064))
+			// Standard Error: 216
+			.saturating_add(Weight::from_parts(24_127, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(1))
 			.saturating_add(RocksDbWeight::get().writes(1))
 	}
@@ -499,44 +551,44 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 2_204_000 picoseconds.
-		Weight::from_parts(2_966_000, 0)
+		// Minimum execution time: 926_000 picoseconds.
+		Weight::from_parts(1_067_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 1_144
-			.saturating_add(Weight::from_parts(128_256, 0).saturating_mul(n.into()))
+			// Standard Error: 281
+			.saturating_add(Weight::from_parts(58_943, 0).saturating_mul(n.into()))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_rank(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 4_208_000 picoseconds.
-		Weight::from_parts(5_681_000, 0)
+		// Minimum execution time: 2_108_000 picoseconds.
+		Weight::from_parts(2_678_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 2_741
-			.saturating_add(Weight::from_parts(466_966, 0).saturating_mul(n.into()))
+			// Standard Error: 719
+			.saturating_add(Weight::from_parts(193_383, 0).saturating_mul(n.into()))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_emission(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 2_645_000 picoseconds.
-		Weight::from_parts(106_047_017, 0)
+		// Minimum execution time: 1_450_000 picoseconds.
+		Weight::from_parts(1_559_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 3_628
-			.saturating_add(Weight::from_parts(212_010, 0).saturating_mul(n.into()))
+			// Standard Error: 554
+			.saturating_add(Weight::from_parts(108_580, 0).saturating_mul(n.into()))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_order(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `949`
 		//  Estimated: `14716026`
-		// Minimum execution time: 85_180_000 picoseconds.
-		Weight::from_parts(201_807_655, 0)
+		// Minimum execution time: 48_432_000 picoseconds.
+		Weight::from_parts(47_654_224, 0)
 			.saturating_add(Weight::from_parts(0, 14716026))
-			// Standard Error: 1_828
-			.saturating_add(Weight::from_parts(121_255, 0).saturating_mul(n.into()))
+			// Standard Error: 346
+			.saturating_add(Weight::from_parts(51_939, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(21))
 			.saturating_add(RocksDbWeight::get().writes(21))
 	}

@@ -4,7 +4,7 @@
 //! THIS FILE WAS AUTO-GENERATED USING THE SUBSTRATE BENCHMARK CLI VERSION 64.0.0
 //! DATE: 2026-12-02, STEPS: `8`, REPEAT: `2`, LOW RANGE: `[]`, HIGH RANGE: `[]`
 //! WORST CASE MAP SIZE: `1000000`
-//! HOSTNAME: `vm`, CPU: `AMD EPYC`
+//! HOSTNAME: `vm`, CPU: `Intel(R) Xeon(R) Processor`
 //! WASM-EXECUTION: `Compiled`, CHAIN: `Some("dev")`, DB CACHE: 1024
 
 // Executed Command:
@@ -44,22 +44,22 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 6_472_000 picoseconds.
-		Weight::from_parts(320_196_556, 0)
+		// Minimum execution time: 2_810_000 picoseconds.
+		Weight::from_parts(93_877_204, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 76
-			.saturating_add(Weight::from_parts(1_694, 0).saturating_mul(b.into()))
+			// Standard Error: 12
+			.saturating_add(Weight::from_parts(560, 0).saturating_mul(b.into()))
 	}
 	/// The range of component `b` is `[0, 3932160]`.
 	fn remark_with_event(b: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 13_786_000 picoseconds.
-		Weight::from_parts(446_612_155, 0)
+		// Minimum execution time: 6_205_000 picoseconds.
+		Weight::from_parts(66_530_133, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 115
-			.saturating_add(Weight::from_parts(3_235, 0).saturating_mul(b.into()))
+			// Standard Error: 19
+			.saturating_add(Weight::from_parts(1_563, 0).saturating_mul(b.into()))
 	}
 	/// Storage: UNKNOWN KEY `0x3a686561707061676573` (r:0 w:1)
 	/// Proof: UNKNOWN KEY `0x3a686561707061676573` (r:0 w:1)
@@ -67,8 +67,8 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 10_159_000 picoseconds.
-		Weight::from_parts(23_705_000, 0)
+		// Minimum execution time: 4_836_000 picoseconds.
+		Weight::from_parts(8_017_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -78,8 +78,8 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 212_068_431_000 picoseconds.
-		Weight::from_parts(250_777_863_000, 0)
+		// Minimum execution time: 115_123_508_000 picoseconds.
+		Weight::from_parts(121_229_209_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -90,11 +90,11 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 6_241_000 picoseconds.
-		Weight::from_parts(11_661_000, 0)
+		// Minimum execution time: 2_907_000 picoseconds.
+		Weight::from_parts(3_556_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 7_437
-			.saturating_add(Weight::from_parts(2_254_254, 0).saturating_mul(i.into()))
+			// Standard Error: 700
+			.saturating_add(Weight::from_parts(804_932, 0).saturating_mul(i.into()))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(i.into())))
 	}
 	/// Storage: `Skipped::Metadata` (r:0 w:0)
@@ -104,11 +104,11 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 6_812_000 picoseconds.
-		Weight::from_parts(11_322_000, 0)
+		// Minimum execution time: 3_053_000 picoseconds.
+		Weight::from_parts(3_520_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 5_941
-			.saturating_add(Weight::from_parts(1_714_834, 0).saturating_mul(i.into()))
+			// Standard Error: 676
+			.saturating_add(Weight::from_parts(581_144, 0).saturating_mul(i.into()))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(i.into())))
 	}
 	/// Storage: `Skipped::Metadata` (r:0 w:0)
@@ -118,11 +118,11 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0 + p * (69 ±0)`
 		//  Estimated: `11 + p * (70 ±0)`
-		// Minimum execution time: 11_492_000 picoseconds.
-		Weight::from_parts(16_421_000, 0)
+		// Minimum execution time: 4_943_000 picoseconds.
+		Weight::from_parts(5_486_000, 0)
 			.saturating_add(Weight::from_parts(0, 11))
-			// Standard Error: 17_458
-			.saturating_add(Weight::from_parts(3_666_452, 0).saturating_mul(p.into()))
+			// Standard Error: 1_626
+			.saturating_add(Weight::from_parts(1_284_757, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 70).saturating_mul(p.into()))
@@ -133,8 +133,8 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 43_061_000 picoseconds.
-		Weight::from_parts(61_886_000, 0)
+		// Minimum execution time: 15_892_000 picoseconds.
+		Weight::from_parts(17_975_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -146,8 +146,8 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `22`
 		//  Estimated: `1518`
-		// Minimum execution time: 205_280_729_000 picoseconds.
-		Weight::from_parts(254_596_059_000, 0)
+		// Minimum execution time: 121_041_203_000 picoseconds.
+		Weight::from_parts(129_009_755_000, 0)
 			.saturating_add(Weight::from_parts(0, 1518))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(2))

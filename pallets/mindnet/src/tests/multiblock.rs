@@ -366,8 +366,9 @@ fn register_replaces_in_the_order_the_epoch_recorded() {
 }
 
 /// Runs network 0 (12 neurons, hotkey 100 delegated to by coldkey 9) into an epoch at
-/// block 30 that spans many blocks; `during` runs once, two blocks into it. Returns the
-/// delegator's stake once the epoch completed.
+/// block 40 that spans many blocks; `during` runs once, after the epoch's first block,
+/// while the epoch still needs uid 0. Returns the delegator's stake once the epoch
+/// completed.
 fn delegated_epoch(during: impl FnOnce()) -> Balance {
     let mut rng = Rng(99);
     populate(&mut rng, 12);
@@ -375,8 +376,8 @@ fn delegated_epoch(during: impl FnOnce()) -> Balance {
     run_to_block(39);
     EpochBudget::<Test>::put(Perbill::from_parts(1));
     random_budget(&mut rng, 2);
-    run_to_block(42);
-    assert!(RunningEpochs::<Test>::contains_key(0));
+    run_to_block(40);
+    assert!(Mindnet::epoch_needs(0, 0), "the epoch runs and still needs uid 0");
     during();
     while RunningEpochs::<Test>::contains_key(0) {
         run_to_block(System::block_number() + 1);
