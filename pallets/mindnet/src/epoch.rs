@@ -1215,12 +1215,17 @@ impl<T: Config> Pallet<T> {
             holders.push((uid, hotkey, still_held, v.int::<T>(K::Emission, i)));
             takes.push(take);
         }
-        let mut credited: Vec<u16> = Vec::new();
-        let mut failed: Vec<(u16, u64)> = Vec::new();
+        // Per holder: credited, or failed (reported, and shown as no emission).
+        let mut credited = alloc::vec![false; holders.len()];
+        let mut failed = alloc::vec![false; holders.len()];
         let outcome = with_storage_layer(|| -> DispatchResult {
             let mut total: u64 = 0;
-            for (((uid, hotkey, _, amount), take), costly) in
-                holders.iter().zip(&takes).zip(costly.iter_mut())
+            let flags = credited
+                .iter_mut()
+                .zip(failed.iter_mut())
+                .zip(costly.iter_mut());
+            for (((uid, hotkey, _, amount), take), ((credited, failed), costly)) in
+                holders.iter().zip(&takes).zip(flags)
             {
                 if *amount == 0 {
                     continue;
@@ -1232,12 +1237,12 @@ impl<T: Config> Pallet<T> {
                 match result {
                     Ok(merged) => {
                         *costly |= merged;
-                        credited.push(*uid);
+                        *credited = true;
                         total = total.saturating_add(*amount);
                     }
                     Err(e) => {
                         log::error!(target: "runtime::mindnet", "emission to uid {uid} failed: {e:?}");
-                        failed.push((*uid, *amount));
+                        *failed = true;
                     }
                 }
             }
@@ -1245,12 +1250,10 @@ impl<T: Config> Pallet<T> {
         });
         if outcome.is_err() {
             log::error!(target: "runtime::mindnet", "minting the emission of uids {start}..{end} failed");
-            for (uid, _, _, amount) in &holders {
-                if credited.contains(uid) {
-                    failed.push((*uid, *amount));
-                }
+            for (credited, failed) in credited.iter_mut().zip(failed.iter_mut()) {
+                *failed |= *credited;
+                *credited = false;
             }
-            credited.clear();
         }
         // A hotkey replaced during the epoch was kept until its credit: release it now if it
         // holds no uid and no stake.
@@ -1259,7 +1262,7 @@ impl<T: Config> Pallet<T> {
                 Self::release_if_unused(h);
             }
         }
-        for (uid, amount) in &failed {
+        for ((uid, _, _, amount), _) in holders.iter().zip(&failed).filter(|(_, f)| **f) {
             Self::deposit_event(Event::EmissionCreditFailed {
                 netuid,
                 uid: *uid,
@@ -1269,9 +1272,11 @@ impl<T: Config> Pallet<T> {
         // Results pages: one read and one write per page touched.
         let mut page_index = u32::MAX;
         let mut page: Vec<NeuronResult> = Vec::new();
-        for (uid, _, still_held, amount) in holders {
+        for (((uid, _, still_held, amount), credited), failed) in
+            holders.into_iter().zip(credited).zip(failed)
+        {
             let i = usize::from(uid);
-            if credited.contains(&uid) {
+            if credited {
                 run.credited = run.credited.saturating_add(amount);
             }
             let p = u32::from(uid) / PAGE_SIZE;
@@ -1293,11 +1298,7 @@ impl<T: Config> Pallet<T> {
             if page.len() <= slot {
                 page.resize(slot.saturating_add(1), NeuronResult::default());
             }
-            let emission = if failed.iter().any(|(u, _)| *u == uid) {
-                0
-            } else {
-                amount
-            };
+            let emission = if failed { 0 } else { amount };
             let frac = |v: &mut Vectors, kind| fixed_to_perbill(v.at::<T>(kind, i));
             let result = NeuronResult {
                 rank: frac(v, K::Rank),

@@ -25,7 +25,7 @@
 // --template
 // scripts/weight-template.hbs
 // --output
-// /tmp/tmp.33xnmkPbBu/calls.rs
+// /tmp/tmp.yYnxLnxE3H/calls.rs
 // --extrinsic
 // add_stake,remove_stake,set_weights,serve_axon,create_network,set_parameter,set_take,set_epoch_budget,register,epoch_start,epoch_block,epoch_gather,epoch_consensus,epoch_credit,epoch_first_row,epoch_second_row
 
@@ -71,11 +71,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1338 + n * (136 ±0)`
 		//  Estimated: `10657 + n * (2503 ±0)`
-		// Minimum execution time: 164_621_000 picoseconds.
-		Weight::from_parts(178_182_998, 0)
+		// Minimum execution time: 177_330_000 picoseconds.
+		Weight::from_parts(200_421_828, 0)
 			.saturating_add(Weight::from_parts(0, 10657))
-			// Standard Error: 28_242
-			.saturating_add(Weight::from_parts(4_044_488, 0).saturating_mul(n.into()))
+			// Standard Error: 61_146
+			.saturating_add(Weight::from_parts(4_314_639, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(22))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(14))
@@ -85,8 +85,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1600`
 		//  Estimated: `6196`
-		// Minimum execution time: 112_877_000 picoseconds.
-		Weight::from_parts(120_753_000, 0)
+		// Minimum execution time: 116_105_000 picoseconds.
+		Weight::from_parts(140_280_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(16))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -95,8 +95,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1561`
 		//  Estimated: `6196`
-		// Minimum execution time: 111_187_000 picoseconds.
-		Weight::from_parts(118_811_000, 0)
+		// Minimum execution time: 112_155_000 picoseconds.
+		Weight::from_parts(137_593_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(15))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -106,11 +106,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2824 + n * (4 ±0)`
 		//  Estimated: `4581`
-		// Minimum execution time: 68_792_000 picoseconds.
-		Weight::from_parts(95_687_412, 0)
+		// Minimum execution time: 69_848_000 picoseconds.
+		Weight::from_parts(97_129_667, 0)
 			.saturating_add(Weight::from_parts(0, 4581))
-			// Standard Error: 8_329
-			.saturating_add(Weight::from_parts(367_906, 0).saturating_mul(n.into()))
+			// Standard Error: 9_203
+			.saturating_add(Weight::from_parts(273_437, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(15))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
@@ -118,8 +118,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `475`
 		//  Estimated: `3525`
-		// Minimum execution time: 18_784_000 picoseconds.
-		Weight::from_parts(22_818_000, 0)
+		// Minimum execution time: 18_786_000 picoseconds.
+		Weight::from_parts(26_621_000, 0)
 			.saturating_add(Weight::from_parts(0, 3525))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -128,8 +128,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2793`
 		//  Estimated: `86366`
-		// Minimum execution time: 220_589_000 picoseconds.
-		Weight::from_parts(254_496_000, 0)
+		// Minimum execution time: 223_811_000 picoseconds.
+		Weight::from_parts(275_974_000, 0)
 			.saturating_add(Weight::from_parts(0, 86366))
 			.saturating_add(T::DbWeight::get().reads(104))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -138,8 +138,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `181`
 		//  Estimated: `3475`
-		// Minimum execution time: 15_131_000 picoseconds.
-		Weight::from_parts(18_490_000, 0)
+		// Minimum execution time: 15_341_000 picoseconds.
+		Weight::from_parts(20_075_000, 0)
 			.saturating_add(Weight::from_parts(0, 3475))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -148,8 +148,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `249`
 		//  Estimated: `3477`
-		// Minimum execution time: 13_570_000 picoseconds.
-		Weight::from_parts(16_902_000, 0)
+		// Minimum execution time: 13_540_000 picoseconds.
+		Weight::from_parts(17_526_000, 0)
 			.saturating_add(Weight::from_parts(0, 3477))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -158,8 +158,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 5_646_000 picoseconds.
-		Weight::from_parts(7_812_000, 0)
+		// Minimum execution time: 5_539_000 picoseconds.
+		Weight::from_parts(8_716_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -167,8 +167,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `254`
 		//  Estimated: `3483`
-		// Minimum execution time: 23_926_000 picoseconds.
-		Weight::from_parts(28_191_000, 0)
+		// Minimum execution time: 23_150_000 picoseconds.
+		Weight::from_parts(26_693_000, 0)
 			.saturating_add(Weight::from_parts(0, 3483))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -177,8 +177,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `465`
 		//  Estimated: `3658`
-		// Minimum execution time: 8_651_000 picoseconds.
-		Weight::from_parts(10_263_000, 0)
+		// Minimum execution time: 8_333_000 picoseconds.
+		Weight::from_parts(9_871_000, 0)
 			.saturating_add(Weight::from_parts(0, 3658))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -188,11 +188,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1206 + k * (176 ±0)`
 		//  Estimated: `3483 + k * (3591 ±0)`
-		// Minimum execution time: 27_244_000 picoseconds.
-		Weight::from_parts(29_743_000, 0)
+		// Minimum execution time: 27_500_000 picoseconds.
+		Weight::from_parts(29_385_000, 0)
 			.saturating_add(Weight::from_parts(0, 3483))
-			// Standard Error: 46_759
-			.saturating_add(Weight::from_parts(18_163_930, 0).saturating_mul(k.into()))
+			// Standard Error: 33_090
+			.saturating_add(Weight::from_parts(17_255_515, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 3591).saturating_mul(k.into()))
@@ -203,13 +203,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `410 + b * (10 ±0) + w * (4 ±0)`
 		//  Estimated: `13727`
-		// Minimum execution time: 23_015_000 picoseconds.
-		Weight::from_parts(18_481_500, 0)
+		// Minimum execution time: 22_816_000 picoseconds.
+		Weight::from_parts(18_010_192, 0)
 			.saturating_add(Weight::from_parts(0, 13727))
-			// Standard Error: 1_554
-			.saturating_add(Weight::from_parts(39_858, 0).saturating_mul(w.into()))
-			// Standard Error: 388
-			.saturating_add(Weight::from_parts(22_222, 0).saturating_mul(b.into()))
+			// Standard Error: 1_292
+			.saturating_add(Weight::from_parts(42_916, 0).saturating_mul(w.into()))
+			// Standard Error: 323
+			.saturating_add(Weight::from_parts(22_451, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 	}
 	/// The range of component `w` is `[0, 256]`.
@@ -218,13 +218,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `410 + b * (10 ±0) + w * (4 ±0)`
 		//  Estimated: `13727`
-		// Minimum execution time: 38_968_000 picoseconds.
-		Weight::from_parts(12_995_023, 0)
+		// Minimum execution time: 37_820_000 picoseconds.
+		Weight::from_parts(15_156_249, 0)
 			.saturating_add(Weight::from_parts(0, 13727))
-			// Standard Error: 3_138
-			.saturating_add(Weight::from_parts(69_037, 0).saturating_mul(w.into()))
-			// Standard Error: 785
-			.saturating_add(Weight::from_parts(92_414, 0).saturating_mul(b.into()))
+			// Standard Error: 3_000
+			.saturating_add(Weight::from_parts(67_908, 0).saturating_mul(w.into()))
+			// Standard Error: 751
+			.saturating_add(Weight::from_parts(92_363, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -232,40 +232,42 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 749_000 picoseconds.
-		Weight::from_parts(967_000, 0)
+		// Minimum execution time: 732_000 picoseconds.
+		Weight::from_parts(1_026_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
-	/// The range of component `k` is `[1, 256]`.
+	/// The range of component `k` is `[0, 256]`.
 	/// The range of component `s` is `[0, 256]`.
 	fn epoch_credit(k: u32, s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `0 + k * (299 ±0) + s * (79 ±0)`
-		//  Estimated: `10657 + k * (3591 ±0)`
-		// Minimum execution time: 82_819_000 picoseconds.
-		Weight::from_parts(89_853_000, 0)
-			.saturating_add(Weight::from_parts(0, 10657))
-			// Standard Error: 368_079
-			.saturating_add(Weight::from_parts(30_366_153, 0).saturating_mul(k.into()))
-			// Standard Error: 368_117
-			.saturating_add(Weight::from_parts(1_845_150, 0).saturating_mul(s.into()))
-			.saturating_add(T::DbWeight::get().reads(261))
-			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(k.into())))
-			.saturating_add(T::DbWeight::get().writes(6))
-			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(k.into())))
-			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(s.into())))
+		//  Measured:  `1201 + k * (220 ±0) + s * (299 ±0)`
+		//  Estimated: `9917 + k * (3591 ±0) + s * (3591 ±0)`
+		// Minimum execution time: 6_325_935_000 picoseconds.
+		Weight::from_parts(6_577_652_000, 0)
+			.saturating_add(Weight::from_parts(0, 9917))
+			// Standard Error: 2_075_070
+			.saturating_add(Weight::from_parts(10_534_030, 0).saturating_mul(k.into()))
+			// Standard Error: 2_075_070
+			.saturating_add(Weight::from_parts(17_781_781, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(5))
+			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(k.into())))
+			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(s.into())))
+			.saturating_add(T::DbWeight::get().writes(3))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(k.into())))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 3591).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(0, 3591).saturating_mul(s.into()))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_vector_read(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `636 + n * (16 ±0)`
 		//  Estimated: `1052064`
-		// Minimum execution time: 13_389_000 picoseconds.
-		Weight::from_parts(14_160_000, 0)
+		// Minimum execution time: 11_823_000 picoseconds.
+		Weight::from_parts(12_688_000, 0)
 			.saturating_add(Weight::from_parts(0, 1052064))
-			// Standard Error: 200
-			.saturating_add(Weight::from_parts(19_544, 0).saturating_mul(n.into()))
+			// Standard Error: 147
+			.saturating_add(Weight::from_parts(16_154, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1))
 	}
 	/// The range of component `n` is `[1, 65536]`.
@@ -273,11 +275,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `636 + n * (16 ±0)`
 		//  Estimated: `1052064`
-		// Minimum execution time: 14_753_000 picoseconds.
-		Weight::from_parts(16_019_000, 0)
+		// Minimum execution time: 14_406_000 picoseconds.
+		Weight::from_parts(15_642_000, 0)
 			.saturating_add(Weight::from_parts(0, 1052064))
-			// Standard Error: 216
-			.saturating_add(Weight::from_parts(24_127, 0).saturating_mul(n.into()))
+			// Standard Error: 163
+			.saturating_add(Weight::from_parts(20_352, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -286,44 +288,44 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 926_000 picoseconds.
-		Weight::from_parts(1_067_000, 0)
+		// Minimum execution time: 832_000 picoseconds.
+		Weight::from_parts(1_019_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 281
-			.saturating_add(Weight::from_parts(58_943, 0).saturating_mul(n.into()))
+			// Standard Error: 296
+			.saturating_add(Weight::from_parts(53_944, 0).saturating_mul(n.into()))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_rank(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 2_108_000 picoseconds.
-		Weight::from_parts(2_678_000, 0)
+		// Minimum execution time: 1_922_000 picoseconds.
+		Weight::from_parts(2_504_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 719
-			.saturating_add(Weight::from_parts(193_383, 0).saturating_mul(n.into()))
+			// Standard Error: 675
+			.saturating_add(Weight::from_parts(173_658, 0).saturating_mul(n.into()))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_emission(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 1_450_000 picoseconds.
-		Weight::from_parts(1_559_000, 0)
+		// Minimum execution time: 1_347_000 picoseconds.
+		Weight::from_parts(1_728_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 554
-			.saturating_add(Weight::from_parts(108_580, 0).saturating_mul(n.into()))
+			// Standard Error: 582
+			.saturating_add(Weight::from_parts(96_868, 0).saturating_mul(n.into()))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_order(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `949`
 		//  Estimated: `14716026`
-		// Minimum execution time: 48_432_000 picoseconds.
-		Weight::from_parts(47_654_224, 0)
+		// Minimum execution time: 48_320_000 picoseconds.
+		Weight::from_parts(23_359_837, 0)
 			.saturating_add(Weight::from_parts(0, 14716026))
-			// Standard Error: 346
-			.saturating_add(Weight::from_parts(51_939, 0).saturating_mul(n.into()))
+			// Standard Error: 321
+			.saturating_add(Weight::from_parts(49_125, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(21))
 			.saturating_add(T::DbWeight::get().writes(21))
 	}
@@ -336,11 +338,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1338 + n * (136 ±0)`
 		//  Estimated: `10657 + n * (2503 ±0)`
-		// Minimum execution time: 164_621_000 picoseconds.
-		Weight::from_parts(178_182_998, 0)
+		// Minimum execution time: 177_330_000 picoseconds.
+		Weight::from_parts(200_421_828, 0)
 			.saturating_add(Weight::from_parts(0, 10657))
-			// Standard Error: 28_242
-			.saturating_add(Weight::from_parts(4_044_488, 0).saturating_mul(n.into()))
+			// Standard Error: 61_146
+			.saturating_add(Weight::from_parts(4_314_639, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(22))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(14))
@@ -350,8 +352,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1600`
 		//  Estimated: `6196`
-		// Minimum execution time: 112_877_000 picoseconds.
-		Weight::from_parts(120_753_000, 0)
+		// Minimum execution time: 116_105_000 picoseconds.
+		Weight::from_parts(140_280_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(RocksDbWeight::get().reads(16))
 			.saturating_add(RocksDbWeight::get().writes(7))
@@ -360,8 +362,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1561`
 		//  Estimated: `6196`
-		// Minimum execution time: 111_187_000 picoseconds.
-		Weight::from_parts(118_811_000, 0)
+		// Minimum execution time: 112_155_000 picoseconds.
+		Weight::from_parts(137_593_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(RocksDbWeight::get().reads(15))
 			.saturating_add(RocksDbWeight::get().writes(7))
@@ -371,11 +373,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2824 + n * (4 ±0)`
 		//  Estimated: `4581`
-		// Minimum execution time: 68_792_000 picoseconds.
-		Weight::from_parts(95_687_412, 0)
+		// Minimum execution time: 69_848_000 picoseconds.
+		Weight::from_parts(97_129_667, 0)
 			.saturating_add(Weight::from_parts(0, 4581))
-			// Standard Error: 8_329
-			.saturating_add(Weight::from_parts(367_906, 0).saturating_mul(n.into()))
+			// Standard Error: 9_203
+			.saturating_add(Weight::from_parts(273_437, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(15))
 			.saturating_add(RocksDbWeight::get().writes(3))
 	}
@@ -383,8 +385,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `475`
 		//  Estimated: `3525`
-		// Minimum execution time: 18_784_000 picoseconds.
-		Weight::from_parts(22_818_000, 0)
+		// Minimum execution time: 18_786_000 picoseconds.
+		Weight::from_parts(26_621_000, 0)
 			.saturating_add(Weight::from_parts(0, 3525))
 			.saturating_add(RocksDbWeight::get().reads(3))
 			.saturating_add(RocksDbWeight::get().writes(1))
@@ -393,8 +395,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2793`
 		//  Estimated: `86366`
-		// Minimum execution time: 220_589_000 picoseconds.
-		Weight::from_parts(254_496_000, 0)
+		// Minimum execution time: 223_811_000 picoseconds.
+		Weight::from_parts(275_974_000, 0)
 			.saturating_add(Weight::from_parts(0, 86366))
 			.saturating_add(RocksDbWeight::get().reads(104))
 			.saturating_add(RocksDbWeight::get().writes(2))
@@ -403,8 +405,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `181`
 		//  Estimated: `3475`
-		// Minimum execution time: 15_131_000 picoseconds.
-		Weight::from_parts(18_490_000, 0)
+		// Minimum execution time: 15_341_000 picoseconds.
+		Weight::from_parts(20_075_000, 0)
 			.saturating_add(Weight::from_parts(0, 3475))
 			.saturating_add(RocksDbWeight::get().reads(2))
 			.saturating_add(RocksDbWeight::get().writes(3))
@@ -413,8 +415,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `249`
 		//  Estimated: `3477`
-		// Minimum execution time: 13_570_000 picoseconds.
-		Weight::from_parts(16_902_000, 0)
+		// Minimum execution time: 13_540_000 picoseconds.
+		Weight::from_parts(17_526_000, 0)
 			.saturating_add(Weight::from_parts(0, 3477))
 			.saturating_add(RocksDbWeight::get().reads(2))
 			.saturating_add(RocksDbWeight::get().writes(1))
@@ -423,8 +425,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 5_646_000 picoseconds.
-		Weight::from_parts(7_812_000, 0)
+		// Minimum execution time: 5_539_000 picoseconds.
+		Weight::from_parts(8_716_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(RocksDbWeight::get().writes(1))
 	}
@@ -432,8 +434,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `254`
 		//  Estimated: `3483`
-		// Minimum execution time: 23_926_000 picoseconds.
-		Weight::from_parts(28_191_000, 0)
+		// Minimum execution time: 23_150_000 picoseconds.
+		Weight::from_parts(26_693_000, 0)
 			.saturating_add(Weight::from_parts(0, 3483))
 			.saturating_add(RocksDbWeight::get().reads(9))
 			.saturating_add(RocksDbWeight::get().writes(3))
@@ -442,8 +444,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `465`
 		//  Estimated: `3658`
-		// Minimum execution time: 8_651_000 picoseconds.
-		Weight::from_parts(10_263_000, 0)
+		// Minimum execution time: 8_333_000 picoseconds.
+		Weight::from_parts(9_871_000, 0)
 			.saturating_add(Weight::from_parts(0, 3658))
 			.saturating_add(RocksDbWeight::get().reads(1))
 			.saturating_add(RocksDbWeight::get().writes(1))
@@ -453,11 +455,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1206 + k * (176 ±0)`
 		//  Estimated: `3483 + k * (3591 ±0)`
-		// Minimum execution time: 27_244_000 picoseconds.
-		Weight::from_parts(29_743_000, 0)
+		// Minimum execution time: 27_500_000 picoseconds.
+		Weight::from_parts(29_385_000, 0)
 			.saturating_add(Weight::from_parts(0, 3483))
-			// Standard Error: 46_759
-			.saturating_add(Weight::from_parts(18_163_930, 0).saturating_mul(k.into()))
+			// Standard Error: 33_090
+			.saturating_add(Weight::from_parts(17_255_515, 0).saturating_mul(k.into()))
 			.saturating_add(RocksDbWeight::get().reads(1))
 			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 3591).saturating_mul(k.into()))
@@ -468,13 +470,13 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `410 + b * (10 ±0) + w * (4 ±0)`
 		//  Estimated: `13727`
-		// Minimum execution time: 23_015_000 picoseconds.
-		Weight::from_parts(18_481_500, 0)
+		// Minimum execution time: 22_816_000 picoseconds.
+		Weight::from_parts(18_010_192, 0)
 			.saturating_add(Weight::from_parts(0, 13727))
-			// Standard Error: 1_554
-			.saturating_add(Weight::from_parts(39_858, 0).saturating_mul(w.into()))
-			// Standard Error: 388
-			.saturating_add(Weight::from_parts(22_222, 0).saturating_mul(b.into()))
+			// Standard Error: 1_292
+			.saturating_add(Weight::from_parts(42_916, 0).saturating_mul(w.into()))
+			// Standard Error: 323
+			.saturating_add(Weight::from_parts(22_451, 0).saturating_mul(b.into()))
 			.saturating_add(RocksDbWeight::get().reads(3))
 	}
 	/// The range of component `w` is `[0, 256]`.
@@ -483,13 +485,13 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `410 + b * (10 ±0) + w * (4 ±0)`
 		//  Estimated: `13727`
-		// Minimum execution time: 38_968_000 picoseconds.
-		Weight::from_parts(12_995_023, 0)
+		// Minimum execution time: 37_820_000 picoseconds.
+		Weight::from_parts(15_156_249, 0)
 			.saturating_add(Weight::from_parts(0, 13727))
-			// Standard Error: 3_138
-			.saturating_add(Weight::from_parts(69_037, 0).saturating_mul(w.into()))
-			// Standard Error: 785
-			.saturating_add(Weight::from_parts(92_414, 0).saturating_mul(b.into()))
+			// Standard Error: 3_000
+			.saturating_add(Weight::from_parts(67_908, 0).saturating_mul(w.into()))
+			// Standard Error: 751
+			.saturating_add(Weight::from_parts(92_363, 0).saturating_mul(b.into()))
 			.saturating_add(RocksDbWeight::get().reads(3))
 			.saturating_add(RocksDbWeight::get().writes(1))
 	}
@@ -497,40 +499,42 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 749_000 picoseconds.
-		Weight::from_parts(967_000, 0)
+		// Minimum execution time: 732_000 picoseconds.
+		Weight::from_parts(1_026_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
-	/// The range of component `k` is `[1, 256]`.
+	/// The range of component `k` is `[0, 256]`.
 	/// The range of component `s` is `[0, 256]`.
 	fn epoch_credit(k: u32, s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `0 + k * (299 ±0) + s * (79 ±0)`
-		//  Estimated: `10657 + k * (3591 ±0)`
-		// Minimum execution time: 82_819_000 picoseconds.
-		Weight::from_parts(89_853_000, 0)
-			.saturating_add(Weight::from_parts(0, 10657))
-			// Standard Error: 368_079
-			.saturating_add(Weight::from_parts(30_366_153, 0).saturating_mul(k.into()))
-			// Standard Error: 368_117
-			.saturating_add(Weight::from_parts(1_845_150, 0).saturating_mul(s.into()))
-			.saturating_add(RocksDbWeight::get().reads(261))
-			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(k.into())))
-			.saturating_add(RocksDbWeight::get().writes(6))
-			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(k.into())))
-			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(s.into())))
+		//  Measured:  `1201 + k * (220 ±0) + s * (299 ±0)`
+		//  Estimated: `9917 + k * (3591 ±0) + s * (3591 ±0)`
+		// Minimum execution time: 6_325_935_000 picoseconds.
+		Weight::from_parts(6_577_652_000, 0)
+			.saturating_add(Weight::from_parts(0, 9917))
+			// Standard Error: 2_075_070
+			.saturating_add(Weight::from_parts(10_534_030, 0).saturating_mul(k.into()))
+			// Standard Error: 2_075_070
+			.saturating_add(Weight::from_parts(17_781_781, 0).saturating_mul(s.into()))
+			.saturating_add(RocksDbWeight::get().reads(5))
+			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(k.into())))
+			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(s.into())))
+			.saturating_add(RocksDbWeight::get().writes(3))
+			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(k.into())))
+			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 3591).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(0, 3591).saturating_mul(s.into()))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_vector_read(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `636 + n * (16 ±0)`
 		//  Estimated: `1052064`
-		// Minimum execution time: 13_389_000 picoseconds.
-		Weight::from_parts(14_160_000, 0)
+		// Minimum execution time: 11_823_000 picoseconds.
+		Weight::from_parts(12_688_000, 0)
 			.saturating_add(Weight::from_parts(0, 1052064))
-			// Standard Error: 200
-			.saturating_add(Weight::from_parts(19_544, 0).saturating_mul(n.into()))
+			// Standard Error: 147
+			.saturating_add(Weight::from_parts(16_154, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(1))
 	}
 	/// The range of component `n` is `[1, 65536]`.
@@ -538,11 +542,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `636 + n * (16 ±0)`
 		//  Estimated: `1052064`
-		// Minimum execution time: 14_753_000 picoseconds.
-		Weight::from_parts(16_019_000, 0)
+		// Minimum execution time: 14_406_000 picoseconds.
+		Weight::from_parts(15_642_000, 0)
 			.saturating_add(Weight::from_parts(0, 1052064))
-			// Standard Error: 216
-			.saturating_add(Weight::from_parts(24_127, 0).saturating_mul(n.into()))
+			// Standard Error: 163
+			.saturating_add(Weight::from_parts(20_352, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(1))
 			.saturating_add(RocksDbWeight::get().writes(1))
 	}
@@ -551,44 +555,44 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 926_000 picoseconds.
-		Weight::from_parts(1_067_000, 0)
+		// Minimum execution time: 832_000 picoseconds.
+		Weight::from_parts(1_019_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 281
-			.saturating_add(Weight::from_parts(58_943, 0).saturating_mul(n.into()))
+			// Standard Error: 296
+			.saturating_add(Weight::from_parts(53_944, 0).saturating_mul(n.into()))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_rank(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 2_108_000 picoseconds.
-		Weight::from_parts(2_678_000, 0)
+		// Minimum execution time: 1_922_000 picoseconds.
+		Weight::from_parts(2_504_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 719
-			.saturating_add(Weight::from_parts(193_383, 0).saturating_mul(n.into()))
+			// Standard Error: 675
+			.saturating_add(Weight::from_parts(173_658, 0).saturating_mul(n.into()))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_emission(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 1_450_000 picoseconds.
-		Weight::from_parts(1_559_000, 0)
+		// Minimum execution time: 1_347_000 picoseconds.
+		Weight::from_parts(1_728_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 554
-			.saturating_add(Weight::from_parts(108_580, 0).saturating_mul(n.into()))
+			// Standard Error: 582
+			.saturating_add(Weight::from_parts(96_868, 0).saturating_mul(n.into()))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_order(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `949`
 		//  Estimated: `14716026`
-		// Minimum execution time: 48_432_000 picoseconds.
-		Weight::from_parts(47_654_224, 0)
+		// Minimum execution time: 48_320_000 picoseconds.
+		Weight::from_parts(23_359_837, 0)
 			.saturating_add(Weight::from_parts(0, 14716026))
-			// Standard Error: 346
-			.saturating_add(Weight::from_parts(51_939, 0).saturating_mul(n.into()))
+			// Standard Error: 321
+			.saturating_add(Weight::from_parts(49_125, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(21))
 			.saturating_add(RocksDbWeight::get().writes(21))
 	}

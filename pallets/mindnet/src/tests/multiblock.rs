@@ -377,7 +377,10 @@ fn delegated_epoch(during: impl FnOnce()) -> Balance {
     EpochBudget::<Test>::put(Perbill::from_parts(1));
     random_budget(&mut rng, 2);
     run_to_block(40);
-    assert!(Mindnet::epoch_needs(0, 0), "the epoch runs and still needs uid 0");
+    assert!(
+        Mindnet::epoch_needs(0, 0),
+        "the epoch runs and still needs uid 0"
+    );
     during();
     while RunningEpochs::<Test>::contains_key(0) {
         run_to_block(System::block_number() + 1);
@@ -416,7 +419,7 @@ fn a_hotkey_replaced_during_an_epoch_is_credited_then_released() {
         run_to_block(39);
         EpochBudget::<Test>::put(Perbill::from_parts(1));
         random_budget(&mut rng, 2);
-        run_to_block(41);
+        run_to_block(40);
         let run = RunningEpochs::<Test>::get(0).expect("running");
         assert!(run.needs(0));
         // The order recorded by the epoch of block 30 names the uid to replace first.
