@@ -144,6 +144,44 @@ fn row_epoch<T: Config>(w: u32, b: u32, phase: EpochPhase) -> (EpochRun, crate::
     (run, v)
 }
 
+/// A running epoch at `Credit` over `k` neurons with emission to credit; when `copied`,
+/// every uid's inputs are copied and its pool has joining stake to merge (staked in period
+/// 1, credited in period 2), otherwise neither.
+fn credit_setup<T: Config>(k: u32, copied: bool) -> (EpochRun, crate::epoch::Vectors) {
+    ensure_network::<T>();
+    MaxAllowedUids::<T>::insert(0, k);
+    let keys = fill::<T>(k as u16);
+    EpochIndex::<T>::insert(0, 1);
+    for (coldkey, hotkey) in &keys {
+        if copied {
+            Pallet::<T>::do_add_stake(
+                coldkey.clone(),
+                0,
+                hotkey.clone(),
+                BalanceOf::<T>::unique_saturated_from(1_000_000_000u64),
+            )
+            .expect("funded");
+        } else {
+            // The first stake (period 0) merged now, so that nothing is left to merge.
+            frame_support::storage::with_storage_layer(|| {
+                Pallet::<T>::credit_pool(0, hotkey, 0, None)
+            })
+            .expect("registered");
+        }
+    }
+    EpochIndex::<T>::insert(0, 2);
+    let (run, mut v) = loaded_epoch::<T>(k, EpochPhase::Credit);
+    for (uid, x) in v.get_mut::<T>(VectorKind::Emission).iter_mut().enumerate() {
+        *x = mindnet_math::Fixed::from_bits(1_000_000 + uid as u128);
+    }
+    if copied {
+        for uid in 0..k as u16 {
+            Pallet::<T>::preserve_for_epoch(0, uid);
+        }
+    }
+    (run, v)
+}
+
 #[benchmarks]
 mod benchmarks {
     use super::*;
@@ -479,51 +517,32 @@ mod benchmarks {
         assert!(v.get::<T>(VectorKind::Consensus)[0] > mindnet_math::Fixed::from_num(0));
     }
 
-    /// Crediting `k + s` uids (up to two results pages), minting their total and writing
-    /// the pages: `s` of them (the first) with their inputs copied and their pool merging
-    /// joining stake, `k` with neither.
+    /// Crediting `k` uids of one results page whose inputs were not copied and whose
+    /// pools merge nothing, minting their total and writing the page.
     #[benchmark]
-    fn epoch_credit(
-        k: Linear<0, { crate::epoch::PAGE_SIZE }>,
-        s: Linear<0, { crate::epoch::PAGE_SIZE }>,
-    ) {
-        let total = k + s;
-        ensure_network::<T>();
-        MaxAllowedUids::<T>::insert(0, total.max(1));
-        let keys = fill::<T>(total as u16);
-        // Every pool merges its first stake (period 0) here, except the first `s`, which
-        // are staked again in period 1 and merge that at the credit, in period 2.
-        EpochIndex::<T>::insert(0, 1);
-        for (_, hotkey) in keys.iter().skip(s as usize) {
-            frame_support::storage::with_storage_layer(|| {
-                Pallet::<T>::credit_pool(0, hotkey, 0, None)
-            })
-            .expect("registered");
-        }
-        for (coldkey, hotkey) in keys.iter().take(s as usize) {
-            Pallet::<T>::do_add_stake(
-                coldkey.clone(),
-                0,
-                hotkey.clone(),
-                BalanceOf::<T>::unique_saturated_from(1_000_000_000u64),
-            )
-            .expect("funded");
-        }
-        EpochIndex::<T>::insert(0, 2);
-        let (mut run, mut v) = loaded_epoch::<T>(total, EpochPhase::Credit);
-        for (uid, x) in v.get_mut::<T>(VectorKind::Emission).iter_mut().enumerate() {
-            *x = mindnet_math::Fixed::from_bits(1_000_000 + uid as u128);
-        }
-        for uid in 0..s as u16 {
-            Pallet::<T>::preserve_for_epoch(0, uid);
-        }
+    fn epoch_credit(k: Linear<1, { crate::epoch::PAGE_SIZE }>) {
+        let (mut run, mut v) = credit_setup::<T>(k, false);
         let copied;
         #[block]
         {
-            copied = Pallet::<T>::credit_range(0, &mut run, &mut v, 0, total as usize);
+            copied = Pallet::<T>::credit_range(0, &mut run, &mut v, 0, k as usize);
         }
-        assert_eq!(copied, s as usize);
-        assert_eq!(run.credited > 0, total > 0);
+        assert_eq!(copied, 0);
+        assert!(run.credited > 0);
+    }
+
+    /// Crediting `k` uids of one results page, each with its inputs copied and its pool
+    /// merging joining stake, minting their total and writing the page.
+    #[benchmark]
+    fn epoch_credit_copied(k: Linear<1, { crate::epoch::PAGE_SIZE }>) {
+        let (mut run, mut v) = credit_setup::<T>(k, true);
+        let copied;
+        #[block]
+        {
+            copied = Pallet::<T>::credit_range(0, &mut run, &mut v, 0, k as usize);
+        }
+        assert_eq!(copied, k as usize);
+        assert!(run.credited > 0);
     }
 
     impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

@@ -674,11 +674,20 @@ impl<T: Config> Pallet<T> {
     }
 
     /// The weight of crediting `k` uids of one results page, `copied` of which had their
-    /// inputs copied or merged joining stake into their pool (a write more each).
+    /// inputs copied or merged joining stake into their pool: each uid at the slope of its
+    /// kind's benchmark (`epoch_credit`, `epoch_credit_copied`), with the larger of their
+    /// fixed parts once. Linear in `copied`, so at most the larger of all plain and all
+    /// copied.
     fn credit_weight(k: usize, copied: usize) -> Weight {
         let count = |x: usize| u32::try_from(x).unwrap_or(u32::MAX);
         let copied = copied.min(k);
-        T::WeightInfo::epoch_credit(count(k.saturating_sub(copied)), count(copied))
+        let (plain_base, copied_base) = (
+            T::WeightInfo::epoch_credit(0),
+            T::WeightInfo::epoch_credit_copied(0),
+        );
+        T::WeightInfo::epoch_credit(count(k.saturating_sub(copied)))
+            .saturating_add(T::WeightInfo::epoch_credit_copied(count(copied)))
+            .saturating_sub(plain_base.min(copied_base))
     }
 
     /// `Order` over `n` neurons: the benchmark's weight, plus a read and a write for each

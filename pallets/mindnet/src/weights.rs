@@ -25,7 +25,7 @@
 // --template
 // scripts/weight-template.hbs
 // --output
-// /tmp/tmp.yYnxLnxE3H/calls.rs
+// /tmp/tmp.ZIpTrXtMJI/calls.rs
 // --extrinsic
 // add_stake,remove_stake,set_weights,serve_axon,create_network,set_parameter,set_take,set_epoch_budget,register,epoch_start,epoch_block,epoch_gather,epoch_consensus,epoch_credit,epoch_first_row,epoch_second_row
 
@@ -54,7 +54,8 @@ pub trait WeightInfo {
 	fn epoch_first_row(w: u32, b: u32, ) -> Weight;
 	fn epoch_second_row(w: u32, b: u32, ) -> Weight;
 	fn epoch_consensus() -> Weight;
-	fn epoch_credit(k: u32, s: u32, ) -> Weight;
+	fn epoch_credit(k: u32, ) -> Weight;
+	fn epoch_credit_copied(k: u32, ) -> Weight;
 	fn epoch_vector_read(n: u32, ) -> Weight;
 	fn epoch_vector_write(n: u32, ) -> Weight;
 	fn epoch_stake(n: u32, ) -> Weight;
@@ -71,11 +72,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1338 + n * (136 ±0)`
 		//  Estimated: `10657 + n * (2503 ±0)`
-		// Minimum execution time: 177_330_000 picoseconds.
-		Weight::from_parts(200_421_828, 0)
+		// Minimum execution time: 167_146_000 picoseconds.
+		Weight::from_parts(179_714_314, 0)
 			.saturating_add(Weight::from_parts(0, 10657))
-			// Standard Error: 61_146
-			.saturating_add(Weight::from_parts(4_314_639, 0).saturating_mul(n.into()))
+			// Standard Error: 35_624
+			.saturating_add(Weight::from_parts(4_054_972, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(22))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(14))
@@ -85,8 +86,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1600`
 		//  Estimated: `6196`
-		// Minimum execution time: 116_105_000 picoseconds.
-		Weight::from_parts(140_280_000, 0)
+		// Minimum execution time: 112_350_000 picoseconds.
+		Weight::from_parts(123_122_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(16))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -95,8 +96,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1561`
 		//  Estimated: `6196`
-		// Minimum execution time: 112_155_000 picoseconds.
-		Weight::from_parts(137_593_000, 0)
+		// Minimum execution time: 109_001_000 picoseconds.
+		Weight::from_parts(119_393_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(15))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -106,11 +107,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2824 + n * (4 ±0)`
 		//  Estimated: `4581`
-		// Minimum execution time: 69_848_000 picoseconds.
-		Weight::from_parts(97_129_667, 0)
+		// Minimum execution time: 67_947_000 picoseconds.
+		Weight::from_parts(96_788_858, 0)
 			.saturating_add(Weight::from_parts(0, 4581))
-			// Standard Error: 9_203
-			.saturating_add(Weight::from_parts(273_437, 0).saturating_mul(n.into()))
+			// Standard Error: 10_525
+			.saturating_add(Weight::from_parts(353_859, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(15))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
@@ -118,8 +119,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `475`
 		//  Estimated: `3525`
-		// Minimum execution time: 18_786_000 picoseconds.
-		Weight::from_parts(26_621_000, 0)
+		// Minimum execution time: 18_261_000 picoseconds.
+		Weight::from_parts(21_520_000, 0)
 			.saturating_add(Weight::from_parts(0, 3525))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -128,8 +129,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2793`
 		//  Estimated: `86366`
-		// Minimum execution time: 223_811_000 picoseconds.
-		Weight::from_parts(275_974_000, 0)
+		// Minimum execution time: 215_230_000 picoseconds.
+		Weight::from_parts(235_359_000, 0)
 			.saturating_add(Weight::from_parts(0, 86366))
 			.saturating_add(T::DbWeight::get().reads(104))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -138,8 +139,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `181`
 		//  Estimated: `3475`
-		// Minimum execution time: 15_341_000 picoseconds.
-		Weight::from_parts(20_075_000, 0)
+		// Minimum execution time: 14_852_000 picoseconds.
+		Weight::from_parts(19_217_000, 0)
 			.saturating_add(Weight::from_parts(0, 3475))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -148,8 +149,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `249`
 		//  Estimated: `3477`
-		// Minimum execution time: 13_540_000 picoseconds.
-		Weight::from_parts(17_526_000, 0)
+		// Minimum execution time: 13_103_000 picoseconds.
+		Weight::from_parts(17_185_000, 0)
 			.saturating_add(Weight::from_parts(0, 3477))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -158,8 +159,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 5_539_000 picoseconds.
-		Weight::from_parts(8_716_000, 0)
+		// Minimum execution time: 5_368_000 picoseconds.
+		Weight::from_parts(8_612_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -167,8 +168,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `254`
 		//  Estimated: `3483`
-		// Minimum execution time: 23_150_000 picoseconds.
-		Weight::from_parts(26_693_000, 0)
+		// Minimum execution time: 23_213_000 picoseconds.
+		Weight::from_parts(25_247_000, 0)
 			.saturating_add(Weight::from_parts(0, 3483))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -177,8 +178,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `465`
 		//  Estimated: `3658`
-		// Minimum execution time: 8_333_000 picoseconds.
-		Weight::from_parts(9_871_000, 0)
+		// Minimum execution time: 8_166_000 picoseconds.
+		Weight::from_parts(9_197_000, 0)
 			.saturating_add(Weight::from_parts(0, 3658))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -188,11 +189,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1206 + k * (176 ±0)`
 		//  Estimated: `3483 + k * (3591 ±0)`
-		// Minimum execution time: 27_500_000 picoseconds.
-		Weight::from_parts(29_385_000, 0)
+		// Minimum execution time: 26_288_000 picoseconds.
+		Weight::from_parts(27_261_000, 0)
 			.saturating_add(Weight::from_parts(0, 3483))
-			// Standard Error: 33_090
-			.saturating_add(Weight::from_parts(17_255_515, 0).saturating_mul(k.into()))
+			// Standard Error: 23_794
+			.saturating_add(Weight::from_parts(16_077_975, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 3591).saturating_mul(k.into()))
@@ -203,13 +204,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `410 + b * (10 ±0) + w * (4 ±0)`
 		//  Estimated: `13727`
-		// Minimum execution time: 22_816_000 picoseconds.
-		Weight::from_parts(18_010_192, 0)
+		// Minimum execution time: 22_165_000 picoseconds.
+		Weight::from_parts(16_568_276, 0)
 			.saturating_add(Weight::from_parts(0, 13727))
-			// Standard Error: 1_292
-			.saturating_add(Weight::from_parts(42_916, 0).saturating_mul(w.into()))
-			// Standard Error: 323
-			.saturating_add(Weight::from_parts(22_451, 0).saturating_mul(b.into()))
+			// Standard Error: 1_412
+			.saturating_add(Weight::from_parts(39_183, 0).saturating_mul(w.into()))
+			// Standard Error: 353
+			.saturating_add(Weight::from_parts(20_231, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 	}
 	/// The range of component `w` is `[0, 256]`.
@@ -218,13 +219,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `410 + b * (10 ±0) + w * (4 ±0)`
 		//  Estimated: `13727`
-		// Minimum execution time: 37_820_000 picoseconds.
-		Weight::from_parts(15_156_249, 0)
+		// Minimum execution time: 37_250_000 picoseconds.
+		Weight::from_parts(11_666_203, 0)
 			.saturating_add(Weight::from_parts(0, 13727))
-			// Standard Error: 3_000
-			.saturating_add(Weight::from_parts(67_908, 0).saturating_mul(w.into()))
-			// Standard Error: 751
-			.saturating_add(Weight::from_parts(92_363, 0).saturating_mul(b.into()))
+			// Standard Error: 2_836
+			.saturating_add(Weight::from_parts(65_861, 0).saturating_mul(w.into()))
+			// Standard Error: 709
+			.saturating_add(Weight::from_parts(86_665, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -232,42 +233,38 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 732_000 picoseconds.
-		Weight::from_parts(1_026_000, 0)
+		// Minimum execution time: 753_000 picoseconds.
+		Weight::from_parts(906_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
-	/// The range of component `k` is `[0, 256]`.
-	/// The range of component `s` is `[0, 256]`.
-	fn epoch_credit(k: u32, s: u32, ) -> Weight {
-		// Proof Size summary in bytes:
-		//  Measured:  `1201 + k * (220 ±0) + s * (299 ±0)`
-		//  Estimated: `9917 + k * (3591 ±0) + s * (3591 ±0)`
-		// Minimum execution time: 6_325_935_000 picoseconds.
-		Weight::from_parts(6_577_652_000, 0)
-			.saturating_add(Weight::from_parts(0, 9917))
-			// Standard Error: 2_075_070
-			.saturating_add(Weight::from_parts(10_534_030, 0).saturating_mul(k.into()))
-			// Standard Error: 2_075_070
-			.saturating_add(Weight::from_parts(17_781_781, 0).saturating_mul(s.into()))
+	/// Provisional (not yet measured): replaced by `scripts/benchmark.sh`.
+	fn epoch_credit(k: u32, ) -> Weight {
+		Weight::from_parts(100_000_000, 0)
+			.saturating_add(Weight::from_parts(30_000_000, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(k.into())))
-			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(k.into())))
-			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(s.into())))
-			.saturating_add(Weight::from_parts(0, 3591).saturating_mul(k.into()))
-			.saturating_add(Weight::from_parts(0, 3591).saturating_mul(s.into()))
+	}
+	/// Provisional (not yet measured): replaced by `scripts/benchmark.sh`.
+	fn epoch_credit_copied(k: u32, ) -> Weight {
+		Weight::from_parts(100_000_000, 0)
+			.saturating_add(Weight::from_parts(40_000_000, 0).saturating_mul(k.into()))
+			.saturating_add(T::DbWeight::get().reads(5))
+			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(k.into())))
+			.saturating_add(T::DbWeight::get().writes(3))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(k.into())))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_vector_read(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `636 + n * (16 ±0)`
 		//  Estimated: `1052064`
-		// Minimum execution time: 11_823_000 picoseconds.
-		Weight::from_parts(12_688_000, 0)
+		// Minimum execution time: 11_832_000 picoseconds.
+		Weight::from_parts(12_551_000, 0)
 			.saturating_add(Weight::from_parts(0, 1052064))
-			// Standard Error: 147
-			.saturating_add(Weight::from_parts(16_154, 0).saturating_mul(n.into()))
+			// Standard Error: 134
+			.saturating_add(Weight::from_parts(14_267, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1))
 	}
 	/// The range of component `n` is `[1, 65536]`.
@@ -275,11 +272,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `636 + n * (16 ±0)`
 		//  Estimated: `1052064`
-		// Minimum execution time: 14_406_000 picoseconds.
-		Weight::from_parts(15_642_000, 0)
+		// Minimum execution time: 13_965_000 picoseconds.
+		Weight::from_parts(14_650_000, 0)
 			.saturating_add(Weight::from_parts(0, 1052064))
-			// Standard Error: 163
-			.saturating_add(Weight::from_parts(20_352, 0).saturating_mul(n.into()))
+			// Standard Error: 137
+			.saturating_add(Weight::from_parts(18_029, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -288,44 +285,44 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 832_000 picoseconds.
-		Weight::from_parts(1_019_000, 0)
+		// Minimum execution time: 782_000 picoseconds.
+		Weight::from_parts(862_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 296
-			.saturating_add(Weight::from_parts(53_944, 0).saturating_mul(n.into()))
+			// Standard Error: 260
+			.saturating_add(Weight::from_parts(50_455, 0).saturating_mul(n.into()))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_rank(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 1_922_000 picoseconds.
-		Weight::from_parts(2_504_000, 0)
+		// Minimum execution time: 1_855_000 picoseconds.
+		Weight::from_parts(1_969_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 675
-			.saturating_add(Weight::from_parts(173_658, 0).saturating_mul(n.into()))
+			// Standard Error: 657
+			.saturating_add(Weight::from_parts(166_092, 0).saturating_mul(n.into()))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_emission(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 1_347_000 picoseconds.
-		Weight::from_parts(1_728_000, 0)
+		// Minimum execution time: 1_210_000 picoseconds.
+		Weight::from_parts(1_380_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 582
-			.saturating_add(Weight::from_parts(96_868, 0).saturating_mul(n.into()))
+			// Standard Error: 515
+			.saturating_add(Weight::from_parts(90_420, 0).saturating_mul(n.into()))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_order(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `949`
 		//  Estimated: `14716026`
-		// Minimum execution time: 48_320_000 picoseconds.
-		Weight::from_parts(23_359_837, 0)
+		// Minimum execution time: 47_926_000 picoseconds.
+		Weight::from_parts(10_317_178, 0)
 			.saturating_add(Weight::from_parts(0, 14716026))
-			// Standard Error: 321
-			.saturating_add(Weight::from_parts(49_125, 0).saturating_mul(n.into()))
+			// Standard Error: 342
+			.saturating_add(Weight::from_parts(46_305, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(21))
 			.saturating_add(T::DbWeight::get().writes(21))
 	}
@@ -338,11 +335,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1338 + n * (136 ±0)`
 		//  Estimated: `10657 + n * (2503 ±0)`
-		// Minimum execution time: 177_330_000 picoseconds.
-		Weight::from_parts(200_421_828, 0)
+		// Minimum execution time: 167_146_000 picoseconds.
+		Weight::from_parts(179_714_314, 0)
 			.saturating_add(Weight::from_parts(0, 10657))
-			// Standard Error: 61_146
-			.saturating_add(Weight::from_parts(4_314_639, 0).saturating_mul(n.into()))
+			// Standard Error: 35_624
+			.saturating_add(Weight::from_parts(4_054_972, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(22))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(14))
@@ -352,8 +349,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1600`
 		//  Estimated: `6196`
-		// Minimum execution time: 116_105_000 picoseconds.
-		Weight::from_parts(140_280_000, 0)
+		// Minimum execution time: 112_350_000 picoseconds.
+		Weight::from_parts(123_122_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(RocksDbWeight::get().reads(16))
 			.saturating_add(RocksDbWeight::get().writes(7))
@@ -362,8 +359,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1561`
 		//  Estimated: `6196`
-		// Minimum execution time: 112_155_000 picoseconds.
-		Weight::from_parts(137_593_000, 0)
+		// Minimum execution time: 109_001_000 picoseconds.
+		Weight::from_parts(119_393_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(RocksDbWeight::get().reads(15))
 			.saturating_add(RocksDbWeight::get().writes(7))
@@ -373,11 +370,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2824 + n * (4 ±0)`
 		//  Estimated: `4581`
-		// Minimum execution time: 69_848_000 picoseconds.
-		Weight::from_parts(97_129_667, 0)
+		// Minimum execution time: 67_947_000 picoseconds.
+		Weight::from_parts(96_788_858, 0)
 			.saturating_add(Weight::from_parts(0, 4581))
-			// Standard Error: 9_203
-			.saturating_add(Weight::from_parts(273_437, 0).saturating_mul(n.into()))
+			// Standard Error: 10_525
+			.saturating_add(Weight::from_parts(353_859, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(15))
 			.saturating_add(RocksDbWeight::get().writes(3))
 	}
@@ -385,8 +382,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `475`
 		//  Estimated: `3525`
-		// Minimum execution time: 18_786_000 picoseconds.
-		Weight::from_parts(26_621_000, 0)
+		// Minimum execution time: 18_261_000 picoseconds.
+		Weight::from_parts(21_520_000, 0)
 			.saturating_add(Weight::from_parts(0, 3525))
 			.saturating_add(RocksDbWeight::get().reads(3))
 			.saturating_add(RocksDbWeight::get().writes(1))
@@ -395,8 +392,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2793`
 		//  Estimated: `86366`
-		// Minimum execution time: 223_811_000 picoseconds.
-		Weight::from_parts(275_974_000, 0)
+		// Minimum execution time: 215_230_000 picoseconds.
+		Weight::from_parts(235_359_000, 0)
 			.saturating_add(Weight::from_parts(0, 86366))
 			.saturating_add(RocksDbWeight::get().reads(104))
 			.saturating_add(RocksDbWeight::get().writes(2))
@@ -405,8 +402,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `181`
 		//  Estimated: `3475`
-		// Minimum execution time: 15_341_000 picoseconds.
-		Weight::from_parts(20_075_000, 0)
+		// Minimum execution time: 14_852_000 picoseconds.
+		Weight::from_parts(19_217_000, 0)
 			.saturating_add(Weight::from_parts(0, 3475))
 			.saturating_add(RocksDbWeight::get().reads(2))
 			.saturating_add(RocksDbWeight::get().writes(3))
@@ -415,8 +412,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `249`
 		//  Estimated: `3477`
-		// Minimum execution time: 13_540_000 picoseconds.
-		Weight::from_parts(17_526_000, 0)
+		// Minimum execution time: 13_103_000 picoseconds.
+		Weight::from_parts(17_185_000, 0)
 			.saturating_add(Weight::from_parts(0, 3477))
 			.saturating_add(RocksDbWeight::get().reads(2))
 			.saturating_add(RocksDbWeight::get().writes(1))
@@ -425,8 +422,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 5_539_000 picoseconds.
-		Weight::from_parts(8_716_000, 0)
+		// Minimum execution time: 5_368_000 picoseconds.
+		Weight::from_parts(8_612_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(RocksDbWeight::get().writes(1))
 	}
@@ -434,8 +431,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `254`
 		//  Estimated: `3483`
-		// Minimum execution time: 23_150_000 picoseconds.
-		Weight::from_parts(26_693_000, 0)
+		// Minimum execution time: 23_213_000 picoseconds.
+		Weight::from_parts(25_247_000, 0)
 			.saturating_add(Weight::from_parts(0, 3483))
 			.saturating_add(RocksDbWeight::get().reads(9))
 			.saturating_add(RocksDbWeight::get().writes(3))
@@ -444,8 +441,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `465`
 		//  Estimated: `3658`
-		// Minimum execution time: 8_333_000 picoseconds.
-		Weight::from_parts(9_871_000, 0)
+		// Minimum execution time: 8_166_000 picoseconds.
+		Weight::from_parts(9_197_000, 0)
 			.saturating_add(Weight::from_parts(0, 3658))
 			.saturating_add(RocksDbWeight::get().reads(1))
 			.saturating_add(RocksDbWeight::get().writes(1))
@@ -455,11 +452,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1206 + k * (176 ±0)`
 		//  Estimated: `3483 + k * (3591 ±0)`
-		// Minimum execution time: 27_500_000 picoseconds.
-		Weight::from_parts(29_385_000, 0)
+		// Minimum execution time: 26_288_000 picoseconds.
+		Weight::from_parts(27_261_000, 0)
 			.saturating_add(Weight::from_parts(0, 3483))
-			// Standard Error: 33_090
-			.saturating_add(Weight::from_parts(17_255_515, 0).saturating_mul(k.into()))
+			// Standard Error: 23_794
+			.saturating_add(Weight::from_parts(16_077_975, 0).saturating_mul(k.into()))
 			.saturating_add(RocksDbWeight::get().reads(1))
 			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 3591).saturating_mul(k.into()))
@@ -470,13 +467,13 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `410 + b * (10 ±0) + w * (4 ±0)`
 		//  Estimated: `13727`
-		// Minimum execution time: 22_816_000 picoseconds.
-		Weight::from_parts(18_010_192, 0)
+		// Minimum execution time: 22_165_000 picoseconds.
+		Weight::from_parts(16_568_276, 0)
 			.saturating_add(Weight::from_parts(0, 13727))
-			// Standard Error: 1_292
-			.saturating_add(Weight::from_parts(42_916, 0).saturating_mul(w.into()))
-			// Standard Error: 323
-			.saturating_add(Weight::from_parts(22_451, 0).saturating_mul(b.into()))
+			// Standard Error: 1_412
+			.saturating_add(Weight::from_parts(39_183, 0).saturating_mul(w.into()))
+			// Standard Error: 353
+			.saturating_add(Weight::from_parts(20_231, 0).saturating_mul(b.into()))
 			.saturating_add(RocksDbWeight::get().reads(3))
 	}
 	/// The range of component `w` is `[0, 256]`.
@@ -485,13 +482,13 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `410 + b * (10 ±0) + w * (4 ±0)`
 		//  Estimated: `13727`
-		// Minimum execution time: 37_820_000 picoseconds.
-		Weight::from_parts(15_156_249, 0)
+		// Minimum execution time: 37_250_000 picoseconds.
+		Weight::from_parts(11_666_203, 0)
 			.saturating_add(Weight::from_parts(0, 13727))
-			// Standard Error: 3_000
-			.saturating_add(Weight::from_parts(67_908, 0).saturating_mul(w.into()))
-			// Standard Error: 751
-			.saturating_add(Weight::from_parts(92_363, 0).saturating_mul(b.into()))
+			// Standard Error: 2_836
+			.saturating_add(Weight::from_parts(65_861, 0).saturating_mul(w.into()))
+			// Standard Error: 709
+			.saturating_add(Weight::from_parts(86_665, 0).saturating_mul(b.into()))
 			.saturating_add(RocksDbWeight::get().reads(3))
 			.saturating_add(RocksDbWeight::get().writes(1))
 	}
@@ -499,42 +496,38 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 732_000 picoseconds.
-		Weight::from_parts(1_026_000, 0)
+		// Minimum execution time: 753_000 picoseconds.
+		Weight::from_parts(906_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
-	/// The range of component `k` is `[0, 256]`.
-	/// The range of component `s` is `[0, 256]`.
-	fn epoch_credit(k: u32, s: u32, ) -> Weight {
-		// Proof Size summary in bytes:
-		//  Measured:  `1201 + k * (220 ±0) + s * (299 ±0)`
-		//  Estimated: `9917 + k * (3591 ±0) + s * (3591 ±0)`
-		// Minimum execution time: 6_325_935_000 picoseconds.
-		Weight::from_parts(6_577_652_000, 0)
-			.saturating_add(Weight::from_parts(0, 9917))
-			// Standard Error: 2_075_070
-			.saturating_add(Weight::from_parts(10_534_030, 0).saturating_mul(k.into()))
-			// Standard Error: 2_075_070
-			.saturating_add(Weight::from_parts(17_781_781, 0).saturating_mul(s.into()))
+	/// Provisional (not yet measured): replaced by `scripts/benchmark.sh`.
+	fn epoch_credit(k: u32, ) -> Weight {
+		Weight::from_parts(100_000_000, 0)
+			.saturating_add(Weight::from_parts(30_000_000, 0).saturating_mul(k.into()))
 			.saturating_add(RocksDbWeight::get().reads(5))
 			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(k.into())))
-			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().writes(3))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(k.into())))
-			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(s.into())))
-			.saturating_add(Weight::from_parts(0, 3591).saturating_mul(k.into()))
-			.saturating_add(Weight::from_parts(0, 3591).saturating_mul(s.into()))
+	}
+	/// Provisional (not yet measured): replaced by `scripts/benchmark.sh`.
+	fn epoch_credit_copied(k: u32, ) -> Weight {
+		Weight::from_parts(100_000_000, 0)
+			.saturating_add(Weight::from_parts(40_000_000, 0).saturating_mul(k.into()))
+			.saturating_add(RocksDbWeight::get().reads(5))
+			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(k.into())))
+			.saturating_add(RocksDbWeight::get().writes(3))
+			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(k.into())))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_vector_read(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `636 + n * (16 ±0)`
 		//  Estimated: `1052064`
-		// Minimum execution time: 11_823_000 picoseconds.
-		Weight::from_parts(12_688_000, 0)
+		// Minimum execution time: 11_832_000 picoseconds.
+		Weight::from_parts(12_551_000, 0)
 			.saturating_add(Weight::from_parts(0, 1052064))
-			// Standard Error: 147
-			.saturating_add(Weight::from_parts(16_154, 0).saturating_mul(n.into()))
+			// Standard Error: 134
+			.saturating_add(Weight::from_parts(14_267, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(1))
 	}
 	/// The range of component `n` is `[1, 65536]`.
@@ -542,11 +535,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `636 + n * (16 ±0)`
 		//  Estimated: `1052064`
-		// Minimum execution time: 14_406_000 picoseconds.
-		Weight::from_parts(15_642_000, 0)
+		// Minimum execution time: 13_965_000 picoseconds.
+		Weight::from_parts(14_650_000, 0)
 			.saturating_add(Weight::from_parts(0, 1052064))
-			// Standard Error: 163
-			.saturating_add(Weight::from_parts(20_352, 0).saturating_mul(n.into()))
+			// Standard Error: 137
+			.saturating_add(Weight::from_parts(18_029, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(1))
 			.saturating_add(RocksDbWeight::get().writes(1))
 	}
@@ -555,44 +548,44 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 832_000 picoseconds.
-		Weight::from_parts(1_019_000, 0)
+		// Minimum execution time: 782_000 picoseconds.
+		Weight::from_parts(862_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 296
-			.saturating_add(Weight::from_parts(53_944, 0).saturating_mul(n.into()))
+			// Standard Error: 260
+			.saturating_add(Weight::from_parts(50_455, 0).saturating_mul(n.into()))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_rank(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 1_922_000 picoseconds.
-		Weight::from_parts(2_504_000, 0)
+		// Minimum execution time: 1_855_000 picoseconds.
+		Weight::from_parts(1_969_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 675
-			.saturating_add(Weight::from_parts(173_658, 0).saturating_mul(n.into()))
+			// Standard Error: 657
+			.saturating_add(Weight::from_parts(166_092, 0).saturating_mul(n.into()))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_emission(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 1_347_000 picoseconds.
-		Weight::from_parts(1_728_000, 0)
+		// Minimum execution time: 1_210_000 picoseconds.
+		Weight::from_parts(1_380_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 582
-			.saturating_add(Weight::from_parts(96_868, 0).saturating_mul(n.into()))
+			// Standard Error: 515
+			.saturating_add(Weight::from_parts(90_420, 0).saturating_mul(n.into()))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_order(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `949`
 		//  Estimated: `14716026`
-		// Minimum execution time: 48_320_000 picoseconds.
-		Weight::from_parts(23_359_837, 0)
+		// Minimum execution time: 47_926_000 picoseconds.
+		Weight::from_parts(10_317_178, 0)
 			.saturating_add(Weight::from_parts(0, 14716026))
-			// Standard Error: 321
-			.saturating_add(Weight::from_parts(49_125, 0).saturating_mul(n.into()))
+			// Standard Error: 342
+			.saturating_add(Weight::from_parts(46_305, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(21))
 			.saturating_add(RocksDbWeight::get().writes(21))
 	}

@@ -44,22 +44,22 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 2_725_000 picoseconds.
-		Weight::from_parts(105_953_899, 0)
+		// Minimum execution time: 2_874_000 picoseconds.
+		Weight::from_parts(98_396_065, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 13
-			.saturating_add(Weight::from_parts(569, 0).saturating_mul(b.into()))
+			// Standard Error: 10
+			.saturating_add(Weight::from_parts(490, 0).saturating_mul(b.into()))
 	}
 	/// The range of component `b` is `[0, 3932160]`.
 	fn remark_with_event(b: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 6_386_000 picoseconds.
-		Weight::from_parts(25_393_893, 0)
+		// Minimum execution time: 6_158_000 picoseconds.
+		Weight::from_parts(83_056_991, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 22
-			.saturating_add(Weight::from_parts(1_665, 0).saturating_mul(b.into()))
+			// Standard Error: 17
+			.saturating_add(Weight::from_parts(1_421, 0).saturating_mul(b.into()))
 	}
 	/// Storage: UNKNOWN KEY `0x3a686561707061676573` (r:0 w:1)
 	/// Proof: UNKNOWN KEY `0x3a686561707061676573` (r:0 w:1)
@@ -67,8 +67,8 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 4_788_000 picoseconds.
-		Weight::from_parts(8_247_000, 0)
+		// Minimum execution time: 4_514_000 picoseconds.
+		Weight::from_parts(7_480_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -78,8 +78,8 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 117_583_618_000 picoseconds.
-		Weight::from_parts(125_746_159_000, 0)
+		// Minimum execution time: 106_891_388_000 picoseconds.
+		Weight::from_parts(111_025_472_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -90,11 +90,11 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 3_089_000 picoseconds.
-		Weight::from_parts(3_570_000, 0)
+		// Minimum execution time: 2_898_000 picoseconds.
+		Weight::from_parts(3_325_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 717
-			.saturating_add(Weight::from_parts(822_444, 0).saturating_mul(i.into()))
+			// Standard Error: 609
+			.saturating_add(Weight::from_parts(754_988, 0).saturating_mul(i.into()))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(i.into())))
 	}
 	/// Storage: `Skipped::Metadata` (r:0 w:0)
@@ -104,11 +104,11 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 3_273_000 picoseconds.
-		Weight::from_parts(3_730_000, 0)
+		// Minimum execution time: 3_074_000 picoseconds.
+		Weight::from_parts(3_357_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 864
-			.saturating_add(Weight::from_parts(612_103, 0).saturating_mul(i.into()))
+			// Standard Error: 616
+			.saturating_add(Weight::from_parts(545_066, 0).saturating_mul(i.into()))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(i.into())))
 	}
 	/// Storage: `Skipped::Metadata` (r:0 w:0)
@@ -118,11 +118,11 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0 + p * (69 ±0)`
 		//  Estimated: `11 + p * (70 ±0)`
-		// Minimum execution time: 5_090_000 picoseconds.
-		Weight::from_parts(5_526_000, 0)
+		// Minimum execution time: 4_460_000 picoseconds.
+		Weight::from_parts(5_108_000, 0)
 			.saturating_add(Weight::from_parts(0, 11))
-			// Standard Error: 2_076
-			.saturating_add(Weight::from_parts(1_348_920, 0).saturating_mul(p.into()))
+			// Standard Error: 1_862
+			.saturating_add(Weight::from_parts(1_230_317, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 70).saturating_mul(p.into()))
@@ -133,8 +133,8 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 15_537_000 picoseconds.
-		Weight::from_parts(18_024_000, 0)
+		// Minimum execution time: 14_955_000 picoseconds.
+		Weight::from_parts(17_440_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -146,8 +146,8 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `22`
 		//  Estimated: `1518`
-		// Minimum execution time: 116_584_496_000 picoseconds.
-		Weight::from_parts(123_945_021_000, 0)
+		// Minimum execution time: 113_206_362_000 picoseconds.
+		Weight::from_parts(118_163_774_000, 0)
 			.saturating_add(Weight::from_parts(0, 1518))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(2))

@@ -274,11 +274,12 @@ fn a_multi_block_epoch_equals_the_single_pass_computation() {
 fn an_overrunning_epoch_defers_the_next_and_every_block_is_minted_once() {
     new_test_ext().execute_with(|| {
         let mut rng = Rng(42);
-        populate(&mut rng, 30);
+        populate(&mut rng, 60);
         let created = 0u64; // network 0 is created in the genesis block
-                            // A budget of one row per block: 30 neurons take well over a tempo of 10 blocks.
+        // The smallest budget that lets every phase progress: 60 neurons take well over a
+        // tempo of 10 blocks.
         EpochBudget::<Test>::put(Perbill::from_parts(1));
-        random_budget(&mut rng, 3);
+        random_budget(&mut rng, 1);
         let mut deferred_seen = false;
         let mut starts = Vec::new();
         let mut first_completed_at = None;
