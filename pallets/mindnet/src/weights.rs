@@ -25,9 +25,9 @@
 // --template
 // scripts/weight-template.hbs
 // --output
-// /tmp/tmp.ZIpTrXtMJI/calls.rs
+// /tmp/tmp.y71eaNAcc6/calls.rs
 // --extrinsic
-// add_stake,remove_stake,set_weights,serve_axon,create_network,set_parameter,set_take,set_epoch_budget,register,epoch_start,epoch_block,epoch_gather,epoch_consensus,epoch_credit,epoch_first_row,epoch_second_row
+// add_stake,remove_stake,set_weights,serve_axon,create_network,set_parameter,set_take,set_epoch_budget,register,epoch_start,epoch_block,epoch_gather,epoch_consensus,epoch_credit,epoch_credit_copied,epoch_first_row,epoch_second_row
 
 #![cfg_attr(rustfmt, rustfmt_skip)]
 #![allow(unused_parens)]
@@ -72,11 +72,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1338 + n * (136 ±0)`
 		//  Estimated: `10657 + n * (2503 ±0)`
-		// Minimum execution time: 167_146_000 picoseconds.
-		Weight::from_parts(179_714_314, 0)
+		// Minimum execution time: 162_693_000 picoseconds.
+		Weight::from_parts(179_458_426, 0)
 			.saturating_add(Weight::from_parts(0, 10657))
-			// Standard Error: 35_624
-			.saturating_add(Weight::from_parts(4_054_972, 0).saturating_mul(n.into()))
+			// Standard Error: 35_530
+			.saturating_add(Weight::from_parts(3_613_268, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(22))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(14))
@@ -86,8 +86,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1600`
 		//  Estimated: `6196`
-		// Minimum execution time: 112_350_000 picoseconds.
-		Weight::from_parts(123_122_000, 0)
+		// Minimum execution time: 111_862_000 picoseconds.
+		Weight::from_parts(121_545_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(16))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -96,8 +96,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1561`
 		//  Estimated: `6196`
-		// Minimum execution time: 109_001_000 picoseconds.
-		Weight::from_parts(119_393_000, 0)
+		// Minimum execution time: 109_060_000 picoseconds.
+		Weight::from_parts(117_968_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(15))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -107,11 +107,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2824 + n * (4 ±0)`
 		//  Estimated: `4581`
-		// Minimum execution time: 67_947_000 picoseconds.
-		Weight::from_parts(96_788_858, 0)
+		// Minimum execution time: 68_525_000 picoseconds.
+		Weight::from_parts(89_650_444, 0)
 			.saturating_add(Weight::from_parts(0, 4581))
-			// Standard Error: 10_525
-			.saturating_add(Weight::from_parts(353_859, 0).saturating_mul(n.into()))
+			// Standard Error: 7_199
+			.saturating_add(Weight::from_parts(350_757, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(15))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
@@ -119,8 +119,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `475`
 		//  Estimated: `3525`
-		// Minimum execution time: 18_261_000 picoseconds.
-		Weight::from_parts(21_520_000, 0)
+		// Minimum execution time: 18_506_000 picoseconds.
+		Weight::from_parts(22_730_000, 0)
 			.saturating_add(Weight::from_parts(0, 3525))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -129,8 +129,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2793`
 		//  Estimated: `86366`
-		// Minimum execution time: 215_230_000 picoseconds.
-		Weight::from_parts(235_359_000, 0)
+		// Minimum execution time: 213_742_000 picoseconds.
+		Weight::from_parts(233_335_000, 0)
 			.saturating_add(Weight::from_parts(0, 86366))
 			.saturating_add(T::DbWeight::get().reads(104))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -139,8 +139,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `181`
 		//  Estimated: `3475`
-		// Minimum execution time: 14_852_000 picoseconds.
-		Weight::from_parts(19_217_000, 0)
+		// Minimum execution time: 14_679_000 picoseconds.
+		Weight::from_parts(18_883_000, 0)
 			.saturating_add(Weight::from_parts(0, 3475))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -149,8 +149,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `249`
 		//  Estimated: `3477`
-		// Minimum execution time: 13_103_000 picoseconds.
-		Weight::from_parts(17_185_000, 0)
+		// Minimum execution time: 13_015_000 picoseconds.
+		Weight::from_parts(16_844_000, 0)
 			.saturating_add(Weight::from_parts(0, 3477))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -159,8 +159,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 5_368_000 picoseconds.
-		Weight::from_parts(8_612_000, 0)
+		// Minimum execution time: 5_365_000 picoseconds.
+		Weight::from_parts(8_559_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -168,8 +168,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `254`
 		//  Estimated: `3483`
-		// Minimum execution time: 23_213_000 picoseconds.
-		Weight::from_parts(25_247_000, 0)
+		// Minimum execution time: 22_842_000 picoseconds.
+		Weight::from_parts(25_054_000, 0)
 			.saturating_add(Weight::from_parts(0, 3483))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -178,8 +178,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `465`
 		//  Estimated: `3658`
-		// Minimum execution time: 8_166_000 picoseconds.
-		Weight::from_parts(9_197_000, 0)
+		// Minimum execution time: 8_067_000 picoseconds.
+		Weight::from_parts(9_036_000, 0)
 			.saturating_add(Weight::from_parts(0, 3658))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -189,11 +189,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1206 + k * (176 ±0)`
 		//  Estimated: `3483 + k * (3591 ±0)`
-		// Minimum execution time: 26_288_000 picoseconds.
-		Weight::from_parts(27_261_000, 0)
+		// Minimum execution time: 26_201_000 picoseconds.
+		Weight::from_parts(26_983_000, 0)
 			.saturating_add(Weight::from_parts(0, 3483))
-			// Standard Error: 23_794
-			.saturating_add(Weight::from_parts(16_077_975, 0).saturating_mul(k.into()))
+			// Standard Error: 23_747
+			.saturating_add(Weight::from_parts(16_048_534, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 3591).saturating_mul(k.into()))
@@ -204,13 +204,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `410 + b * (10 ±0) + w * (4 ±0)`
 		//  Estimated: `13727`
-		// Minimum execution time: 22_165_000 picoseconds.
-		Weight::from_parts(16_568_276, 0)
+		// Minimum execution time: 22_002_000 picoseconds.
+		Weight::from_parts(16_407_301, 0)
 			.saturating_add(Weight::from_parts(0, 13727))
-			// Standard Error: 1_412
-			.saturating_add(Weight::from_parts(39_183, 0).saturating_mul(w.into()))
-			// Standard Error: 353
-			.saturating_add(Weight::from_parts(20_231, 0).saturating_mul(b.into()))
+			// Standard Error: 1_363
+			.saturating_add(Weight::from_parts(38_044, 0).saturating_mul(w.into()))
+			// Standard Error: 341
+			.saturating_add(Weight::from_parts(20_027, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 	}
 	/// The range of component `w` is `[0, 256]`.
@@ -219,13 +219,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `410 + b * (10 ±0) + w * (4 ±0)`
 		//  Estimated: `13727`
-		// Minimum execution time: 37_250_000 picoseconds.
-		Weight::from_parts(11_666_203, 0)
+		// Minimum execution time: 36_738_000 picoseconds.
+		Weight::from_parts(11_990_025, 0)
 			.saturating_add(Weight::from_parts(0, 13727))
-			// Standard Error: 2_836
-			.saturating_add(Weight::from_parts(65_861, 0).saturating_mul(w.into()))
+			// Standard Error: 2_835
+			.saturating_add(Weight::from_parts(61_840, 0).saturating_mul(w.into()))
 			// Standard Error: 709
-			.saturating_add(Weight::from_parts(86_665, 0).saturating_mul(b.into()))
+			.saturating_add(Weight::from_parts(85_643, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -233,38 +233,52 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 753_000 picoseconds.
-		Weight::from_parts(906_000, 0)
+		// Minimum execution time: 732_000 picoseconds.
+		Weight::from_parts(935_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
-	/// Provisional (not yet measured): replaced by `scripts/benchmark.sh`.
+	/// The range of component `k` is `[1, 256]`.
 	fn epoch_credit(k: u32, ) -> Weight {
-		Weight::from_parts(100_000_000, 0)
-			.saturating_add(Weight::from_parts(30_000_000, 0).saturating_mul(k.into()))
+		// Proof Size summary in bytes:
+		//  Measured:  `1433 + k * (220 ±0)`
+		//  Estimated: `10657 + k * (3591 ±0)`
+		// Minimum execution time: 65_787_000 picoseconds.
+		Weight::from_parts(19_957_296, 0)
+			.saturating_add(Weight::from_parts(0, 10657))
+			// Standard Error: 39_117
+			.saturating_add(Weight::from_parts(22_410_386, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(k.into())))
+			.saturating_add(Weight::from_parts(0, 3591).saturating_mul(k.into()))
 	}
-	/// Provisional (not yet measured): replaced by `scripts/benchmark.sh`.
+	/// The range of component `k` is `[1, 256]`.
 	fn epoch_credit_copied(k: u32, ) -> Weight {
-		Weight::from_parts(100_000_000, 0)
-			.saturating_add(Weight::from_parts(40_000_000, 0).saturating_mul(k.into()))
+		// Proof Size summary in bytes:
+		//  Measured:  `986 + k * (299 ±0)`
+		//  Estimated: `10657 + k * (3591 ±0)`
+		// Minimum execution time: 70_782_000 picoseconds.
+		Weight::from_parts(22_098_673, 0)
+			.saturating_add(Weight::from_parts(0, 10657))
+			// Standard Error: 46_250
+			.saturating_add(Weight::from_parts(28_067_453, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
-			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(k.into())))
+			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(k.into())))
+			.saturating_add(Weight::from_parts(0, 3591).saturating_mul(k.into()))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_vector_read(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `636 + n * (16 ±0)`
 		//  Estimated: `1052064`
-		// Minimum execution time: 11_832_000 picoseconds.
-		Weight::from_parts(12_551_000, 0)
+		// Minimum execution time: 11_828_000 picoseconds.
+		Weight::from_parts(793_869, 0)
 			.saturating_add(Weight::from_parts(0, 1052064))
-			// Standard Error: 134
-			.saturating_add(Weight::from_parts(14_267, 0).saturating_mul(n.into()))
+			// Standard Error: 218
+			.saturating_add(Weight::from_parts(12_848, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1))
 	}
 	/// The range of component `n` is `[1, 65536]`.
@@ -272,11 +286,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `636 + n * (16 ±0)`
 		//  Estimated: `1052064`
-		// Minimum execution time: 13_965_000 picoseconds.
-		Weight::from_parts(14_650_000, 0)
+		// Minimum execution time: 13_667_000 picoseconds.
+		Weight::from_parts(14_424_000, 0)
 			.saturating_add(Weight::from_parts(0, 1052064))
-			// Standard Error: 137
-			.saturating_add(Weight::from_parts(18_029, 0).saturating_mul(n.into()))
+			// Standard Error: 124
+			.saturating_add(Weight::from_parts(15_729, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -285,44 +299,44 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 782_000 picoseconds.
-		Weight::from_parts(862_000, 0)
+		// Minimum execution time: 805_000 picoseconds.
+		Weight::from_parts(881_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 260
-			.saturating_add(Weight::from_parts(50_455, 0).saturating_mul(n.into()))
+			// Standard Error: 208
+			.saturating_add(Weight::from_parts(47_369, 0).saturating_mul(n.into()))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_rank(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 1_855_000 picoseconds.
-		Weight::from_parts(1_969_000, 0)
+		// Minimum execution time: 1_857_000 picoseconds.
+		Weight::from_parts(2_099_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 657
-			.saturating_add(Weight::from_parts(166_092, 0).saturating_mul(n.into()))
+			// Standard Error: 567
+			.saturating_add(Weight::from_parts(160_630, 0).saturating_mul(n.into()))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_emission(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 1_210_000 picoseconds.
-		Weight::from_parts(1_380_000, 0)
+		// Minimum execution time: 1_247_000 picoseconds.
+		Weight::from_parts(1_349_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 515
-			.saturating_add(Weight::from_parts(90_420, 0).saturating_mul(n.into()))
+			// Standard Error: 423
+			.saturating_add(Weight::from_parts(84_502, 0).saturating_mul(n.into()))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_order(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `949`
 		//  Estimated: `14716026`
-		// Minimum execution time: 47_926_000 picoseconds.
-		Weight::from_parts(10_317_178, 0)
+		// Minimum execution time: 47_047_000 picoseconds.
+		Weight::from_parts(27_155_558, 0)
 			.saturating_add(Weight::from_parts(0, 14716026))
-			// Standard Error: 342
-			.saturating_add(Weight::from_parts(46_305, 0).saturating_mul(n.into()))
+			// Standard Error: 304
+			.saturating_add(Weight::from_parts(43_152, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(21))
 			.saturating_add(T::DbWeight::get().writes(21))
 	}
@@ -335,11 +349,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1338 + n * (136 ±0)`
 		//  Estimated: `10657 + n * (2503 ±0)`
-		// Minimum execution time: 167_146_000 picoseconds.
-		Weight::from_parts(179_714_314, 0)
+		// Minimum execution time: 162_693_000 picoseconds.
+		Weight::from_parts(179_458_426, 0)
 			.saturating_add(Weight::from_parts(0, 10657))
-			// Standard Error: 35_624
-			.saturating_add(Weight::from_parts(4_054_972, 0).saturating_mul(n.into()))
+			// Standard Error: 35_530
+			.saturating_add(Weight::from_parts(3_613_268, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(22))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(14))
@@ -349,8 +363,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1600`
 		//  Estimated: `6196`
-		// Minimum execution time: 112_350_000 picoseconds.
-		Weight::from_parts(123_122_000, 0)
+		// Minimum execution time: 111_862_000 picoseconds.
+		Weight::from_parts(121_545_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(RocksDbWeight::get().reads(16))
 			.saturating_add(RocksDbWeight::get().writes(7))
@@ -359,8 +373,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1561`
 		//  Estimated: `6196`
-		// Minimum execution time: 109_001_000 picoseconds.
-		Weight::from_parts(119_393_000, 0)
+		// Minimum execution time: 109_060_000 picoseconds.
+		Weight::from_parts(117_968_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(RocksDbWeight::get().reads(15))
 			.saturating_add(RocksDbWeight::get().writes(7))
@@ -370,11 +384,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2824 + n * (4 ±0)`
 		//  Estimated: `4581`
-		// Minimum execution time: 67_947_000 picoseconds.
-		Weight::from_parts(96_788_858, 0)
+		// Minimum execution time: 68_525_000 picoseconds.
+		Weight::from_parts(89_650_444, 0)
 			.saturating_add(Weight::from_parts(0, 4581))
-			// Standard Error: 10_525
-			.saturating_add(Weight::from_parts(353_859, 0).saturating_mul(n.into()))
+			// Standard Error: 7_199
+			.saturating_add(Weight::from_parts(350_757, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(15))
 			.saturating_add(RocksDbWeight::get().writes(3))
 	}
@@ -382,8 +396,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `475`
 		//  Estimated: `3525`
-		// Minimum execution time: 18_261_000 picoseconds.
-		Weight::from_parts(21_520_000, 0)
+		// Minimum execution time: 18_506_000 picoseconds.
+		Weight::from_parts(22_730_000, 0)
 			.saturating_add(Weight::from_parts(0, 3525))
 			.saturating_add(RocksDbWeight::get().reads(3))
 			.saturating_add(RocksDbWeight::get().writes(1))
@@ -392,8 +406,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2793`
 		//  Estimated: `86366`
-		// Minimum execution time: 215_230_000 picoseconds.
-		Weight::from_parts(235_359_000, 0)
+		// Minimum execution time: 213_742_000 picoseconds.
+		Weight::from_parts(233_335_000, 0)
 			.saturating_add(Weight::from_parts(0, 86366))
 			.saturating_add(RocksDbWeight::get().reads(104))
 			.saturating_add(RocksDbWeight::get().writes(2))
@@ -402,8 +416,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `181`
 		//  Estimated: `3475`
-		// Minimum execution time: 14_852_000 picoseconds.
-		Weight::from_parts(19_217_000, 0)
+		// Minimum execution time: 14_679_000 picoseconds.
+		Weight::from_parts(18_883_000, 0)
 			.saturating_add(Weight::from_parts(0, 3475))
 			.saturating_add(RocksDbWeight::get().reads(2))
 			.saturating_add(RocksDbWeight::get().writes(3))
@@ -412,8 +426,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `249`
 		//  Estimated: `3477`
-		// Minimum execution time: 13_103_000 picoseconds.
-		Weight::from_parts(17_185_000, 0)
+		// Minimum execution time: 13_015_000 picoseconds.
+		Weight::from_parts(16_844_000, 0)
 			.saturating_add(Weight::from_parts(0, 3477))
 			.saturating_add(RocksDbWeight::get().reads(2))
 			.saturating_add(RocksDbWeight::get().writes(1))
@@ -422,8 +436,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 5_368_000 picoseconds.
-		Weight::from_parts(8_612_000, 0)
+		// Minimum execution time: 5_365_000 picoseconds.
+		Weight::from_parts(8_559_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(RocksDbWeight::get().writes(1))
 	}
@@ -431,8 +445,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `254`
 		//  Estimated: `3483`
-		// Minimum execution time: 23_213_000 picoseconds.
-		Weight::from_parts(25_247_000, 0)
+		// Minimum execution time: 22_842_000 picoseconds.
+		Weight::from_parts(25_054_000, 0)
 			.saturating_add(Weight::from_parts(0, 3483))
 			.saturating_add(RocksDbWeight::get().reads(9))
 			.saturating_add(RocksDbWeight::get().writes(3))
@@ -441,8 +455,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `465`
 		//  Estimated: `3658`
-		// Minimum execution time: 8_166_000 picoseconds.
-		Weight::from_parts(9_197_000, 0)
+		// Minimum execution time: 8_067_000 picoseconds.
+		Weight::from_parts(9_036_000, 0)
 			.saturating_add(Weight::from_parts(0, 3658))
 			.saturating_add(RocksDbWeight::get().reads(1))
 			.saturating_add(RocksDbWeight::get().writes(1))
@@ -452,11 +466,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1206 + k * (176 ±0)`
 		//  Estimated: `3483 + k * (3591 ±0)`
-		// Minimum execution time: 26_288_000 picoseconds.
-		Weight::from_parts(27_261_000, 0)
+		// Minimum execution time: 26_201_000 picoseconds.
+		Weight::from_parts(26_983_000, 0)
 			.saturating_add(Weight::from_parts(0, 3483))
-			// Standard Error: 23_794
-			.saturating_add(Weight::from_parts(16_077_975, 0).saturating_mul(k.into()))
+			// Standard Error: 23_747
+			.saturating_add(Weight::from_parts(16_048_534, 0).saturating_mul(k.into()))
 			.saturating_add(RocksDbWeight::get().reads(1))
 			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 3591).saturating_mul(k.into()))
@@ -467,13 +481,13 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `410 + b * (10 ±0) + w * (4 ±0)`
 		//  Estimated: `13727`
-		// Minimum execution time: 22_165_000 picoseconds.
-		Weight::from_parts(16_568_276, 0)
+		// Minimum execution time: 22_002_000 picoseconds.
+		Weight::from_parts(16_407_301, 0)
 			.saturating_add(Weight::from_parts(0, 13727))
-			// Standard Error: 1_412
-			.saturating_add(Weight::from_parts(39_183, 0).saturating_mul(w.into()))
-			// Standard Error: 353
-			.saturating_add(Weight::from_parts(20_231, 0).saturating_mul(b.into()))
+			// Standard Error: 1_363
+			.saturating_add(Weight::from_parts(38_044, 0).saturating_mul(w.into()))
+			// Standard Error: 341
+			.saturating_add(Weight::from_parts(20_027, 0).saturating_mul(b.into()))
 			.saturating_add(RocksDbWeight::get().reads(3))
 	}
 	/// The range of component `w` is `[0, 256]`.
@@ -482,13 +496,13 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `410 + b * (10 ±0) + w * (4 ±0)`
 		//  Estimated: `13727`
-		// Minimum execution time: 37_250_000 picoseconds.
-		Weight::from_parts(11_666_203, 0)
+		// Minimum execution time: 36_738_000 picoseconds.
+		Weight::from_parts(11_990_025, 0)
 			.saturating_add(Weight::from_parts(0, 13727))
-			// Standard Error: 2_836
-			.saturating_add(Weight::from_parts(65_861, 0).saturating_mul(w.into()))
+			// Standard Error: 2_835
+			.saturating_add(Weight::from_parts(61_840, 0).saturating_mul(w.into()))
 			// Standard Error: 709
-			.saturating_add(Weight::from_parts(86_665, 0).saturating_mul(b.into()))
+			.saturating_add(Weight::from_parts(85_643, 0).saturating_mul(b.into()))
 			.saturating_add(RocksDbWeight::get().reads(3))
 			.saturating_add(RocksDbWeight::get().writes(1))
 	}
@@ -496,38 +510,52 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 753_000 picoseconds.
-		Weight::from_parts(906_000, 0)
+		// Minimum execution time: 732_000 picoseconds.
+		Weight::from_parts(935_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
-	/// Provisional (not yet measured): replaced by `scripts/benchmark.sh`.
+	/// The range of component `k` is `[1, 256]`.
 	fn epoch_credit(k: u32, ) -> Weight {
-		Weight::from_parts(100_000_000, 0)
-			.saturating_add(Weight::from_parts(30_000_000, 0).saturating_mul(k.into()))
+		// Proof Size summary in bytes:
+		//  Measured:  `1433 + k * (220 ±0)`
+		//  Estimated: `10657 + k * (3591 ±0)`
+		// Minimum execution time: 65_787_000 picoseconds.
+		Weight::from_parts(19_957_296, 0)
+			.saturating_add(Weight::from_parts(0, 10657))
+			// Standard Error: 39_117
+			.saturating_add(Weight::from_parts(22_410_386, 0).saturating_mul(k.into()))
 			.saturating_add(RocksDbWeight::get().reads(5))
 			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(k.into())))
 			.saturating_add(RocksDbWeight::get().writes(3))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(k.into())))
+			.saturating_add(Weight::from_parts(0, 3591).saturating_mul(k.into()))
 	}
-	/// Provisional (not yet measured): replaced by `scripts/benchmark.sh`.
+	/// The range of component `k` is `[1, 256]`.
 	fn epoch_credit_copied(k: u32, ) -> Weight {
-		Weight::from_parts(100_000_000, 0)
-			.saturating_add(Weight::from_parts(40_000_000, 0).saturating_mul(k.into()))
+		// Proof Size summary in bytes:
+		//  Measured:  `986 + k * (299 ±0)`
+		//  Estimated: `10657 + k * (3591 ±0)`
+		// Minimum execution time: 70_782_000 picoseconds.
+		Weight::from_parts(22_098_673, 0)
+			.saturating_add(Weight::from_parts(0, 10657))
+			// Standard Error: 46_250
+			.saturating_add(Weight::from_parts(28_067_453, 0).saturating_mul(k.into()))
 			.saturating_add(RocksDbWeight::get().reads(5))
-			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(k.into())))
+			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(k.into())))
 			.saturating_add(RocksDbWeight::get().writes(3))
 			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(k.into())))
+			.saturating_add(Weight::from_parts(0, 3591).saturating_mul(k.into()))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_vector_read(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `636 + n * (16 ±0)`
 		//  Estimated: `1052064`
-		// Minimum execution time: 11_832_000 picoseconds.
-		Weight::from_parts(12_551_000, 0)
+		// Minimum execution time: 11_828_000 picoseconds.
+		Weight::from_parts(793_869, 0)
 			.saturating_add(Weight::from_parts(0, 1052064))
-			// Standard Error: 134
-			.saturating_add(Weight::from_parts(14_267, 0).saturating_mul(n.into()))
+			// Standard Error: 218
+			.saturating_add(Weight::from_parts(12_848, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(1))
 	}
 	/// The range of component `n` is `[1, 65536]`.
@@ -535,11 +563,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `636 + n * (16 ±0)`
 		//  Estimated: `1052064`
-		// Minimum execution time: 13_965_000 picoseconds.
-		Weight::from_parts(14_650_000, 0)
+		// Minimum execution time: 13_667_000 picoseconds.
+		Weight::from_parts(14_424_000, 0)
 			.saturating_add(Weight::from_parts(0, 1052064))
-			// Standard Error: 137
-			.saturating_add(Weight::from_parts(18_029, 0).saturating_mul(n.into()))
+			// Standard Error: 124
+			.saturating_add(Weight::from_parts(15_729, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(1))
 			.saturating_add(RocksDbWeight::get().writes(1))
 	}
@@ -548,44 +576,44 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 782_000 picoseconds.
-		Weight::from_parts(862_000, 0)
+		// Minimum execution time: 805_000 picoseconds.
+		Weight::from_parts(881_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 260
-			.saturating_add(Weight::from_parts(50_455, 0).saturating_mul(n.into()))
+			// Standard Error: 208
+			.saturating_add(Weight::from_parts(47_369, 0).saturating_mul(n.into()))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_rank(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 1_855_000 picoseconds.
-		Weight::from_parts(1_969_000, 0)
+		// Minimum execution time: 1_857_000 picoseconds.
+		Weight::from_parts(2_099_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 657
-			.saturating_add(Weight::from_parts(166_092, 0).saturating_mul(n.into()))
+			// Standard Error: 567
+			.saturating_add(Weight::from_parts(160_630, 0).saturating_mul(n.into()))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_emission(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 1_210_000 picoseconds.
-		Weight::from_parts(1_380_000, 0)
+		// Minimum execution time: 1_247_000 picoseconds.
+		Weight::from_parts(1_349_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 515
-			.saturating_add(Weight::from_parts(90_420, 0).saturating_mul(n.into()))
+			// Standard Error: 423
+			.saturating_add(Weight::from_parts(84_502, 0).saturating_mul(n.into()))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_order(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `949`
 		//  Estimated: `14716026`
-		// Minimum execution time: 47_926_000 picoseconds.
-		Weight::from_parts(10_317_178, 0)
+		// Minimum execution time: 47_047_000 picoseconds.
+		Weight::from_parts(27_155_558, 0)
 			.saturating_add(Weight::from_parts(0, 14716026))
-			// Standard Error: 342
-			.saturating_add(Weight::from_parts(46_305, 0).saturating_mul(n.into()))
+			// Standard Error: 304
+			.saturating_add(Weight::from_parts(43_152, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(21))
 			.saturating_add(RocksDbWeight::get().writes(21))
 	}

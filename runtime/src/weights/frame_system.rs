@@ -44,22 +44,22 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 2_874_000 picoseconds.
-		Weight::from_parts(98_396_065, 0)
+		// Minimum execution time: 2_780_000 picoseconds.
+		Weight::from_parts(101_546_066, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 10
-			.saturating_add(Weight::from_parts(490, 0).saturating_mul(b.into()))
+			// Standard Error: 12
+			.saturating_add(Weight::from_parts(546, 0).saturating_mul(b.into()))
 	}
 	/// The range of component `b` is `[0, 3932160]`.
 	fn remark_with_event(b: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 6_158_000 picoseconds.
-		Weight::from_parts(83_056_991, 0)
+		// Minimum execution time: 6_189_000 picoseconds.
+		Weight::from_parts(71_691_010, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 17
-			.saturating_add(Weight::from_parts(1_421, 0).saturating_mul(b.into()))
+			// Standard Error: 18
+			.saturating_add(Weight::from_parts(1_497, 0).saturating_mul(b.into()))
 	}
 	/// Storage: UNKNOWN KEY `0x3a686561707061676573` (r:0 w:1)
 	/// Proof: UNKNOWN KEY `0x3a686561707061676573` (r:0 w:1)
@@ -67,8 +67,8 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 4_514_000 picoseconds.
-		Weight::from_parts(7_480_000, 0)
+		// Minimum execution time: 4_664_000 picoseconds.
+		Weight::from_parts(7_675_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -78,8 +78,8 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 106_891_388_000 picoseconds.
-		Weight::from_parts(111_025_472_000, 0)
+		// Minimum execution time: 110_532_940_000 picoseconds.
+		Weight::from_parts(114_814_777_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -90,11 +90,11 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 2_898_000 picoseconds.
-		Weight::from_parts(3_325_000, 0)
+		// Minimum execution time: 2_933_000 picoseconds.
+		Weight::from_parts(3_347_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 609
-			.saturating_add(Weight::from_parts(754_988, 0).saturating_mul(i.into()))
+			// Standard Error: 591
+			.saturating_add(Weight::from_parts(759_063, 0).saturating_mul(i.into()))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(i.into())))
 	}
 	/// Storage: `Skipped::Metadata` (r:0 w:0)
@@ -104,11 +104,11 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 3_074_000 picoseconds.
-		Weight::from_parts(3_357_000, 0)
+		// Minimum execution time: 3_003_000 picoseconds.
+		Weight::from_parts(3_353_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 616
-			.saturating_add(Weight::from_parts(545_066, 0).saturating_mul(i.into()))
+			// Standard Error: 691
+			.saturating_add(Weight::from_parts(562_277, 0).saturating_mul(i.into()))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(i.into())))
 	}
 	/// Storage: `Skipped::Metadata` (r:0 w:0)
@@ -118,11 +118,11 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0 + p * (69 ±0)`
 		//  Estimated: `11 + p * (70 ±0)`
-		// Minimum execution time: 4_460_000 picoseconds.
-		Weight::from_parts(5_108_000, 0)
+		// Minimum execution time: 4_545_000 picoseconds.
+		Weight::from_parts(5_138_000, 0)
 			.saturating_add(Weight::from_parts(0, 11))
-			// Standard Error: 1_862
-			.saturating_add(Weight::from_parts(1_230_317, 0).saturating_mul(p.into()))
+			// Standard Error: 2_037
+			.saturating_add(Weight::from_parts(1_229_582, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 70).saturating_mul(p.into()))
@@ -133,8 +133,8 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 14_955_000 picoseconds.
-		Weight::from_parts(17_440_000, 0)
+		// Minimum execution time: 15_950_000 picoseconds.
+		Weight::from_parts(18_140_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -146,8 +146,8 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `22`
 		//  Estimated: `1518`
-		// Minimum execution time: 113_206_362_000 picoseconds.
-		Weight::from_parts(118_163_774_000, 0)
+		// Minimum execution time: 116_557_122_000 picoseconds.
+		Weight::from_parts(122_165_153_000, 0)
 			.saturating_add(Weight::from_parts(0, 1518))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(2))
