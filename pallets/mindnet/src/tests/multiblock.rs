@@ -275,7 +275,8 @@ fn an_overrunning_epoch_defers_the_next_and_every_block_is_minted_once() {
     new_test_ext().execute_with(|| {
         let mut rng = Rng(42);
         populate(&mut rng, 60);
-        let created = 0u64; // network 0 is created in the genesis block
+        // Network 0 is created in the genesis block.
+        let created = 0u64;
         // The smallest budget that lets every phase progress: 60 neurons take well over a
         // tempo of 10 blocks.
         EpochBudget::<Test>::put(Perbill::from_parts(1));
