@@ -20,7 +20,7 @@
 //! | 6 | [`epoch::consensus`] | `C_j = σ(ρ (T_j − κ))` |
 //! | 4, 7, 13 | [`rank_incentive_loss`] | `R`, `I`, `L` |
 //! | 9 | [`epoch::new_bond_columns`], [`epoch::divisors`] | the mixed bonds' column sums (closed form), `r` and those sums prepared as divisors |
-//! | 8, 9, 10 | [`epoch::bond_delta_row`], [`epoch::mix_bond_row`], [`epoch::normalize_bond_row`], [`epoch::dividend_of_row`] (pass 2) | `ΔB_i·`, `B'_i·`, `Σ_j B'_ij I_j` |
+//! | 8, 9, 10 | [`epoch::SecondPass::row`] (pass 2; one merge of what [`epoch::bond_delta_row`], [`epoch::mix_bond_row`], [`epoch::normalize_bond_row`] and [`epoch::dividend_of_row`] compute) | `ΔB_i·`, `B'_i·` as stored, `Σ_j B'_ij I_j` |
 //! | 10–12 | [`dividends_and_emission`] | `D`, `e`, minted base units summing to exactly `E` |
 //! | 13 | [`next_min_allowed_weights`] | the loss peg |
 //! | 14 | [`adapt_block_emission`] | adaptive τ |
