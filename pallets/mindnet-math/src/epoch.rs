@@ -347,6 +347,36 @@ pub fn bond_delta_row(w: &[(u16, Fixed)], s_i: Fixed, raw_rank: &[Divisor]) -> S
         .collect()
 }
 
+/// Two sparse rows sorted by column walked together: `(column, a_j, b_j)` for every
+/// column in either, `zero` on the side that lacks it.
+fn by_column<T: Copy>(
+    a: impl Iterator<Item = (u16, T)>,
+    b: impl Iterator<Item = (u16, T)>,
+    zero: T,
+) -> impl Iterator<Item = (u16, T, T)> {
+    let (mut a, mut b) = (a.peekable(), b.peekable());
+    core::iter::from_fn(move || match (a.peek().copied(), b.peek().copied()) {
+        (None, None) => None,
+        (Some((ja, va)), Some((jb, vb))) if ja == jb => {
+            a.next();
+            b.next();
+            Some((ja, va, vb))
+        }
+        (Some((ja, va)), Some((jb, _))) if ja < jb => {
+            a.next();
+            Some((ja, va, zero))
+        }
+        (Some((ja, va)), None) => {
+            a.next();
+            Some((ja, va, zero))
+        }
+        (_, Some((jb, vb))) => {
+            b.next();
+            Some((jb, zero, vb))
+        }
+    })
+}
+
 /// Step 9's moving average for one row, before column normalisation:
 /// `(1 − α) B_ij + α ΔB_ij` where column `j` of `B` had any bond, `ΔB_ij` where it had none.
 pub fn mix_bond_row(
@@ -363,29 +393,8 @@ pub fn mix_bond_row(
             .get(usize::from(j))
             .is_some_and(|c| *c > zero)
     };
-    let (mut x, mut y) = (0usize, 0usize);
     let mut out = Vec::with_capacity(previous.len().max(delta.len()));
-    loop {
-        let (j, b_ij, d_ij) = match (previous.get(x).copied(), delta.get(y).copied()) {
-            (None, None) => break,
-            (Some((jb, vb)), Some((jd, vd))) if jb == jd => {
-                x = x.saturating_add(1);
-                y = y.saturating_add(1);
-                (jb, vb, vd)
-            }
-            (Some((jb, vb)), Some((jd, _))) if jb < jd => {
-                x = x.saturating_add(1);
-                (jb, vb, zero)
-            }
-            (Some((jb, vb)), None) => {
-                x = x.saturating_add(1);
-                (jb, vb, zero)
-            }
-            (_, Some((jd, vd))) => {
-                y = y.saturating_add(1);
-                (jd, zero, vd)
-            }
-        };
+    for (j, b_ij, d_ij) in by_column(previous.iter().copied(), delta.iter().copied(), zero) {
         let v = if has_old(j) {
             add(mul(keep, b_ij), mul(alpha, d_ij))
         } else {
@@ -476,38 +485,14 @@ impl SecondPass<'_> {
         let zero = Fixed::from_num(0);
         let alpha = self.alpha.min(ONE);
         let keep = sub(ONE, alpha);
-        let mut deltas = w
-            .iter()
-            .filter_map(|(j, w_ij)| {
-                let r_j = self.raw_rank.get(usize::from(*j))?;
-                let v = r_j.div(mul(*w_ij, s_i));
-                (v > zero).then_some((*j, v))
-            })
-            .peekable();
-        let mut bonds = previous.iter().copied().peekable();
+        let deltas = w.iter().filter_map(|(j, w_ij)| {
+            let r_j = self.raw_rank.get(usize::from(*j))?;
+            let v = r_j.div(mul(*w_ij, s_i));
+            (v > zero).then_some((*j, v))
+        });
         let mut stored = Vec::with_capacity(previous.len().max(w.len()));
         let mut dividend = zero;
-        loop {
-            let (j, b_ij, d_ij) = match (bonds.peek().copied(), deltas.peek().copied()) {
-                (None, None) => break,
-                (Some((jb, vb)), Some((jd, vd))) if jb == jd => {
-                    bonds.next();
-                    deltas.next();
-                    (jb, vb, vd)
-                }
-                (Some((jb, vb)), Some((jd, _))) if jb < jd => {
-                    bonds.next();
-                    (jb, vb, zero)
-                }
-                (Some((jb, vb)), None) => {
-                    bonds.next();
-                    (jb, vb, zero)
-                }
-                (_, Some((jd, vd))) => {
-                    deltas.next();
-                    (jd, zero, vd)
-                }
-            };
+        for (j, b_ij, d_ij) in by_column(previous.iter().copied(), deltas, zero) {
             let column = usize::from(j);
             let had_bonds = self.old_bond_columns.get(column).is_some_and(|c| *c > zero);
             let mixed = if had_bonds {

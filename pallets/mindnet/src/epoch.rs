@@ -663,7 +663,7 @@ impl<T: Config> Pallet<T> {
             P::Gather => Self::gather_weight(1),
             P::FirstPass | P::SecondPass => Self::row_max(phase),
             P::Consensus => T::WeightInfo::epoch_consensus(),
-            P::Credit => Self::credit_weight(1, 1).max(Self::credit_weight(1, 0)),
+            P::Credit => Self::credit_worst(1),
             P::Stake | P::Rank | P::Emission | P::Order => Self::whole_network_weight(phase, n),
         }
     }
@@ -688,6 +688,21 @@ impl<T: Config> Pallet<T> {
         T::WeightInfo::epoch_credit(count(k.saturating_sub(copied)))
             .saturating_add(T::WeightInfo::epoch_credit_copied(count(copied)))
             .saturating_sub(plain_base.min(copied_base))
+    }
+
+    /// The most crediting `k` uids can cost: linear in how many were copied, so no mix
+    /// costs more than all plain or all copied.
+    fn credit_worst(k: usize) -> Weight {
+        Self::credit_weight(k, k).max(Self::credit_weight(k, 0))
+    }
+
+    /// The most units, up to `room`, whose weight `weight(k)` the meter can still take.
+    fn units_that_fit(room: usize, meter: &WeightMeter, weight: impl Fn(usize) -> Weight) -> usize {
+        let mut k = 0usize;
+        while k < room && meter.can_consume(weight(k.saturating_add(1))) {
+            k = k.saturating_add(1);
+        }
+        k
     }
 
     /// `Order` over `n` neurons: the benchmark's weight, plus a read and a write for each
@@ -939,10 +954,7 @@ impl<T: Config> Pallet<T> {
                     // As many uids as the meter allows, up to a page's worth (what
                     // `epoch_gather(k)` was measured on).
                     let room = n.saturating_sub(cursor).min(PAGE_SIZE as usize);
-                    let mut k = 0usize;
-                    while k < room && meter.can_consume(Self::gather_weight(k.saturating_add(1))) {
-                        k = k.saturating_add(1);
-                    }
+                    let k = Self::units_that_fit(room, meter, Self::gather_weight);
                     if k == 0 {
                         return false;
                     }
@@ -993,13 +1005,7 @@ impl<T: Config> Pallet<T> {
                         .saturating_mul(page)
                         .min(n);
                     let room = page_end.saturating_sub(cursor);
-                    let mut k = 0usize;
-                    // Linear in the two counts, so no mix of `k` costs more than all
-                    // plain or all copied.
-                    let worst = |k: usize| Self::credit_weight(k, k).max(Self::credit_weight(k, 0));
-                    while k < room && meter.can_consume(worst(k.saturating_add(1))) {
-                        k = k.saturating_add(1);
-                    }
+                    let k = Self::units_that_fit(room, meter, Self::credit_worst);
                     if k == 0 {
                         return false;
                     }
