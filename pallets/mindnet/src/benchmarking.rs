@@ -136,11 +136,16 @@ fn row_epoch<T: Config>(w: u32, b: u32, phase: EpochPhase) -> (EpochRun, crate::
         .collect::<alloc::collections::BTreeMap<_, _>>()
         .into_iter()
         .collect();
-    Bonds::<T>::insert(0, 0, BoundedVec::truncate_from(bonds));
-    // The per-block caches (registration blocks, divisors) are built once per block and
-    // charged with the phase's vectors: a row is measured with them in place, as every
-    // row but a block's first runs.
+    Bonds::<T>::insert(
+        0,
+        0,
+        BoundedVec::truncate_from(alloc::vec![BoundedVec::truncate_from(bonds)]),
+    );
+    // The per-block caches (registration blocks, divisors, copied uids) are built once per
+    // block and charged with the phase's vectors, and a page of bonds is loaded once for
+    // its 16 rows and charged as `epoch_bond_page`: a row is measured with them in place.
     v.warm_caches::<T>();
+    v.load_bond_page::<T>(phase, 0);
     (run, v)
 }
 
@@ -179,6 +184,8 @@ fn credit_setup<T: Config>(k: u32, copied: bool) -> (EpochRun, crate::epoch::Vec
             Pallet::<T>::preserve_for_epoch(0, uid);
         }
     }
+    // Which uids were copied is read once per block, charged with the phase's vectors.
+    v.warm_caches::<T>();
     (run, v)
 }
 
@@ -407,6 +414,7 @@ mod benchmarks {
         }
         EpochIndex::<T>::insert(0, 1);
         let (_, mut v) = loaded_epoch::<T>(k, EpochPhase::Gather);
+        v.warm_caches::<T>();
         #[block]
         {
             for i in 0..k as usize {
@@ -502,7 +510,32 @@ mod benchmarks {
         {
             Pallet::<T>::row_unit(0, &mut run, &mut v, 0);
         }
-        assert!(w + b == 0 || !Bonds::<T>::get(0, 0).is_empty());
+        assert!(w + b == 0 || !v.bond_row(0).is_empty());
+    }
+
+    /// Loading a page of bonds whose 16 rows hold `b` entries each, and writing it back
+    /// changed.
+    #[benchmark]
+    fn epoch_bond_page(b: Linear<0, { mindnet_math::MAX_BONDS_PER_ROW as u32 }>) {
+        ensure_network::<T>();
+        let page = crate::epoch::BOND_PAGE;
+        let rows: Vec<crate::epoch::BondRow> = (0..page)
+            .map(|i| {
+                let row: Vec<(u16, u64)> =
+                    (0..b).map(|j| (j as u16, u64::from(i + j + 1))).collect();
+                BoundedVec::truncate_from(row)
+            })
+            .collect();
+        Bonds::<T>::insert(0, 0, BoundedVec::truncate_from(rows));
+        let mut v = crate::epoch::Vectors::new(0, page as usize);
+        let entries;
+        #[block]
+        {
+            entries = v.load_bond_page::<T>(EpochPhase::SecondPass, 0);
+            v.touch_bond_page();
+            v.save::<T>();
+        }
+        assert_eq!(entries, (b * page) as usize);
     }
 
     /// One uid's consensus sigmoid.

@@ -66,6 +66,35 @@ use sp_runtime::traits::{UniqueSaturatedFrom, UniqueSaturatedInto};
 /// Uids per page of [`NeuronResults`] and [`ReplacementOrder`].
 pub const PAGE_SIZE: u32 = 256;
 
+/// Rows per page of [`Bonds`]: a pass reads (and the second pass writes) one key per 16
+/// rows. A full page is 16 rows of [`mindnet_math::MAX_BONDS_PER_ROW`] entries, 160 KiB.
+pub const BOND_PAGE: u32 = 16;
+
+/// Uids per page of [`EpochCopied`] (a page is 64 words of 64 bits).
+pub const COPIED_PAGE: u32 = 4096;
+
+/// One uid's stored bonds: `(uid, U32F32 bits)`, sorted by uid.
+pub type BondRow = BoundedVec<(u16, u64), ConstU32<{ mindnet_math::MAX_BONDS_PER_ROW as u32 }>>;
+
+/// The pages of a bitmap over `n` uids, `per_page` uids each.
+fn pages(n: u32, per_page: u32) -> u64 {
+    u64::from(n.div_ceil(per_page))
+}
+
+/// Where `uid`'s bit is in [`EpochCopied`]: the page, and the bit's index in the page.
+pub(crate) fn copied_position(uid: u16) -> (u16, usize) {
+    let per_page = COPIED_PAGE as usize;
+    (
+        u16::try_from(usize::from(uid) / per_page).unwrap_or(u16::MAX),
+        usize::from(uid) % per_page,
+    )
+}
+
+/// Bit `i` of a bitmap held in 64-bit words (unset past its end).
+pub(crate) fn bit_set(words: &[u64], i: usize) -> bool {
+    words.get(i / 64).is_some_and(|w| (w >> (i % 64)) & 1 == 1)
+}
+
 /// The page of `uid` and its slot in the page.
 fn page_of(uid: u16) -> (u32, usize) {
     let uid = u32::from(uid);
@@ -390,6 +419,12 @@ pub(crate) struct Vectors {
     loaded: BTreeMap<VectorKind, (Vec<Fixed>, bool)>,
     registered: Option<Vec<u64>>,
     divisors: BTreeMap<VectorKind, Vec<Divisor>>,
+    /// One bit per uid: whether its inputs were copied ([`EpochCopied`]), read whole on
+    /// first use (charged with the vectors of each phase that reads copies).
+    copied: Option<Vec<u64>>,
+    /// The bond page a pass is on: the pass, the page's index and rows, and whether a row
+    /// changed (then it is written when the pass leaves the page or the block ends).
+    bonds: Option<(EpochPhase, u16, Vec<BondRow>, bool)>,
     /// The phases whose vectors the block has paid for; `None`: not metered (benchmarks).
     charged: Option<Vec<EpochPhase>>,
 }
@@ -402,7 +437,104 @@ impl Vectors {
             loaded: BTreeMap::new(),
             registered: None,
             divisors: BTreeMap::new(),
+            copied: None,
+            bonds: None,
             charged: None,
+        }
+    }
+
+    /// Whether `uid`'s inputs were copied into [`EpochSnapshots`] (the epoch reads the copy
+    /// then, and the live storage otherwise).
+    pub(crate) fn is_copied<T: Config>(&mut self, uid: u16) -> bool {
+        let (netuid, n) = (self.netuid, self.n);
+        let bits = self.copied.get_or_insert_with(|| {
+            let words = (COPIED_PAGE / 64) as usize;
+            let count = pages(u32::try_from(n).unwrap_or(u32::MAX), COPIED_PAGE);
+            let mut bits = Vec::new();
+            for page in 0..count {
+                let mut words_of_page =
+                    EpochCopied::<T>::get(netuid, u16::try_from(page).unwrap_or(u16::MAX))
+                        .into_inner();
+                words_of_page.resize(words, 0);
+                bits.extend(words_of_page);
+            }
+            bits
+        });
+        bit_set(bits, usize::from(uid))
+    }
+
+    /// Whether row `i`'s bond page is loaded for `phase`'s pass.
+    pub(crate) fn has_bond_page(&self, phase: EpochPhase, i: usize) -> bool {
+        self.bonds.as_ref().is_some_and(|(pass, page, _, _)| {
+            *pass == phase && usize::from(*page) == i / BOND_PAGE as usize
+        })
+    }
+
+    /// Loads row `i`'s bond page for `phase`'s pass, writing the page loaded before if a
+    /// row of it changed; returns how many bond entries the page holds.
+    pub(crate) fn load_bond_page<T: Config>(&mut self, phase: EpochPhase, i: usize) -> usize {
+        self.flush_bonds::<T>();
+        let page = u16::try_from(i / BOND_PAGE as usize).unwrap_or(u16::MAX);
+        let rows = Bonds::<T>::get(self.netuid, page).into_inner();
+        let entries = rows.iter().map(|r| r.len()).sum();
+        self.bonds = Some((phase, page, rows, false));
+        entries
+    }
+
+    /// Writes the loaded bond page if a row of it changed (an empty page is removed).
+    fn flush_bonds<T: Config>(&mut self) {
+        if let Some((_, page, mut rows, true)) = self.bonds.take() {
+            while rows.last().is_some_and(|r| r.is_empty()) {
+                rows.pop();
+            }
+            if rows.is_empty() {
+                Bonds::<T>::remove(self.netuid, page);
+            } else {
+                Bonds::<T>::insert(self.netuid, page, BoundedVec::truncate_from(rows));
+            }
+        }
+    }
+
+    /// Row `i`'s stored bonds, from the loaded page (empty if row `i` is not on it).
+    pub(crate) fn bond_row(&self, i: usize) -> &[(u16, u64)] {
+        let slot = i % BOND_PAGE as usize;
+        self.bonds
+            .as_ref()
+            .filter(|(_, page, _, _)| usize::from(*page) == i / BOND_PAGE as usize)
+            .and_then(|(_, _, rows, _)| rows.get(slot))
+            .map(|r| r.as_slice())
+            .unwrap_or(&[])
+    }
+
+    /// Replaces row `i`'s bonds on the loaded page (nothing if row `i` is not on it).
+    fn set_bond_row(&mut self, i: usize, row: Vec<(u16, u64)>) {
+        let slot = i % BOND_PAGE as usize;
+        let Some((_, page, rows, dirty)) = self.bonds.as_mut() else {
+            return;
+        };
+        if usize::from(*page) != i / BOND_PAGE as usize {
+            return;
+        }
+        if rows
+            .get(slot)
+            .map_or(row.is_empty(), |r| r.as_slice() == row.as_slice())
+        {
+            return;
+        }
+        if rows.len() <= slot {
+            rows.resize(slot.saturating_add(1), BondRow::default());
+        }
+        if let Some(r) = rows.get_mut(slot) {
+            *r = BoundedVec::truncate_from(row);
+            *dirty = true;
+        }
+    }
+
+    /// Marks the loaded bond page changed (benchmarks: the cost of writing it).
+    #[cfg(feature = "runtime-benchmarks")]
+    pub(crate) fn touch_bond_page(&mut self) {
+        if let Some((_, _, _, dirty)) = self.bonds.as_mut() {
+            *dirty = true;
         }
     }
 
@@ -547,6 +679,7 @@ impl Vectors {
     /// the benchmark of a block's overhead.
     #[cfg(feature = "runtime-benchmarks")]
     pub(crate) fn warm_caches<T: Config>(&mut self) {
+        let _ = self.is_copied::<T>(0);
         let registered = self.take_registered::<T>();
         self.put_registered(registered);
         for kind in [VectorKind::RawRank, VectorKind::NewBondColumns] {
@@ -555,7 +688,8 @@ impl Vectors {
         }
     }
 
-    pub(crate) fn save<T: Config>(self) {
+    pub(crate) fn save<T: Config>(mut self) {
+        self.flush_bonds::<T>();
         for (kind, (v, dirty)) in self.loaded {
             if dirty {
                 let bits: Vec<u128> = v.into_iter().map(|x| x.to_bits()).collect();
@@ -579,6 +713,16 @@ struct Inputs<AccountId> {
 }
 
 impl<T: Config> Pallet<T> {
+    /// Uid `uid`'s stored bonds `B_uid·` on `netuid` (sorted by uid; empty if none).
+    pub fn bond_row(netuid: u16, uid: u16) -> Vec<(u16, u64)> {
+        let page = uid / BOND_PAGE as u16;
+        Bonds::<T>::get(netuid, page)
+            .into_iter()
+            .nth(usize::from(uid % BOND_PAGE as u16))
+            .map(BoundedVec::into_inner)
+            .unwrap_or_default()
+    }
+
     /// The weight a block may spend on epochs: `EpochBudget` of the block's maximum.
     pub fn epoch_budget() -> Weight {
         Self::budget_weight(EpochBudget::<T>::get())
@@ -610,9 +754,19 @@ impl<T: Config> Pallet<T> {
         // A cache is charged as a vector written: it converts a whole vector, as a save
         // encodes one.
         let writes = count(written.len()).saturating_add(u64::from(caches));
+        // The phases that read copies read the bitmap of which uids have one, a read per
+        // page.
+        let copied = match phase {
+            EpochPhase::Gather
+            | EpochPhase::FirstPass
+            | EpochPhase::SecondPass
+            | EpochPhase::Credit => T::DbWeight::get().reads(pages(n, COPIED_PAGE)),
+            _ => Weight::zero(),
+        };
         T::WeightInfo::epoch_vector_read(n)
             .saturating_mul(count(read.len()))
             .saturating_add(T::WeightInfo::epoch_vector_write(n).saturating_mul(writes))
+            .saturating_add(copied)
     }
 
     /// The most a block that advances an epoch over `n` neurons spends besides its units of
@@ -647,6 +801,18 @@ impl<T: Config> Pallet<T> {
         Self::row_max(EpochPhase::FirstPass).max(Self::row_max(EpochPhase::SecondPass))
     }
 
+    /// Loading a bond page holding `entries` bonds and writing it back (charged to both
+    /// passes: the first only reads it).
+    fn bond_page_weight(entries: usize) -> Weight {
+        let per_row = entries.div_ceil(BOND_PAGE as usize);
+        T::WeightInfo::epoch_bond_page(u32::try_from(per_row).unwrap_or(u32::MAX))
+    }
+
+    /// The most a bond page costs: every row full.
+    fn bond_page_max() -> Weight {
+        T::WeightInfo::epoch_bond_page(mindnet_math::MAX_BONDS_PER_ROW as u32)
+    }
+
     /// The largest unit of epoch work on a network of `n` neurons: a block that advances
     /// an epoch has at least this much budget left after loading the epoch's vectors.
     pub fn epoch_unit_max(n: u32) -> Weight {
@@ -661,7 +827,9 @@ impl<T: Config> Pallet<T> {
         use EpochPhase as P;
         match phase {
             P::Gather => Self::gather_weight(1),
-            P::FirstPass | P::SecondPass => Self::row_max(phase),
+            P::FirstPass | P::SecondPass => {
+                Self::row_max(phase).saturating_add(Self::bond_page_max())
+            }
             P::Consensus => T::WeightInfo::epoch_consensus(),
             P::Credit => Self::credit_worst(1),
             P::Stake | P::Rank | P::Emission | P::Order => Self::whole_network_weight(phase, n),
@@ -707,11 +875,14 @@ impl<T: Config> Pallet<T> {
 
     /// `Order` over `n` neurons: the benchmark's weight, plus a read and a write for each
     /// page of the replacement order written and each old page removed (a regression over
-    /// `n` rounds one write per 256 neurons down to nothing).
+    /// `n` rounds one write per 256 neurons down to nothing), and a write for each page
+    /// of [`EpochCopied`] removed.
     fn order_weight(n: u32) -> Weight {
-        let pages = u64::from(n.div_ceil(PAGE_SIZE));
-        T::WeightInfo::epoch_order(n)
-            .saturating_add(T::DbWeight::get().reads_writes(pages, pages.saturating_mul(2)))
+        let order = pages(n, PAGE_SIZE);
+        let writes = order
+            .saturating_mul(2)
+            .saturating_add(pages(n, COPIED_PAGE));
+        T::WeightInfo::epoch_order(n).saturating_add(T::DbWeight::get().reads_writes(order, writes))
     }
 
     /// The weight of a whole-network step (`Order` includes the epoch's completion).
@@ -813,9 +984,22 @@ impl<T: Config> Pallet<T> {
     /// and no copy exists yet. Every call that changes a uid's weights, last update,
     /// stake, hotkey or registration calls this first.
     pub(crate) fn preserve_for_epoch(netuid: u16, uid: u16) {
-        if !Self::epoch_needs(netuid, uid) || EpochSnapshots::<T>::contains_key(netuid, uid) {
+        if !Self::epoch_needs(netuid, uid) {
             return;
         }
+        let (page, bit) = copied_position(uid);
+        let mut words = EpochCopied::<T>::get(netuid, page).into_inner();
+        if bit_set(&words, bit) {
+            return;
+        }
+        let word = bit / 64;
+        if words.len() <= word {
+            words.resize(word.saturating_add(1), 0);
+        }
+        if let Some(w) = words.get_mut(word) {
+            *w |= 1u64 << (bit % 64);
+        }
+        EpochCopied::<T>::insert(netuid, page, BoundedVec::truncate_from(words));
         let inputs = Self::live_inputs(netuid, uid);
         let take = inputs
             .hotkey
@@ -873,9 +1057,12 @@ impl<T: Config> Pallet<T> {
         }
     }
 
-    /// A uid's inputs as the running epoch sees them.
-    fn epoch_inputs(netuid: u16, uid: u16) -> Inputs<T::AccountId> {
-        match EpochSnapshots::<T>::get(netuid, uid) {
+    /// A uid's inputs as the running epoch sees them (`copied`: whether it has a copy).
+    fn epoch_inputs(netuid: u16, uid: u16, copied: bool) -> Inputs<T::AccountId> {
+        match copied
+            .then(|| EpochSnapshots::<T>::get(netuid, uid))
+            .flatten()
+        {
             Some(s) => Inputs {
                 hotkey: s.hotkey,
                 stake: s.stake,
@@ -886,9 +1073,16 @@ impl<T: Config> Pallet<T> {
         }
     }
 
-    /// A uid's weight row as the running epoch sees it.
-    fn epoch_weights(netuid: u16, uid: u16) -> BoundedVec<(u16, u16), T::MaxWeightsPerRow> {
-        match EpochSnapshots::<T>::get(netuid, uid) {
+    /// A uid's weight row as the running epoch sees it (`copied`: whether it has a copy).
+    fn epoch_weights(
+        netuid: u16,
+        uid: u16,
+        copied: bool,
+    ) -> BoundedVec<(u16, u16), T::MaxWeightsPerRow> {
+        match copied
+            .then(|| EpochSnapshots::<T>::get(netuid, uid))
+            .flatten()
+        {
             Some(s) => s.weights,
             None => Weights::<T>::get(netuid, uid),
         }
@@ -968,9 +1162,20 @@ impl<T: Config> Pallet<T> {
                 P::FirstPass if at_end => Self::next_phase(run, P::Consensus),
                 P::SecondPass if at_end => Self::next_phase(run, P::Emission),
                 P::FirstPass | P::SecondPass => {
+                    // A row, and the page of bonds it is on if the pass has yet to load it.
                     let phase = run.phase;
-                    if !meter.can_consume(Self::row_max(phase)) {
+                    let needs_page = !v.has_bond_page(phase, cursor);
+                    let page = if needs_page {
+                        Self::bond_page_max()
+                    } else {
+                        Weight::zero()
+                    };
+                    if !meter.can_consume(Self::row_max(phase).saturating_add(page)) {
                         return false;
+                    }
+                    if needs_page {
+                        let entries = v.load_bond_page::<T>(phase, cursor);
+                        meter.consume(Self::bond_page_weight(entries));
                     }
                     let (entries, bonds) = Self::row_unit(netuid, run, v, cursor);
                     meter.consume(Self::row_weight(phase, entries, bonds));
@@ -1028,7 +1233,8 @@ impl<T: Config> Pallet<T> {
     pub(crate) fn gather_unit(netuid: u16, v: &mut Vectors, i: usize) {
         use VectorKind as K;
         let uid = u16::try_from(i).unwrap_or(u16::MAX);
-        let inputs = Self::epoch_inputs(netuid, uid);
+        let copied = v.is_copied::<T>(uid);
+        let inputs = Self::epoch_inputs(netuid, uid, copied);
         let stake = if inputs.last_update.is_some() {
             inputs.stake
         } else {
@@ -1146,15 +1352,16 @@ impl<T: Config> Pallet<T> {
         let params = run.params();
         let last_update = v.int::<T>(K::LastUpdate, i);
         let s_i = v.at::<T>(K::Stake, i);
-        let row = Self::epoch_weights(netuid, uid);
-        let stored_bonds = Bonds::<T>::get(netuid, uid);
+        let copied = v.is_copied::<T>(uid);
+        let row = Self::epoch_weights(netuid, uid, copied);
+        let registered = v.take_registered::<T>();
+        let stored_bonds = v.bond_row(i);
         let cost = (
             u32::try_from(row.len()).unwrap_or(u32::MAX),
             u32::try_from(stored_bonds.len()).unwrap_or(u32::MAX),
         );
-        let registered = v.take_registered::<T>();
         let w = steps::normalized_row(i, &row, last_update, &registered, params.mask_self_weight);
-        let previous = steps::previous_bond_row(i, &stored_bonds, &registered, run.cover);
+        let previous = steps::previous_bond_row(i, stored_bonds, &registered, run.cover);
         v.put_registered(registered);
         match run.phase {
             EpochPhase::FirstPass => {
@@ -1189,11 +1396,7 @@ impl<T: Config> Pallet<T> {
                 v.put_divisors(K::RawRank, raw_rank);
                 v.put_divisors(K::NewBondColumns, columns);
                 v.set::<T>(K::Dividends, i, d);
-                if stored.is_empty() {
-                    Bonds::<T>::remove(netuid, uid);
-                } else {
-                    Bonds::<T>::insert(netuid, uid, BoundedVec::truncate_from(stored));
-                }
+                v.set_bond_row(i, stored);
             }
         }
         cost
@@ -1216,8 +1419,12 @@ impl<T: Config> Pallet<T> {
         let mut costly: Vec<bool> = Vec::new();
         for i in start..end {
             let uid = u16::try_from(i).unwrap_or(u16::MAX);
-            // Read first, removed only where one exists: a removal is a write.
-            let snapshot = EpochSnapshots::<T>::get(netuid, uid);
+            // Read and removed only where one exists (the bitmap says): a removal is a write.
+            let snapshot = if v.is_copied::<T>(uid) {
+                EpochSnapshots::<T>::get(netuid, uid)
+            } else {
+                None
+            };
             costly.push(snapshot.is_some());
             let (hotkey, still_held, take) = match snapshot {
                 Some(s) => {
@@ -1389,6 +1596,7 @@ impl<T: Config> Pallet<T> {
             mindnet_math::fixed::div_or_zero(Fixed::from_bits(run.own), Fixed::from_bits(run.all));
         Self::adjust_after_epoch(netuid, loss_bits, sparsity);
         let _ = EpochVectors::<T>::clear_prefix(netuid, 16, None);
+        let _ = EpochCopied::<T>::clear_prefix(netuid, u32::from(u16::MAX) / COPIED_PAGE + 1, None);
         RunningEpochs::<T>::remove(netuid);
         if run.minted == 0 {
             let reason = if run.any_stake {

@@ -535,9 +535,12 @@ pub mod pallet {
         ValueQuery,
     >;
 
-    /// The uid's bonds `B_i·` after the last epoch: `(uid, U32F32 bits)`, each column
-    /// of the network's bond matrix summing to one; at most
-    /// [`mindnet_math::MAX_BONDS_PER_ROW`] entries.
+    /// The bonds `B_i·` after the last epoch, [`epoch::BOND_PAGE`] rows per page: row `i`
+    /// is entry `i % BOND_PAGE` of page `i / BOND_PAGE` (a page may stop short; missing
+    /// rows are empty). A row is `(uid, U32F32 bits)` sorted by uid, each column of the
+    /// network's bond matrix summing to one, at most [`mindnet_math::MAX_BONDS_PER_ROW`]
+    /// entries. Read a row with [`Pallet::bond_row`]. The epoch reads and writes a page
+    /// once for its rows, instead of a key per row.
     #[pallet::storage]
     pub type Bonds<T: Config> = StorageDoubleMap<
         _,
@@ -545,7 +548,7 @@ pub mod pallet {
         u16,
         Twox64Concat,
         u16,
-        BoundedVec<(u16, u64), ConstU32<{ mindnet_math::MAX_BONDS_PER_ROW as u32 }>>,
+        BoundedVec<epoch::BondRow, ConstU32<{ epoch::BOND_PAGE }>>,
         ValueQuery,
     >;
 
@@ -602,6 +605,21 @@ pub mod pallet {
         u16,
         NeuronSnapshot<T::AccountId, T::MaxWeightsPerRow>,
         OptionQuery,
+    >;
+
+    /// Which uids of the network's running epoch have a copy in [`EpochSnapshots`],
+    /// [`epoch::COPIED_PAGE`] uids per page: uid `u` is bit `u % 64` of word
+    /// `(u % COPIED_PAGE) / 64` of page `u / COPIED_PAGE`. The epoch reads a page instead
+    /// of looking up a copy per uid; the pages are removed when the epoch completes.
+    #[pallet::storage]
+    pub type EpochCopied<T> = StorageDoubleMap<
+        _,
+        Twox64Concat,
+        u16,
+        Twox64Concat,
+        u16,
+        BoundedVec<u64, ConstU32<{ epoch::COPIED_PAGE / 64 }>>,
+        ValueQuery,
     >;
 
     /// An epoch fell due while the previous one was still running: it starts as soon as

@@ -126,11 +126,18 @@ impl<T: Config> Pallet<T> {
                 run.needs(uid),
                 "a copy of inputs the running epoch no longer needs"
             );
+            let (page, bit) = epoch::copied_position(uid);
+            ensure!(
+                epoch::bit_set(&EpochCopied::<T>::get(netuid, page), bit),
+                "a copy of inputs the epoch's bitmap does not show"
+            );
         }
         ensure!(
             EpochVectors::<T>::iter_keys()
-                .all(|(netuid, _)| RunningEpochs::<T>::contains_key(netuid)),
-            "epoch vectors kept after the epoch completed"
+                .all(|(netuid, _)| RunningEpochs::<T>::contains_key(netuid))
+                && EpochCopied::<T>::iter_keys()
+                    .all(|(netuid, _)| RunningEpochs::<T>::contains_key(netuid)),
+            "epoch vectors or copy bitmaps kept after the epoch completed"
         );
         ensure!(
             RunningEpochs::<T>::iter_keys().all(Self::network_exists),

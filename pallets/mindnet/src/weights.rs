@@ -54,6 +54,7 @@ pub trait WeightInfo {
 	fn epoch_first_row(w: u32, b: u32, ) -> Weight;
 	fn epoch_second_row(w: u32, b: u32, ) -> Weight;
 	fn epoch_consensus() -> Weight;
+	fn epoch_bond_page(b: u32, ) -> Weight;
 	fn epoch_credit(k: u32, ) -> Weight;
 	fn epoch_credit_copied(k: u32, ) -> Weight;
 	fn epoch_vector_read(n: u32, ) -> Weight;
@@ -236,6 +237,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Minimum execution time: 732_000 picoseconds.
 		Weight::from_parts(935_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
+	}
+	/// The range of component `b` is `[0, 1024]`.
+	fn epoch_bond_page(b: u32, ) -> Weight {
+		Weight::from_parts(10_000_000, 0)
+			.saturating_add(Weight::from_parts(200_000, 0).saturating_mul(b.into()))
+			.saturating_add(T::DbWeight::get().reads(1))
+			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// The range of component `k` is `[1, 256]`.
 	fn epoch_credit(k: u32, ) -> Weight {
@@ -513,6 +521,13 @@ impl WeightInfo for () {
 		// Minimum execution time: 732_000 picoseconds.
 		Weight::from_parts(935_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
+	}
+	/// The range of component `b` is `[0, 1024]`.
+	fn epoch_bond_page(b: u32, ) -> Weight {
+		Weight::from_parts(10_000_000, 0)
+			.saturating_add(Weight::from_parts(200_000, 0).saturating_mul(b.into()))
+			.saturating_add(RocksDbWeight::get().reads(1))
+			.saturating_add(RocksDbWeight::get().writes(1))
 	}
 	/// The range of component `k` is `[1, 256]`.
 	fn epoch_credit(k: u32, ) -> Weight {

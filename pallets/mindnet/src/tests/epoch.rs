@@ -108,7 +108,7 @@ fn hand_computed_epoch_is_stored_value_by_value() {
             .into(),
         );
         // Bonds are stored column-normalised: column 1 is [2/9, 0, 7/9].
-        let b0 = Bonds::<Test>::get(0, 0);
+        let b0 = Mindnet::bond_row(0, 0);
         assert_eq!(b0.len(), 2);
         let q = |v: f64| (v * 4_294_967_296.0).round() as u64;
         assert!(b0[0].1.abs_diff(q(2.0 / 9.0)) <= 1);
@@ -135,7 +135,7 @@ fn emission_is_conserved_over_many_epochs() {
         // Every bond column sums to one (within quantisation).
         for j in 0..3u16 {
             let col: u64 = (0..3u16)
-                .flat_map(|i| Bonds::<Test>::get(0, i).into_inner())
+                .flat_map(|i| Mindnet::bond_row(0, i))
                 .filter(|(c, _)| *c == j)
                 .map(|(_, b)| b)
                 .sum();
@@ -266,7 +266,7 @@ fn bonds_on_a_replaced_uid_are_forgotten() {
     new_test_ext().execute_with(|| {
         three_neuron_network();
         run_to_block(20);
-        assert!(Bonds::<Test>::get(0, 0).iter().any(|(j, _)| *j == 1));
+        assert!(Mindnet::bond_row(0, 0).iter().any(|(j, _)| *j == 1));
         // uid 1 is replaced at block 21; the next epoch drops everyone's bonds on it.
         assert_ok!(Mindnet::set_parameter(
             RuntimeOrigin::root(),
@@ -284,9 +284,9 @@ fn bonds_on_a_replaced_uid_are_forgotten() {
         assert_eq!(Keys::<Test>::get(0, 1), Some(14));
         run_to_block(30);
         // The previous holder's bonds went with it; the new holder has not voted.
-        assert!(Bonds::<Test>::get(0, 1).is_empty());
+        assert!(Mindnet::bond_row(0, 1).is_empty());
         // Neuron 0's old vote for uid 1 predates the new holder and no longer counts.
-        assert!(Bonds::<Test>::get(0, 0).iter().all(|(j, _)| *j != 1));
+        assert!(Mindnet::bond_row(0, 0).iter().all(|(j, _)| *j != 1));
         assert_ok!(Mindnet::do_try_state());
     });
 }

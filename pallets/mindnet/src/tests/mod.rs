@@ -144,7 +144,7 @@ pub fn single_pass(now: u64) -> (mindnet_math::EpochOutput, Vec<Option<AccountId
             registered_at: RegisteredAt::<Test>::get(0, uid),
         });
         weights.push(Weights::<Test>::get(0, uid).into_inner());
-        bonds.push(Bonds::<Test>::get(0, uid).into_inner());
+        bonds.push(Mindnet::bond_row(0, uid));
         hotkeys.push(hotkey);
     }
     let previous = LastEpochBlock::<Test>::get(0);

@@ -231,7 +231,7 @@ fn a_multi_block_epoch_equals_the_single_pass_computation() {
             for uid in 0..n as u16 {
                 let i = usize::from(uid);
                 assert_eq!(
-                    Bonds::<Test>::get(0, uid).into_inner(),
+                    Mindnet::bond_row(0, uid),
                     expected.bonds[i],
                     "seed {seed}: bonds of uid {uid}"
                 );

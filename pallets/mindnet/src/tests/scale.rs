@@ -76,7 +76,7 @@ fn run_scale(n: u32, row: u32) -> Measured {
         for uid in (0..n).map(|u| u16::try_from(u).expect("uids are u16")) {
             let i = usize::from(uid);
             assert_eq!(
-                Bonds::<Test>::get(0, uid).into_inner(),
+                Mindnet::bond_row(0, uid),
                 expected.bonds[i],
                 "bonds of {uid}"
             );
