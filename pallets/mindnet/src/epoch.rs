@@ -14,10 +14,10 @@
 //! | --- | --- | --- | --- |
 //! | `Gather` | uid | hotkey, stake, last update, registration | `S_i`, `last_update_i`, `registered_at_i` |
 //! | `Stake` | network | the gathered vectors | `a_i`, `s_i` |
-//! | `FirstPass` | row | weights, previous bonds | `r_j`, `T_j`, old bond column sums, self-weight sums |
+//! | `FirstPass` | row | weights, previous bonds (a page of 16 rows at a time) | `r_j`, `T_j`, old bond column sums, self-weight sums |
 //! | `Consensus` | uid | `T_j` | `C_j` |
 //! | `Rank` | network | `r`, `C`, old bond column sums | `R`, `I`, `L`; the new bonds' column sums (closed form); `r` and those sums prepared as divisors |
-//! | `SecondPass` | row | weights, previous bonds | `B'_i·` (written), `Σ_j B'_ij I_j` |
+//! | `SecondPass` | row | weights, previous bonds | `B'_i·` (written a page at a time), `Σ_j B'_ij I_j` |
 //! | `Emission` | network | `D`, `I` | `D`, `e`, minted amounts |
 //! | `Credit` | uid | the uid's hotkey | stake pools credited, results pages written |
 //! | `Order` | network | the minted amounts, registration blocks | the replacement order (lowest emission first, among uids held since the boundary and past immunity); the epoch completes |
@@ -31,7 +31,10 @@
 //! writes ([`EpochPhase::vectors`]); the pallet's tests fail if a phase touches another. The divisors of the second pass (`r_j` and the new bonds'
 //! column sums) are stored with their reciprocals ([`mindnet_math::fixed::Divisor`]), so
 //! each of the pass's divisions is two 64×64-bit products, bit-identical to the division. Weight rows are streamed one key at a time, so no block holds
-//! more than a row of weights. Each unit's worst-case weight is checked against the
+//! more than a row of weights. Bonds are stored [`BOND_PAGE`] rows per key: a pass loads a
+//! page when it reaches the page's first row (charged as `epoch_bond_page`, read and
+//! write, before the row), and the second pass writes it back when it leaves the page or
+//! the block ends: a read and a write per 16 rows instead of per row. Each unit's worst-case weight is checked against the
 //! meter before it runs, and its actual weight consumed; so no block spends more than
 //! the budget on epochs, whatever the network's size.
 //!
@@ -40,8 +43,10 @@
 //! Calls that arrive while an epoch runs are accepted and count from the next epoch: the
 //! first call in the epoch that changes what the epoch still has to read of a uid (its
 //! weights, last update, stake, hotkey or registration) copies the uid's inputs as they
-//! stood at the boundary into [`EpochSnapshots`] (copy on write); the epoch reads the copy
-//! where one exists and drops it when it is done with the uid. Parameters are read once,
+//! stood at the boundary into [`EpochSnapshots`] (copy on write) and sets the uid's bit in
+//! [`EpochCopied`]; the epoch reads that bitmap once per phase and block (a read per 4,096
+//! uids), reads the copy where the bit is set and the live storage otherwise, and drops
+//! the copy when it is done with the uid. The bitmap goes when the epoch completes. Parameters are read once,
 //! at the start. Every step is the math crate's, called in ascending uid order, so the
 //! result is bit-identical to [`mindnet_math::epoch`] on the boundary's state.
 //!

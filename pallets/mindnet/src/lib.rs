@@ -241,7 +241,7 @@ pub mod pallet {
     use sp_runtime::traits::{IdentifyAccount, UniqueSaturatedFrom, Verify};
 
     /// The in-code storage version.
-    const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
+    const STORAGE_VERSION: StorageVersion = StorageVersion::new(4);
 
     #[pallet::pallet]
     #[pallet::storage_version(STORAGE_VERSION)]

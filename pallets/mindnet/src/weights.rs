@@ -3,7 +3,7 @@
 //! `benchmarking.rs` (FRAME benchmark CLI 64.0.0).
 //!
 //! DATE: 2026-12-02, STEPS: `8`, REPEAT: `2`
-//! HOSTNAME: `vm`, CPU: `Intel(R) Xeon(R) Processor`
+//! HOSTNAME: `vm`, CPU: `AMD EPYC`
 //! WASM-EXECUTION: `Compiled`, CHAIN: `Some("dev")`, DB CACHE: 1024
 
 // Executed Command:
@@ -25,9 +25,9 @@
 // --template
 // scripts/weight-template.hbs
 // --output
-// /tmp/tmp.y71eaNAcc6/calls.rs
+// /tmp/tmp.T7lub4D5xc/calls.rs
 // --extrinsic
-// add_stake,remove_stake,set_weights,serve_axon,create_network,set_parameter,set_take,set_epoch_budget,register,epoch_start,epoch_block,epoch_gather,epoch_consensus,epoch_credit,epoch_credit_copied,epoch_first_row,epoch_second_row
+// add_stake,remove_stake,set_weights,serve_axon,create_network,set_parameter,set_take,set_epoch_budget,register,epoch_start,epoch_block,epoch_gather,epoch_consensus,epoch_credit,epoch_credit_copied,epoch_first_row,epoch_second_row,epoch_bond_page
 
 #![cfg_attr(rustfmt, rustfmt_skip)]
 #![allow(unused_parens)]
@@ -53,8 +53,8 @@ pub trait WeightInfo {
 	fn epoch_gather(k: u32, ) -> Weight;
 	fn epoch_first_row(w: u32, b: u32, ) -> Weight;
 	fn epoch_second_row(w: u32, b: u32, ) -> Weight;
-	fn epoch_consensus() -> Weight;
 	fn epoch_bond_page(b: u32, ) -> Weight;
+	fn epoch_consensus() -> Weight;
 	fn epoch_credit(k: u32, ) -> Weight;
 	fn epoch_credit_copied(k: u32, ) -> Weight;
 	fn epoch_vector_read(n: u32, ) -> Weight;
@@ -71,77 +71,77 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 16]`.
 	fn register(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1338 + n * (136 ±0)`
+		//  Measured:  `1321 + n * (116 ±0)`
 		//  Estimated: `10657 + n * (2503 ±0)`
-		// Minimum execution time: 162_693_000 picoseconds.
-		Weight::from_parts(179_458_426, 0)
+		// Minimum execution time: 173_360_000 picoseconds.
+		Weight::from_parts(186_475_932, 0)
 			.saturating_add(Weight::from_parts(0, 10657))
-			// Standard Error: 35_530
-			.saturating_add(Weight::from_parts(3_613_268, 0).saturating_mul(n.into()))
+			// Standard Error: 45_944
+			.saturating_add(Weight::from_parts(4_563_913, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(22))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(14))
+			.saturating_add(T::DbWeight::get().writes(15))
 			.saturating_add(Weight::from_parts(0, 2503).saturating_mul(n.into()))
 	}
 	fn add_stake() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1600`
+		//  Measured:  `1524`
 		//  Estimated: `6196`
-		// Minimum execution time: 111_862_000 picoseconds.
-		Weight::from_parts(121_545_000, 0)
+		// Minimum execution time: 112_729_000 picoseconds.
+		Weight::from_parts(127_742_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(16))
-			.saturating_add(T::DbWeight::get().writes(7))
+			.saturating_add(T::DbWeight::get().writes(8))
 	}
 	fn remove_stake() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1561`
+		//  Measured:  `1485`
 		//  Estimated: `6196`
-		// Minimum execution time: 109_060_000 picoseconds.
-		Weight::from_parts(117_968_000, 0)
+		// Minimum execution time: 110_556_000 picoseconds.
+		Weight::from_parts(121_742_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(15))
-			.saturating_add(T::DbWeight::get().writes(7))
+			.saturating_add(T::DbWeight::get().writes(8))
 	}
 	/// The range of component `n` is `[1, 256]`.
 	fn set_weights(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2824 + n * (4 ±0)`
-		//  Estimated: `4581`
-		// Minimum execution time: 68_525_000 picoseconds.
-		Weight::from_parts(89_650_444, 0)
-			.saturating_add(Weight::from_parts(0, 4581))
-			// Standard Error: 7_199
-			.saturating_add(Weight::from_parts(350_757, 0).saturating_mul(n.into()))
+		//  Measured:  `2320 + n * (4 ±0)`
+		//  Estimated: `4511`
+		// Minimum execution time: 71_588_000 picoseconds.
+		Weight::from_parts(102_554_021, 0)
+			.saturating_add(Weight::from_parts(0, 4511))
+			// Standard Error: 12_349
+			.saturating_add(Weight::from_parts(354_073, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(15))
-			.saturating_add(T::DbWeight::get().writes(3))
+			.saturating_add(T::DbWeight::get().writes(4))
 	}
 	fn serve_axon() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `475`
 		//  Estimated: `3525`
-		// Minimum execution time: 18_506_000 picoseconds.
-		Weight::from_parts(22_730_000, 0)
+		// Minimum execution time: 16_575_000 picoseconds.
+		Weight::from_parts(20_872_000, 0)
 			.saturating_add(Weight::from_parts(0, 3525))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	fn set_take() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2793`
+		//  Measured:  `2755`
 		//  Estimated: `86366`
-		// Minimum execution time: 213_742_000 picoseconds.
-		Weight::from_parts(233_335_000, 0)
+		// Minimum execution time: 226_600_000 picoseconds.
+		Weight::from_parts(254_121_000, 0)
 			.saturating_add(Weight::from_parts(0, 86366))
 			.saturating_add(T::DbWeight::get().reads(104))
-			.saturating_add(T::DbWeight::get().writes(2))
+			.saturating_add(T::DbWeight::get().writes(3))
 	}
 	fn create_network() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `181`
 		//  Estimated: `3475`
-		// Minimum execution time: 14_679_000 picoseconds.
-		Weight::from_parts(18_883_000, 0)
+		// Minimum execution time: 13_240_000 picoseconds.
+		Weight::from_parts(23_125_000, 0)
 			.saturating_add(Weight::from_parts(0, 3475))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -150,8 +150,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `249`
 		//  Estimated: `3477`
-		// Minimum execution time: 13_015_000 picoseconds.
-		Weight::from_parts(16_844_000, 0)
+		// Minimum execution time: 12_258_000 picoseconds.
+		Weight::from_parts(20_871_000, 0)
 			.saturating_add(Weight::from_parts(0, 3477))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -160,8 +160,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 5_365_000 picoseconds.
-		Weight::from_parts(8_559_000, 0)
+		// Minimum execution time: 4_446_000 picoseconds.
+		Weight::from_parts(12_399_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -169,8 +169,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `254`
 		//  Estimated: `3483`
-		// Minimum execution time: 22_842_000 picoseconds.
-		Weight::from_parts(25_054_000, 0)
+		// Minimum execution time: 22_855_000 picoseconds.
+		Weight::from_parts(25_769_000, 0)
 			.saturating_add(Weight::from_parts(0, 3483))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -179,8 +179,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `465`
 		//  Estimated: `3658`
-		// Minimum execution time: 8_067_000 picoseconds.
-		Weight::from_parts(9_036_000, 0)
+		// Minimum execution time: 7_771_000 picoseconds.
+		Weight::from_parts(8_804_000, 0)
 			.saturating_add(Weight::from_parts(0, 3658))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -188,91 +188,96 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `k` is `[1, 256]`.
 	fn epoch_gather(k: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1206 + k * (176 ±0)`
-		//  Estimated: `3483 + k * (3591 ±0)`
-		// Minimum execution time: 26_201_000 picoseconds.
-		Weight::from_parts(26_983_000, 0)
+		//  Measured:  `720 + k * (175 ±0)`
+		//  Estimated: `3483 + k * (2633 ±0)`
+		// Minimum execution time: 22_744_000 picoseconds.
+		Weight::from_parts(23_876_000, 0)
 			.saturating_add(Weight::from_parts(0, 3483))
-			// Standard Error: 23_747
-			.saturating_add(Weight::from_parts(16_048_534, 0).saturating_mul(k.into()))
+			// Standard Error: 36_843
+			.saturating_add(Weight::from_parts(16_490_537, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(1))
-			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(k.into())))
-			.saturating_add(Weight::from_parts(0, 3591).saturating_mul(k.into()))
+			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(k.into())))
+			.saturating_add(Weight::from_parts(0, 2633).saturating_mul(k.into()))
 	}
 	/// The range of component `w` is `[0, 256]`.
 	/// The range of component `b` is `[0, 1024]`.
 	fn epoch_first_row(w: u32, b: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `410 + b * (10 ±0) + w * (4 ±0)`
-		//  Estimated: `13727`
-		// Minimum execution time: 22_002_000 picoseconds.
-		Weight::from_parts(16_407_301, 0)
-			.saturating_add(Weight::from_parts(0, 13727))
-			// Standard Error: 1_363
-			.saturating_add(Weight::from_parts(38_044, 0).saturating_mul(w.into()))
-			// Standard Error: 341
-			.saturating_add(Weight::from_parts(20_027, 0).saturating_mul(b.into()))
-			.saturating_add(T::DbWeight::get().reads(3))
+		//  Measured:  `340 + w * (4 ±0)`
+		//  Estimated: `4511`
+		// Minimum execution time: 14_342_000 picoseconds.
+		Weight::from_parts(8_579_372, 0)
+			.saturating_add(Weight::from_parts(0, 4511))
+			// Standard Error: 1_708
+			.saturating_add(Weight::from_parts(54_885, 0).saturating_mul(w.into()))
+			// Standard Error: 427
+			.saturating_add(Weight::from_parts(13_734, 0).saturating_mul(b.into()))
+			.saturating_add(T::DbWeight::get().reads(1))
 	}
 	/// The range of component `w` is `[0, 256]`.
 	/// The range of component `b` is `[0, 1024]`.
 	fn epoch_second_row(w: u32, b: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `410 + b * (10 ±0) + w * (4 ±0)`
-		//  Estimated: `13727`
-		// Minimum execution time: 36_738_000 picoseconds.
-		Weight::from_parts(11_990_025, 0)
-			.saturating_add(Weight::from_parts(0, 13727))
-			// Standard Error: 2_835
-			.saturating_add(Weight::from_parts(61_840, 0).saturating_mul(w.into()))
-			// Standard Error: 709
-			.saturating_add(Weight::from_parts(85_643, 0).saturating_mul(b.into()))
-			.saturating_add(T::DbWeight::get().reads(3))
+		//  Measured:  `340 + w * (4 ±0)`
+		//  Estimated: `4511`
+		// Minimum execution time: 30_465_000 picoseconds.
+		Weight::from_parts(3_206_382, 0)
+			.saturating_add(Weight::from_parts(0, 4511))
+			// Standard Error: 2_816
+			.saturating_add(Weight::from_parts(87_351, 0).saturating_mul(w.into()))
+			// Standard Error: 704
+			.saturating_add(Weight::from_parts(77_451, 0).saturating_mul(b.into()))
+			.saturating_add(T::DbWeight::get().reads(1))
+	}
+	/// The range of component `b` is `[0, 1024]`.
+	fn epoch_bond_page(b: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `331 + b * (160 ±0)`
+		//  Estimated: `167358`
+		// Minimum execution time: 9_564_000 picoseconds.
+		Weight::from_parts(11_852_972, 0)
+			.saturating_add(Weight::from_parts(0, 167358))
+			// Standard Error: 162
+			.saturating_add(Weight::from_parts(87_592, 0).saturating_mul(b.into()))
+			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	fn epoch_consensus() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 732_000 picoseconds.
-		Weight::from_parts(935_000, 0)
+		// Minimum execution time: 641_000 picoseconds.
+		Weight::from_parts(981_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-	}
-	/// The range of component `b` is `[0, 1024]`.
-	fn epoch_bond_page(b: u32, ) -> Weight {
-		Weight::from_parts(10_000_000, 0)
-			.saturating_add(Weight::from_parts(200_000, 0).saturating_mul(b.into()))
-			.saturating_add(T::DbWeight::get().reads(1))
-			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// The range of component `k` is `[1, 256]`.
 	fn epoch_credit(k: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1433 + k * (220 ±0)`
-		//  Estimated: `10657 + k * (3591 ±0)`
-		// Minimum execution time: 65_787_000 picoseconds.
-		Weight::from_parts(19_957_296, 0)
+		//  Measured:  `898 + k * (133 ±0)`
+		//  Estimated: `10657 + k * (2633 ±0)`
+		// Minimum execution time: 60_240_000 picoseconds.
+		Weight::from_parts(29_673_413, 0)
 			.saturating_add(Weight::from_parts(0, 10657))
-			// Standard Error: 39_117
-			.saturating_add(Weight::from_parts(22_410_386, 0).saturating_mul(k.into()))
+			// Standard Error: 69_068
+			.saturating_add(Weight::from_parts(19_294_968, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
-			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(k.into())))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(k.into())))
-			.saturating_add(Weight::from_parts(0, 3591).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(0, 2633).saturating_mul(k.into()))
 	}
 	/// The range of component `k` is `[1, 256]`.
 	fn epoch_credit_copied(k: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `986 + k * (299 ±0)`
+		//  Measured:  `994 + k * (213 ±0)`
 		//  Estimated: `10657 + k * (3591 ±0)`
-		// Minimum execution time: 70_782_000 picoseconds.
-		Weight::from_parts(22_098_673, 0)
+		// Minimum execution time: 69_464_000 picoseconds.
+		Weight::from_parts(70_656_000, 0)
 			.saturating_add(Weight::from_parts(0, 10657))
-			// Standard Error: 46_250
-			.saturating_add(Weight::from_parts(28_067_453, 0).saturating_mul(k.into()))
+			// Standard Error: 61_642
+			.saturating_add(Weight::from_parts(27_641_683, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
-			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(k.into())))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 3591).saturating_mul(k.into()))
@@ -282,11 +287,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `636 + n * (16 ±0)`
 		//  Estimated: `1052064`
-		// Minimum execution time: 11_828_000 picoseconds.
-		Weight::from_parts(793_869, 0)
+		// Minimum execution time: 12_018_000 picoseconds.
+		Weight::from_parts(48_408_989, 0)
 			.saturating_add(Weight::from_parts(0, 1052064))
-			// Standard Error: 218
-			.saturating_add(Weight::from_parts(12_848, 0).saturating_mul(n.into()))
+			// Standard Error: 486
+			.saturating_add(Weight::from_parts(14_002, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1))
 	}
 	/// The range of component `n` is `[1, 65536]`.
@@ -294,11 +299,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `636 + n * (16 ±0)`
 		//  Estimated: `1052064`
-		// Minimum execution time: 13_667_000 picoseconds.
-		Weight::from_parts(14_424_000, 0)
+		// Minimum execution time: 13_961_000 picoseconds.
+		Weight::from_parts(41_296_149, 0)
 			.saturating_add(Weight::from_parts(0, 1052064))
-			// Standard Error: 124
-			.saturating_add(Weight::from_parts(15_729, 0).saturating_mul(n.into()))
+			// Standard Error: 535
+			.saturating_add(Weight::from_parts(15_712, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -307,44 +312,44 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 805_000 picoseconds.
-		Weight::from_parts(881_000, 0)
+		// Minimum execution time: 681_000 picoseconds.
+		Weight::from_parts(12_651_308, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 208
-			.saturating_add(Weight::from_parts(47_369, 0).saturating_mul(n.into()))
+			// Standard Error: 755
+			.saturating_add(Weight::from_parts(48_420, 0).saturating_mul(n.into()))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_rank(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 1_857_000 picoseconds.
-		Weight::from_parts(2_099_000, 0)
+		// Minimum execution time: 1_743_000 picoseconds.
+		Weight::from_parts(1_883_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 567
-			.saturating_add(Weight::from_parts(160_630, 0).saturating_mul(n.into()))
+			// Standard Error: 765
+			.saturating_add(Weight::from_parts(173_900, 0).saturating_mul(n.into()))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_emission(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 1_247_000 picoseconds.
-		Weight::from_parts(1_349_000, 0)
+		// Minimum execution time: 1_162_000 picoseconds.
+		Weight::from_parts(1_272_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 423
-			.saturating_add(Weight::from_parts(84_502, 0).saturating_mul(n.into()))
+			// Standard Error: 607
+			.saturating_add(Weight::from_parts(94_343, 0).saturating_mul(n.into()))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_order(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `949`
 		//  Estimated: `14716026`
-		// Minimum execution time: 47_047_000 picoseconds.
-		Weight::from_parts(27_155_558, 0)
+		// Minimum execution time: 48_933_000 picoseconds.
+		Weight::from_parts(117_445_194, 0)
 			.saturating_add(Weight::from_parts(0, 14716026))
-			// Standard Error: 304
-			.saturating_add(Weight::from_parts(43_152, 0).saturating_mul(n.into()))
+			// Standard Error: 617
+			.saturating_add(Weight::from_parts(48_744, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(21))
 			.saturating_add(T::DbWeight::get().writes(21))
 	}
@@ -355,77 +360,77 @@ impl WeightInfo for () {
 	/// The range of component `n` is `[1, 16]`.
 	fn register(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1338 + n * (136 ±0)`
+		//  Measured:  `1321 + n * (116 ±0)`
 		//  Estimated: `10657 + n * (2503 ±0)`
-		// Minimum execution time: 162_693_000 picoseconds.
-		Weight::from_parts(179_458_426, 0)
+		// Minimum execution time: 173_360_000 picoseconds.
+		Weight::from_parts(186_475_932, 0)
 			.saturating_add(Weight::from_parts(0, 10657))
-			// Standard Error: 35_530
-			.saturating_add(Weight::from_parts(3_613_268, 0).saturating_mul(n.into()))
+			// Standard Error: 45_944
+			.saturating_add(Weight::from_parts(4_563_913, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(22))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
-			.saturating_add(RocksDbWeight::get().writes(14))
+			.saturating_add(RocksDbWeight::get().writes(15))
 			.saturating_add(Weight::from_parts(0, 2503).saturating_mul(n.into()))
 	}
 	fn add_stake() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1600`
+		//  Measured:  `1524`
 		//  Estimated: `6196`
-		// Minimum execution time: 111_862_000 picoseconds.
-		Weight::from_parts(121_545_000, 0)
+		// Minimum execution time: 112_729_000 picoseconds.
+		Weight::from_parts(127_742_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(RocksDbWeight::get().reads(16))
-			.saturating_add(RocksDbWeight::get().writes(7))
+			.saturating_add(RocksDbWeight::get().writes(8))
 	}
 	fn remove_stake() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1561`
+		//  Measured:  `1485`
 		//  Estimated: `6196`
-		// Minimum execution time: 109_060_000 picoseconds.
-		Weight::from_parts(117_968_000, 0)
+		// Minimum execution time: 110_556_000 picoseconds.
+		Weight::from_parts(121_742_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(RocksDbWeight::get().reads(15))
-			.saturating_add(RocksDbWeight::get().writes(7))
+			.saturating_add(RocksDbWeight::get().writes(8))
 	}
 	/// The range of component `n` is `[1, 256]`.
 	fn set_weights(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2824 + n * (4 ±0)`
-		//  Estimated: `4581`
-		// Minimum execution time: 68_525_000 picoseconds.
-		Weight::from_parts(89_650_444, 0)
-			.saturating_add(Weight::from_parts(0, 4581))
-			// Standard Error: 7_199
-			.saturating_add(Weight::from_parts(350_757, 0).saturating_mul(n.into()))
+		//  Measured:  `2320 + n * (4 ±0)`
+		//  Estimated: `4511`
+		// Minimum execution time: 71_588_000 picoseconds.
+		Weight::from_parts(102_554_021, 0)
+			.saturating_add(Weight::from_parts(0, 4511))
+			// Standard Error: 12_349
+			.saturating_add(Weight::from_parts(354_073, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(15))
-			.saturating_add(RocksDbWeight::get().writes(3))
+			.saturating_add(RocksDbWeight::get().writes(4))
 	}
 	fn serve_axon() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `475`
 		//  Estimated: `3525`
-		// Minimum execution time: 18_506_000 picoseconds.
-		Weight::from_parts(22_730_000, 0)
+		// Minimum execution time: 16_575_000 picoseconds.
+		Weight::from_parts(20_872_000, 0)
 			.saturating_add(Weight::from_parts(0, 3525))
 			.saturating_add(RocksDbWeight::get().reads(3))
 			.saturating_add(RocksDbWeight::get().writes(1))
 	}
 	fn set_take() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2793`
+		//  Measured:  `2755`
 		//  Estimated: `86366`
-		// Minimum execution time: 213_742_000 picoseconds.
-		Weight::from_parts(233_335_000, 0)
+		// Minimum execution time: 226_600_000 picoseconds.
+		Weight::from_parts(254_121_000, 0)
 			.saturating_add(Weight::from_parts(0, 86366))
 			.saturating_add(RocksDbWeight::get().reads(104))
-			.saturating_add(RocksDbWeight::get().writes(2))
+			.saturating_add(RocksDbWeight::get().writes(3))
 	}
 	fn create_network() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `181`
 		//  Estimated: `3475`
-		// Minimum execution time: 14_679_000 picoseconds.
-		Weight::from_parts(18_883_000, 0)
+		// Minimum execution time: 13_240_000 picoseconds.
+		Weight::from_parts(23_125_000, 0)
 			.saturating_add(Weight::from_parts(0, 3475))
 			.saturating_add(RocksDbWeight::get().reads(2))
 			.saturating_add(RocksDbWeight::get().writes(3))
@@ -434,8 +439,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `249`
 		//  Estimated: `3477`
-		// Minimum execution time: 13_015_000 picoseconds.
-		Weight::from_parts(16_844_000, 0)
+		// Minimum execution time: 12_258_000 picoseconds.
+		Weight::from_parts(20_871_000, 0)
 			.saturating_add(Weight::from_parts(0, 3477))
 			.saturating_add(RocksDbWeight::get().reads(2))
 			.saturating_add(RocksDbWeight::get().writes(1))
@@ -444,8 +449,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 5_365_000 picoseconds.
-		Weight::from_parts(8_559_000, 0)
+		// Minimum execution time: 4_446_000 picoseconds.
+		Weight::from_parts(12_399_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(RocksDbWeight::get().writes(1))
 	}
@@ -453,8 +458,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `254`
 		//  Estimated: `3483`
-		// Minimum execution time: 22_842_000 picoseconds.
-		Weight::from_parts(25_054_000, 0)
+		// Minimum execution time: 22_855_000 picoseconds.
+		Weight::from_parts(25_769_000, 0)
 			.saturating_add(Weight::from_parts(0, 3483))
 			.saturating_add(RocksDbWeight::get().reads(9))
 			.saturating_add(RocksDbWeight::get().writes(3))
@@ -463,8 +468,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `465`
 		//  Estimated: `3658`
-		// Minimum execution time: 8_067_000 picoseconds.
-		Weight::from_parts(9_036_000, 0)
+		// Minimum execution time: 7_771_000 picoseconds.
+		Weight::from_parts(8_804_000, 0)
 			.saturating_add(Weight::from_parts(0, 3658))
 			.saturating_add(RocksDbWeight::get().reads(1))
 			.saturating_add(RocksDbWeight::get().writes(1))
@@ -472,91 +477,96 @@ impl WeightInfo for () {
 	/// The range of component `k` is `[1, 256]`.
 	fn epoch_gather(k: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1206 + k * (176 ±0)`
-		//  Estimated: `3483 + k * (3591 ±0)`
-		// Minimum execution time: 26_201_000 picoseconds.
-		Weight::from_parts(26_983_000, 0)
+		//  Measured:  `720 + k * (175 ±0)`
+		//  Estimated: `3483 + k * (2633 ±0)`
+		// Minimum execution time: 22_744_000 picoseconds.
+		Weight::from_parts(23_876_000, 0)
 			.saturating_add(Weight::from_parts(0, 3483))
-			// Standard Error: 23_747
-			.saturating_add(Weight::from_parts(16_048_534, 0).saturating_mul(k.into()))
+			// Standard Error: 36_843
+			.saturating_add(Weight::from_parts(16_490_537, 0).saturating_mul(k.into()))
 			.saturating_add(RocksDbWeight::get().reads(1))
-			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(k.into())))
-			.saturating_add(Weight::from_parts(0, 3591).saturating_mul(k.into()))
+			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(k.into())))
+			.saturating_add(Weight::from_parts(0, 2633).saturating_mul(k.into()))
 	}
 	/// The range of component `w` is `[0, 256]`.
 	/// The range of component `b` is `[0, 1024]`.
 	fn epoch_first_row(w: u32, b: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `410 + b * (10 ±0) + w * (4 ±0)`
-		//  Estimated: `13727`
-		// Minimum execution time: 22_002_000 picoseconds.
-		Weight::from_parts(16_407_301, 0)
-			.saturating_add(Weight::from_parts(0, 13727))
-			// Standard Error: 1_363
-			.saturating_add(Weight::from_parts(38_044, 0).saturating_mul(w.into()))
-			// Standard Error: 341
-			.saturating_add(Weight::from_parts(20_027, 0).saturating_mul(b.into()))
-			.saturating_add(RocksDbWeight::get().reads(3))
+		//  Measured:  `340 + w * (4 ±0)`
+		//  Estimated: `4511`
+		// Minimum execution time: 14_342_000 picoseconds.
+		Weight::from_parts(8_579_372, 0)
+			.saturating_add(Weight::from_parts(0, 4511))
+			// Standard Error: 1_708
+			.saturating_add(Weight::from_parts(54_885, 0).saturating_mul(w.into()))
+			// Standard Error: 427
+			.saturating_add(Weight::from_parts(13_734, 0).saturating_mul(b.into()))
+			.saturating_add(RocksDbWeight::get().reads(1))
 	}
 	/// The range of component `w` is `[0, 256]`.
 	/// The range of component `b` is `[0, 1024]`.
 	fn epoch_second_row(w: u32, b: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `410 + b * (10 ±0) + w * (4 ±0)`
-		//  Estimated: `13727`
-		// Minimum execution time: 36_738_000 picoseconds.
-		Weight::from_parts(11_990_025, 0)
-			.saturating_add(Weight::from_parts(0, 13727))
-			// Standard Error: 2_835
-			.saturating_add(Weight::from_parts(61_840, 0).saturating_mul(w.into()))
-			// Standard Error: 709
-			.saturating_add(Weight::from_parts(85_643, 0).saturating_mul(b.into()))
-			.saturating_add(RocksDbWeight::get().reads(3))
+		//  Measured:  `340 + w * (4 ±0)`
+		//  Estimated: `4511`
+		// Minimum execution time: 30_465_000 picoseconds.
+		Weight::from_parts(3_206_382, 0)
+			.saturating_add(Weight::from_parts(0, 4511))
+			// Standard Error: 2_816
+			.saturating_add(Weight::from_parts(87_351, 0).saturating_mul(w.into()))
+			// Standard Error: 704
+			.saturating_add(Weight::from_parts(77_451, 0).saturating_mul(b.into()))
+			.saturating_add(RocksDbWeight::get().reads(1))
+	}
+	/// The range of component `b` is `[0, 1024]`.
+	fn epoch_bond_page(b: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `331 + b * (160 ±0)`
+		//  Estimated: `167358`
+		// Minimum execution time: 9_564_000 picoseconds.
+		Weight::from_parts(11_852_972, 0)
+			.saturating_add(Weight::from_parts(0, 167358))
+			// Standard Error: 162
+			.saturating_add(Weight::from_parts(87_592, 0).saturating_mul(b.into()))
+			.saturating_add(RocksDbWeight::get().reads(1))
 			.saturating_add(RocksDbWeight::get().writes(1))
 	}
 	fn epoch_consensus() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 732_000 picoseconds.
-		Weight::from_parts(935_000, 0)
+		// Minimum execution time: 641_000 picoseconds.
+		Weight::from_parts(981_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-	}
-	/// The range of component `b` is `[0, 1024]`.
-	fn epoch_bond_page(b: u32, ) -> Weight {
-		Weight::from_parts(10_000_000, 0)
-			.saturating_add(Weight::from_parts(200_000, 0).saturating_mul(b.into()))
-			.saturating_add(RocksDbWeight::get().reads(1))
-			.saturating_add(RocksDbWeight::get().writes(1))
 	}
 	/// The range of component `k` is `[1, 256]`.
 	fn epoch_credit(k: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1433 + k * (220 ±0)`
-		//  Estimated: `10657 + k * (3591 ±0)`
-		// Minimum execution time: 65_787_000 picoseconds.
-		Weight::from_parts(19_957_296, 0)
+		//  Measured:  `898 + k * (133 ±0)`
+		//  Estimated: `10657 + k * (2633 ±0)`
+		// Minimum execution time: 60_240_000 picoseconds.
+		Weight::from_parts(29_673_413, 0)
 			.saturating_add(Weight::from_parts(0, 10657))
-			// Standard Error: 39_117
-			.saturating_add(Weight::from_parts(22_410_386, 0).saturating_mul(k.into()))
+			// Standard Error: 69_068
+			.saturating_add(Weight::from_parts(19_294_968, 0).saturating_mul(k.into()))
 			.saturating_add(RocksDbWeight::get().reads(5))
-			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(k.into())))
+			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(k.into())))
 			.saturating_add(RocksDbWeight::get().writes(3))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(k.into())))
-			.saturating_add(Weight::from_parts(0, 3591).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(0, 2633).saturating_mul(k.into()))
 	}
 	/// The range of component `k` is `[1, 256]`.
 	fn epoch_credit_copied(k: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `986 + k * (299 ±0)`
+		//  Measured:  `994 + k * (213 ±0)`
 		//  Estimated: `10657 + k * (3591 ±0)`
-		// Minimum execution time: 70_782_000 picoseconds.
-		Weight::from_parts(22_098_673, 0)
+		// Minimum execution time: 69_464_000 picoseconds.
+		Weight::from_parts(70_656_000, 0)
 			.saturating_add(Weight::from_parts(0, 10657))
-			// Standard Error: 46_250
-			.saturating_add(Weight::from_parts(28_067_453, 0).saturating_mul(k.into()))
+			// Standard Error: 61_642
+			.saturating_add(Weight::from_parts(27_641_683, 0).saturating_mul(k.into()))
 			.saturating_add(RocksDbWeight::get().reads(5))
-			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(k.into())))
+			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(k.into())))
 			.saturating_add(RocksDbWeight::get().writes(3))
 			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 3591).saturating_mul(k.into()))
@@ -566,11 +576,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `636 + n * (16 ±0)`
 		//  Estimated: `1052064`
-		// Minimum execution time: 11_828_000 picoseconds.
-		Weight::from_parts(793_869, 0)
+		// Minimum execution time: 12_018_000 picoseconds.
+		Weight::from_parts(48_408_989, 0)
 			.saturating_add(Weight::from_parts(0, 1052064))
-			// Standard Error: 218
-			.saturating_add(Weight::from_parts(12_848, 0).saturating_mul(n.into()))
+			// Standard Error: 486
+			.saturating_add(Weight::from_parts(14_002, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(1))
 	}
 	/// The range of component `n` is `[1, 65536]`.
@@ -578,11 +588,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `636 + n * (16 ±0)`
 		//  Estimated: `1052064`
-		// Minimum execution time: 13_667_000 picoseconds.
-		Weight::from_parts(14_424_000, 0)
+		// Minimum execution time: 13_961_000 picoseconds.
+		Weight::from_parts(41_296_149, 0)
 			.saturating_add(Weight::from_parts(0, 1052064))
-			// Standard Error: 124
-			.saturating_add(Weight::from_parts(15_729, 0).saturating_mul(n.into()))
+			// Standard Error: 535
+			.saturating_add(Weight::from_parts(15_712, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(1))
 			.saturating_add(RocksDbWeight::get().writes(1))
 	}
@@ -591,44 +601,44 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 805_000 picoseconds.
-		Weight::from_parts(881_000, 0)
+		// Minimum execution time: 681_000 picoseconds.
+		Weight::from_parts(12_651_308, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 208
-			.saturating_add(Weight::from_parts(47_369, 0).saturating_mul(n.into()))
+			// Standard Error: 755
+			.saturating_add(Weight::from_parts(48_420, 0).saturating_mul(n.into()))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_rank(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 1_857_000 picoseconds.
-		Weight::from_parts(2_099_000, 0)
+		// Minimum execution time: 1_743_000 picoseconds.
+		Weight::from_parts(1_883_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 567
-			.saturating_add(Weight::from_parts(160_630, 0).saturating_mul(n.into()))
+			// Standard Error: 765
+			.saturating_add(Weight::from_parts(173_900, 0).saturating_mul(n.into()))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_emission(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 1_247_000 picoseconds.
-		Weight::from_parts(1_349_000, 0)
+		// Minimum execution time: 1_162_000 picoseconds.
+		Weight::from_parts(1_272_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 423
-			.saturating_add(Weight::from_parts(84_502, 0).saturating_mul(n.into()))
+			// Standard Error: 607
+			.saturating_add(Weight::from_parts(94_343, 0).saturating_mul(n.into()))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_order(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `949`
 		//  Estimated: `14716026`
-		// Minimum execution time: 47_047_000 picoseconds.
-		Weight::from_parts(27_155_558, 0)
+		// Minimum execution time: 48_933_000 picoseconds.
+		Weight::from_parts(117_445_194, 0)
 			.saturating_add(Weight::from_parts(0, 14716026))
-			// Standard Error: 304
-			.saturating_add(Weight::from_parts(43_152, 0).saturating_mul(n.into()))
+			// Standard Error: 617
+			.saturating_add(Weight::from_parts(48_744, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(21))
 			.saturating_add(RocksDbWeight::get().writes(21))
 	}

@@ -4,7 +4,7 @@
 //! THIS FILE WAS AUTO-GENERATED USING THE SUBSTRATE BENCHMARK CLI VERSION 64.0.0
 //! DATE: 2026-12-02, STEPS: `8`, REPEAT: `2`, LOW RANGE: `[]`, HIGH RANGE: `[]`
 //! WORST CASE MAP SIZE: `1000000`
-//! HOSTNAME: `vm`, CPU: `Intel(R) Xeon(R) Processor`
+//! HOSTNAME: `vm`, CPU: `AMD EPYC`
 //! WASM-EXECUTION: `Compiled`, CHAIN: `Some("dev")`, DB CACHE: 1024
 
 // Executed Command:
@@ -44,22 +44,22 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 2_780_000 picoseconds.
-		Weight::from_parts(101_546_066, 0)
+		// Minimum execution time: 2_374_000 picoseconds.
+		Weight::from_parts(106_372_624, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 12
-			.saturating_add(Weight::from_parts(546, 0).saturating_mul(b.into()))
+			// Standard Error: 27
+			.saturating_add(Weight::from_parts(665, 0).saturating_mul(b.into()))
 	}
 	/// The range of component `b` is `[0, 3932160]`.
 	fn remark_with_event(b: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 6_189_000 picoseconds.
-		Weight::from_parts(71_691_010, 0)
+		// Minimum execution time: 5_408_000 picoseconds.
+		Weight::from_parts(136_615_464, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 18
-			.saturating_add(Weight::from_parts(1_497, 0).saturating_mul(b.into()))
+			// Standard Error: 41
+			.saturating_add(Weight::from_parts(2_142, 0).saturating_mul(b.into()))
 	}
 	/// Storage: UNKNOWN KEY `0x3a686561707061676573` (r:0 w:1)
 	/// Proof: UNKNOWN KEY `0x3a686561707061676573` (r:0 w:1)
@@ -67,8 +67,8 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 4_664_000 picoseconds.
-		Weight::from_parts(7_675_000, 0)
+		// Minimum execution time: 3_695_000 picoseconds.
+		Weight::from_parts(11_147_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -78,8 +78,8 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 110_532_940_000 picoseconds.
-		Weight::from_parts(114_814_777_000, 0)
+		// Minimum execution time: 88_867_749_000 picoseconds.
+		Weight::from_parts(94_860_593_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -90,11 +90,11 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 2_933_000 picoseconds.
-		Weight::from_parts(3_347_000, 0)
+		// Minimum execution time: 2_244_000 picoseconds.
+		Weight::from_parts(2_724_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 591
-			.saturating_add(Weight::from_parts(759_063, 0).saturating_mul(i.into()))
+			// Standard Error: 1_070
+			.saturating_add(Weight::from_parts(805_960, 0).saturating_mul(i.into()))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(i.into())))
 	}
 	/// Storage: `Skipped::Metadata` (r:0 w:0)
@@ -104,11 +104,11 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 3_003_000 picoseconds.
-		Weight::from_parts(3_353_000, 0)
+		// Minimum execution time: 2_513_000 picoseconds.
+		Weight::from_parts(2_914_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 691
-			.saturating_add(Weight::from_parts(562_277, 0).saturating_mul(i.into()))
+			// Standard Error: 1_013
+			.saturating_add(Weight::from_parts(571_016, 0).saturating_mul(i.into()))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(i.into())))
 	}
 	/// Storage: `Skipped::Metadata` (r:0 w:0)
@@ -118,11 +118,11 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0 + p * (69 ±0)`
 		//  Estimated: `11 + p * (70 ±0)`
-		// Minimum execution time: 4_545_000 picoseconds.
-		Weight::from_parts(5_138_000, 0)
+		// Minimum execution time: 3_796_000 picoseconds.
+		Weight::from_parts(4_377_000, 0)
 			.saturating_add(Weight::from_parts(0, 11))
-			// Standard Error: 2_037
-			.saturating_add(Weight::from_parts(1_229_582, 0).saturating_mul(p.into()))
+			// Standard Error: 2_244
+			.saturating_add(Weight::from_parts(1_240_067, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 70).saturating_mul(p.into()))
@@ -133,8 +133,8 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 15_950_000 picoseconds.
-		Weight::from_parts(18_140_000, 0)
+		// Minimum execution time: 21_202_000 picoseconds.
+		Weight::from_parts(35_383_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -146,8 +146,8 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `22`
 		//  Estimated: `1518`
-		// Minimum execution time: 116_557_122_000 picoseconds.
-		Weight::from_parts(122_165_153_000, 0)
+		// Minimum execution time: 95_094_134_000 picoseconds.
+		Weight::from_parts(103_205_736_000, 0)
 			.saturating_add(Weight::from_parts(0, 1518))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(2))

@@ -20,9 +20,9 @@ use frame_support::{
 };
 
 /// Measured ref-time of `check_equivocation_proof`, picoseconds.
-const CHECK_EQUIVOCATION_PROOF: u64 = 69_178_371;
+const CHECK_EQUIVOCATION_PROOF: u64 = 70_129_077;
 /// Measured ref-time of `note_stalled`, picoseconds.
-const NOTE_STALLED: u64 = 3_673_000;
+const NOTE_STALLED: u64 = 9_805_000;
 
 /// Weight functions for `pallet_grandpa`.
 pub struct WeightInfo<T>(PhantomData<T>);
