@@ -498,8 +498,8 @@ mod benchmarks {
         assert!(w < 2 || run.all > 0);
     }
 
-    /// One row of the second pass (bonds mixed, normalised, written, and the row's
-    /// dividend) with `w` weight entries and `b` stored bonds.
+    /// One row of the second pass (bonds mixed, normalised and put on the loaded page,
+    /// and the row's dividend) with `w` weight entries and `b` stored bonds.
     #[benchmark]
     fn epoch_second_row(
         w: Linear<0, { T::MaxWeightsPerRow::get() }>,

@@ -33,7 +33,8 @@
 //! each of the pass's divisions is two 64×64-bit products, bit-identical to the division. Weight rows are streamed one key at a time, so no block holds
 //! more than a row of weights. Bonds are stored [`BOND_PAGE`] rows per key: a pass loads a
 //! page when it reaches the page's first row (charged as `epoch_bond_page`, read and
-//! write, before the row), and the second pass writes it back when it leaves the page or
+//! write, before the row; the second pass pays for a full page, since its new rows may
+//! hold more bonds than the old ones), and the second pass writes it back when it leaves the page or
 //! the block ends: a read and a write per 16 rows instead of per row. Each unit's worst-case weight is checked against the
 //! meter before it runs, and its actual weight consumed; so no block spends more than
 //! the budget on epochs, whatever the network's size.
@@ -44,8 +45,8 @@
 //! first call in the epoch that changes what the epoch still has to read of a uid (its
 //! weights, last update, stake, hotkey or registration) copies the uid's inputs as they
 //! stood at the boundary into [`EpochSnapshots`] (copy on write) and sets the uid's bit in
-//! [`EpochCopied`]; the epoch reads that bitmap once per phase and block (a read per 4,096
-//! uids), reads the copy where the bit is set and the live storage otherwise, and drops
+//! [`EpochCopied`]; the epoch reads that bitmap once per block (a read per 4,096 uids,
+//! charged to each phase that uses it), reads the copy where the bit is set and the live storage otherwise, and drops
 //! the copy when it is done with the uid. The bitmap goes when the epoch completes. Parameters are read once,
 //! at the start. Every step is the math crate's, called in ascending uid order, so the
 //! result is bit-identical to [`mindnet_math::epoch`] on the boundary's state.
@@ -806,8 +807,8 @@ impl<T: Config> Pallet<T> {
         Self::row_max(EpochPhase::FirstPass).max(Self::row_max(EpochPhase::SecondPass))
     }
 
-    /// Loading a bond page holding `entries` bonds and writing it back (charged to both
-    /// passes: the first only reads it).
+    /// Loading a bond page holding `entries` bonds and writing it back (what the first
+    /// pass pays for a page it only reads; the second pays [`Self::bond_page_max`]).
     fn bond_page_weight(entries: usize) -> Weight {
         let per_row = entries.div_ceil(BOND_PAGE as usize);
         T::WeightInfo::epoch_bond_page(u32::try_from(per_row).unwrap_or(u32::MAX))
@@ -1180,7 +1181,12 @@ impl<T: Config> Pallet<T> {
                     }
                     if needs_page {
                         let entries = v.load_bond_page::<T>(phase, cursor);
-                        meter.consume(Self::bond_page_weight(entries));
+                        // The second pass writes the page back with its new rows, which
+                        // may hold more bonds than it read: it pays for a full page.
+                        meter.consume(match phase {
+                            P::SecondPass => Self::bond_page_max(),
+                            _ => Self::bond_page_weight(entries),
+                        });
                     }
                     let (entries, bonds) = Self::row_unit(netuid, run, v, cursor);
                     meter.consume(Self::row_weight(phase, entries, bonds));

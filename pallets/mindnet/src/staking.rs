@@ -391,16 +391,19 @@ impl<T: Config> Pallet<T> {
     /// it. One pool read and write (and a join rate when stake joined): a constant number
     /// of writes per neuron, however many stake on it. Call it inside a storage layer.
     /// Returns whether joining stake was merged (a join rate written).
-    ///
-    /// `hotkey` holds a uid on `netuid`, or held it when the running epoch started and
-    /// is kept until this credit: either way it has an owner (`try_state` audits both),
-    /// so the owner is not read again here.
     pub(crate) fn credit_pool(
         netuid: u16,
         hotkey: &T::AccountId,
         amount: u64,
         take_at_boundary: Option<Perbill>,
     ) -> Result<bool, DispatchError> {
+        // A hotkey replaced during the epoch may have been released since (its stakers
+        // left): its emission is then reported as failed, never credited to a pool that no
+        // owner could reach.
+        ensure!(
+            Owner::<T>::contains_key(hotkey),
+            Error::<T>::HotkeyNotRegistered
+        );
         let amount = BalanceOf::<T>::unique_saturated_from(amount);
         let period = EpochIndex::<T>::get(netuid);
         let mut pool = StakePools::<T>::get(netuid, hotkey).unwrap_or_default();

@@ -274,10 +274,11 @@ fn a_multi_block_epoch_equals_the_single_pass_computation() {
 fn an_overrunning_epoch_defers_the_next_and_every_block_is_minted_once() {
     new_test_ext().execute_with(|| {
         let mut rng = Rng(42);
-        populate(&mut rng, 60);
+        NeuronsLimit::set(204);
+        populate(&mut rng, 200);
         // Network 0 is created in the genesis block.
         let created = 0u64;
-        // The smallest budget that lets every phase progress: 60 neurons take well over a
+        // The smallest budget that lets every phase progress: 200 neurons take well over a
         // tempo of 10 blocks.
         EpochBudget::<Test>::put(Perbill::from_parts(1));
         random_budget(&mut rng, 1);
