@@ -44,22 +44,22 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 2_374_000 picoseconds.
-		Weight::from_parts(106_372_624, 0)
+		// Minimum execution time: 2_514_000 picoseconds.
+		Weight::from_parts(145_521_674, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 27
-			.saturating_add(Weight::from_parts(665, 0).saturating_mul(b.into()))
+			// Standard Error: 29
+			.saturating_add(Weight::from_parts(806, 0).saturating_mul(b.into()))
 	}
 	/// The range of component `b` is `[0, 3932160]`.
 	fn remark_with_event(b: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 5_408_000 picoseconds.
-		Weight::from_parts(136_615_464, 0)
+		// Minimum execution time: 5_989_000 picoseconds.
+		Weight::from_parts(186_016_409, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 41
-			.saturating_add(Weight::from_parts(2_142, 0).saturating_mul(b.into()))
+			// Standard Error: 44
+			.saturating_add(Weight::from_parts(2_335, 0).saturating_mul(b.into()))
 	}
 	/// Storage: UNKNOWN KEY `0x3a686561707061676573` (r:0 w:1)
 	/// Proof: UNKNOWN KEY `0x3a686561707061676573` (r:0 w:1)
@@ -67,8 +67,8 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 3_695_000 picoseconds.
-		Weight::from_parts(11_147_000, 0)
+		// Minimum execution time: 4_136_000 picoseconds.
+		Weight::from_parts(12_479_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -78,8 +78,8 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 88_867_749_000 picoseconds.
-		Weight::from_parts(94_860_593_000, 0)
+		// Minimum execution time: 105_711_327_000 picoseconds.
+		Weight::from_parts(114_212_766_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -90,11 +90,11 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 2_244_000 picoseconds.
-		Weight::from_parts(2_724_000, 0)
+		// Minimum execution time: 2_714_000 picoseconds.
+		Weight::from_parts(3_245_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 1_070
-			.saturating_add(Weight::from_parts(805_960, 0).saturating_mul(i.into()))
+			// Standard Error: 4_454
+			.saturating_add(Weight::from_parts(1_081_959, 0).saturating_mul(i.into()))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(i.into())))
 	}
 	/// Storage: `Skipped::Metadata` (r:0 w:0)
@@ -104,11 +104,11 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 2_513_000 picoseconds.
-		Weight::from_parts(2_914_000, 0)
+		// Minimum execution time: 2_894_000 picoseconds.
+		Weight::from_parts(3_485_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 1_013
-			.saturating_add(Weight::from_parts(571_016, 0).saturating_mul(i.into()))
+			// Standard Error: 2_886
+			.saturating_add(Weight::from_parts(782_090, 0).saturating_mul(i.into()))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(i.into())))
 	}
 	/// Storage: `Skipped::Metadata` (r:0 w:0)
@@ -118,11 +118,11 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0 + p * (69 ±0)`
 		//  Estimated: `11 + p * (70 ±0)`
-		// Minimum execution time: 3_796_000 picoseconds.
-		Weight::from_parts(4_377_000, 0)
+		// Minimum execution time: 4_217_000 picoseconds.
+		Weight::from_parts(7_581_000, 0)
 			.saturating_add(Weight::from_parts(0, 11))
-			// Standard Error: 2_244
-			.saturating_add(Weight::from_parts(1_240_067, 0).saturating_mul(p.into()))
+			// Standard Error: 14_424
+			.saturating_add(Weight::from_parts(1_996_918, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 70).saturating_mul(p.into()))
@@ -133,8 +133,8 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 21_202_000 picoseconds.
-		Weight::from_parts(35_383_000, 0)
+		// Minimum execution time: 23_245_000 picoseconds.
+		Weight::from_parts(44_958_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -146,8 +146,8 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `22`
 		//  Estimated: `1518`
-		// Minimum execution time: 95_094_134_000 picoseconds.
-		Weight::from_parts(103_205_736_000, 0)
+		// Minimum execution time: 111_143_970_000 picoseconds.
+		Weight::from_parts(123_505_291_000, 0)
 			.saturating_add(Weight::from_parts(0, 1518))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(2))
