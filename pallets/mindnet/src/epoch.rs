@@ -91,8 +91,17 @@ fn pages(n: u32, per_page: u32) -> u64 {
 pub(crate) fn copied_position(uid: u16) -> (u16, usize) {
     let per_page = COPIED_PAGE as usize;
     (
-        u16::try_from(usize::from(uid) / per_page).unwrap_or(u16::MAX),
-        usize::from(uid) % per_page,
+        u16::try_from(usize::from(uid).checked_div(per_page).unwrap_or(0)).unwrap_or(u16::MAX),
+        usize::from(uid).checked_rem(per_page).unwrap_or(0),
+    )
+}
+
+/// Row `i`'s page of [`Bonds`] and its slot in the page.
+fn bond_position(i: usize) -> (usize, usize) {
+    let per_page = BOND_PAGE as usize;
+    (
+        i.checked_div(per_page).unwrap_or(0),
+        i.checked_rem(per_page).unwrap_or(0),
     )
 }
 
@@ -472,7 +481,7 @@ impl Vectors {
     /// Whether row `i`'s bond page is loaded for `phase`'s pass.
     pub(crate) fn has_bond_page(&self, phase: EpochPhase, i: usize) -> bool {
         self.bonds.as_ref().is_some_and(|(pass, page, _, _)| {
-            *pass == phase && usize::from(*page) == i / BOND_PAGE as usize
+            *pass == phase && usize::from(*page) == bond_position(i).0
         })
     }
 
@@ -480,7 +489,7 @@ impl Vectors {
     /// row of it changed; returns how many bond entries the page holds.
     pub(crate) fn load_bond_page<T: Config>(&mut self, phase: EpochPhase, i: usize) -> usize {
         self.flush_bonds::<T>();
-        let page = u16::try_from(i / BOND_PAGE as usize).unwrap_or(u16::MAX);
+        let page = u16::try_from(bond_position(i).0).unwrap_or(u16::MAX);
         let rows = Bonds::<T>::get(self.netuid, page).into_inner();
         let entries = rows.iter().map(|r| r.len()).sum();
         self.bonds = Some((phase, page, rows, false));
@@ -503,10 +512,10 @@ impl Vectors {
 
     /// Row `i`'s stored bonds, from the loaded page (empty if row `i` is not on it).
     pub(crate) fn bond_row(&self, i: usize) -> &[(u16, u64)] {
-        let slot = i % BOND_PAGE as usize;
+        let (page_of_row, slot) = bond_position(i);
         self.bonds
             .as_ref()
-            .filter(|(_, page, _, _)| usize::from(*page) == i / BOND_PAGE as usize)
+            .filter(|(_, page, _, _)| usize::from(*page) == page_of_row)
             .and_then(|(_, _, rows, _)| rows.get(slot))
             .map(|r| r.as_slice())
             .unwrap_or(&[])
@@ -514,11 +523,11 @@ impl Vectors {
 
     /// Replaces row `i`'s bonds on the loaded page (nothing if row `i` is not on it).
     fn set_bond_row(&mut self, i: usize, row: Vec<(u16, u64)>) {
-        let slot = i % BOND_PAGE as usize;
+        let (page_of_row, slot) = bond_position(i);
         let Some((_, page, rows, dirty)) = self.bonds.as_mut() else {
             return;
         };
-        if usize::from(*page) != i / BOND_PAGE as usize {
+        if usize::from(*page) != page_of_row {
             return;
         }
         if rows
@@ -721,10 +730,10 @@ struct Inputs<AccountId> {
 impl<T: Config> Pallet<T> {
     /// Uid `uid`'s stored bonds `B_uid·` on `netuid` (sorted by uid; empty if none).
     pub fn bond_row(netuid: u16, uid: u16) -> Vec<(u16, u64)> {
-        let page = uid / BOND_PAGE as u16;
-        Bonds::<T>::get(netuid, page)
+        let (page, slot) = bond_position(usize::from(uid));
+        Bonds::<T>::get(netuid, u16::try_from(page).unwrap_or(u16::MAX))
             .into_iter()
-            .nth(usize::from(uid % BOND_PAGE as u16))
+            .nth(slot)
             .map(BoundedVec::into_inner)
             .unwrap_or_default()
     }
@@ -1607,7 +1616,8 @@ impl<T: Config> Pallet<T> {
             mindnet_math::fixed::div_or_zero(Fixed::from_bits(run.own), Fixed::from_bits(run.all));
         Self::adjust_after_epoch(netuid, loss_bits, sparsity);
         let _ = EpochVectors::<T>::clear_prefix(netuid, 16, None);
-        let _ = EpochCopied::<T>::clear_prefix(netuid, u32::from(u16::MAX) / COPIED_PAGE + 1, None);
+        let _ =
+            EpochCopied::<T>::clear_prefix(netuid, u32::from(u16::MAX).div_ceil(COPIED_PAGE), None);
         RunningEpochs::<T>::remove(netuid);
         if run.minted == 0 {
             let reason = if run.any_stake {
