@@ -87,22 +87,23 @@ fn pages(n: u32, per_page: u32) -> u64 {
     u64::from(n.div_ceil(per_page))
 }
 
-/// Where `uid`'s bit is in [`EpochCopied`]: the page, and the bit's index in the page.
-pub(crate) fn copied_position(uid: u16) -> (u16, usize) {
-    let per_page = COPIED_PAGE as usize;
+/// The page of `uid` in pages of `per_page` uids, and its slot in the page.
+fn position(uid: u16, per_page: u32) -> (u16, usize) {
+    let uid = u32::from(uid);
     (
-        u16::try_from(usize::from(uid).checked_div(per_page).unwrap_or(0)).unwrap_or(u16::MAX),
-        usize::from(uid).checked_rem(per_page).unwrap_or(0),
+        u16::try_from(uid.checked_div(per_page).unwrap_or(0)).unwrap_or(u16::MAX),
+        usize::try_from(uid.checked_rem(per_page).unwrap_or(0)).unwrap_or(0),
     )
 }
 
+/// Where `uid`'s bit is in [`EpochCopied`]: the page, and the bit's index in the page.
+pub(crate) fn copied_position(uid: u16) -> (u16, usize) {
+    position(uid, COPIED_PAGE)
+}
+
 /// Row `i`'s page of [`Bonds`] and its slot in the page.
-fn bond_position(i: usize) -> (usize, usize) {
-    let per_page = BOND_PAGE as usize;
-    (
-        i.checked_div(per_page).unwrap_or(0),
-        i.checked_rem(per_page).unwrap_or(0),
-    )
+fn bond_position(i: usize) -> (u16, usize) {
+    position(u16::try_from(i).unwrap_or(u16::MAX), BOND_PAGE)
 }
 
 /// Bit `i` of a bitmap held in 64-bit words (unset past its end).
@@ -110,14 +111,21 @@ pub(crate) fn bit_set(words: &[u64], i: usize) -> bool {
     words.get(i / 64).is_some_and(|w| (w >> (i % 64)) & 1 == 1)
 }
 
-/// The page of `uid` and its slot in the page.
+/// Sets bit `i` of a bitmap held in 64-bit words, growing it as needed.
+fn set_bit(words: &mut Vec<u64>, i: usize) {
+    let word = i / 64;
+    if words.len() <= word {
+        words.resize(word.saturating_add(1), 0);
+    }
+    if let Some(w) = words.get_mut(word) {
+        *w |= 1u64 << (i % 64);
+    }
+}
+
+/// The page of [`NeuronResults`] that holds `uid`, and its slot in the page.
 fn page_of(uid: u16) -> (u32, usize) {
-    let uid = u32::from(uid);
-    let slot = uid.checked_rem(PAGE_SIZE).unwrap_or(0);
-    (
-        uid.checked_div(PAGE_SIZE).unwrap_or(0),
-        usize::try_from(slot).unwrap_or(0),
-    )
+    let (page, slot) = position(uid, PAGE_SIZE);
+    (u32::from(page), slot)
 }
 
 /// `L` as a [`FixedI64`] (nine decimal places), truncated toward zero.
@@ -480,16 +488,16 @@ impl Vectors {
 
     /// Whether row `i`'s bond page is loaded for `phase`'s pass.
     pub(crate) fn has_bond_page(&self, phase: EpochPhase, i: usize) -> bool {
-        self.bonds.as_ref().is_some_and(|(pass, page, _, _)| {
-            *pass == phase && usize::from(*page) == bond_position(i).0
-        })
+        self.bonds
+            .as_ref()
+            .is_some_and(|(pass, page, _, _)| *pass == phase && *page == bond_position(i).0)
     }
 
     /// Loads row `i`'s bond page for `phase`'s pass, writing the page loaded before if a
     /// row of it changed; returns how many bond entries the page holds.
     pub(crate) fn load_bond_page<T: Config>(&mut self, phase: EpochPhase, i: usize) -> usize {
         self.flush_bonds::<T>();
-        let page = u16::try_from(bond_position(i).0).unwrap_or(u16::MAX);
+        let page = bond_position(i).0;
         let rows = Bonds::<T>::get(self.netuid, page).into_inner();
         let entries = rows.iter().map(|r| r.len()).sum();
         self.bonds = Some((phase, page, rows, false));
@@ -515,7 +523,7 @@ impl Vectors {
         let (page_of_row, slot) = bond_position(i);
         self.bonds
             .as_ref()
-            .filter(|(_, page, _, _)| usize::from(*page) == page_of_row)
+            .filter(|(_, page, _, _)| *page == page_of_row)
             .and_then(|(_, _, rows, _)| rows.get(slot))
             .map(|r| r.as_slice())
             .unwrap_or(&[])
@@ -527,7 +535,7 @@ impl Vectors {
         let Some((_, page, rows, dirty)) = self.bonds.as_mut() else {
             return;
         };
-        if usize::from(*page) != page_of_row {
+        if *page != page_of_row {
             return;
         }
         if rows
@@ -731,7 +739,7 @@ impl<T: Config> Pallet<T> {
     /// Uid `uid`'s stored bonds `B_uid·` on `netuid` (sorted by uid; empty if none).
     pub fn bond_row(netuid: u16, uid: u16) -> Vec<(u16, u64)> {
         let (page, slot) = bond_position(usize::from(uid));
-        Bonds::<T>::get(netuid, u16::try_from(page).unwrap_or(u16::MAX))
+        Bonds::<T>::get(netuid, page)
             .into_iter()
             .nth(slot)
             .map(BoundedVec::into_inner)
@@ -1007,13 +1015,7 @@ impl<T: Config> Pallet<T> {
         if bit_set(&words, bit) {
             return;
         }
-        let word = bit / 64;
-        if words.len() <= word {
-            words.resize(word.saturating_add(1), 0);
-        }
-        if let Some(w) = words.get_mut(word) {
-            *w |= 1u64 << (bit % 64);
-        }
+        set_bit(&mut words, bit);
         EpochCopied::<T>::insert(netuid, page, BoundedVec::truncate_from(words));
         let inputs = Self::live_inputs(netuid, uid);
         let take = inputs
@@ -1072,12 +1074,21 @@ impl<T: Config> Pallet<T> {
         }
     }
 
-    /// A uid's inputs as the running epoch sees them (`copied`: whether it has a copy).
-    fn epoch_inputs(netuid: u16, uid: u16, copied: bool) -> Inputs<T::AccountId> {
-        match copied
+    /// The copy of `uid`'s inputs, read only where the epoch's bitmap says one exists
+    /// (`copied`, from [`Vectors::is_copied`]).
+    fn epoch_copy(
+        netuid: u16,
+        uid: u16,
+        copied: bool,
+    ) -> Option<NeuronSnapshot<T::AccountId, T::MaxWeightsPerRow>> {
+        copied
             .then(|| EpochSnapshots::<T>::get(netuid, uid))
             .flatten()
-        {
+    }
+
+    /// A uid's inputs as the running epoch sees them (`copied`: whether it has a copy).
+    fn epoch_inputs(netuid: u16, uid: u16, copied: bool) -> Inputs<T::AccountId> {
+        match Self::epoch_copy(netuid, uid, copied) {
             Some(s) => Inputs {
                 hotkey: s.hotkey,
                 stake: s.stake,
@@ -1094,10 +1105,7 @@ impl<T: Config> Pallet<T> {
         uid: u16,
         copied: bool,
     ) -> BoundedVec<(u16, u16), T::MaxWeightsPerRow> {
-        match copied
-            .then(|| EpochSnapshots::<T>::get(netuid, uid))
-            .flatten()
-        {
+        match Self::epoch_copy(netuid, uid, copied) {
             Some(s) => s.weights,
             None => Weights::<T>::get(netuid, uid),
         }
@@ -1440,11 +1448,7 @@ impl<T: Config> Pallet<T> {
         for i in start..end {
             let uid = u16::try_from(i).unwrap_or(u16::MAX);
             // Read and removed only where one exists (the bitmap says): a removal is a write.
-            let snapshot = if v.is_copied::<T>(uid) {
-                EpochSnapshots::<T>::get(netuid, uid)
-            } else {
-                None
-            };
+            let snapshot = Self::epoch_copy(netuid, uid, v.is_copied::<T>(uid));
             costly.push(snapshot.is_some());
             let (hotkey, still_held, take) = match snapshot {
                 Some(s) => {
@@ -1521,7 +1525,7 @@ impl<T: Config> Pallet<T> {
             if credited {
                 run.credited = run.credited.saturating_add(amount);
             }
-            let p = u32::from(uid) / PAGE_SIZE;
+            let (p, slot) = page_of(uid);
             if p != page_index {
                 if page_index != u32::MAX {
                     NeuronResults::<T>::insert(
@@ -1536,7 +1540,6 @@ impl<T: Config> Pallet<T> {
             if !still_held {
                 continue;
             }
-            let slot = page_of(uid).1;
             if page.len() <= slot {
                 page.resize(slot.saturating_add(1), NeuronResult::default());
             }
@@ -1678,15 +1681,18 @@ impl<T: Config> Pallet<T> {
 
     /// The results of `uid`'s last epoch on `netuid`.
     pub fn neuron_result(netuid: u16, uid: u16) -> NeuronResult {
-        let page = NeuronResults::<T>::get(netuid, u32::from(uid) / PAGE_SIZE);
-        page.get(page_of(uid).1).copied().unwrap_or_default()
+        let (page, slot) = page_of(uid);
+        NeuronResults::<T>::get(netuid, page)
+            .get(slot)
+            .copied()
+            .unwrap_or_default()
     }
 
     /// Resets `uid`'s results (a new neuron took it).
     pub(crate) fn clear_result(netuid: u16, uid: u16) {
-        let p = u32::from(uid) / PAGE_SIZE;
+        let (p, slot) = page_of(uid);
         NeuronResults::<T>::mutate(netuid, p, |page| {
-            if let Some(slot) = page.get_mut(page_of(uid).1) {
+            if let Some(slot) = page.get_mut(slot) {
                 *slot = NeuronResult::default();
             }
         });
