@@ -468,7 +468,7 @@ pub struct SecondPass<'a> {
     pub alpha: Fixed,
 }
 
-impl SecondPass<'_> {
+impl<'a> SecondPass<'a> {
     /// Steps 8, 9 and 10 for row `i` in one merge of its weights `w` with its previous
     /// bonds: `B'_i·` as stored ([`crate::store_bond_row`]) and the row's dividend before
     /// normalisation, `Σ_j B'_ij I_j`.
@@ -482,40 +482,304 @@ impl SecondPass<'_> {
         s_i: Fixed,
         previous: &[(u16, Fixed)],
     ) -> (crate::StoredBondRow, Fixed) {
-        let zero = Fixed::from_num(0);
-        let alpha = self.alpha.min(ONE);
-        let keep = sub(ONE, alpha);
-        let deltas = w.iter().filter_map(|(j, w_ij)| {
-            let r_j = self.raw_rank.get(usize::from(*j))?;
-            let v = r_j.div(mul(*w_ij, s_i));
-            (v > zero).then_some((*j, v))
-        });
-        let mut stored = Vec::with_capacity(previous.len().max(w.len()));
-        let mut dividend = zero;
-        for (j, b_ij, d_ij) in by_column(previous.iter().copied(), deltas, zero) {
-            let column = usize::from(j);
-            let had_bonds = self.old_bond_columns.get(column).is_some_and(|c| *c > zero);
-            let mixed = if had_bonds {
-                add(mul(keep, b_ij), mul(alpha, d_ij))
-            } else {
-                d_ij
-            };
-            if mixed == zero {
-                continue;
-            }
-            // A column without a sum divides by one, which leaves the value as it is.
-            let b = match self.new_bond_columns.get(column) {
-                Some(c) => c.div(mixed),
-                None => mixed,
-            };
-            let i_j = self.incentive.get(column).copied().unwrap_or(zero);
-            dividend = add(dividend, mul(b, i_j));
-            let q = crate::quantize_bond(b);
-            if q > 0 {
-                stored.push((j, q));
-            }
+        second_pass_row(self, self.alpha, w, s_i, previous)
+    }
+
+    /// The same inputs packed into one 64-byte [`Column`] per uid, for many rows in a
+    /// row: [`ColumnTable::row`] then reads one cache line per entry where
+    /// [`Self::row`] reads four (one from each vector). Costs one pass over the columns.
+    pub fn table(self) -> ColumnTable<'a> {
+        let n = self.raw_rank.len();
+        let columns = (0..n).map(|j| Column::new(&self, j)).collect();
+        ColumnTable {
+            pass: self,
+            columns,
         }
-        (crate::bound_bond_row(stored), dividend)
+    }
+}
+
+/// Where the second pass reads its columns: the vectors of [`SecondPass`], or their
+/// packed [`ColumnTable`].
+trait SecondPassColumns {
+    /// Column `j`, read once for every use the row makes of it.
+    fn column(&self, j: usize) -> impl SecondPassColumn;
+}
+
+/// What the second pass reads of one column. Each method gives what the vectors of
+/// [`SecondPass`] give, including for a column beyond them.
+trait SecondPassColumn {
+    /// `ΔB_ij = x / r_j` for `x = W_ij s_i`; `None` when `r` has no such column.
+    fn delta(&self, x: Fixed) -> Option<Fixed>;
+    /// Whether the column of the previous bonds had any bond.
+    fn had_bonds(&self) -> bool;
+    /// `mixed / Σ_k mixed_kj`, or `mixed` when there is no such sum.
+    fn normalize(&self, mixed: Fixed) -> Fixed;
+    /// `I_j`, zero beyond the vector.
+    fn incentive(&self) -> Fixed;
+}
+
+/// Column `j` of a [`SecondPass`]'s vectors.
+#[derive(Clone, Copy)]
+struct VectorColumn<'p, 'a> {
+    pass: &'p SecondPass<'a>,
+    j: usize,
+}
+
+impl SecondPassColumns for SecondPass<'_> {
+    #[inline]
+    fn column(&self, j: usize) -> impl SecondPassColumn {
+        VectorColumn { pass: self, j }
+    }
+}
+
+impl SecondPassColumn for VectorColumn<'_, '_> {
+    #[inline]
+    fn delta(&self, x: Fixed) -> Option<Fixed> {
+        Some(self.pass.raw_rank.get(self.j)?.div(x))
+    }
+    #[inline]
+    fn had_bonds(&self) -> bool {
+        self.pass
+            .old_bond_columns
+            .get(self.j)
+            .is_some_and(|c| *c > Fixed::from_num(0))
+    }
+    #[inline]
+    fn normalize(&self, mixed: Fixed) -> Fixed {
+        match self.pass.new_bond_columns.get(self.j) {
+            Some(c) => c.div(mixed),
+            None => mixed,
+        }
+    }
+    #[inline]
+    fn incentive(&self) -> Fixed {
+        self.pass
+            .incentive
+            .get(self.j)
+            .copied()
+            .unwrap_or(Fixed::from_num(0))
+    }
+}
+
+/// One column of the second pass's inputs in one cache line: `r_j` and the mixed bonds'
+/// column sum as divisors, `I_j`, and whether the column had bonds.
+///
+/// Every value the epoch produces there is at most one, so 64 bits hold it; a value
+/// that does not fit (one is `2⁶⁴` in [`Fixed`]) is flagged and read from the vectors.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C, align(64))]
+pub struct Column {
+    rank_reciprocal: u128,
+    sum_reciprocal: u128,
+    rank: u64,
+    sum: u64,
+    incentive: u64,
+    flags: u64,
+}
+
+impl Column {
+    const HAD_BONDS: u64 = 1;
+    /// `r_j` does not fit 64 bits: divide through the vector.
+    const WIDE_RANK: u64 = 1 << 1;
+    /// The column sum is exactly one: dividing by it leaves a value as it is.
+    const SUM_IS_ONE: u64 = 1 << 2;
+    /// The column sum does not fit 64 bits (and is not one): divide through the vector.
+    const WIDE_SUM: u64 = 1 << 3;
+    /// `I_j` does not fit 64 bits: read the vector.
+    const WIDE_INCENTIVE: u64 = 1 << 4;
+
+    fn new(pass: &SecondPass<'_>, j: usize) -> Self {
+        let rank = pass.raw_rank.get(j).copied().unwrap_or(Divisor::new(ONE));
+        let sum = pass
+            .new_bond_columns
+            .get(j)
+            .copied()
+            .unwrap_or(Divisor::new(ONE));
+        let narrow = |value: Fixed, wide: u64| match u64::try_from(value.to_bits()) {
+            Ok(bits) => (bits, 0),
+            Err(_) => (0, wide),
+        };
+        let (rank_bits, wide_rank) = narrow(rank.value(), Self::WIDE_RANK);
+        let (sum_bits, wide_sum) = if sum.value() == ONE {
+            (0, Self::SUM_IS_ONE)
+        } else {
+            narrow(sum.value(), Self::WIDE_SUM)
+        };
+        let vectors = VectorColumn { pass, j };
+        let (incentive, wide_incentive) = narrow(vectors.incentive(), Self::WIDE_INCENTIVE);
+        let had_bonds = if vectors.had_bonds() {
+            Self::HAD_BONDS
+        } else {
+            0
+        };
+        Self {
+            rank_reciprocal: rank.reciprocal(),
+            sum_reciprocal: sum.reciprocal(),
+            rank: rank_bits,
+            sum: sum_bits,
+            incentive,
+            flags: had_bonds | wide_rank | wide_sum | wide_incentive,
+        }
+    }
+
+    fn has(&self, flag: u64) -> bool {
+        self.flags & flag != 0
+    }
+}
+
+/// A [`SecondPass`] with its columns packed ([`SecondPass::table`]).
+#[derive(Clone, Debug)]
+pub struct ColumnTable<'a> {
+    pass: SecondPass<'a>,
+    columns: Vec<Column>,
+}
+
+impl ColumnTable<'_> {
+    /// [`SecondPass::row`], bit for bit.
+    pub fn row(
+        &self,
+        w: &[(u16, Fixed)],
+        s_i: Fixed,
+        previous: &[(u16, Fixed)],
+    ) -> (crate::StoredBondRow, Fixed) {
+        second_pass_row(self, self.pass.alpha, w, s_i, previous)
+    }
+}
+
+/// Column `j` of a [`ColumnTable`]: packed, with the vectors for what does not fit.
+#[derive(Clone, Copy)]
+struct TableColumn<'p, 'a> {
+    packed: Option<&'p Column>,
+    vectors: VectorColumn<'p, 'a>,
+}
+
+impl SecondPassColumns for ColumnTable<'_> {
+    #[inline]
+    fn column(&self, j: usize) -> impl SecondPassColumn {
+        TableColumn {
+            packed: self.columns.get(j),
+            vectors: VectorColumn {
+                pass: &self.pass,
+                j,
+            },
+        }
+    }
+}
+
+impl SecondPassColumn for TableColumn<'_, '_> {
+    #[inline]
+    fn delta(&self, x: Fixed) -> Option<Fixed> {
+        match self.packed {
+            Some(c) if !c.has(Column::WIDE_RANK) => {
+                let rank = Fixed::from_bits(c.rank.into());
+                Some(Divisor::from_parts(rank, c.rank_reciprocal).div(x))
+            }
+            _ => self.vectors.delta(x),
+        }
+    }
+    #[inline]
+    fn had_bonds(&self) -> bool {
+        match self.packed {
+            Some(c) => c.has(Column::HAD_BONDS),
+            None => self.vectors.had_bonds(),
+        }
+    }
+    #[inline]
+    fn normalize(&self, mixed: Fixed) -> Fixed {
+        match self.packed {
+            Some(c) if c.has(Column::SUM_IS_ONE) => mixed,
+            Some(c) if !c.has(Column::WIDE_SUM) => {
+                let sum = Fixed::from_bits(c.sum.into());
+                Divisor::from_parts(sum, c.sum_reciprocal).div(mixed)
+            }
+            _ => self.vectors.normalize(mixed),
+        }
+    }
+    #[inline]
+    fn incentive(&self) -> Fixed {
+        match self.packed {
+            Some(c) if !c.has(Column::WIDE_INCENTIVE) => Fixed::from_bits(c.incentive.into()),
+            _ => self.vectors.incentive(),
+        }
+    }
+}
+
+/// The second pass over one row (see [`SecondPass::row`]): the weights' bond deltas
+/// merged by column with the previous bonds, each column mixed, normalised, added to
+/// the dividend and quantised.
+#[inline]
+fn second_pass_row<C: SecondPassColumns>(
+    columns: &C,
+    alpha: Fixed,
+    w: &[(u16, Fixed)],
+    s_i: Fixed,
+    previous: &[(u16, Fixed)],
+) -> (crate::StoredBondRow, Fixed) {
+    let zero = Fixed::from_num(0);
+    let alpha = alpha.min(ONE);
+    let mut row = BondRowBuilder {
+        alpha,
+        keep: sub(ONE, alpha),
+        stored: Vec::with_capacity(previous.len().max(w.len())),
+        dividend: zero,
+    };
+    // A merge by column (as `by_column`): previous bonds before the delta of a higher
+    // column go first on their own; a bond and a delta of the same column go together.
+    let mut p = 0usize;
+    for (j, w_ij) in w {
+        let column = columns.column(usize::from(*j));
+        let d_ij = match column.delta(mul(*w_ij, s_i)) {
+            Some(d) if d > zero => d,
+            _ => continue,
+        };
+        let mut b_ij = zero;
+        while let Some((k, b_ik)) = previous.get(p) {
+            if k > j {
+                break;
+            }
+            p = p.saturating_add(1);
+            if k == j {
+                b_ij = *b_ik;
+                break;
+            }
+            row.add(*k, &columns.column(usize::from(*k)), *b_ik, zero);
+        }
+        row.add(*j, &column, b_ij, d_ij);
+    }
+    for (k, b_ik) in previous.get(p..).unwrap_or(&[]) {
+        row.add(*k, &columns.column(usize::from(*k)), *b_ik, zero);
+    }
+    (crate::bound_bond_row(row.stored), row.dividend)
+}
+
+/// A row of `B'` and its dividend, built column by column.
+struct BondRowBuilder {
+    alpha: Fixed,
+    keep: Fixed,
+    stored: crate::StoredBondRow,
+    dividend: Fixed,
+}
+
+impl BondRowBuilder {
+    /// Column `j`: its previous bond `b_ij` and delta `d_ij` mixed (step 9), normalised by
+    /// the column's sum, added to the dividend (step 10) and stored quantised.
+    #[inline(always)]
+    fn add(&mut self, j: u16, column: &impl SecondPassColumn, b_ij: Fixed, d_ij: Fixed) {
+        let zero = Fixed::from_num(0);
+        let mixed = if column.had_bonds() {
+            add(mul(self.keep, b_ij), mul(self.alpha, d_ij))
+        } else {
+            d_ij
+        };
+        if mixed == zero {
+            return;
+        }
+        let b = column.normalize(mixed);
+        self.dividend = add(self.dividend, mul(b, column.incentive()));
+        let q = crate::quantize_bond(b);
+        if q > 0 {
+            self.stored.push((j, q));
+        }
     }
 }
 

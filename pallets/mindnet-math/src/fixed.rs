@@ -99,11 +99,13 @@ impl Divisor {
             _ => q.checked_mul(self.d)?,
         };
         let mut remainder = numerator.checked_sub(product)?;
+        // Without branches: whether the estimate is short varies from one quotient to the
+        // next, and a mispredicted branch costs more than the arithmetic.
         for _ in 0..2 {
-            if remainder >= self.d {
-                remainder = remainder.wrapping_sub(self.d);
-                q = q.wrapping_add(1);
-            }
+            let short = remainder >= self.d;
+            remainder =
+                core::hint::select_unpredictable(short, remainder.wrapping_sub(self.d), remainder);
+            q = q.wrapping_add(u128::from(short));
         }
         (remainder < self.d).then_some(q)
     }

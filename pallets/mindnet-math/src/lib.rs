@@ -212,6 +212,64 @@ pub fn dividends_and_emission(
     (dividends, shares, minted)
 }
 
+/// The first pass's normalised weight rows, kept for the second pass in ten bytes an
+/// entry: a weight below one has no integer bits, so its 64 fractional bits are all of it.
+/// A row holding a weight of exactly one (its only vote) is not kept: the second pass
+/// normalises it again.
+struct WeightRows {
+    columns: Vec<u16>,
+    fractions: Vec<u64>,
+    /// Row `i`'s entries are `rows[i] = Some(start..end)`; `None` for a row not kept.
+    rows: Vec<Option<core::ops::Range<usize>>>,
+}
+
+impl WeightRows {
+    fn with_capacity(entries: usize) -> Self {
+        Self {
+            columns: Vec::with_capacity(entries),
+            fractions: Vec::with_capacity(entries),
+            rows: Vec::new(),
+        }
+    }
+
+    /// Keeps the next row.
+    fn push(&mut self, row: &[(u16, Fixed)]) {
+        let start = self.columns.len();
+        for (j, w) in row {
+            let Ok(fraction) = u64::try_from(w.to_bits()) else {
+                self.columns.truncate(start);
+                self.fractions.truncate(start);
+                self.rows.push(None);
+                return;
+            };
+            self.columns.push(*j);
+            self.fractions.push(fraction);
+        }
+        self.rows.push(Some(start..self.columns.len()));
+    }
+
+    /// Copies row `i` into `out`; false when the row was not kept.
+    fn row(&self, i: usize, out: &mut Vec<(u16, Fixed)>) -> bool {
+        let Some(Some(range)) = self.rows.get(i) else {
+            return false;
+        };
+        let (Some(columns), Some(fractions)) = (
+            self.columns.get(range.clone()),
+            self.fractions.get(range.clone()),
+        ) else {
+            return false;
+        };
+        out.clear();
+        out.extend(
+            columns
+                .iter()
+                .zip(fractions)
+                .map(|(j, w)| (*j, Fixed::from_bits(u128::from(*w)))),
+        );
+        true
+    }
+}
+
 /// Runs MECHANISM.md steps 1–13 (and 14's measure) on one network, in one call.
 ///
 /// It is composed of the row-level steps of [`epoch`](mod@epoch) in the order a streaming
@@ -230,32 +288,33 @@ where
     let stake = epoch::active_stake(neurons, &active);
     let zero = Fixed::from_num(0);
     let s = |i: usize| stake.get(i).copied().unwrap_or(zero);
-    // Each pass derives row i's normalised weights and previous bonds again from the
-    // input, as the pallet does: no pass holds more than one row of them.
-    let rows = |i: usize, neuron: &NeuronState| {
-        let weights = input.weights.get(i).map(|r| r.as_ref()).unwrap_or(&[]);
+    let weights = |i: usize| input.weights.get(i).map(|r| r.as_ref()).unwrap_or(&[]);
+    let normalized = |i: usize, neuron: &NeuronState| {
+        epoch::normalized_row(
+            i,
+            weights(i),
+            neuron.last_update,
+            &registered_at,
+            params.mask_self_weight,
+        )
+    };
+    // Previous bonds are derived again from the input in each pass, as the pallet does.
+    let previous = |i: usize| {
         let bonds = input.bonds.get(i).map(|r| r.as_ref()).unwrap_or(&[]);
-        (
-            epoch::normalized_row(
-                i,
-                weights,
-                neuron.last_update,
-                &registered_at,
-                params.mask_self_weight,
-            ),
-            epoch::previous_bond_row(
-                i,
-                bonds,
-                &registered_at,
-                input.bonds_cover_registrations_up_to,
-            ),
+        epoch::previous_bond_row(
+            i,
+            bonds,
+            &registered_at,
+            input.bonds_cover_registrations_up_to,
         )
     };
 
     let mut first = epoch::FirstPass::new(n);
+    let mut kept = WeightRows::with_capacity(input.weights.iter().map(|r| r.as_ref().len()).sum());
     for (i, neuron) in neurons.iter().enumerate() {
-        let (w_i, b_i) = rows(i, neuron);
-        first.add_row(i, &w_i, s(i), &b_i);
+        let w_i = normalized(i, neuron);
+        first.add_row(i, &w_i, s(i), &previous(i));
+        kept.push(&w_i);
     }
     let consensus = epoch::consensus(&first.trust, params.rho, params.kappa);
     let (rank, incentive, loss) = rank_incentive_loss(&first.raw_rank, &consensus);
@@ -272,13 +331,17 @@ where
         new_bond_columns: &new_columns,
         incentive: &incentive,
         alpha: params.alpha,
-    };
+    }
+    .table();
+    let mut w_i = Vec::new();
     let (bonds, raw_dividends): (Vec<StoredBondRow>, Vec<Fixed>) = neurons
         .iter()
         .enumerate()
         .map(|(i, neuron)| {
-            let (w_i, b_i) = rows(i, neuron);
-            second.row(&w_i, s(i), &b_i)
+            if !kept.row(i, &mut w_i) {
+                w_i = normalized(i, neuron);
+            }
+            second.row(&w_i, s(i), &previous(i))
         })
         .unzip();
     let (dividends, emission_shares, emission) =

@@ -843,14 +843,26 @@ proptest::proptest! {
             epoch::merge_duplicates(row, crate::fixed::add)
         };
         let vector = |next: &mut dyn FnMut() -> u64| -> Vec<Fixed> {
-            (0..n).map(|_| if next().is_multiple_of(5) { Fixed::from_num(0) } else { value(next()) }).collect()
+            // Zeros, ones and values above one (which the packed table cannot hold) too.
+            (0..n)
+                .map(|_| match next() % 10 {
+                    0 | 1 => Fixed::from_num(0),
+                    2 => ONE,
+                    3 => Fixed::from_num(3),
+                    _ => value(next()),
+                })
+                .collect()
         };
         let (w_len, b_len) = ((next() % 40) as usize, (next() % 40) as usize);
         let w = sparse(&mut next, w_len);
         let previous = sparse(&mut next, b_len);
         let raw_rank = vector(&mut next);
         let old_columns = vector(&mut next);
-        let incentive = vector(&mut next);
+        let mut incentive = vector(&mut next);
+        // Vectors of different lengths: columns beyond one are read as the vector says.
+        if seed % 3 == 0 {
+            incentive.truncate(n / 2);
+        }
         let alpha = crate::fixed::from_parts_per_billion(alpha);
         let s_i = value(next());
         let new_columns = epoch::new_bond_columns(&old_columns, &raw_rank, alpha);
@@ -866,6 +878,7 @@ proptest::proptest! {
             incentive: &incentive,
             alpha,
         };
-        prop_assert_eq!(pass.row(&w, s_i, &previous), expected);
+        prop_assert_eq!(pass.row(&w, s_i, &previous), expected.clone());
+        prop_assert_eq!(pass.table().row(&w, s_i, &previous), expected);
     }
 }
