@@ -93,21 +93,24 @@ impl Divisor {
         );
         let a = u128::from(a);
         // ⌊a R / 2⁶⁴⌋ = a R_high + ⌊a R_low / 2⁶⁴⌋.
-        let mut q = a.wrapping_mul(high).wrapping_add(a.wrapping_mul(low) >> 64);
+        let q = a.wrapping_mul(high).wrapping_add(a.wrapping_mul(low) >> 64);
         let product = match (u64::try_from(q), u64::try_from(self.d)) {
             (Ok(q), Ok(d)) => u128::from(q).wrapping_mul(u128::from(d)),
             _ => q.checked_mul(self.d)?,
         };
-        let mut remainder = numerator.checked_sub(product)?;
-        // Without branches: whether the estimate is short varies from one quotient to the
-        // next, and a mispredicted branch costs more than the arithmetic.
-        for _ in 0..2 {
-            let short = remainder >= self.d;
-            remainder =
-                core::hint::select_unpredictable(short, remainder.wrapping_sub(self.d), remainder);
-            q = q.wrapping_add(u128::from(short));
+        let remainder = numerator.checked_sub(product)?;
+        // The estimate is at most two short: the quotient is the estimate plus how many
+        // times `d` still fits in the remainder. Counted by comparisons, not branches:
+        // the count varies from one quotient to the next, and a mispredicted branch
+        // costs more than the arithmetic.
+        let twice = self.d.checked_add(self.d)?;
+        if remainder >= twice.checked_add(self.d)? {
+            return None;
         }
-        (remainder < self.d).then_some(q)
+        Some(
+            q.wrapping_add(u128::from(remainder >= self.d))
+                .wrapping_add(u128::from(remainder >= twice)),
+        )
     }
 }
 
