@@ -20,7 +20,7 @@
 //! | 6 | [`epoch::consensus`] | `C_j = σ(ρ (T_j − κ))` |
 //! | 4, 7, 13 | [`rank_incentive_loss`] | `R`, `I`, `L` |
 //! | 9 | [`epoch::new_bond_columns`], [`epoch::divisors`] | the mixed bonds' column sums (closed form), `r` and those sums prepared as divisors |
-//! | 8, 9, 10 | [`epoch::SecondPass::row`] (pass 2; one merge of what [`epoch::bond_delta_row`], [`epoch::mix_bond_row`], [`epoch::normalize_bond_row`] and [`epoch::dividend_of_row`] compute) | `ΔB_i·`, `B'_i·` as stored, `Σ_j B'_ij I_j` |
+//! | 8, 9, 10 | [`epoch::SecondPass::row`] (pass 2; one merge of what [`epoch::bond_delta_row`], [`epoch::mix_bond_row`], [`epoch::normalize_bond_row`] and [`epoch::dividend_of_row`] compute), or [`epoch::ColumnTable::row`] with the columns packed | `ΔB_i·`, `B'_i·` as stored, `Σ_j B'_ij I_j` |
 //! | 10–12 | [`dividends_and_emission`] | `D`, `e`, minted base units summing to exactly `E` |
 //! | 13 | [`next_min_allowed_weights`] | the loss peg |
 //! | 14 | [`adapt_block_emission`] | adaptive τ |
@@ -276,6 +276,11 @@ impl WeightRows {
 /// evaluation folds them (a first pass over the rows for the column sums, a second for
 /// the bonds and dividends), so a multi-block evaluation that calls the same steps in
 /// ascending row order gets bit-identical results.
+///
+/// Being one call, it may hold what a multi-block evaluation cannot: the first pass's
+/// normalised weight rows (ten bytes an entry: 168 MB at 65,536 × 256) and the second
+/// pass's columns packed one cache line each ([`epoch::SecondPass::table`]). Neither
+/// changes a bit of the result.
 pub fn epoch<W, B>(params: &EpochParams, input: &EpochInput<'_, W, B>) -> EpochOutput
 where
     W: AsRef<[(u16, u16)]>,

@@ -180,8 +180,15 @@ fn credit_setup<T: Config>(k: u32, copied: bool) -> (EpochRun, crate::epoch::Vec
         *x = mindnet_math::Fixed::from_bits(1_000_000 + uid as u128);
     }
     if copied {
-        for uid in 0..k as u16 {
+        // Each uid was also taken by another registration after its copy: the credit goes
+        // to the copied hotkey, which the epoch owed it (`PendingCredits`), and then tries
+        // to release that hotkey.
+        for (uid, (_, hotkey)) in keys.iter().enumerate() {
+            let uid = uid as u16;
             Pallet::<T>::preserve_for_epoch(0, uid);
+            RegisteredAt::<T>::insert(0, uid, 7_777);
+            HotkeyNetworks::<T>::remove(hotkey);
+            crate::PendingCredits::<T>::insert(hotkey, 1);
         }
     }
     // Which uids were copied is read once per block, charged with the phase's vectors.
@@ -564,8 +571,9 @@ mod benchmarks {
         assert!(run.credited > 0);
     }
 
-    /// Crediting `k` uids of one results page, each with its inputs copied and its pool
-    /// merging joining stake, minting their total and writing the page.
+    /// Crediting `k` uids of one results page, each with its inputs copied, replaced since
+    /// (its hotkey owed the credit) and its pool merging joining stake, minting their total
+    /// and writing the page.
     #[benchmark]
     fn epoch_credit_copied(k: Linear<1, { crate::epoch::PAGE_SIZE }>) {
         let (mut run, mut v) = credit_setup::<T>(k, true);

@@ -825,10 +825,23 @@ impl<T: Config> Pallet<T> {
     }
 
     /// Loading a bond page holding `entries` bonds and writing it back (what the first
-    /// pass pays for a page it only reads; the second pays [`Self::bond_page_max`]).
+    /// pass pays for a page it only reads; the second pays
+    /// [`Self::rewritten_bond_page_weight`]).
     fn bond_page_weight(entries: usize) -> Weight {
         let per_row = entries.div_ceil(BOND_PAGE as usize);
         T::WeightInfo::epoch_bond_page(u32::try_from(per_row).unwrap_or(u32::MAX))
+    }
+
+    /// Loading a bond page of `entries` bonds and writing back its new rows (what the
+    /// second pass pays). A new row holds at most the bonds its old row held plus one per
+    /// weight entry (`MaxWeightsPerRow`), and at most `MAX_BONDS_PER_ROW`: so the page
+    /// written holds at most `entries + 16 · MaxWeightsPerRow` bonds, and never more than
+    /// a full page.
+    fn rewritten_bond_page_weight(entries: usize) -> Weight {
+        let rows = BOND_PAGE as usize;
+        let grown =
+            entries.saturating_add(rows.saturating_mul(T::MaxWeightsPerRow::get() as usize));
+        Self::bond_page_weight(grown.min(rows.saturating_mul(mindnet_math::MAX_BONDS_PER_ROW)))
     }
 
     /// The most a bond page costs: every row full.
@@ -1198,10 +1211,8 @@ impl<T: Config> Pallet<T> {
                     }
                     if needs_page {
                         let entries = v.load_bond_page::<T>(phase, cursor);
-                        // The second pass writes the page back with its new rows, which
-                        // may hold more bonds than it read: it pays for a full page.
                         meter.consume(match phase {
-                            P::SecondPass => Self::bond_page_max(),
+                            P::SecondPass => Self::rewritten_bond_page_weight(entries),
                             _ => Self::bond_page_weight(entries),
                         });
                     }
@@ -1453,7 +1464,10 @@ impl<T: Config> Pallet<T> {
             let (hotkey, still_held, take) = match snapshot {
                 Some(s) => {
                     EpochSnapshots::<T>::remove(netuid, uid);
-                    let held = s.hotkey.is_some() && Keys::<T>::get(netuid, uid) == s.hotkey;
+                    // Replaced while the epoch ran: the uid's holder registered after the
+                    // copy (the copied hotkey may even have taken the uid again since).
+                    let held = s.hotkey.is_some()
+                        && RegisteredAt::<T>::get(netuid, uid) == s.registered_at;
                     (s.hotkey, held, Some(s.take))
                 }
                 None => (Keys::<T>::get(netuid, uid), true, None),
@@ -1501,10 +1515,13 @@ impl<T: Config> Pallet<T> {
                 *credited = false;
             }
         }
-        // A hotkey replaced during the epoch was kept until its credit: release it now if it
-        // holds no uid and no stake.
+        // A hotkey replaced during the epoch was kept until its credit: its credit is paid
+        // (or failed), so release it now if it holds no uid, no stake and no other credit.
         for (_, hotkey, still_held, _) in &holders {
             if let (false, Some(h)) = (still_held, hotkey) {
+                PendingCredits::<T>::mutate_exists(h, |n| {
+                    *n = n.and_then(|n| n.checked_sub(1)).filter(|n| *n > 0)
+                });
                 Self::release_if_unused(h);
             }
         }

@@ -507,6 +507,13 @@ pub mod pallet {
     pub type HotkeyNetworks<T: Config> =
         StorageMap<_, Blake2_128Concat, T::AccountId, u16, ValueQuery>;
 
+    /// How many epoch credits a hotkey is still owed for uids it lost while an epoch ran:
+    /// it held the uid when the epoch started, so the epoch credits it. Until they are paid
+    /// the hotkey keeps its owner, so that its stakers leaving cannot release it first.
+    #[pallet::storage]
+    pub type PendingCredits<T: Config> =
+        StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
+
     /// The share of its emission a hotkey's owner takes before its stakers share the rest
     /// (capped by the network's [`MaxTake`]).
     #[pallet::storage]

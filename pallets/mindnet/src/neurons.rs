@@ -99,14 +99,21 @@ impl<T: Config> Pallet<T> {
         HotkeyNetworks::<T>::mutate(&hotkey, |n| *n = n.saturating_add(1));
 
         if let Some(old) = &replaced {
+            // The running epoch credits the uid to the hotkey that held it when the epoch
+            // started: `old`, unless `old` itself took the uid while the epoch ran.
+            let owed = RunningEpochs::<T>::get(netuid).is_some_and(|run| {
+                run.needs(uid) && RegisteredAt::<T>::get(netuid, uid) < run.started_at
+            });
             // A running epoch that still needs the uid keeps what it held at the start.
             Self::preserve_for_epoch(netuid, uid);
             Uids::<T>::remove(netuid, old);
             Axons::<T>::remove(netuid, old);
             HotkeyNetworks::<T>::mutate(old, |n| *n = n.saturating_sub(1));
-            // While the epoch still has to credit the uid, the old hotkey keeps its owner
-            // (the credit releases it afterwards).
-            if !Self::epoch_needs(netuid, uid) {
+            // A hotkey owed a credit keeps its owner until it is paid (the credit releases
+            // it afterwards).
+            if owed {
+                PendingCredits::<T>::mutate(old, |n| *n = n.saturating_add(1));
+            } else {
                 Self::release_if_unused(old);
             }
         } else {

@@ -443,10 +443,13 @@ impl<T: Config> Pallet<T> {
         Ok(merged)
     }
 
-    /// Releases `hotkey` from its owner once it holds no uid and no stake anywhere, so
-    /// that nothing stays in storage for it.
+    /// Releases `hotkey` from its owner once it holds no uid, no stake and no credit a
+    /// running epoch still owes it, so that nothing stays in storage for it.
     pub(crate) fn release_if_unused(hotkey: &T::AccountId) {
-        if HotkeyNetworks::<T>::get(hotkey) == 0 && HotkeyPools::<T>::get(hotkey) == 0 {
+        if HotkeyNetworks::<T>::get(hotkey) == 0
+            && HotkeyPools::<T>::get(hotkey) == 0
+            && PendingCredits::<T>::get(hotkey) == 0
+        {
             HotkeyNetworks::<T>::remove(hotkey);
             HotkeyPools::<T>::remove(hotkey);
             Take::<T>::remove(hotkey);

@@ -457,3 +457,52 @@ fn a_hotkey_replaced_during_an_epoch_is_credited_then_released() {
         assert_eq!(failed_credits(), 0);
     });
 }
+
+#[test]
+fn a_hotkey_replaced_then_left_by_its_stakers_is_still_credited() {
+    new_test_ext().execute_with(|| {
+        let mut rng = Rng(6);
+        populate(&mut rng, 12);
+        set(0, NetworkParameter::MaxAllowedUids(12));
+        set(0, NetworkParameter::ImmunityPeriod(0));
+        run_to_block(39);
+        EpochBudget::<Test>::put(Perbill::from_parts(1));
+        random_budget(&mut rng, 2);
+        run_to_block(40);
+        assert!(RunningEpochs::<Test>::get(0).expect("running").needs(0));
+        let uid = ReplacementOrder::<Test>::get(0, 0)[0];
+        let old = Keys::<Test>::get(0, uid).unwrap();
+        let owner = Owner::<Test>::get(old).unwrap();
+        // Replaced first: the epoch still owes it the uid's emission.
+        assert_ok!(try_register(1, 7_777, 0));
+        assert_eq!(PendingCredits::<Test>::get(old), 1);
+        // Then its stake leaves: no uid, no stake, but the credit keeps it.
+        let staked = Mindnet::stake_of(0, &old, &owner);
+        assert!(staked > 0);
+        assert_ok!(Mindnet::remove_stake(
+            RuntimeOrigin::signed(owner),
+            0,
+            old,
+            staked
+        ));
+        assert_eq!(HotkeyPools::<Test>::get(old), 0);
+        assert_eq!(Owner::<Test>::get(old), Some(owner), "kept for its credit");
+        assert_ok!(Mindnet::do_try_state());
+        while RunningEpochs::<Test>::contains_key(0) {
+            run_to_block(System::block_number() + 1);
+            assert_ok!(Mindnet::do_try_state());
+        }
+        assert_eq!(failed_credits(), 0, "the credit found its pool");
+        assert_eq!(PendingCredits::<Test>::get(old), 0);
+        let earned = Mindnet::stake_of(0, &old, &owner);
+        assert!(
+            earned > 0,
+            "the uid earned in this epoch: its credit is what is tested"
+        );
+        assert_eq!(
+            Owner::<Test>::get(old),
+            Some(owner),
+            "its new stake keeps it"
+        );
+    });
+}
