@@ -44,22 +44,22 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 2_514_000 picoseconds.
-		Weight::from_parts(145_521_674, 0)
+		// Minimum execution time: 2_513_000 picoseconds.
+		Weight::from_parts(118_115_330, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 29
-			.saturating_add(Weight::from_parts(806, 0).saturating_mul(b.into()))
+			// Standard Error: 31
+			.saturating_add(Weight::from_parts(726, 0).saturating_mul(b.into()))
 	}
 	/// The range of component `b` is `[0, 3932160]`.
 	fn remark_with_event(b: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 5_989_000 picoseconds.
-		Weight::from_parts(186_016_409, 0)
+		// Minimum execution time: 5_838_000 picoseconds.
+		Weight::from_parts(81_465_757, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 44
-			.saturating_add(Weight::from_parts(2_335, 0).saturating_mul(b.into()))
+			// Standard Error: 45
+			.saturating_add(Weight::from_parts(2_186, 0).saturating_mul(b.into()))
 	}
 	/// Storage: UNKNOWN KEY `0x3a686561707061676573` (r:0 w:1)
 	/// Proof: UNKNOWN KEY `0x3a686561707061676573` (r:0 w:1)
@@ -67,8 +67,8 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 4_136_000 picoseconds.
-		Weight::from_parts(12_479_000, 0)
+		// Minimum execution time: 4_116_000 picoseconds.
+		Weight::from_parts(8_844_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -78,8 +78,8 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 105_711_327_000 picoseconds.
-		Weight::from_parts(114_212_766_000, 0)
+		// Minimum execution time: 95_916_823_000 picoseconds.
+		Weight::from_parts(104_537_918_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -90,11 +90,11 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 2_714_000 picoseconds.
-		Weight::from_parts(3_245_000, 0)
+		// Minimum execution time: 2_524_000 picoseconds.
+		Weight::from_parts(2_944_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 4_454
-			.saturating_add(Weight::from_parts(1_081_959, 0).saturating_mul(i.into()))
+			// Standard Error: 993
+			.saturating_add(Weight::from_parts(834_437, 0).saturating_mul(i.into()))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(i.into())))
 	}
 	/// Storage: `Skipped::Metadata` (r:0 w:0)
@@ -104,11 +104,11 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 2_894_000 picoseconds.
-		Weight::from_parts(3_485_000, 0)
+		// Minimum execution time: 2_804_000 picoseconds.
+		Weight::from_parts(3_164_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 2_886
-			.saturating_add(Weight::from_parts(782_090, 0).saturating_mul(i.into()))
+			// Standard Error: 1_423
+			.saturating_add(Weight::from_parts(654_563, 0).saturating_mul(i.into()))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(i.into())))
 	}
 	/// Storage: `Skipped::Metadata` (r:0 w:0)
@@ -118,11 +118,11 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0 + p * (69 ±0)`
 		//  Estimated: `11 + p * (70 ±0)`
-		// Minimum execution time: 4_217_000 picoseconds.
-		Weight::from_parts(7_581_000, 0)
+		// Minimum execution time: 4_196_000 picoseconds.
+		Weight::from_parts(4_707_000, 0)
 			.saturating_add(Weight::from_parts(0, 11))
-			// Standard Error: 14_424
-			.saturating_add(Weight::from_parts(1_996_918, 0).saturating_mul(p.into()))
+			// Standard Error: 4_982
+			.saturating_add(Weight::from_parts(1_507_298, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 70).saturating_mul(p.into()))
@@ -133,8 +133,8 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 23_245_000 picoseconds.
-		Weight::from_parts(44_958_000, 0)
+		// Minimum execution time: 22_864_000 picoseconds.
+		Weight::from_parts(39_119_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -146,8 +146,8 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `22`
 		//  Estimated: `1518`
-		// Minimum execution time: 111_143_970_000 picoseconds.
-		Weight::from_parts(123_505_291_000, 0)
+		// Minimum execution time: 111_442_772_000 picoseconds.
+		Weight::from_parts(126_476_146_000, 0)
 			.saturating_add(Weight::from_parts(0, 1518))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(2))
