@@ -412,23 +412,29 @@ fn a_take_raised_during_an_epoch_applies_from_the_next() {
     );
 }
 
+/// A full network of 12 (seeded by `seed`) whose epoch of block 40 runs over several
+/// blocks; returns the uid that `register` replaces first, its hotkey and that hotkey's
+/// owner.
+fn running_epoch_and_next_replaced(seed: u64) -> (u16, u64, u64) {
+    let mut rng = Rng(seed);
+    populate(&mut rng, 12);
+    set(0, NetworkParameter::MaxAllowedUids(12));
+    set(0, NetworkParameter::ImmunityPeriod(0));
+    run_to_block(39);
+    EpochBudget::<Test>::put(Perbill::from_parts(1));
+    random_budget(&mut rng, 2);
+    run_to_block(40);
+    assert!(RunningEpochs::<Test>::get(0).expect("running").needs(0));
+    // The order recorded by the epoch of block 30 names the uid to replace first.
+    let uid = ReplacementOrder::<Test>::get(0, 0)[0];
+    let old = Keys::<Test>::get(0, uid).unwrap();
+    (uid, old, Owner::<Test>::get(old).unwrap())
+}
+
 #[test]
 fn a_hotkey_replaced_during_an_epoch_is_credited_then_released() {
     new_test_ext().execute_with(|| {
-        let mut rng = Rng(5);
-        populate(&mut rng, 12);
-        set(0, NetworkParameter::MaxAllowedUids(12));
-        set(0, NetworkParameter::ImmunityPeriod(0));
-        run_to_block(39);
-        EpochBudget::<Test>::put(Perbill::from_parts(1));
-        random_budget(&mut rng, 2);
-        run_to_block(40);
-        let run = RunningEpochs::<Test>::get(0).expect("running");
-        assert!(run.needs(0));
-        // The order recorded by the epoch of block 30 names the uid to replace first.
-        let uid = ReplacementOrder::<Test>::get(0, 0)[0];
-        let old = Keys::<Test>::get(0, uid).unwrap();
-        let owner = Owner::<Test>::get(old).unwrap();
+        let (uid, old, owner) = running_epoch_and_next_replaced(5);
         // Its stake leaves, so nothing but the coming credit keeps the hotkey.
         let staked = Mindnet::stake_of(0, &old, &owner);
         assert_ok!(Mindnet::remove_stake(
@@ -461,20 +467,10 @@ fn a_hotkey_replaced_during_an_epoch_is_credited_then_released() {
 #[test]
 fn a_hotkey_replaced_then_left_by_its_stakers_is_still_credited() {
     new_test_ext().execute_with(|| {
-        let mut rng = Rng(6);
-        populate(&mut rng, 12);
-        set(0, NetworkParameter::MaxAllowedUids(12));
-        set(0, NetworkParameter::ImmunityPeriod(0));
-        run_to_block(39);
-        EpochBudget::<Test>::put(Perbill::from_parts(1));
-        random_budget(&mut rng, 2);
-        run_to_block(40);
-        assert!(RunningEpochs::<Test>::get(0).expect("running").needs(0));
-        let uid = ReplacementOrder::<Test>::get(0, 0)[0];
-        let old = Keys::<Test>::get(0, uid).unwrap();
-        let owner = Owner::<Test>::get(old).unwrap();
+        let (uid, old, owner) = running_epoch_and_next_replaced(6);
         // Replaced first: the epoch still owes it the uid's emission.
         assert_ok!(try_register(1, 7_777, 0));
+        assert_eq!(Keys::<Test>::get(0, uid), Some(7_777));
         assert_eq!(PendingCredits::<Test>::get(old), 1);
         // Then its stake leaves: no uid, no stake, but the credit keeps it.
         let staked = Mindnet::stake_of(0, &old, &owner);
