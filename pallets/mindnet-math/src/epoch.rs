@@ -589,12 +589,11 @@ impl Column {
     const WIDE_INCENTIVE: u64 = 1 << 4;
 
     fn new(pass: &SecondPass<'_>, j: usize) -> Self {
-        let rank = pass.raw_rank.get(j).copied().unwrap_or(Divisor::new(ONE));
-        let sum = pass
-            .new_bond_columns
-            .get(j)
-            .copied()
-            .unwrap_or(Divisor::new(ONE));
+        // A column beyond a vector divides by one (see `VectorColumn::normalize`); `table`
+        // makes one column per `r_j`, so only the sums can be shorter.
+        let one = || Divisor::new(ONE);
+        let rank = pass.raw_rank.get(j).copied().unwrap_or_else(one);
+        let sum = pass.new_bond_columns.get(j).copied().unwrap_or_else(one);
         let narrow = |value: Fixed, wide: u64| match u64::try_from(value.to_bits()) {
             Ok(bits) => (bits, 0),
             Err(_) => (0, wide),

@@ -390,6 +390,20 @@ pub struct NeuronSnapshot<AccountId, MaxRow: Get<u32>> {
     pub take: Perbill,
 }
 
+impl<AccountId, MaxRow: Get<u32>> NeuronSnapshot<AccountId, MaxRow> {
+    /// The hotkey the epoch owes this uid's credit to although another registration has
+    /// taken the uid since the copy (it may be the same hotkey, registered again): counted
+    /// in [`PendingCredits`] until the credit is paid.
+    pub(crate) fn owed_after_replacement<T: Config>(
+        &self,
+        netuid: u16,
+        uid: u16,
+    ) -> Option<&AccountId> {
+        let replaced = RegisteredAt::<T>::get(netuid, uid) != self.registered_at;
+        self.hotkey.as_ref().filter(|_| replaced)
+    }
+}
+
 /// One neuron's results of its network's last epoch, as stored in [`NeuronResults`].
 #[derive(
     Encode,
@@ -1464,10 +1478,8 @@ impl<T: Config> Pallet<T> {
             let (hotkey, still_held, take) = match snapshot {
                 Some(s) => {
                     EpochSnapshots::<T>::remove(netuid, uid);
-                    // Replaced while the epoch ran: the uid's holder registered after the
-                    // copy (the copied hotkey may even have taken the uid again since).
-                    let held = s.hotkey.is_some()
-                        && RegisteredAt::<T>::get(netuid, uid) == s.registered_at;
+                    let held =
+                        s.hotkey.is_some() && s.owed_after_replacement::<T>(netuid, uid).is_none();
                     (s.hotkey, held, Some(s.take))
                 }
                 None => (Keys::<T>::get(netuid, uid), true, None),

@@ -93,25 +93,20 @@ impl<T: Config> Pallet<T> {
         }
         // A hotkey replaced while an epoch runs keeps its owner until its emission is
         // credited: it is owed one credit per copy whose uid another registration took.
-        let mut owed: alloc::collections::BTreeMap<T::AccountId, u32> = Default::default();
+        let mut owed: BTreeMap<T::AccountId, u32> = BTreeMap::new();
         for (netuid, uid, s) in EpochSnapshots::<T>::iter() {
-            if let Some(h) = s.hotkey {
-                if RegisteredAt::<T>::get(netuid, uid) != s.registered_at {
-                    let n = owed.entry(h).or_default();
-                    *n = n.saturating_add(1);
-                }
+            if let Some(h) = s.owed_after_replacement::<T>(netuid, uid) {
+                let n = owed.entry(h.clone()).or_default();
+                *n = n.saturating_add(1);
             }
         }
-        for (hotkey, n) in PendingCredits::<T>::iter() {
-            ensure!(
-                owed.get(&hotkey) == Some(&n),
-                "PendingCredits differs from the credits owed for replaced uids"
-            );
-        }
         ensure!(
-            owed.iter()
-                .all(|(h, n)| PendingCredits::<T>::get(h) == *n && Owner::<T>::contains_key(h)),
-            "a hotkey owed a credit is not counted, or has no owner"
+            PendingCredits::<T>::iter().collect::<BTreeMap<_, _>>() == owed,
+            "PendingCredits differs from the credits owed for replaced uids"
+        );
+        ensure!(
+            owed.keys().all(Owner::<T>::contains_key),
+            "a hotkey owed a credit has no owner"
         );
         for (hotkey, _) in Owner::<T>::iter() {
             let networks = networks_of.get(&hotkey).copied().unwrap_or(0);
@@ -131,8 +126,7 @@ impl<T: Config> Pallet<T> {
         }
         ensure!(
             HotkeyNetworks::<T>::iter_keys().all(Owner::<T>::contains_key)
-                && HotkeyPools::<T>::iter_keys().all(Owner::<T>::contains_key)
-                && PendingCredits::<T>::iter_keys().all(Owner::<T>::contains_key),
+                && HotkeyPools::<T>::iter_keys().all(Owner::<T>::contains_key),
             "counters kept for a released hotkey"
         );
         // A running epoch's copies and vectors exist only while it runs, and copies only
