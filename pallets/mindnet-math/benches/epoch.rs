@@ -1,7 +1,9 @@
-//! One epoch at n = 1,024 / 4,096 / 16,384 neurons with 256 weights per row: the chain's
-//! fixed-point `mindnet_math::epoch` against a plain f64 implementation of the same steps.
+//! One epoch at n = 1,024 / 4,096 / 16,384 / 65,536 neurons with 256 weights per row: the
+//! chain's fixed-point `mindnet_math::epoch` against a plain f64 implementation of the
+//! same steps with the same outputs, for a network's first epoch and for the next one
+//! (`-bonded`: mixing the first one's bonds).
 //!
-//! `cargo bench -p mindnet-math --bench epoch`
+//! `cargo bench -p mindnet-math --bench epoch` (`EPOCH_BENCH_SIZES=1024,4096` for fewer sizes)
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use mindnet_math::{epoch, EpochInput, EpochParams, NeuronState, StoredBondRow};
@@ -38,78 +40,238 @@ fn network(n: usize) -> (Vec<NeuronState>, Vec<Vec<(u16, u16)>>) {
     (neurons, weights)
 }
 
-/// Steps 1–12 of MECHANISM.md in f64 over the same sparse rows (first epoch: no bonds).
-fn epoch_f64(neurons: &[NeuronState], weights: &[Vec<(u16, u16)>], emission: u64) -> Vec<u64> {
+/// MECHANISM.md's parameters at their defaults, as f64.
+const ALPHA: f64 = 0.1;
+const DELTA: f64 = 0.5;
+const RHO: f64 = 10.0;
+const KAPPA: f64 = 0.5;
+const ACTIVITY_CUTOFF: u64 = 5000;
+
+/// Steps 1–12 of MECHANISM.md in f64, producing what the chain's epoch produces: the
+/// minted amounts (summing to exactly `E`) and `B'` stored for the next epoch (quantised
+/// as the chain stores it, `U32F32`), from the same inputs (stake, weights, the previous
+/// epoch's stored bonds). The counterpart of `mindnet_math::epoch`.
+fn epoch_f64(
+    neurons: &[NeuronState],
+    weights: &[Vec<(u16, u16)>],
+    bonds: &[StoredBondRow],
+    block: u64,
+    emission: u64,
+) -> (Vec<u64>, Vec<StoredBondRow>) {
     let n = neurons.len();
-    let total: f64 = neurons.iter().map(|x| x.stake as f64).sum();
-    let s: Vec<f64> = neurons.iter().map(|x| x.stake as f64 / total).collect();
-    let w: Vec<Vec<(usize, f64)>> = weights
+    // Steps 1 and 2.
+    let active: Vec<bool> = neurons
         .iter()
-        .map(|row| {
+        .map(|x| block.saturating_sub(x.last_update) <= ACTIVITY_CUTOFF)
+        .collect();
+    let stake = |i: usize| {
+        if active[i] {
+            neurons[i].stake as f64
+        } else {
+            0.0
+        }
+    };
+    let total: f64 = (0..n).map(stake).sum();
+    let s: Vec<f64> = (0..n).map(|i| stake(i) / total).collect();
+    // Step 3: a vote for a uid registered since the voter last set weights is dropped.
+    let w: Vec<Vec<(u16, f64)>> = weights
+        .iter()
+        .zip(neurons)
+        .map(|(row, me)| {
             let sum: f64 = row.iter().map(|(_, v)| *v as f64).sum();
             row.iter()
-                .map(|(j, v)| (*j as usize, *v as f64 / sum))
+                .filter(|(j, v)| {
+                    *v > 0
+                        && neurons
+                            .get(*j as usize)
+                            .is_some_and(|x| x.registered_at < me.last_update)
+                })
+                .map(|(j, v)| (*j, *v as f64 / sum))
                 .collect()
         })
         .collect();
+    // Steps 4 and 5.
     let mut r = vec![0.0; n];
     let mut t = vec![0.0; n];
     for (row, s_i) in w.iter().zip(&s) {
         for (j, w_ij) in row {
-            r[*j] += w_ij * s_i;
-            t[*j] += s_i;
+            r[*j as usize] += w_ij * s_i;
+            t[*j as usize] += s_i;
         }
     }
-    let rs: f64 = r.iter().sum();
-    let rank: Vec<f64> = r.iter().map(|x| x / rs).collect();
+    let normalize = |v: &mut [f64]| {
+        let sum: f64 = v.iter().sum();
+        if sum > 0.0 {
+            v.iter_mut().for_each(|x| *x /= sum);
+        }
+    };
+    let mut rank = r.clone();
+    normalize(&mut rank);
+    // Steps 6 and 7.
     let c: Vec<f64> = t
         .iter()
-        .map(|t| 1.0 / (1.0 + (-10.0 * (t - 0.5)).exp()))
+        .map(|t| 1.0 / (1.0 + (-RHO * (t - KAPPA)).exp()))
         .collect();
-    let rc: Vec<f64> = rank.iter().zip(&c).map(|(a, b)| a * b).collect();
-    let rcs: f64 = rc.iter().sum();
-    let inc: Vec<f64> = rc.iter().map(|x| x / rcs).collect();
-    let mut d: Vec<f64> = w
+    let mut incentive: Vec<f64> = rank.iter().zip(&c).map(|(a, b)| a * b).collect();
+    normalize(&mut incentive);
+    // Steps 8 and 9: the mixed bonds' column sums in closed form (each column of ΔB
+    // sums to one), then B' row by row, merged by column with the previous bonds.
+    let previous: Vec<Vec<(u16, f64)>> = bonds
         .iter()
-        .zip(&s)
-        .map(|(row, s_i)| {
+        .map(|row| {
             row.iter()
-                .map(|(j, w_ij)| w_ij * s_i / r[*j] * inc[*j])
-                .sum()
+                .map(|(j, q)| (*j, *q as f64 / 4_294_967_296.0))
+                .collect()
         })
         .collect();
-    let ds: f64 = d.iter().sum();
-    d.iter_mut().for_each(|x| *x /= ds);
-    inc.iter()
-        .zip(&d)
-        .map(|(i, d)| ((0.5 * i + 0.5 * d) * emission as f64) as u64)
-        .collect()
+    let mut old_columns = vec![0.0; n];
+    for row in &previous {
+        for (j, b) in row {
+            old_columns[*j as usize] += b;
+        }
+    }
+    let new_columns: Vec<f64> = old_columns
+        .iter()
+        .zip(&r)
+        .map(|(old, r)| {
+            let delta = if *r > 0.0 { 1.0 } else { 0.0 };
+            if *old > 0.0 {
+                (1.0 - ALPHA) * old + ALPHA * delta
+            } else {
+                delta
+            }
+        })
+        .collect();
+    let mut dividends = vec![0.0; n];
+    let mut stored: Vec<StoredBondRow> = Vec::with_capacity(n);
+    for i in 0..n {
+        let (row, old) = (&w[i], previous.get(i).map(|r| &r[..]).unwrap_or(&[]));
+        let mut out: StoredBondRow = Vec::with_capacity(row.len().max(old.len()));
+        let mut bond = |j: u16, b: f64, d: f64| {
+            let j_ = j as usize;
+            let mixed = if old_columns[j_] > 0.0 {
+                (1.0 - ALPHA) * b + ALPHA * d
+            } else {
+                d
+            };
+            if mixed > 0.0 {
+                let b = mixed / new_columns[j_];
+                dividends[i] += b * incentive[j_];
+                let q = (b * 4_294_967_296.0).round() as u64;
+                if q > 0 {
+                    out.push((j, q));
+                }
+            }
+        };
+        let (mut a, mut p) = (0, 0);
+        while a < row.len() || p < old.len() {
+            match (row.get(a), old.get(p)) {
+                (Some(&(j, w_ij)), Some(&(k, b))) if j == k => {
+                    bond(j, b, w_ij * s[i] / r[j as usize]);
+                    a += 1;
+                    p += 1;
+                }
+                (Some(&(j, w_ij)), Some(&(k, _))) if j < k => {
+                    bond(j, 0.0, w_ij * s[i] / r[j as usize]);
+                    a += 1;
+                }
+                (Some(&(j, w_ij)), None) => {
+                    bond(j, 0.0, w_ij * s[i] / r[j as usize]);
+                    a += 1;
+                }
+                (_, Some(&(k, b))) => {
+                    bond(k, b, 0.0);
+                    p += 1;
+                }
+                (None, None) => break,
+            }
+        }
+        stored.push(out);
+    }
+    // Steps 10 to 12: E apportioned exactly, the remainder to the largest fractions.
+    normalize(&mut dividends);
+    let e = emission as f64;
+    let mut minted = Vec::with_capacity(n);
+    let mut fractions = Vec::with_capacity(n);
+    for (uid, (i, d)) in incentive.iter().zip(&dividends).enumerate() {
+        let amount = ((1.0 - DELTA) * i + DELTA * d) * e;
+        minted.push(amount.floor() as u64);
+        fractions.push((amount - amount.floor(), uid));
+    }
+    let given: u64 = minted.iter().sum();
+    let leftover = (emission.saturating_sub(given) as usize).min(n);
+    if leftover > 0 && leftover < n {
+        fractions.select_nth_unstable_by(leftover, |a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    }
+    for (_, uid) in fractions.into_iter().take(leftover) {
+        minted[uid] += 1;
+    }
+    (minted, stored)
 }
 
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("epoch");
     group.sample_size(10);
-    for n in [1024usize, 4096, 16384, 65536] {
-        let (neurons, weights) = network(n);
-        let bonds: Vec<StoredBondRow> = Vec::new();
-        group.bench_with_input(BenchmarkId::new("fixed", n), &n, |b, _| {
-            b.iter(|| {
-                epoch(
-                    &EpochParams::default(),
-                    &EpochInput {
-                        block: 0,
-                        emission: 100_000_000_000,
-                        neurons: black_box(&neurons),
-                        weights: black_box(&weights),
-                        bonds: &bonds,
-                        bonds_cover_registrations_up_to: 0,
-                    },
-                )
+    let params = EpochParams::default();
+    // `EPOCH_BENCH_SIZES=1024,4096` measures only those sizes (and builds no other).
+    let sizes: Vec<usize> = match std::env::var("EPOCH_BENCH_SIZES") {
+        Ok(list) => list
+            .split(',')
+            .map(|n| {
+                n.trim()
+                    .parse()
+                    .expect("EPOCH_BENCH_SIZES: comma-separated sizes")
             })
-        });
-        group.bench_with_input(BenchmarkId::new("f64", n), &n, |b, _| {
-            b.iter(|| epoch_f64(black_box(&neurons), black_box(&weights), 100_000_000_000))
-        });
+            .collect(),
+        Err(_) => vec![1024, 4096, 16384, 65536],
+    };
+    for n in sizes {
+        let (neurons, weights) = network(n);
+        let fixed = |bonds: &[StoredBondRow]| {
+            epoch(
+                &params,
+                &EpochInput {
+                    block: 1,
+                    emission: 100_000_000_000,
+                    neurons: black_box(&neurons),
+                    weights: black_box(&weights),
+                    bonds: black_box(bonds),
+                    bonds_cover_registrations_up_to: 0,
+                },
+            )
+        };
+        // The first epoch of a network (no bonds yet), and the next one, which mixes
+        // the first one's bonds into its own.
+        let bonded = fixed(&[]).bonds;
+        // The two compute the same epoch: their minted amounts agree to 1e-6 of E.
+        for bonds in [&[][..], &bonded[..]] {
+            let (minted, _) = epoch_f64(&neurons, &weights, bonds, 1, 100_000_000_000);
+            let gap: u64 = minted
+                .iter()
+                .zip(&fixed(bonds).emission)
+                .map(|(a, b)| a.abs_diff(*b))
+                .sum();
+            assert!(
+                gap <= 100_000,
+                "fixed and f64 differ by {gap} base units at n = {n}"
+            );
+        }
+        for (name, bonds) in [("", &[][..]), ("-bonded", &bonded[..])] {
+            group.bench_with_input(BenchmarkId::new(format!("fixed{name}"), n), &n, |b, _| {
+                b.iter(|| fixed(bonds))
+            });
+            group.bench_with_input(BenchmarkId::new(format!("f64{name}"), n), &n, |b, _| {
+                b.iter(|| {
+                    epoch_f64(
+                        black_box(&neurons),
+                        black_box(&weights),
+                        black_box(bonds),
+                        1,
+                        100_000_000_000,
+                    )
+                })
+            });
+        }
     }
     group.finish();
 }

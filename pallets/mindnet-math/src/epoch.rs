@@ -4,7 +4,7 @@
 //! by column. Every function accepts any input: out-of-range uids are ignored, zero
 //! divisors give zero, sums saturate.
 
-use crate::fixed::{add, mul, ratio_u128, sub, Divisor, HALF, ONE};
+use crate::fixed::{add, div_or_zero, mul, ratio_u128, sub, Divisor, Scale, HALF, ONE};
 use crate::{Fixed, SignedFixed};
 use alloc::{vec, vec::Vec};
 
@@ -56,27 +56,31 @@ pub fn active_stake(neurons: &[NeuronState], active: &[bool]) -> Vec<Fixed> {
         .collect()
 }
 
-/// Step 3. `W_ij = v_ij / Σ_k v_ik`, then the entries that do not count are dropped:
-/// `j ≥ n`, `j` registered in or after the block in which `i` last set weights (a vote
-/// cast in the block of a replacement may have been meant for the uid's previous holder,
-/// so it is not credited to the new one), the diagonal when
-/// `mask_self_weight`, and zero values. Rows are returned sorted by column.
-///
-/// Normalisation uses the row as submitted, so a dropped vote's share is not handed to
-/// the remaining entries. A uid listed twice (which the pallet never stores) counts once,
-/// with the sum of its values.
-pub fn normalized_weights<R: AsRef<[(u16, u16)]>>(
+/// Steps 3 and 4's products `x_ij = W_ij s_i` for every row (see [`weighted_entries`]),
+/// with `s` the active stake of step 2.
+pub fn weighted_rows<R: AsRef<[(u16, u16)]>>(
     weights: &[R],
     neurons: &[NeuronState],
+    stake: &[Fixed],
     mask_self_weight: bool,
 ) -> Vec<SparseRow> {
     let registered_at: Vec<u64> = neurons.iter().map(|x| x.registered_at).collect();
+    let registrations = Registrations::new(&registered_at);
     neurons
         .iter()
         .enumerate()
         .map(|(i, neuron)| {
             let row = weights.get(i).map(|r| r.as_ref()).unwrap_or(&[]);
-            normalized_row(i, row, neuron.last_update, &registered_at, mask_self_weight)
+            let s_i = stake.get(i).copied().unwrap_or(Fixed::from_num(0));
+            weighted_entries(
+                i,
+                row,
+                neuron.last_update,
+                &registrations,
+                mask_self_weight,
+                s_i,
+            )
+            .collect()
         })
         .collect()
 }
@@ -197,50 +201,212 @@ fn strictly_ascending<T>(row: &[(u16, T)]) -> bool {
     row.iter().zip(row.iter().skip(1)).all(|(a, b)| a.0 < b.0)
 }
 
-/// Step 3 for row `i`: `W_i·`, with the entries that do not count dropped (see
-/// [`normalized_weights`]). `registered_at[j]` is uid `j`'s registration block; its length
-/// is the neuron count `n`.
-pub fn normalized_row(
+/// Every uid's registration block (`registered_at[j]`; its length is the neuron count
+/// `n`), with a bound on the newest of them.
+///
+/// Step 3 drops a vote for a uid registered in or after the block in which its voter last
+/// set weights. A voter that last set weights after the newest registration has no such
+/// vote, so its row is not checked entry by entry.
+#[derive(Clone, Copy, Debug)]
+pub struct Registrations<'a> {
+    at: &'a [u64],
+    /// At least every entry of `at`.
+    newest: u64,
+}
+
+impl<'a> Registrations<'a> {
+    /// The registrations `at`, with their newest found (one walk).
+    pub fn new(at: &'a [u64]) -> Self {
+        Self {
+            at,
+            newest: at.iter().copied().max().unwrap_or(0),
+        }
+    }
+
+    /// The registrations `at`, every vote checked against them (no walk).
+    pub fn checking_each(at: &'a [u64]) -> Self {
+        Self {
+            at,
+            newest: u64::MAX,
+        }
+    }
+
+    /// Whether a vote of a neuron that last set weights at `last_update` counts for `j`.
+    #[inline]
+    fn current(&self, j: usize, last_update: u64) -> bool {
+        self.at.get(j).is_some_and(|r| *r < last_update)
+    }
+}
+
+/// Steps 3 and 4 for row `i`: `x_ij = W_ij s_i` for every entry of `W_i·` that counts,
+/// sorted by column (see [`weighted_entries`]).
+pub fn weighted_row(
     i: usize,
     row: &[(u16, u16)],
     last_update_i: u64,
-    registered_at: &[u64],
+    registrations: &Registrations<'_>,
     mask_self_weight: bool,
+    s_i: Fixed,
 ) -> SparseRow {
-    let total: u128 = row.iter().map(|(_, v)| u128::from(*v)).sum();
-    let counts = |j: u16, v: u16| {
-        let j = usize::from(j);
-        v > 0
-            && registered_at.get(j).is_some_and(|r| *r < last_update_i)
-            && !(mask_self_weight && j == i)
+    weighted_entries(i, row, last_update_i, registrations, mask_self_weight, s_i).collect()
+}
+
+/// Steps 3 and 4 for row `i`, computed as they are read: `(j, x_ij = W_ij s_i)` for every
+/// entry of `W_i·` that counts, by ascending column.
+///
+/// `W_ij = v_ij / Σ_k v_ik` (step 3), with the entries that do not count dropped: `j ≥ n`,
+/// `j` registered in or after the block in which `i` last set weights (a vote cast in the
+/// block of a replacement may have been meant for the uid's previous holder, so it is not
+/// credited to the new one), the diagonal when `mask_self_weight`, and zero values.
+/// Normalisation uses the row as submitted, so a dropped vote's share is not handed to the
+/// remaining entries. A uid listed twice (which the pallet never stores) counts once, with
+/// the sum of its values.
+///
+/// Every entry is a `W_ij > 0`, even where `x_ij` is zero (no stake): trust counts it.
+/// `W_ij` itself is never formed: the row's stake is scaled once by its sum
+/// ([`RowScale`]), and each entry is then one multiply, within two units in the last place
+/// (`2⁻⁶³`) below the exact product and never above it. A row stored as the pallet stores
+/// it (strictly ascending) is read in place; any other is sorted and merged first.
+pub fn weighted_entries<'a>(
+    i: usize,
+    row: &'a [(u16, u16)],
+    last_update_i: u64,
+    registrations: &Registrations<'a>,
+    mask_self_weight: bool,
+    s_i: Fixed,
+) -> WeightedEntries<'a> {
+    // The row's sum and whether its columns are strictly ascending, in one walk.
+    let (mut total, mut ascending, mut last) = (0u128, true, None::<u16>);
+    for (j, v) in row {
+        total = total.saturating_add(u128::from(*v));
+        ascending &= last.is_none_or(|l| l < *j);
+        last = Some(*j);
+    }
+    let scale = RowScale::new(total, s_i);
+    let mut entries = WeightedEntries {
+        row: row.iter(),
+        merged: None,
+        i,
+        last_update_i,
+        registrations: *registrations,
+        check_registrations: last_update_i <= registrations.newest,
+        mask_self_weight,
+        factor: (0, 0),
     };
-    // One reciprocal for the row: each entry is then `ratio_u128(v, total)` bit for bit.
-    let whole = u64::try_from(total)
-        .ok()
-        .map(|t| Divisor::new(Fixed::from_bits(u128::from(t))));
-    let share = |v: u128| match &whole {
-        Some(whole) => whole.div(Fixed::from_bits(v.min(total))),
-        None => ratio_u128(v, total),
-    };
-    if strictly_ascending(row) {
-        // Nothing to merge: one pass, one allocation.
-        let mut out = Vec::with_capacity(row.len());
-        for (j, v) in row {
-            if counts(*j, *v) {
-                out.push((*j, share(u128::from(*v))));
+    match scale.factor {
+        Some(factor) if ascending => entries.factor = factor,
+        _ => {
+            let kept: Vec<(u16, u128)> = core::mem::replace(&mut entries.row, [].iter())
+                .filter(|(j, v)| *v > 0 && entries.counts(usize::from(*j)))
+                .map(|(j, v)| (*j, u128::from(*v)))
+                .collect();
+            let merged: SparseRow = merge_duplicates(kept, |a, b| a.saturating_add(b))
+                .into_iter()
+                .map(|(j, v)| (j, scale.of(v)))
+                .collect();
+            entries.merged = Some(merged.into_iter());
+        }
+    }
+    entries
+}
+
+/// The entries of one weight row as [`weighted_entries`] computes them.
+#[derive(Clone, Debug)]
+pub struct WeightedEntries<'a> {
+    /// The stored row, strictly ascending, still to be read.
+    row: core::slice::Iter<'a, (u16, u16)>,
+    /// A row that was not strictly ascending or out of [`RowScale`]'s range: its entries,
+    /// computed up front.
+    merged: Option<alloc::vec::IntoIter<(u16, Fixed)>>,
+    i: usize,
+    last_update_i: u64,
+    registrations: Registrations<'a>,
+    check_registrations: bool,
+    mask_self_weight: bool,
+    /// [`RowScale`]'s `(f, k)`.
+    factor: (u128, u32),
+}
+
+impl WeightedEntries<'_> {
+    /// Whether a non-zero vote for `j` counts.
+    #[inline(always)]
+    fn counts(&self, j: usize) -> bool {
+        let current = if self.check_registrations {
+            self.registrations.current(j, self.last_update_i)
+        } else {
+            j < self.registrations.at.len()
+        };
+        current && !(self.mask_self_weight && j == self.i)
+    }
+}
+
+impl Iterator for WeightedEntries<'_> {
+    type Item = (u16, Fixed);
+
+    #[inline]
+    fn next(&mut self) -> Option<(u16, Fixed)> {
+        if let Some(merged) = &mut self.merged {
+            return merged.next();
+        }
+        let (f, k) = self.factor;
+        loop {
+            let (j, v) = *self.row.next()?;
+            if v > 0 && self.counts(usize::from(j)) {
+                // v < 2¹⁶ and f ≤ 2⁶⁵ (see `RowScale`): the product fits.
+                return Some((j, Fixed::from_bits(u128::from(v).wrapping_mul(f) >> k)));
             }
         }
-        return out;
     }
-    let kept: Vec<(u16, u128)> = row
-        .iter()
-        .filter(|(j, v)| counts(*j, *v))
-        .map(|(j, v)| (*j, u128::from(*v)))
-        .collect();
-    merge_duplicates(kept, |a, b| a.saturating_add(b))
-        .into_iter()
-        .map(|(j, v)| (j, share(v)))
-        .collect()
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match &self.merged {
+            Some(merged) => merged.size_hint(),
+            None => (0, Some(self.row.len())),
+        }
+    }
+}
+
+/// A weight row's stake per unit of weight: `x = v s_i / Σv` as one multiply and a shift.
+///
+/// With `k` the bit length of the row's sum `t` (so `2^(k−1) ≤ t < 2^k`), the factor is
+/// `f = ⌊s_i 2^k / t⌋ ≤ 2 s_i` and `x = ⌊v f / 2^k⌋`. The factor is short of `s_i 2^k / t`
+/// by less than one, which costs `x` less than `v / 2^k < 1` unit; the floor costs at most
+/// one more. So `x` is at most two units (`2⁻⁶⁴` each) below `v s_i / t`, never above it,
+/// and a row's products never sum to more than `s_i`.
+///
+/// A row whose sum needs more than 48 bits (over 2³² maximal `u16` votes), or a stake
+/// above one, takes the exact `ratio_u128(v, t) · s_i` instead.
+#[derive(Clone, Copy, Debug)]
+pub struct RowScale {
+    total: u128,
+    s_i: Fixed,
+    /// `(f, k)`, when the row is within range.
+    factor: Option<(u128, u32)>,
+}
+
+impl RowScale {
+    /// The scale of a row summing to `total` whose voter holds `s_i`.
+    pub fn new(total: u128, s_i: Fixed) -> Self {
+        let k = 128u32.saturating_sub(total.leading_zeros());
+        let s = s_i.to_bits();
+        let factor = if k <= 48 && s <= ONE.to_bits() {
+            // s ≤ 2⁶⁴ and k ≤ 48: the shift fits 113 bits.
+            (s << k).checked_div(total).map(|f| (f, k))
+        } else {
+            None
+        };
+        Self { total, s_i, factor }
+    }
+
+    /// `x = v s_i / total` for `v ≤ total`.
+    #[inline]
+    pub fn of(&self, v: u128) -> Fixed {
+        match self.factor {
+            // v ≤ total < 2⁴⁸ and f ≤ 2⁶⁵: the product fits 113 bits.
+            Some((f, k)) if v <= self.total => Fixed::from_bits(v.wrapping_mul(f) >> k),
+            _ => mul(ratio_u128(v, self.total), self.s_i),
+        }
+    }
 }
 
 /// The stored bonds of row `i` as [`Fixed`], sorted and merged, with the bonds of uids
@@ -248,21 +414,85 @@ pub fn normalized_row(
 pub fn previous_bond_row(
     i: usize,
     row: &[(u16, u64)],
-    registered_at: &[u64],
+    registrations: &Registrations<'_>,
     cover: u64,
 ) -> SparseRow {
-    let current = |uid: usize| registered_at.get(uid).is_some_and(|r| *r <= cover);
-    if !current(i) {
-        return Vec::new();
+    previous_bonds(i, row, registrations, cover).collect()
+}
+
+/// [`previous_bond_row`] computed as it is read. A row stored as the pallet stores it
+/// (strictly ascending) is read in place; any other is sorted and merged first.
+pub fn previous_bonds<'a>(
+    i: usize,
+    row: &'a [(u16, u64)],
+    registrations: &Registrations<'a>,
+    cover: u64,
+) -> PreviousBonds<'a> {
+    let mut bonds = PreviousBonds {
+        row: row.iter(),
+        merged: None,
+        registrations: *registrations,
+        cover,
+        // Bonds that cover every registration are all current: only the uids are checked.
+        every: cover >= registrations.newest,
+    };
+    if !bonds.current(i) {
+        bonds.row = [].iter();
+    } else if !strictly_ascending(row) {
+        let kept: SparseRow = core::mem::replace(&mut bonds.row, [].iter())
+            .filter(|(j, q)| *q > 0 && bonds.current(usize::from(*j)))
+            .map(|(j, q)| (*j, crate::dequantize_bond(*q)))
+            .collect();
+        bonds.merged = Some(merge_duplicates(kept, add).into_iter());
     }
-    let kept = row
-        .iter()
-        .filter(|(j, q)| *q > 0 && current(usize::from(*j)))
-        .map(|(j, q)| (*j, crate::dequantize_bond(*q)));
-    if strictly_ascending(row) {
-        return kept.collect();
+    bonds
+}
+
+/// The bonds of one stored row as [`previous_bonds`] reads them.
+#[derive(Clone, Debug)]
+pub struct PreviousBonds<'a> {
+    /// The stored row, strictly ascending, still to be read.
+    row: core::slice::Iter<'a, (u16, u64)>,
+    /// A row that was not strictly ascending: its bonds, merged up front.
+    merged: Option<alloc::vec::IntoIter<(u16, Fixed)>>,
+    registrations: Registrations<'a>,
+    cover: u64,
+    every: bool,
+}
+
+impl PreviousBonds<'_> {
+    /// Whether uid `j` has been held by the same neuron since `cover`.
+    #[inline(always)]
+    fn current(&self, j: usize) -> bool {
+        match self.registrations.at.get(j) {
+            Some(r) => self.every || *r <= self.cover,
+            None => false,
+        }
     }
-    merge_duplicates(kept.collect(), add)
+}
+
+impl Iterator for PreviousBonds<'_> {
+    type Item = (u16, Fixed);
+
+    #[inline]
+    fn next(&mut self) -> Option<(u16, Fixed)> {
+        if let Some(merged) = &mut self.merged {
+            return merged.next();
+        }
+        loop {
+            let (j, q) = *self.row.next()?;
+            if q > 0 && self.current(usize::from(j)) {
+                return Some((j, crate::dequantize_bond(q)));
+            }
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match &self.merged {
+            Some(merged) => merged.size_hint(),
+            None => (0, Some(self.row.len())),
+        }
+    }
 }
 
 /// The column sums of the first pass over the rows, accumulated in ascending row order.
@@ -293,39 +523,43 @@ impl FirstPass {
         }
     }
 
-    /// Adds row `i`: its weights `w`, its active stake `s_i` and its previous bonds.
+    /// Adds row `i`: its products `x_ij = W_ij s_i` ([`weighted_row`]), its active stake
+    /// `s_i` and its previous bonds.
     pub fn add_row(
         &mut self,
         i: usize,
-        w: &[(u16, Fixed)],
+        x: impl IntoIterator<Item = (u16, Fixed)>,
         s_i: Fixed,
-        previous_bonds: &[(u16, Fixed)],
+        previous_bonds: impl IntoIterator<Item = (u16, Fixed)>,
     ) {
-        let zero = Fixed::from_num(0);
-        for (j, w_ij) in w {
-            let v = mul(*w_ij, s_i);
-            if let Some(r_j) = self.raw_rank.get_mut(usize::from(*j)) {
-                *r_j = add(*r_j, v);
+        // Saturating additions on the bits: what `add` computes, in fewer instructions.
+        let (mut own, mut all) = (0u128, 0u128);
+        let s_i = s_i.to_bits();
+        for (j, x_ij) in x {
+            let (j, x_ij) = (usize::from(j), x_ij.to_bits());
+            if let Some(r_j) = self.raw_rank.get_mut(j) {
+                *r_j = Fixed::from_bits(r_j.to_bits().saturating_add(x_ij));
             }
-            if *w_ij > zero {
-                if let Some(t_j) = self.trust.get_mut(usize::from(*j)) {
-                    *t_j = add(*t_j, s_i);
-                }
+            // Every entry of a weighted row is a `W_ij > 0`.
+            if let Some(t_j) = self.trust.get_mut(j) {
+                *t_j = Fixed::from_bits(t_j.to_bits().saturating_add(s_i));
             }
-            self.all = add(self.all, v);
-            if usize::from(*j) == i {
-                self.own = add(self.own, v);
+            all = all.saturating_add(x_ij);
+            if j == i {
+                own = own.saturating_add(x_ij);
             }
         }
+        self.all = add(self.all, Fixed::from_bits(all));
+        self.own = add(self.own, Fixed::from_bits(own));
         add_columns(&mut self.old_bond_columns, previous_bonds);
     }
 }
 
 /// Adds a sparse row into column sums.
-pub fn add_columns(sums: &mut [Fixed], row: &[(u16, Fixed)]) {
+pub fn add_columns(sums: &mut [Fixed], row: impl IntoIterator<Item = (u16, Fixed)>) {
     for (j, v) in row {
-        if let Some(c) = sums.get_mut(usize::from(*j)) {
-            *c = add(*c, *v);
+        if let Some(c) = sums.get_mut(usize::from(j)) {
+            *c = add(*c, v);
         }
     }
 }
@@ -335,13 +569,13 @@ pub fn divisors(values: &[Fixed]) -> Vec<Divisor> {
     values.iter().map(|v| Divisor::new(*v)).collect()
 }
 
-/// Step 8 for one row: `ΔB_ij = W_ij s_i / r_j`, zero entries dropped. `raw_rank` is `r`
-/// prepared by [`divisors`].
-pub fn bond_delta_row(w: &[(u16, Fixed)], s_i: Fixed, raw_rank: &[Divisor]) -> SparseRow {
-    w.iter()
-        .filter_map(|(j, w_ij)| {
+/// Step 8 for one row: `ΔB_ij = x_ij / r_j` with `x_ij = W_ij s_i` ([`weighted_row`]),
+/// zero entries dropped. `raw_rank` is `r` prepared by [`divisors`].
+pub fn bond_delta_row(x: &[(u16, Fixed)], raw_rank: &[Divisor]) -> SparseRow {
+    x.iter()
+        .filter_map(|(j, x_ij)| {
             let r_j = raw_rank.get(usize::from(*j))?;
-            let v = r_j.div(mul(*w_ij, s_i));
+            let v = r_j.div(*x_ij);
             (v > Fixed::from_num(0)).then_some((*j, v))
         })
         .collect()
@@ -422,21 +656,24 @@ pub fn new_bond_columns(
     raw_rank: &[Fixed],
     alpha: Fixed,
 ) -> Vec<Fixed> {
-    let zero = Fixed::from_num(0);
-    let alpha = alpha.min(ONE);
-    let keep = sub(ONE, alpha);
     old_bond_columns
         .iter()
         .zip(raw_rank)
-        .map(|(old, r)| {
-            let delta = if *r > zero { ONE } else { zero };
-            if *old > zero {
-                add(mul(keep, *old), mul(alpha, delta))
-            } else {
-                delta
-            }
-        })
+        .map(|(old, r)| new_bond_column(*old, *r, alpha))
         .collect()
+}
+
+/// One column of [`new_bond_columns`]: `old` the column's previous bonds' sum, `r` its
+/// `r_j`.
+fn new_bond_column(old: Fixed, r: Fixed, alpha: Fixed) -> Fixed {
+    let zero = Fixed::from_num(0);
+    let alpha = alpha.min(ONE);
+    let delta = if r > zero { ONE } else { zero };
+    if old > zero {
+        add(mul(sub(ONE, alpha), old), mul(alpha, delta))
+    } else {
+        delta
+    }
 }
 
 /// Step 9's column normalisation for one mixed row: `B'_ij = mixed_ij / Σ_k mixed_kj`,
@@ -452,44 +689,84 @@ pub fn normalize_bond_row(mixed: SparseRow, new_bond_columns: &[Divisor]) -> Spa
         .collect()
 }
 
-/// What the second pass over the rows reads besides the row itself: `r` and the new
-/// bonds' column sums prepared by [`divisors`], the old bonds' column sums, `I` and `α`.
+/// Steps 8 and 9 as two multipliers per column: `B'_ij = β_j B_ij + γ_j x_ij`, with
+/// `x_ij = W_ij s_i` ([`weighted_entries`]), returned as `(γ, β)`.
+///
+/// With `C_j` the mixed bonds' column sum ([`new_bond_columns`]), a column that had
+/// bonds mixes `((1 − α) B_ij + α x_ij / r_j) / C_j`, so `β_j = (1 − α) / C_j` and
+/// `γ_j = (α / C_j) / r_j`; a column that had none takes `ΔB_ij / C_j = x_ij / r_j`
+/// (`C_j` is one there), so `β_j = 0` and `γ_j = 1 / r_j`. A column nobody voted for
+/// (`r_j = 0`, so every `x_ij` is zero) has `γ_j = 0`. Each multiplier is held to 64
+/// significant bits ([`Scale`]); `α / C_j` is an exact fixed-point quotient first, so a
+/// small `r_j` costs no precision.
+pub fn second_pass_scales(
+    raw_rank: &[Fixed],
+    old_bond_columns: &[Fixed],
+    alpha: Fixed,
+) -> (Vec<Scale>, Vec<Scale>) {
+    let zero = Fixed::from_num(0);
+    let alpha = alpha.min(ONE);
+    let keep = sub(ONE, alpha);
+    raw_rank
+        .iter()
+        .zip(old_bond_columns.iter().chain(core::iter::repeat(&zero)))
+        .map(|(r, old)| {
+            let c = new_bond_column(*old, *r, alpha);
+            let had_bonds = *old > zero;
+            let share = if had_bonds {
+                div_or_zero(alpha, c)
+            } else {
+                ONE
+            };
+            let delta = if *r > zero {
+                Scale::ratio(share, *r)
+            } else {
+                Scale::ZERO
+            };
+            let bond = if had_bonds {
+                Scale::ratio(keep, c)
+            } else {
+                Scale::ZERO
+            };
+            (delta, bond)
+        })
+        .unzip()
+}
+
+/// What the second pass over the rows reads besides the row itself: the multipliers of
+/// [`second_pass_scales`] and `I`.
 #[derive(Clone, Copy, Debug)]
 pub struct SecondPass<'a> {
-    /// `r_j`, as divisors.
-    pub raw_rank: &'a [Divisor],
-    /// Column sums of the previous bonds (from [`FirstPass`]).
-    pub old_bond_columns: &'a [Fixed],
-    /// Column sums of the mixed bonds ([`new_bond_columns`]), as divisors.
-    pub new_bond_columns: &'a [Divisor],
+    /// `γ_j`: `B'_ij` per unit of `x_ij`.
+    pub delta_scale: &'a [Scale],
+    /// `β_j`: `B'_ij` per unit of `B_ij`.
+    pub bond_scale: &'a [Scale],
     /// `I_j`.
     pub incentive: &'a [Fixed],
-    /// `α`.
-    pub alpha: Fixed,
 }
 
 impl<'a> SecondPass<'a> {
-    /// Steps 8, 9 and 10 for row `i` in one merge of its weights `w` with its previous
-    /// bonds: `B'_i·` as stored ([`crate::store_bond_row`]) and the row's dividend before
-    /// normalisation, `Σ_j B'_ij I_j`.
+    /// Steps 8, 9 and 10 for row `i` in one merge of its products `x_ij = W_ij s_i`
+    /// ([`weighted_entries`]) with its previous bonds ([`previous_bonds`]): `B'_i·` as
+    /// stored ([`crate::store_bond_row`]) and the row's dividend before normalisation,
+    /// `Σ_j B'_ij I_j`.
     ///
-    /// Bit for bit what [`bond_delta_row`], [`mix_bond_row`], [`normalize_bond_row`],
-    /// [`dividend_of_row`] and [`crate::store_bond_row`] compute one after another, without
-    /// their intermediate rows.
+    /// `B'_ij = β_j B_ij + γ_j x_ij` ([`second_pass_scales`]): what [`bond_delta_row`],
+    /// [`mix_bond_row`] and [`normalize_bond_row`] compute one after another, within a few
+    /// units in the last place, with two products an entry and no division.
     pub fn row(
         &self,
-        w: &[(u16, Fixed)],
-        s_i: Fixed,
-        previous: &[(u16, Fixed)],
+        x: impl IntoIterator<Item = (u16, Fixed)>,
+        previous: impl IntoIterator<Item = (u16, Fixed)>,
     ) -> (crate::StoredBondRow, Fixed) {
-        second_pass_row(self, self.alpha, w, s_i, previous)
+        second_pass_row(self, x, previous)
     }
 
-    /// The same inputs packed into one 64-byte [`Column`] per uid, for many rows in a
-    /// row: [`ColumnTable::row`] then reads one cache line per entry where
-    /// [`Self::row`] reads four (one from each vector). Costs one pass over the columns.
+    /// The same inputs packed into one 32-byte [`Column`] per uid, for many rows in a
+    /// row: [`ColumnTable::row`] then reads one place per entry where [`Self::row`]
+    /// reads three (one from each vector). Costs one pass over the columns.
     pub fn table(self) -> ColumnTable<'a> {
-        let n = self.raw_rank.len();
+        let n = self.delta_scale.len().max(self.bond_scale.len());
         let columns = (0..n).map(|j| Column::new(&self, j)).collect();
         ColumnTable {
             pass: self,
@@ -506,16 +783,14 @@ trait SecondPassColumns {
 }
 
 /// What the second pass reads of one column. Each method gives what the vectors of
-/// [`SecondPass`] give, including for a column beyond them.
+/// [`SecondPass`] give, including for a column beyond them (zero).
 trait SecondPassColumn {
-    /// `ΔB_ij = x / r_j` for `x = W_ij s_i`; `None` when `r` has no such column.
-    fn delta(&self, x: Fixed) -> Option<Fixed>;
-    /// Whether the column of the previous bonds had any bond.
-    fn had_bonds(&self) -> bool;
-    /// `mixed / Σ_k mixed_kj`, or `mixed` when there is no such sum.
-    fn normalize(&self, mixed: Fixed) -> Fixed;
-    /// `I_j`, zero beyond the vector.
-    fn incentive(&self) -> Fixed;
+    /// `γ_j`.
+    fn delta(&self) -> Scale;
+    /// `β_j`.
+    fn bond(&self) -> Scale;
+    /// `b I_j`.
+    fn dividend(&self, b: Fixed) -> Fixed;
 }
 
 /// Column `j` of a [`SecondPass`]'s vectors.
@@ -532,26 +807,7 @@ impl SecondPassColumns for SecondPass<'_> {
     }
 }
 
-impl SecondPassColumn for VectorColumn<'_, '_> {
-    #[inline]
-    fn delta(&self, x: Fixed) -> Option<Fixed> {
-        Some(self.pass.raw_rank.get(self.j)?.div(x))
-    }
-    #[inline]
-    fn had_bonds(&self) -> bool {
-        self.pass
-            .old_bond_columns
-            .get(self.j)
-            .is_some_and(|c| *c > Fixed::from_num(0))
-    }
-    #[inline]
-    fn normalize(&self, mixed: Fixed) -> Fixed {
-        match self.pass.new_bond_columns.get(self.j) {
-            Some(c) => c.div(mixed),
-            None => mixed,
-        }
-    }
-    #[inline]
+impl VectorColumn<'_, '_> {
     fn incentive(&self) -> Fixed {
         self.pass
             .incentive
@@ -561,68 +817,52 @@ impl SecondPassColumn for VectorColumn<'_, '_> {
     }
 }
 
-/// One column of the second pass's inputs in one cache line: `r_j` and the mixed bonds'
-/// column sum as divisors, `I_j`, and whether the column had bonds.
-///
-/// Every value the epoch produces there is at most one, so 64 bits hold it; a value
-/// that does not fit (one is `2⁶⁴` in [`Fixed`]) is flagged and read from the vectors.
+impl SecondPassColumn for VectorColumn<'_, '_> {
+    #[inline]
+    fn delta(&self) -> Scale {
+        self.pass
+            .delta_scale
+            .get(self.j)
+            .copied()
+            .unwrap_or_default()
+    }
+    #[inline]
+    fn bond(&self) -> Scale {
+        self.pass
+            .bond_scale
+            .get(self.j)
+            .copied()
+            .unwrap_or_default()
+    }
+    #[inline]
+    fn dividend(&self, b: Fixed) -> Fixed {
+        mul(b, self.incentive())
+    }
+}
+
+/// One column of the second pass's inputs in 32 bytes: `γ_j`, `β_j` and `I_j`, each as a
+/// [`Scale`] (`I_j` exactly: a column whose `I_j` is above one reads the vector).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[repr(C, align(64))]
+#[repr(C, align(32))]
 pub struct Column {
-    rank_reciprocal: u128,
-    sum_reciprocal: u128,
-    rank: u64,
-    sum: u64,
-    incentive: u64,
-    flags: u64,
+    delta: Scale,
+    bond: Scale,
+    incentive: Scale,
+    /// `I_j` is above one: [`Scale`] would round it.
+    wide: bool,
 }
 
 impl Column {
-    const HAD_BONDS: u64 = 1;
-    /// `r_j` does not fit 64 bits: divide through the vector.
-    const WIDE_RANK: u64 = 1 << 1;
-    /// The column sum is exactly one: dividing by it leaves a value as it is.
-    const SUM_IS_ONE: u64 = 1 << 2;
-    /// The column sum does not fit 64 bits (and is not one): divide through the vector.
-    const WIDE_SUM: u64 = 1 << 3;
-    /// `I_j` does not fit 64 bits: read the vector.
-    const WIDE_INCENTIVE: u64 = 1 << 4;
-
     fn new(pass: &SecondPass<'_>, j: usize) -> Self {
-        // A column beyond a vector divides by one (see `VectorColumn::normalize`); `table`
-        // makes one column per `r_j`, so only the sums can be shorter.
-        let one = || Divisor::new(ONE);
-        let rank = pass.raw_rank.get(j).copied().unwrap_or_else(one);
-        let sum = pass.new_bond_columns.get(j).copied().unwrap_or_else(one);
-        let narrow = |value: Fixed, wide: u64| match u64::try_from(value.to_bits()) {
-            Ok(bits) => (bits, 0),
-            Err(_) => (0, wide),
-        };
-        let (rank_bits, wide_rank) = narrow(rank.value(), Self::WIDE_RANK);
-        let (sum_bits, wide_sum) = if sum.value() == ONE {
-            (0, Self::SUM_IS_ONE)
-        } else {
-            narrow(sum.value(), Self::WIDE_SUM)
-        };
         let vectors = VectorColumn { pass, j };
-        let (incentive, wide_incentive) = narrow(vectors.incentive(), Self::WIDE_INCENTIVE);
-        let had_bonds = if vectors.had_bonds() {
-            Self::HAD_BONDS
-        } else {
-            0
-        };
+        let incentive = vectors.incentive();
+        let scale = Scale::of_value(incentive);
         Self {
-            rank_reciprocal: rank.reciprocal(),
-            sum_reciprocal: sum.reciprocal(),
-            rank: rank_bits,
-            sum: sum_bits,
-            incentive,
-            flags: had_bonds | wide_rank | wide_sum | wide_incentive,
+            delta: vectors.delta(),
+            bond: vectors.bond(),
+            incentive: scale,
+            wide: !scale.is_exactly(incentive),
         }
-    }
-
-    fn has(&self, flag: u64) -> bool {
-        self.flags & flag != 0
     }
 }
 
@@ -637,144 +877,117 @@ impl ColumnTable<'_> {
     /// [`SecondPass::row`], bit for bit.
     pub fn row(
         &self,
-        w: &[(u16, Fixed)],
-        s_i: Fixed,
-        previous: &[(u16, Fixed)],
+        x: impl IntoIterator<Item = (u16, Fixed)>,
+        previous: impl IntoIterator<Item = (u16, Fixed)>,
     ) -> (crate::StoredBondRow, Fixed) {
-        second_pass_row(self, self.pass.alpha, w, s_i, previous)
+        second_pass_row(self, x, previous)
     }
 }
 
-/// Column `j` of a [`ColumnTable`]: packed, with the vectors for what does not fit.
+/// Column `j` of a [`ColumnTable`]: packed, or the vectors for a column beyond the table
+/// or one whose `I_j` the table cannot hold exactly.
 #[derive(Clone, Copy)]
-struct TableColumn<'p, 'a> {
-    packed: Option<&'p Column>,
-    vectors: VectorColumn<'p, 'a>,
+enum TableColumn<'p, 'a> {
+    Packed(&'p Column),
+    Vectors(VectorColumn<'p, 'a>),
 }
 
 impl SecondPassColumns for ColumnTable<'_> {
     #[inline]
     fn column(&self, j: usize) -> impl SecondPassColumn {
-        TableColumn {
-            packed: self.columns.get(j),
-            vectors: VectorColumn {
+        match self.columns.get(j) {
+            Some(c) if !c.wide => TableColumn::Packed(c),
+            _ => TableColumn::Vectors(VectorColumn {
                 pass: &self.pass,
                 j,
-            },
+            }),
         }
     }
 }
 
 impl SecondPassColumn for TableColumn<'_, '_> {
-    #[inline]
-    fn delta(&self, x: Fixed) -> Option<Fixed> {
-        match self.packed {
-            Some(c) if !c.has(Column::WIDE_RANK) => {
-                let rank = Fixed::from_bits(c.rank.into());
-                Some(Divisor::from_parts(rank, c.rank_reciprocal).div(x))
-            }
-            _ => self.vectors.delta(x),
+    #[inline(always)]
+    fn delta(&self) -> Scale {
+        match self {
+            Self::Packed(c) => c.delta,
+            Self::Vectors(v) => v.delta(),
         }
     }
-    #[inline]
-    fn had_bonds(&self) -> bool {
-        match self.packed {
-            Some(c) => c.has(Column::HAD_BONDS),
-            None => self.vectors.had_bonds(),
+    #[inline(always)]
+    fn bond(&self) -> Scale {
+        match self {
+            Self::Packed(c) => c.bond,
+            Self::Vectors(v) => v.bond(),
         }
     }
-    #[inline]
-    fn normalize(&self, mixed: Fixed) -> Fixed {
-        match self.packed {
-            Some(c) if c.has(Column::SUM_IS_ONE) => mixed,
-            Some(c) if !c.has(Column::WIDE_SUM) => {
-                let sum = Fixed::from_bits(c.sum.into());
-                Divisor::from_parts(sum, c.sum_reciprocal).div(mixed)
-            }
-            _ => self.vectors.normalize(mixed),
-        }
-    }
-    #[inline]
-    fn incentive(&self) -> Fixed {
-        match self.packed {
-            Some(c) if !c.has(Column::WIDE_INCENTIVE) => Fixed::from_bits(c.incentive.into()),
-            _ => self.vectors.incentive(),
+    #[inline(always)]
+    fn dividend(&self, b: Fixed) -> Fixed {
+        match self {
+            // `I_j ≤ 1` held exactly: `mul(b, I_j)` bit for bit.
+            Self::Packed(c) => c.incentive.apply(b),
+            Self::Vectors(v) => v.dividend(b),
         }
     }
 }
 
-/// The second pass over one row (see [`SecondPass::row`]): the weights' bond deltas
-/// merged by column with the previous bonds, each column mixed, normalised, added to
-/// the dividend and quantised.
+/// The second pass over one row (see [`SecondPass::row`]): the products merged by column
+/// with the previous bonds, each column's `B'_ij` added to the dividend and quantised.
 #[inline]
 fn second_pass_row<C: SecondPassColumns>(
     columns: &C,
-    alpha: Fixed,
-    w: &[(u16, Fixed)],
-    s_i: Fixed,
-    previous: &[(u16, Fixed)],
+    x: impl IntoIterator<Item = (u16, Fixed)>,
+    previous: impl IntoIterator<Item = (u16, Fixed)>,
 ) -> (crate::StoredBondRow, Fixed) {
     let zero = Fixed::from_num(0);
-    let alpha = alpha.min(ONE);
+    let (x, mut previous) = (x.into_iter(), previous.into_iter());
+    let capacity = |hint: (usize, Option<usize>)| hint.1.unwrap_or(hint.0);
     let mut row = BondRowBuilder {
-        alpha,
-        keep: sub(ONE, alpha),
-        stored: Vec::with_capacity(previous.len().max(w.len())),
+        stored: Vec::with_capacity(capacity(previous.size_hint()).max(capacity(x.size_hint()))),
         dividend: zero,
     };
-    // A merge by column (as `by_column`): previous bonds before the delta of a higher
-    // column go first on their own; a bond and a delta of the same column go together.
-    let mut p = 0usize;
-    for (j, w_ij) in w {
-        let column = columns.column(usize::from(*j));
-        let d_ij = match column.delta(mul(*w_ij, s_i)) {
-            Some(d) if d > zero => d,
-            _ => continue,
-        };
-        let mut b_ij = zero;
-        while let Some((k, b_ik)) = previous.get(p) {
-            if k > j {
+    // A merge by column: previous bonds below the column of the next product go first on
+    // their own; a bond and a product of the same column go together.
+    let mut bond = previous.next();
+    for (j, x_ij) in x {
+        while let Some((k, b_ik)) = bond {
+            if k >= j {
                 break;
             }
-            p = p.saturating_add(1);
-            if k == j {
-                b_ij = *b_ik;
-                break;
-            }
-            row.add(*k, &columns.column(usize::from(*k)), *b_ik, zero);
+            row.add(k, &columns.column(usize::from(k)), b_ik, zero);
+            bond = previous.next();
         }
-        row.add(*j, &column, b_ij, d_ij);
+        let b_ij = match bond {
+            Some((k, b)) if k == j => {
+                bond = previous.next();
+                b
+            }
+            _ => zero,
+        };
+        row.add(j, &columns.column(usize::from(j)), b_ij, x_ij);
     }
-    for (k, b_ik) in previous.get(p..).unwrap_or(&[]) {
-        row.add(*k, &columns.column(usize::from(*k)), *b_ik, zero);
+    while let Some((k, b_ik)) = bond {
+        row.add(k, &columns.column(usize::from(k)), b_ik, zero);
+        bond = previous.next();
     }
     (crate::bound_bond_row(row.stored), row.dividend)
 }
 
 /// A row of `B'` and its dividend, built column by column.
 struct BondRowBuilder {
-    alpha: Fixed,
-    keep: Fixed,
     stored: crate::StoredBondRow,
     dividend: Fixed,
 }
 
 impl BondRowBuilder {
-    /// Column `j`: its previous bond `b_ij` and delta `d_ij` mixed (step 9), normalised by
-    /// the column's sum, added to the dividend (step 10) and stored quantised.
+    /// Column `j`: `B'_ij = β_j b_ij + γ_j x_ij` (steps 8 and 9), added to the dividend
+    /// (step 10) and stored quantised.
     #[inline(always)]
-    fn add(&mut self, j: u16, column: &impl SecondPassColumn, b_ij: Fixed, d_ij: Fixed) {
-        let zero = Fixed::from_num(0);
-        let mixed = if column.had_bonds() {
-            add(mul(self.keep, b_ij), mul(self.alpha, d_ij))
-        } else {
-            d_ij
-        };
-        if mixed == zero {
+    fn add(&mut self, j: u16, column: &impl SecondPassColumn, b_ij: Fixed, x_ij: Fixed) {
+        let b = add(column.bond().apply(b_ij), column.delta().apply(x_ij));
+        if b == Fixed::from_num(0) {
             return;
         }
-        let b = column.normalize(mixed);
-        self.dividend = add(self.dividend, mul(b, column.incentive()));
+        self.dividend = add(self.dividend, column.dividend(b));
         let q = crate::quantize_bond(b);
         if q > 0 {
             self.stored.push((j, q));

@@ -114,6 +114,110 @@ impl Divisor {
     }
 }
 
+/// A multiplier prepared for many products: `a ↦ ⌊a m / 2^e⌋` on a value's bits, with a
+/// 64-bit mantissa `m` (`2⁶³ ≤ m < 2⁶⁴`, or zero) and a shift `e < 128`.
+///
+/// The epoch's second pass turns every weight product and every previous bond into a
+/// bond of `B'` with one such multiplier per column ([`Scale::ratio`] of the column's
+/// parameters), so each entry costs two 64 × 64-bit products and no division. A ratio
+/// `p / q` is held to 64 significant bits: `⌊a m / 2^e⌋` is never above `a p / q`, and
+/// below it by at most `2⁻⁶²` of it plus one unit in the last place (`2⁻⁶⁴`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Scale {
+    m: u64,
+    e: u8,
+}
+
+impl Scale {
+    /// Multiplies by zero.
+    pub const ZERO: Self = Self { m: 0, e: 0 };
+
+    /// The ratio `p / q` of two values (zero when either is zero; the largest scale,
+    /// `2⁶⁴`, when the ratio is larger).
+    pub fn ratio(p: Fixed, q: Fixed) -> Self {
+        let (p, q) = (p.to_bits(), q.to_bits());
+        if p == 0 || q == 0 {
+            return Self::ZERO;
+        }
+        // Each as 64 significant bits `v · 2^shift` (`2⁶³ ≤ v < 2⁶⁴`, truncated).
+        let top = |x: u128| -> (u128, i32) {
+            let bits = 128i32.saturating_sub(x.leading_zeros() as i32);
+            let shift = bits.saturating_sub(64);
+            let v = if shift >= 0 {
+                x.wrapping_shr(shift.unsigned_abs())
+            } else {
+                x.wrapping_shl(shift.unsigned_abs())
+            };
+            (v, shift)
+        };
+        let ((p_top, p_shift), (q_top, q_shift)) = (top(p), top(q));
+        // ⌊p_top 2⁶⁴ / q_top⌋ lies in (2⁶³, 2⁶⁵): keep 64 bits of it.
+        let mut quotient = (p_top << 64).checked_div(q_top).unwrap_or(0);
+        let mut e = 64i32.saturating_sub(p_shift.saturating_sub(q_shift));
+        if quotient >> 64 != 0 {
+            quotient >>= 1;
+            e = e.saturating_sub(1);
+        }
+        match (u64::try_from(quotient), u8::try_from(e)) {
+            (Ok(m), Ok(e)) if e < 128 => Self { m, e },
+            // Below 2⁻⁶⁴ of any value: every product is zero.
+            (Ok(_), Ok(_)) => Self::ZERO,
+            // Above 2⁶⁴ (p / q > 2⁶⁴): the largest scale.
+            _ => Self { m: u64::MAX, e: 0 },
+        }
+    }
+
+    /// The scale that multiplies by the value `v` itself, exactly for `v ≤ 1`.
+    pub fn of_value(v: Fixed) -> Self {
+        Self::ratio(v, ONE)
+    }
+
+    /// Whether [`Self::apply`] computes `mul(a, v)` bit for bit for every `a`: `v` is at
+    /// most one, so its bits fit the mantissa unrounded.
+    pub fn is_exactly(&self, v: Fixed) -> bool {
+        v <= ONE && *self == Self::of_value(v)
+    }
+
+    /// `⌊a m / 2^e⌋`, saturating at [`Fixed::MAX`].
+    #[inline(always)]
+    pub fn apply(&self, a: Fixed) -> Fixed {
+        let a = a.to_bits();
+        let m = u128::from(self.m);
+        let e = u32::from(self.e);
+        match u64::try_from(a) {
+            // a < 2⁶⁴: one native 64 × 64 → 128-bit product.
+            Ok(a) => Fixed::from_bits(u128::from(a).wrapping_mul(m).wrapping_shr(e)),
+            Err(_) => {
+                // a m = high · 2⁶⁴ + low, 192 bits: shifted in two halves.
+                let high = (a >> 64).wrapping_mul(m);
+                let low = (a & u128::from(u64::MAX)).wrapping_mul(m);
+                let bits = if e >= 64 {
+                    high.checked_add(low >> 64)
+                        .map_or(u128::MAX, |sum| sum.wrapping_shr(e.saturating_sub(64)))
+                } else if high.leading_zeros() >= 64u32.saturating_sub(e) {
+                    high.wrapping_shl(64u32.saturating_sub(e))
+                        .saturating_add(low.wrapping_shr(e))
+                } else {
+                    u128::MAX
+                };
+                Fixed::from_bits(bits)
+            }
+        }
+    }
+
+    /// The scale as one integer, for storage: the mantissa in the low 64 bits, the shift
+    /// above them.
+    pub fn to_bits(&self) -> u128 {
+        u128::from(self.m) | (u128::from(self.e) << 64)
+    }
+
+    /// A scale from [`Self::to_bits`].
+    pub fn from_bits(bits: u128) -> Self {
+        let e = u8::try_from(bits >> 64).unwrap_or(u8::MAX).min(127);
+        Self { m: bits as u64, e }
+    }
+}
+
 /// `a · b`, saturating at [`Fixed::MAX`].
 ///
 /// Values below one (every share, weight, bond and stake fraction) have at most 64

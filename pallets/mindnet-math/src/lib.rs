@@ -15,7 +15,7 @@
 //! | --- | --- | --- |
 //! | 1 | [`epoch::active_mask`] | `a_i` |
 //! | 2 | [`epoch::active_stake`] | `s_i = a_i S_i / Σ a_k S_k` |
-//! | 3 | [`epoch::normalized_row`] | `W_i·` |
+//! | 3 | [`epoch::weighted_entries`] | `x_ij = W_ij s_i` (one multiply per entry, [`epoch::RowScale`]) |
 //! | 4, 5, 9, 14 | [`epoch::FirstPass`] (pass 1 over rows) | `r_j`, `T_j`, old bond column sums, self-weight sums |
 //! | 6 | [`epoch::consensus`] | `C_j = σ(ρ (T_j − κ))` |
 //! | 4, 7, 13 | [`rank_incentive_loss`] | `R`, `I`, `L` |
@@ -180,6 +180,7 @@ pub fn dequantize_bond(q: u64) -> Fixed {
 }
 
 /// A bond value in `[0, 1]` as `U32F32` bits, rounded to nearest.
+#[inline]
 pub fn quantize_bond(b: Fixed) -> u64 {
     let bits = b.min(fixed::ONE).to_bits();
     let rounded = bits.saturating_add(1u128 << 31) >> 32;
@@ -212,64 +213,6 @@ pub fn dividends_and_emission(
     (dividends, shares, minted)
 }
 
-/// The first pass's normalised weight rows, kept for the second pass in ten bytes an
-/// entry: a weight below one has no integer bits, so its 64 fractional bits are all of it.
-/// A row holding a weight of exactly one (its only vote) is not kept: the second pass
-/// normalises it again.
-struct WeightRows {
-    columns: Vec<u16>,
-    fractions: Vec<u64>,
-    /// Row `i`'s entries are `rows[i] = Some(start..end)`; `None` for a row not kept.
-    rows: Vec<Option<core::ops::Range<usize>>>,
-}
-
-impl WeightRows {
-    fn with_capacity(entries: usize) -> Self {
-        Self {
-            columns: Vec::with_capacity(entries),
-            fractions: Vec::with_capacity(entries),
-            rows: Vec::new(),
-        }
-    }
-
-    /// Keeps the next row.
-    fn push(&mut self, row: &[(u16, Fixed)]) {
-        let start = self.columns.len();
-        for (j, w) in row {
-            let Ok(fraction) = u64::try_from(w.to_bits()) else {
-                self.columns.truncate(start);
-                self.fractions.truncate(start);
-                self.rows.push(None);
-                return;
-            };
-            self.columns.push(*j);
-            self.fractions.push(fraction);
-        }
-        self.rows.push(Some(start..self.columns.len()));
-    }
-
-    /// Copies row `i` into `out`; false when the row was not kept.
-    fn row(&self, i: usize, out: &mut Vec<(u16, Fixed)>) -> bool {
-        let Some(Some(range)) = self.rows.get(i) else {
-            return false;
-        };
-        let (Some(columns), Some(fractions)) = (
-            self.columns.get(range.clone()),
-            self.fractions.get(range.clone()),
-        ) else {
-            return false;
-        };
-        out.clear();
-        out.extend(
-            columns
-                .iter()
-                .zip(fractions)
-                .map(|(j, w)| (*j, Fixed::from_bits(u128::from(*w)))),
-        );
-        true
-    }
-}
-
 /// Runs MECHANISM.md steps 1–13 (and 14's measure) on one network, in one call.
 ///
 /// It is composed of the row-level steps of [`epoch`](mod@epoch) in the order a streaming
@@ -277,10 +220,9 @@ impl WeightRows {
 /// the bonds and dividends), so a multi-block evaluation that calls the same steps in
 /// ascending row order gets bit-identical results.
 ///
-/// Being one call, it may hold what a multi-block evaluation cannot: the first pass's
-/// normalised weight rows (ten bytes an entry: 168 MB at 65,536 × 256) and the second
-/// pass's columns packed one cache line each ([`epoch::SecondPass::table`]). Neither
-/// changes a bit of the result.
+/// Being one call, it may hold what a multi-block evaluation cannot: the second pass's
+/// columns packed one cache line each ([`epoch::SecondPass::table`]). That changes no bit
+/// of the result.
 pub fn epoch<W, B>(params: &EpochParams, input: &EpochInput<'_, W, B>) -> EpochOutput
 where
     W: AsRef<[(u16, u16)]>,
@@ -294,60 +236,47 @@ where
     let zero = Fixed::from_num(0);
     let s = |i: usize| stake.get(i).copied().unwrap_or(zero);
     let weights = |i: usize| input.weights.get(i).map(|r| r.as_ref()).unwrap_or(&[]);
-    let normalized = |i: usize, neuron: &NeuronState| {
-        epoch::normalized_row(
+    let registrations = epoch::Registrations::new(&registered_at);
+    let weighted = |i: usize, neuron: &NeuronState| {
+        epoch::weighted_entries(
             i,
             weights(i),
             neuron.last_update,
-            &registered_at,
+            &registrations,
             params.mask_self_weight,
+            s(i),
         )
     };
-    // Previous bonds are derived again from the input in each pass, as the pallet does.
+    // Previous bonds are read again from the input in each pass, as the pallet does.
     let previous = |i: usize| {
         let bonds = input.bonds.get(i).map(|r| r.as_ref()).unwrap_or(&[]);
-        epoch::previous_bond_row(
+        epoch::previous_bonds(
             i,
             bonds,
-            &registered_at,
+            &registrations,
             input.bonds_cover_registrations_up_to,
         )
     };
 
     let mut first = epoch::FirstPass::new(n);
-    let mut kept = WeightRows::with_capacity(input.weights.iter().map(|r| r.as_ref().len()).sum());
     for (i, neuron) in neurons.iter().enumerate() {
-        let w_i = normalized(i, neuron);
-        first.add_row(i, &w_i, s(i), &previous(i));
-        kept.push(&w_i);
+        first.add_row(i, weighted(i, neuron), s(i), previous(i));
     }
     let consensus = epoch::consensus(&first.trust, params.rho, params.kappa);
     let (rank, incentive, loss) = rank_incentive_loss(&first.raw_rank, &consensus);
 
-    let raw_rank = epoch::divisors(&first.raw_rank);
-    let new_columns = epoch::divisors(&epoch::new_bond_columns(
-        &first.old_bond_columns,
-        &first.raw_rank,
-        params.alpha,
-    ));
+    let (delta_scale, bond_scale) =
+        epoch::second_pass_scales(&first.raw_rank, &first.old_bond_columns, params.alpha);
     let second = epoch::SecondPass {
-        raw_rank: &raw_rank,
-        old_bond_columns: &first.old_bond_columns,
-        new_bond_columns: &new_columns,
+        delta_scale: &delta_scale,
+        bond_scale: &bond_scale,
         incentive: &incentive,
-        alpha: params.alpha,
     }
     .table();
-    let mut w_i = Vec::new();
     let (bonds, raw_dividends): (Vec<StoredBondRow>, Vec<Fixed>) = neurons
         .iter()
         .enumerate()
-        .map(|(i, neuron)| {
-            if !kept.row(i, &mut w_i) {
-                w_i = normalized(i, neuron);
-            }
-            second.row(&w_i, s(i), &previous(i))
-        })
+        .map(|(i, neuron)| second.row(weighted(i, neuron), previous(i)))
         .unzip();
     let (dividends, emission_shares, emission) =
         dividends_and_emission(raw_dividends, &incentive, params.delta, input.emission);

@@ -71,15 +71,15 @@ fn running_epoch<T: Config>(n: u32) {
     });
 }
 
-/// Every epoch vector of network 0 filled with `n` entries of one half (the reciprocal
-/// vectors with one half's reciprocal).
+/// Every epoch vector of network 0 filled with `n` entries of one half (the second
+/// pass's scales with a scale of one half).
 fn fill_vectors<T: Config>(n: u32) {
     let half = 1u128 << 63;
-    let reciprocal =
-        mindnet_math::fixed::Divisor::new(mindnet_math::Fixed::from_bits(half)).reciprocal();
+    let scale =
+        mindnet_math::fixed::Scale::of_value(mindnet_math::Fixed::from_bits(half)).to_bits();
     for kind in ALL_VECTORS {
         let value = match kind {
-            VectorKind::RawRankReciprocal | VectorKind::NewBondColumnsReciprocal => reciprocal,
+            VectorKind::DeltaScale | VectorKind::BondScale => scale,
             _ => half,
         };
         let v: Vec<u128> = (0..n).map(|_| value).collect();
@@ -87,19 +87,18 @@ fn fill_vectors<T: Config>(n: u32) {
     }
 }
 
-const ALL_VECTORS: [VectorKind; 14] = [
+const ALL_VECTORS: [VectorKind; 13] = [
     VectorKind::Stake,
     VectorKind::LastUpdate,
     VectorKind::RegisteredAt,
     VectorKind::RawRank,
-    VectorKind::RawRankReciprocal,
+    VectorKind::DeltaScale,
     VectorKind::Trust,
     VectorKind::OldBondColumns,
     VectorKind::Consensus,
     VectorKind::Rank,
     VectorKind::Incentive,
-    VectorKind::NewBondColumns,
-    VectorKind::NewBondColumnsReciprocal,
+    VectorKind::BondScale,
     VectorKind::Dividends,
     VectorKind::Emission,
 ];
@@ -141,7 +140,7 @@ fn row_epoch<T: Config>(w: u32, b: u32, phase: EpochPhase) -> (EpochRun, crate::
         0,
         BoundedVec::truncate_from(alloc::vec![BoundedVec::truncate_from(bonds)]),
     );
-    // The per-block caches (registration blocks, divisors, copied uids) are built once per
+    // The per-block caches (registration blocks, scales, copied uids) are built once per
     // block and charged with the phase's vectors, and a page of bonds is loaded once for
     // its 16 rows and charged as `epoch_bond_page`: a row is measured with them in place.
     v.warm_caches::<T>();

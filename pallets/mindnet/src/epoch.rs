@@ -16,7 +16,7 @@
 //! | `Stake` | network | the gathered vectors | `a_i`, `s_i` |
 //! | `FirstPass` | row | weights, previous bonds (a page of 16 rows at a time) | `r_j`, `T_j`, old bond column sums, self-weight sums |
 //! | `Consensus` | uid | `T_j` | `C_j` |
-//! | `Rank` | network | `r`, `C`, old bond column sums | `R`, `I`, `L`; the new bonds' column sums (closed form); `r` and those sums prepared as divisors |
+//! | `Rank` | network | `r`, `C`, old bond column sums | `R`, `I`, `L`; the second pass's two multipliers per column (`γ_j`, `β_j`: the new bonds' column sums in closed form, `α` and `r_j` folded in) |
 //! | `SecondPass` | row | weights, previous bonds | `B'_i·` (written a page at a time), `Σ_j B'_ij I_j` |
 //! | `Emission` | network | `D`, `I` | `D`, `e`, minted amounts |
 //! | `Credit` | uid | the uid's hotkey | stake pools credited, results pages written |
@@ -28,9 +28,9 @@
 //! The O(n) vectors between steps live in [`EpochVectors`] (one key per vector), loaded
 //! when a phase needs them. A block pays for the vectors of each phase it runs, as that
 //! phase starts: a load for each vector the phase reads, a load and a save for each it
-//! writes ([`EpochPhase::vectors`]); the pallet's tests fail if a phase touches another. The divisors of the second pass (`r_j` and the new bonds'
-//! column sums) are stored with their reciprocals ([`mindnet_math::fixed::Divisor`]), so
-//! each of the pass's divisions is two 64×64-bit products, bit-identical to the division. Weight rows are streamed one key at a time, so no block holds
+//! writes ([`EpochPhase::vectors`]); the pallet's tests fail if a phase touches another. The second
+//! pass reads two multipliers per column ([`mindnet_math::fixed::Scale`]), so each entry of
+//! `B'` is two 64×64-bit products and no division. Weight rows are streamed one key at a time, so no block holds
 //! more than a row of weights. Bonds are stored [`BOND_PAGE`] rows per key: a pass loads a
 //! page when it reaches the page's first row (charged as `epoch_bond_page`, read and
 //! write, before the row; the second pass pays for a full page, since its new rows may
@@ -65,7 +65,7 @@ use frame_support::{
     BoundedVec,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
-use mindnet_math::{epoch as steps, fixed::Divisor, Fixed, NeuronState, SignedFixed};
+use mindnet_math::{epoch as steps, fixed::Scale, Fixed, NeuronState, SignedFixed};
 use sp_arithmetic::FixedPointNumber;
 use sp_runtime::traits::{UniqueSaturatedFrom, UniqueSaturatedInto};
 
@@ -156,7 +156,7 @@ pub enum EpochPhase {
     FirstPass,
     /// The consensus sigmoid of each uid.
     Consensus,
-    /// Ranks, incentive and loss; the new bonds' column sums and the second pass's divisors.
+    /// Ranks, incentive and loss; the second pass's scales.
     Rank,
     /// Second pass over the rows: new bonds written, dividends.
     SecondPass,
@@ -199,15 +199,8 @@ impl EpochPhase {
             ),
             Self::Consensus => (&[K::Trust], &[K::Consensus], 0),
             Self::Rank => (
-                &[K::Consensus, K::OldBondColumns],
-                &[
-                    K::RawRank,
-                    K::RawRankReciprocal,
-                    K::Rank,
-                    K::Incentive,
-                    K::NewBondColumns,
-                    K::NewBondColumnsReciprocal,
-                ],
+                &[K::Consensus, K::OldBondColumns, K::RawRank],
+                &[K::Rank, K::Incentive, K::DeltaScale, K::BondScale],
                 0,
             ),
             Self::SecondPass => (
@@ -215,15 +208,12 @@ impl EpochPhase {
                     K::Stake,
                     K::LastUpdate,
                     K::RegisteredAt,
-                    K::RawRank,
-                    K::RawRankReciprocal,
-                    K::OldBondColumns,
-                    K::NewBondColumns,
-                    K::NewBondColumnsReciprocal,
+                    K::DeltaScale,
+                    K::BondScale,
                     K::Incentive,
                 ],
                 &[K::Dividends],
-                3,
+                2,
             ),
             Self::Emission => (&[K::Incentive], &[K::Dividends, K::Emission], 0),
             Self::Credit => (
@@ -267,8 +257,9 @@ pub enum VectorKind {
     RegisteredAt,
     /// `r_j`.
     RawRank,
-    /// The reciprocals of `r_j` ([`mindnet_math::fixed::Divisor::reciprocal`]).
-    RawRankReciprocal,
+    /// `γ_j`, the second pass's `B'_ij` per unit of `W_ij s_i`
+    /// ([`mindnet_math::epoch::second_pass_scales`], as [`Scale::to_bits`]).
+    DeltaScale,
     /// `T_j`.
     Trust,
     /// Column sums of the previous bonds.
@@ -279,10 +270,8 @@ pub enum VectorKind {
     Rank,
     /// `I_j`.
     Incentive,
-    /// Column sums of the mixed bonds.
-    NewBondColumns,
-    /// Their reciprocals.
-    NewBondColumnsReciprocal,
+    /// `β_j`, the second pass's `B'_ij` per unit of `B_ij` (as [`Scale::to_bits`]).
+    BondScale,
     /// `Σ_j B'_ij I_j`, then `D_i`.
     Dividends,
     /// Base units minted to each uid.
@@ -455,7 +444,8 @@ pub(crate) struct Vectors {
     n: usize,
     loaded: BTreeMap<VectorKind, (Vec<Fixed>, bool)>,
     registered: Option<Vec<u64>>,
-    divisors: BTreeMap<VectorKind, Vec<Divisor>>,
+    /// The second pass's `(γ, β)`, decoded once per block.
+    scales: Option<(Vec<Scale>, Vec<Scale>)>,
     /// One bit per uid: whether its inputs were copied ([`EpochCopied`]), read whole on
     /// first use (charged with the vectors of each phase that reads copies).
     copied: Option<Vec<u64>>,
@@ -473,7 +463,7 @@ impl Vectors {
             n,
             loaded: BTreeMap::new(),
             registered: None,
-            divisors: BTreeMap::new(),
+            scales: None,
             copied: None,
             bonds: None,
             charged: None,
@@ -685,31 +675,26 @@ impl Vectors {
         self.registered = Some(r);
     }
 
-    /// The vector `kind` (`RawRank` or `NewBondColumns`) with its stored reciprocals, as
-    /// divisors, moved out (O(1) after the first call of the block); give it back with
-    /// [`Self::put_divisors`].
-    fn take_divisors<T: Config>(&mut self, kind: VectorKind) -> Vec<Divisor> {
-        if let Some(d) = self.divisors.remove(&kind) {
-            return d;
+    /// The second pass's scales `(γ, β)`, moved out (O(1) after the first call of the
+    /// block); give them back with [`Self::put_scales`].
+    fn take_scales<T: Config>(&mut self) -> (Vec<Scale>, Vec<Scale>) {
+        if let Some(scales) = self.scales.take() {
+            return scales;
         }
-        let reciprocal = match kind {
-            VectorKind::RawRank => VectorKind::RawRankReciprocal,
-            _ => VectorKind::NewBondColumnsReciprocal,
+        let mut decode = |kind: VectorKind| -> Vec<Scale> {
+            self.get::<T>(kind)
+                .iter()
+                .map(|x| Scale::from_bits(x.to_bits()))
+                .collect()
         };
-        let reciprocals: Vec<u128> = self
-            .get::<T>(reciprocal)
-            .iter()
-            .map(|r| r.to_bits())
-            .collect();
-        self.get::<T>(kind)
-            .iter()
-            .zip(reciprocals)
-            .map(|(d, r)| Divisor::from_parts(*d, r))
-            .collect()
+        (
+            decode(VectorKind::DeltaScale),
+            decode(VectorKind::BondScale),
+        )
     }
 
-    fn put_divisors(&mut self, kind: VectorKind, d: Vec<Divisor>) {
-        self.divisors.insert(kind, d);
+    fn put_scales(&mut self, scales: (Vec<Scale>, Vec<Scale>)) {
+        self.scales = Some(scales);
     }
 
     /// Builds the per-block caches the second pass uses (what its first row pays): for
@@ -719,10 +704,8 @@ impl Vectors {
         let _ = self.is_copied::<T>(0);
         let registered = self.take_registered::<T>();
         self.put_registered(registered);
-        for kind in [VectorKind::RawRank, VectorKind::NewBondColumns] {
-            let d = self.take_divisors::<T>(kind);
-            self.put_divisors(kind, d);
-        }
+        let scales = self.take_scales::<T>();
+        self.put_scales(scales);
     }
 
     pub(crate) fn save<T: Config>(mut self) {
@@ -1339,26 +1322,26 @@ impl<T: Config> Pallet<T> {
                 Self::next_phase(run, EpochPhase::FirstPass);
             }
             EpochPhase::Rank => {
-                // Read only: copying C costs less than rewriting two vectors taken out.
-                let consensus = v.get::<T>(K::Consensus).to_vec();
-                let raw_rank = v.take::<T>(K::RawRank);
+                // Read only: loaded, then borrowed together without marking them for saving.
+                for kind in [K::Consensus, K::RawRank, K::OldBondColumns] {
+                    v.get::<T>(kind);
+                }
+                let (raw_rank, consensus) = (v.loaded(K::RawRank), v.loaded(K::Consensus));
                 let (rank, incentive, loss) =
-                    mindnet_math::rank_incentive_loss(&raw_rank, &consensus);
-                v.put::<T>(K::Rank, rank);
-                v.put::<T>(K::Incentive, incentive);
-                run.loss = loss.to_bits();
-                let columns =
-                    steps::new_bond_columns(v.get::<T>(K::OldBondColumns), &raw_rank, params.alpha);
-                let reciprocals = |x: &[Fixed]| -> Vec<Fixed> {
-                    steps::divisors(x)
+                    mindnet_math::rank_incentive_loss(raw_rank, consensus);
+                let (delta, bond) =
+                    steps::second_pass_scales(raw_rank, v.loaded(K::OldBondColumns), params.alpha);
+                let bits = |scales: Vec<Scale>| -> Vec<Fixed> {
+                    scales
                         .iter()
-                        .map(|d| Fixed::from_bits(d.reciprocal()))
+                        .map(|s| Fixed::from_bits(s.to_bits()))
                         .collect()
                 };
-                v.put::<T>(K::RawRankReciprocal, reciprocals(&raw_rank));
-                v.put::<T>(K::NewBondColumnsReciprocal, reciprocals(&columns));
-                v.put::<T>(K::NewBondColumns, columns);
-                v.put::<T>(K::RawRank, raw_rank);
+                v.put::<T>(K::Rank, rank);
+                v.put::<T>(K::Incentive, incentive);
+                v.put::<T>(K::DeltaScale, bits(delta));
+                v.put::<T>(K::BondScale, bits(bond));
+                run.loss = loss.to_bits();
                 Self::next_phase(run, EpochPhase::SecondPass);
             }
             EpochPhase::Order => {
@@ -1413,8 +1396,16 @@ impl<T: Config> Pallet<T> {
             u32::try_from(row.len()).unwrap_or(u32::MAX),
             u32::try_from(stored_bonds.len()).unwrap_or(u32::MAX),
         );
-        let w = steps::normalized_row(i, &row, last_update, &registered, params.mask_self_weight);
-        let previous = steps::previous_bond_row(i, stored_bonds, &registered, run.cover);
+        let registrations = steps::Registrations::checking_each(&registered);
+        let x = steps::weighted_row(
+            i,
+            &row,
+            last_update,
+            &registrations,
+            params.mask_self_weight,
+            s_i,
+        );
+        let previous = steps::previous_bond_row(i, stored_bonds, &registrations, run.cover);
         v.put_registered(registered);
         match run.phase {
             EpochPhase::FirstPass => {
@@ -1425,7 +1416,7 @@ impl<T: Config> Pallet<T> {
                     own: Fixed::from_bits(run.own),
                     all: Fixed::from_bits(run.all),
                 };
-                first.add_row(i, &w, s_i, &previous);
+                first.add_row(i, x.iter().copied(), s_i, previous.iter().copied());
                 v.put::<T>(K::RawRank, first.raw_rank);
                 v.put::<T>(K::Trust, first.trust);
                 v.put::<T>(K::OldBondColumns, first.old_bond_columns);
@@ -1433,21 +1424,16 @@ impl<T: Config> Pallet<T> {
                 run.all = first.all.to_bits();
             }
             _ => {
-                let raw_rank = v.take_divisors::<T>(K::RawRank);
-                let columns = v.take_divisors::<T>(K::NewBondColumns);
-                // Read only: loaded, then borrowed without marking them for saving.
-                v.get::<T>(K::OldBondColumns);
+                let scales = v.take_scales::<T>();
+                // Read only: loaded, then borrowed without marking it for saving.
                 v.get::<T>(K::Incentive);
                 let (stored, d) = steps::SecondPass {
-                    raw_rank: &raw_rank,
-                    old_bond_columns: v.loaded(K::OldBondColumns),
-                    new_bond_columns: &columns,
+                    delta_scale: &scales.0,
+                    bond_scale: &scales.1,
                     incentive: v.loaded(K::Incentive),
-                    alpha: params.alpha,
                 }
-                .row(&w, s_i, &previous);
-                v.put_divisors(K::RawRank, raw_rank);
-                v.put_divisors(K::NewBondColumns, columns);
+                .row(x.iter().copied(), previous.iter().copied());
+                v.put_scales(scales);
                 v.set::<T>(K::Dividends, i, d);
                 v.set_bond_row(i, stored);
             }
