@@ -4,7 +4,7 @@
 //! by column. Every function accepts any input: out-of-range uids are ignored, zero
 //! divisors give zero, sums saturate.
 
-use crate::fixed::{add, div_or_zero, mul, ratio_u128, sub, Divisor, Scale, HALF, ONE};
+use crate::fixed::{add, mul, ratio_u128, sub, Divisor, Scale, HALF, ONE};
 use crate::{Fixed, SignedFixed};
 use alloc::{vec, vec::Vec};
 
@@ -694,11 +694,11 @@ pub fn normalize_bond_row(mixed: SparseRow, new_bond_columns: &[Divisor]) -> Spa
 ///
 /// With `C_j` the mixed bonds' column sum ([`new_bond_columns`]), a column that had
 /// bonds mixes `((1 − α) B_ij + α x_ij / r_j) / C_j`, so `β_j = (1 − α) / C_j` and
-/// `γ_j = (α / C_j) / r_j`; a column that had none takes `ΔB_ij / C_j = x_ij / r_j`
-/// (`C_j` is one there), so `β_j = 0` and `γ_j = 1 / r_j`. A column nobody voted for
-/// (`r_j = 0`, so every `x_ij` is zero) has `γ_j = 0`. Each multiplier is held to 64
-/// significant bits ([`Scale`]); `α / C_j` is an exact fixed-point quotient first, so a
-/// small `r_j` costs no precision.
+/// `γ_j = (α / (1 − α)) β_j / r_j`; a column that had none takes `ΔB_ij / C_j = x_ij /
+/// r_j` (`C_j` is one there), so `β_j = 0` and `γ_j = 1 / r_j`. A column nobody voted
+/// for (`r_j = 0`, so every `x_ij` is zero) has `γ_j = 0`. Each multiplier is held to 64
+/// significant bits ([`Scale`]), and a column costs two 128-bit divisions, as many as
+/// preparing `r_j` and `C_j` as divisors did.
 pub fn second_pass_scales(
     raw_rank: &[Fixed],
     old_bond_columns: &[Fixed],
@@ -707,28 +707,24 @@ pub fn second_pass_scales(
     let zero = Fixed::from_num(0);
     let alpha = alpha.min(ONE);
     let keep = sub(ONE, alpha);
+    let mixing = Scale::ratio(alpha, keep);
     raw_rank
         .iter()
         .zip(old_bond_columns.iter().chain(core::iter::repeat(&zero)))
         .map(|(r, old)| {
+            let per_rank = Scale::ratio(ONE, *r);
+            if *old == zero {
+                return (per_rank, Scale::ZERO);
+            }
             let c = new_bond_column(*old, *r, alpha);
-            let had_bonds = *old > zero;
-            let share = if had_bonds {
-                div_or_zero(alpha, c)
+            let bond = Scale::ratio(keep, c);
+            // α / C_j: through β_j, or (α = 1: nothing is kept) directly.
+            let share = if keep > zero {
+                mixing.then(&bond)
             } else {
-                ONE
+                Scale::ratio(alpha, c)
             };
-            let delta = if *r > zero {
-                Scale::ratio(share, *r)
-            } else {
-                Scale::ZERO
-            };
-            let bond = if had_bonds {
-                Scale::ratio(keep, c)
-            } else {
-                Scale::ZERO
-            };
-            (delta, bond)
+            (share.then(&per_rank), bond)
         })
         .unzip()
 }

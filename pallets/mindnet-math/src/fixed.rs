@@ -22,10 +22,9 @@ pub fn div_or_zero(a: Fixed, b: Fixed) -> Fixed {
 /// A divisor prepared for many divisions: `div_or_zero(a, d)` bit for bit, through a
 /// precomputed reciprocal instead of a 128-bit division per quotient.
 ///
-/// The chain's epoch divides every weight entry by its row's sum and every bond by its
-/// column's sum: 16.7 M divisions at 65,536 × 256. A software 128-bit division (and
-/// the fixed-point type's 256-bit one) costs tens of native instructions, more in wasm.
-/// With `R = ⌊(2¹²⁸ − 1) / d⌋` computed once, `⌊a 2⁶⁴ / d⌋` is estimated as
+/// The epoch normalises its vectors (`R`, `I`, `D`) with it: n exact quotients by one
+/// sum. A software 128-bit division (and the fixed-point type's 256-bit one) costs tens
+/// of native instructions, more in wasm. With `R = ⌊(2¹²⁸ − 1) / d⌋` computed once, `⌊a 2⁶⁴ / d⌋` is estimated as
 /// `⌊a R / 2⁶⁴⌋`, which is at most two below the quotient (`a < 2⁶⁴`), then corrected
 /// with the remainder: two or three 64 × 64-bit multiplies and the same truncated result.
 /// Anything outside that range (`a ≥ 1`, a zero divisor) takes [`div_or_zero`].
@@ -163,6 +162,25 @@ impl Scale {
             // Below 2⁻⁶⁴ of any value: every product is zero.
             (Ok(_), Ok(_)) => Self::ZERO,
             // Above 2⁶⁴ (p / q > 2⁶⁴): the largest scale.
+            _ => Self { m: u64::MAX, e: 0 },
+        }
+    }
+
+    /// This scale, then `other`: their product, held to 64 significant bits (a further
+    /// `2⁻⁶³` of relative error). No division.
+    pub fn then(&self, other: &Self) -> Self {
+        let m = u128::from(self.m).wrapping_mul(u128::from(other.m));
+        if m == 0 {
+            return Self::ZERO;
+        }
+        // m lies in [2¹²⁶, 2¹²⁸): keep its top 64 bits.
+        let drop = 64u32.saturating_sub(m.leading_zeros());
+        let e = i32::from(self.e)
+            .saturating_add(i32::from(other.e))
+            .saturating_sub(drop as i32);
+        match (u64::try_from(m.wrapping_shr(drop)), u8::try_from(e)) {
+            (Ok(m), Ok(e)) if e < 128 => Self { m, e },
+            (Ok(_), Ok(_)) => Self::ZERO,
             _ => Self { m: u64::MAX, e: 0 },
         }
     }

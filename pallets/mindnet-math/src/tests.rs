@@ -934,5 +934,14 @@ proptest::proptest! {
         let got = ratio.apply(Fixed::from_bits(x.into())).to_bits();
         prop_assert!(got <= exact, "{} above {}", got, exact);
         prop_assert!(exact - got <= (exact >> 62) + 1, "{} vs {}", got, exact);
+        // Two ratios composed: (p / q) (q' / p') with 32-bit terms, exactly in u128.
+        let (p2, q2) = (p >> 32 | 1, q >> 32 | 1);
+        let (q3, p3) = (q & 0xFFFF_FFFF | 1, p & 0xFFFF_FFFF | 1);
+        let composed = crate::fixed::Scale::ratio(Fixed::from_bits(p2.into()), Fixed::from_bits(q2.into()))
+            .then(&crate::fixed::Scale::ratio(Fixed::from_bits(q3.into()), Fixed::from_bits(p3.into())));
+        let exact = u128::from(x) * u128::from(p2) * u128::from(q3) / (u128::from(q2) * u128::from(p3));
+        let got = composed.apply(Fixed::from_bits(x.into())).to_bits();
+        prop_assert!(got <= exact, "{} above {}", got, exact);
+        prop_assert!(exact - got <= (exact >> 60) + 1, "{} vs {}", got, exact);
     }
 }
