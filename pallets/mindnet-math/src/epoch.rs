@@ -990,14 +990,3 @@ impl BondRowBuilder {
         }
     }
 }
-
-/// Step 10 for one row, before normalisation: `Σ_j B'_ij I_j`.
-pub fn dividend_of_row(bonds: &[(u16, Fixed)], incentive: &[Fixed]) -> Fixed {
-    bonds.iter().fold(Fixed::from_num(0), |acc, (j, b)| {
-        let i_j = incentive
-            .get(usize::from(*j))
-            .copied()
-            .unwrap_or(Fixed::from_num(0));
-        add(acc, mul(*b, i_j))
-    })
-}

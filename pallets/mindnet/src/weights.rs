@@ -25,7 +25,7 @@
 // --template
 // scripts/weight-template.hbs
 // --output
-// /tmp/tmp.oEMtFFik56/calls.rs
+// /tmp/tmp.0qJoTphO7i/calls.rs
 // --extrinsic
 // add_stake,remove_stake,set_weights,serve_axon,create_network,set_parameter,set_take,set_epoch_budget,register,epoch_start,epoch_block,epoch_gather,epoch_consensus,epoch_credit,epoch_credit_copied,epoch_first_row,epoch_second_row,epoch_bond_page
 
@@ -73,11 +73,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1321 + n * (116 ±0)`
 		//  Estimated: `10657 + n * (2503 ±0)`
-		// Minimum execution time: 194_460_000 picoseconds.
-		Weight::from_parts(233_741_071, 0)
+		// Minimum execution time: 161_060_000 picoseconds.
+		Weight::from_parts(169_505_620, 0)
 			.saturating_add(Weight::from_parts(0, 10657))
-			// Standard Error: 111_151
-			.saturating_add(Weight::from_parts(5_622_476, 0).saturating_mul(n.into()))
+			// Standard Error: 20_639
+			.saturating_add(Weight::from_parts(3_601_133, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(23))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(16))
@@ -87,8 +87,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1524`
 		//  Estimated: `6196`
-		// Minimum execution time: 121_912_000 picoseconds.
-		Weight::from_parts(135_933_000, 0)
+		// Minimum execution time: 109_574_000 picoseconds.
+		Weight::from_parts(121_651_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(16))
 			.saturating_add(T::DbWeight::get().writes(8))
@@ -97,8 +97,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1485`
 		//  Estimated: `6196`
-		// Minimum execution time: 104_786_000 picoseconds.
-		Weight::from_parts(132_507_000, 0)
+		// Minimum execution time: 111_827_000 picoseconds.
+		Weight::from_parts(122_352_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(15))
 			.saturating_add(T::DbWeight::get().writes(8))
@@ -108,11 +108,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2320 + n * (4 ±0)`
 		//  Estimated: `4511`
-		// Minimum execution time: 71_927_000 picoseconds.
-		Weight::from_parts(108_262_070, 0)
+		// Minimum execution time: 69_915_000 picoseconds.
+		Weight::from_parts(102_936_745, 0)
 			.saturating_add(Weight::from_parts(0, 4511))
-			// Standard Error: 16_122
-			.saturating_add(Weight::from_parts(371_558, 0).saturating_mul(n.into()))
+			// Standard Error: 15_155
+			.saturating_add(Weight::from_parts(331_120, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(15))
 			.saturating_add(T::DbWeight::get().writes(4))
 	}
@@ -120,8 +120,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `475`
 		//  Estimated: `3525`
-		// Minimum execution time: 17_276_000 picoseconds.
-		Weight::from_parts(21_342_000, 0)
+		// Minimum execution time: 16_394_000 picoseconds.
+		Weight::from_parts(19_640_000, 0)
 			.saturating_add(Weight::from_parts(0, 3525))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -130,8 +130,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2755`
 		//  Estimated: `86366`
-		// Minimum execution time: 240_739_000 picoseconds.
-		Weight::from_parts(259_878_000, 0)
+		// Minimum execution time: 223_223_000 picoseconds.
+		Weight::from_parts(251_505_000, 0)
 			.saturating_add(Weight::from_parts(0, 86366))
 			.saturating_add(T::DbWeight::get().reads(104))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -140,8 +140,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `181`
 		//  Estimated: `3475`
-		// Minimum execution time: 13_791_000 picoseconds.
-		Weight::from_parts(21_261_000, 0)
+		// Minimum execution time: 12_769_000 picoseconds.
+		Weight::from_parts(15_894_000, 0)
 			.saturating_add(Weight::from_parts(0, 3475))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -150,8 +150,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `249`
 		//  Estimated: `3477`
-		// Minimum execution time: 13_009_000 picoseconds.
-		Weight::from_parts(19_309_000, 0)
+		// Minimum execution time: 11_948_000 picoseconds.
+		Weight::from_parts(14_321_000, 0)
 			.saturating_add(Weight::from_parts(0, 3477))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -160,8 +160,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 4_868_000 picoseconds.
-		Weight::from_parts(10_195_000, 0)
+		// Minimum execution time: 4_457_000 picoseconds.
+		Weight::from_parts(6_209_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -169,8 +169,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `254`
 		//  Estimated: `3483`
-		// Minimum execution time: 23_996_000 picoseconds.
-		Weight::from_parts(26_840_000, 0)
+		// Minimum execution time: 21_963_000 picoseconds.
+		Weight::from_parts(25_288_000, 0)
 			.saturating_add(Weight::from_parts(0, 3483))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -179,8 +179,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `465`
 		//  Estimated: `3658`
-		// Minimum execution time: 8_203_000 picoseconds.
-		Weight::from_parts(9_324_000, 0)
+		// Minimum execution time: 7_551_000 picoseconds.
+		Weight::from_parts(8_703_000, 0)
 			.saturating_add(Weight::from_parts(0, 3658))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -190,11 +190,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `720 + k * (175 ±0)`
 		//  Estimated: `3483 + k * (2633 ±0)`
-		// Minimum execution time: 24_287_000 picoseconds.
-		Weight::from_parts(25_438_000, 0)
+		// Minimum execution time: 23_164_000 picoseconds.
+		Weight::from_parts(24_977_000, 0)
 			.saturating_add(Weight::from_parts(0, 3483))
-			// Standard Error: 33_769
-			.saturating_add(Weight::from_parts(16_733_507, 0).saturating_mul(k.into()))
+			// Standard Error: 49_735
+			.saturating_add(Weight::from_parts(16_481_818, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 2633).saturating_mul(k.into()))
@@ -205,13 +205,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `340 + w * (4 ±0)`
 		//  Estimated: `4511`
-		// Minimum execution time: 15_714_000 picoseconds.
-		Weight::from_parts(10_485_522, 0)
+		// Minimum execution time: 13_380_000 picoseconds.
+		Weight::from_parts(12_589_497, 0)
 			.saturating_add(Weight::from_parts(0, 4511))
-			// Standard Error: 1_581
-			.saturating_add(Weight::from_parts(63_121, 0).saturating_mul(w.into()))
-			// Standard Error: 395
-			.saturating_add(Weight::from_parts(15_930, 0).saturating_mul(b.into()))
+			// Standard Error: 1_952
+			.saturating_add(Weight::from_parts(37_425, 0).saturating_mul(w.into()))
+			// Standard Error: 488
+			.saturating_add(Weight::from_parts(16_324, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(1))
 	}
 	/// The range of component `w` is `[0, 256]`.
@@ -220,13 +220,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `340 + w * (4 ±0)`
 		//  Estimated: `4511`
-		// Minimum execution time: 30_785_000 picoseconds.
-		Weight::from_parts(3_566_704, 0)
+		// Minimum execution time: 17_145_000 picoseconds.
+		Weight::from_parts(374_697, 0)
 			.saturating_add(Weight::from_parts(0, 4511))
-			// Standard Error: 2_994
-			.saturating_add(Weight::from_parts(93_328, 0).saturating_mul(w.into()))
-			// Standard Error: 749
-			.saturating_add(Weight::from_parts(78_110, 0).saturating_mul(b.into()))
+			// Standard Error: 2_956
+			.saturating_add(Weight::from_parts(60_364, 0).saturating_mul(w.into()))
+			// Standard Error: 739
+			.saturating_add(Weight::from_parts(60_481, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(1))
 	}
 	/// The range of component `b` is `[0, 1024]`.
@@ -234,11 +234,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `331 + b * (160 ±0)`
 		//  Estimated: `167358`
-		// Minimum execution time: 9_654_000 picoseconds.
-		Weight::from_parts(12_524_194, 0)
+		// Minimum execution time: 9_104_000 picoseconds.
+		Weight::from_parts(11_157_979, 0)
 			.saturating_add(Weight::from_parts(0, 167358))
-			// Standard Error: 149
-			.saturating_add(Weight::from_parts(94_814, 0).saturating_mul(b.into()))
+			// Standard Error: 137
+			.saturating_add(Weight::from_parts(83_520, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -246,8 +246,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 701_000 picoseconds.
-		Weight::from_parts(1_012_000, 0)
+		// Minimum execution time: 630_000 picoseconds.
+		Weight::from_parts(851_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	/// The range of component `k` is `[1, 256]`.
@@ -255,11 +255,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1005 + k * (220 ±0)`
 		//  Estimated: `10657 + k * (2633 ±0)`
-		// Minimum execution time: 70_265_000 picoseconds.
-		Weight::from_parts(72_298_000, 0)
+		// Minimum execution time: 61_612_000 picoseconds.
+		Weight::from_parts(68_423_000, 0)
 			.saturating_add(Weight::from_parts(0, 10657))
-			// Standard Error: 59_860
-			.saturating_add(Weight::from_parts(25_027_784, 0).saturating_mul(k.into()))
+			// Standard Error: 60_179
+			.saturating_add(Weight::from_parts(22_409_796, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -271,11 +271,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `987 + k * (388 ±0)`
 		//  Estimated: `10657 + k * (3591 ±0)`
-		// Minimum execution time: 93_289_000 picoseconds.
-		Weight::from_parts(95_613_000, 0)
+		// Minimum execution time: 83_424_000 picoseconds.
+		Weight::from_parts(91_837_000, 0)
 			.saturating_add(Weight::from_parts(0, 10657))
-			// Standard Error: 710_194
-			.saturating_add(Weight::from_parts(52_959_823, 0).saturating_mul(k.into()))
+			// Standard Error: 166_181
+			.saturating_add(Weight::from_parts(42_197_350, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -285,25 +285,25 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_vector_read(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `636 + n * (16 ±0)`
+		//  Measured:  `603 + n * (16 ±0)`
 		//  Estimated: `1052064`
-		// Minimum execution time: 12_709_000 picoseconds.
-		Weight::from_parts(53_742_089, 0)
+		// Minimum execution time: 11_397_000 picoseconds.
+		Weight::from_parts(33_789_886, 0)
 			.saturating_add(Weight::from_parts(0, 1052064))
-			// Standard Error: 469
-			.saturating_add(Weight::from_parts(14_428, 0).saturating_mul(n.into()))
+			// Standard Error: 466
+			.saturating_add(Weight::from_parts(12_816, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_vector_write(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `636 + n * (16 ±0)`
+		//  Measured:  `603 + n * (16 ±0)`
 		//  Estimated: `1052064`
-		// Minimum execution time: 14_752_000 picoseconds.
-		Weight::from_parts(41_407_961, 0)
+		// Minimum execution time: 13_340_000 picoseconds.
+		Weight::from_parts(39_912_218, 0)
 			.saturating_add(Weight::from_parts(0, 1052064))
-			// Standard Error: 586
-			.saturating_add(Weight::from_parts(15_988, 0).saturating_mul(n.into()))
+			// Standard Error: 415
+			.saturating_add(Weight::from_parts(15_034, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -312,46 +312,46 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 671_000 picoseconds.
-		Weight::from_parts(18_846_024, 0)
+		// Minimum execution time: 601_000 picoseconds.
+		Weight::from_parts(6_710_386, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 818
-			.saturating_add(Weight::from_parts(50_276, 0).saturating_mul(n.into()))
+			// Standard Error: 739
+			.saturating_add(Weight::from_parts(45_507, 0).saturating_mul(n.into()))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_rank(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 1_833_000 picoseconds.
-		Weight::from_parts(2_534_000, 0)
+		// Minimum execution time: 1_642_000 picoseconds.
+		Weight::from_parts(2_103_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 793
-			.saturating_add(Weight::from_parts(177_075, 0).saturating_mul(n.into()))
+			// Standard Error: 551
+			.saturating_add(Weight::from_parts(165_285, 0).saturating_mul(n.into()))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_emission(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 1_142_000 picoseconds.
-		Weight::from_parts(1_672_000, 0)
+		// Minimum execution time: 981_000 picoseconds.
+		Weight::from_parts(1_062_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 628
-			.saturating_add(Weight::from_parts(100_245, 0).saturating_mul(n.into()))
+			// Standard Error: 564
+			.saturating_add(Weight::from_parts(86_487, 0).saturating_mul(n.into()))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_order(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `949`
-		//  Estimated: `14716026`
-		// Minimum execution time: 50_946_000 picoseconds.
-		Weight::from_parts(121_451_428, 0)
-			.saturating_add(Weight::from_parts(0, 14716026))
-			// Standard Error: 624
-			.saturating_add(Weight::from_parts(52_005, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(21))
-			.saturating_add(T::DbWeight::get().writes(21))
+		//  Measured:  `905`
+		//  Estimated: `13664952`
+		// Minimum execution time: 46_399_000 picoseconds.
+		Weight::from_parts(74_629_832, 0)
+			.saturating_add(Weight::from_parts(0, 13664952))
+			// Standard Error: 536
+			.saturating_add(Weight::from_parts(44_680, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(20))
+			.saturating_add(T::DbWeight::get().writes(20))
 	}
 }
 
@@ -362,11 +362,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1321 + n * (116 ±0)`
 		//  Estimated: `10657 + n * (2503 ±0)`
-		// Minimum execution time: 194_460_000 picoseconds.
-		Weight::from_parts(233_741_071, 0)
+		// Minimum execution time: 161_060_000 picoseconds.
+		Weight::from_parts(169_505_620, 0)
 			.saturating_add(Weight::from_parts(0, 10657))
-			// Standard Error: 111_151
-			.saturating_add(Weight::from_parts(5_622_476, 0).saturating_mul(n.into()))
+			// Standard Error: 20_639
+			.saturating_add(Weight::from_parts(3_601_133, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(23))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(16))
@@ -376,8 +376,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1524`
 		//  Estimated: `6196`
-		// Minimum execution time: 121_912_000 picoseconds.
-		Weight::from_parts(135_933_000, 0)
+		// Minimum execution time: 109_574_000 picoseconds.
+		Weight::from_parts(121_651_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(RocksDbWeight::get().reads(16))
 			.saturating_add(RocksDbWeight::get().writes(8))
@@ -386,8 +386,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1485`
 		//  Estimated: `6196`
-		// Minimum execution time: 104_786_000 picoseconds.
-		Weight::from_parts(132_507_000, 0)
+		// Minimum execution time: 111_827_000 picoseconds.
+		Weight::from_parts(122_352_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(RocksDbWeight::get().reads(15))
 			.saturating_add(RocksDbWeight::get().writes(8))
@@ -397,11 +397,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2320 + n * (4 ±0)`
 		//  Estimated: `4511`
-		// Minimum execution time: 71_927_000 picoseconds.
-		Weight::from_parts(108_262_070, 0)
+		// Minimum execution time: 69_915_000 picoseconds.
+		Weight::from_parts(102_936_745, 0)
 			.saturating_add(Weight::from_parts(0, 4511))
-			// Standard Error: 16_122
-			.saturating_add(Weight::from_parts(371_558, 0).saturating_mul(n.into()))
+			// Standard Error: 15_155
+			.saturating_add(Weight::from_parts(331_120, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(15))
 			.saturating_add(RocksDbWeight::get().writes(4))
 	}
@@ -409,8 +409,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `475`
 		//  Estimated: `3525`
-		// Minimum execution time: 17_276_000 picoseconds.
-		Weight::from_parts(21_342_000, 0)
+		// Minimum execution time: 16_394_000 picoseconds.
+		Weight::from_parts(19_640_000, 0)
 			.saturating_add(Weight::from_parts(0, 3525))
 			.saturating_add(RocksDbWeight::get().reads(3))
 			.saturating_add(RocksDbWeight::get().writes(1))
@@ -419,8 +419,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2755`
 		//  Estimated: `86366`
-		// Minimum execution time: 240_739_000 picoseconds.
-		Weight::from_parts(259_878_000, 0)
+		// Minimum execution time: 223_223_000 picoseconds.
+		Weight::from_parts(251_505_000, 0)
 			.saturating_add(Weight::from_parts(0, 86366))
 			.saturating_add(RocksDbWeight::get().reads(104))
 			.saturating_add(RocksDbWeight::get().writes(3))
@@ -429,8 +429,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `181`
 		//  Estimated: `3475`
-		// Minimum execution time: 13_791_000 picoseconds.
-		Weight::from_parts(21_261_000, 0)
+		// Minimum execution time: 12_769_000 picoseconds.
+		Weight::from_parts(15_894_000, 0)
 			.saturating_add(Weight::from_parts(0, 3475))
 			.saturating_add(RocksDbWeight::get().reads(2))
 			.saturating_add(RocksDbWeight::get().writes(3))
@@ -439,8 +439,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `249`
 		//  Estimated: `3477`
-		// Minimum execution time: 13_009_000 picoseconds.
-		Weight::from_parts(19_309_000, 0)
+		// Minimum execution time: 11_948_000 picoseconds.
+		Weight::from_parts(14_321_000, 0)
 			.saturating_add(Weight::from_parts(0, 3477))
 			.saturating_add(RocksDbWeight::get().reads(2))
 			.saturating_add(RocksDbWeight::get().writes(1))
@@ -449,8 +449,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 4_868_000 picoseconds.
-		Weight::from_parts(10_195_000, 0)
+		// Minimum execution time: 4_457_000 picoseconds.
+		Weight::from_parts(6_209_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(RocksDbWeight::get().writes(1))
 	}
@@ -458,8 +458,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `254`
 		//  Estimated: `3483`
-		// Minimum execution time: 23_996_000 picoseconds.
-		Weight::from_parts(26_840_000, 0)
+		// Minimum execution time: 21_963_000 picoseconds.
+		Weight::from_parts(25_288_000, 0)
 			.saturating_add(Weight::from_parts(0, 3483))
 			.saturating_add(RocksDbWeight::get().reads(9))
 			.saturating_add(RocksDbWeight::get().writes(3))
@@ -468,8 +468,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `465`
 		//  Estimated: `3658`
-		// Minimum execution time: 8_203_000 picoseconds.
-		Weight::from_parts(9_324_000, 0)
+		// Minimum execution time: 7_551_000 picoseconds.
+		Weight::from_parts(8_703_000, 0)
 			.saturating_add(Weight::from_parts(0, 3658))
 			.saturating_add(RocksDbWeight::get().reads(1))
 			.saturating_add(RocksDbWeight::get().writes(1))
@@ -479,11 +479,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `720 + k * (175 ±0)`
 		//  Estimated: `3483 + k * (2633 ±0)`
-		// Minimum execution time: 24_287_000 picoseconds.
-		Weight::from_parts(25_438_000, 0)
+		// Minimum execution time: 23_164_000 picoseconds.
+		Weight::from_parts(24_977_000, 0)
 			.saturating_add(Weight::from_parts(0, 3483))
-			// Standard Error: 33_769
-			.saturating_add(Weight::from_parts(16_733_507, 0).saturating_mul(k.into()))
+			// Standard Error: 49_735
+			.saturating_add(Weight::from_parts(16_481_818, 0).saturating_mul(k.into()))
 			.saturating_add(RocksDbWeight::get().reads(1))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 2633).saturating_mul(k.into()))
@@ -494,13 +494,13 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `340 + w * (4 ±0)`
 		//  Estimated: `4511`
-		// Minimum execution time: 15_714_000 picoseconds.
-		Weight::from_parts(10_485_522, 0)
+		// Minimum execution time: 13_380_000 picoseconds.
+		Weight::from_parts(12_589_497, 0)
 			.saturating_add(Weight::from_parts(0, 4511))
-			// Standard Error: 1_581
-			.saturating_add(Weight::from_parts(63_121, 0).saturating_mul(w.into()))
-			// Standard Error: 395
-			.saturating_add(Weight::from_parts(15_930, 0).saturating_mul(b.into()))
+			// Standard Error: 1_952
+			.saturating_add(Weight::from_parts(37_425, 0).saturating_mul(w.into()))
+			// Standard Error: 488
+			.saturating_add(Weight::from_parts(16_324, 0).saturating_mul(b.into()))
 			.saturating_add(RocksDbWeight::get().reads(1))
 	}
 	/// The range of component `w` is `[0, 256]`.
@@ -509,13 +509,13 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `340 + w * (4 ±0)`
 		//  Estimated: `4511`
-		// Minimum execution time: 30_785_000 picoseconds.
-		Weight::from_parts(3_566_704, 0)
+		// Minimum execution time: 17_145_000 picoseconds.
+		Weight::from_parts(374_697, 0)
 			.saturating_add(Weight::from_parts(0, 4511))
-			// Standard Error: 2_994
-			.saturating_add(Weight::from_parts(93_328, 0).saturating_mul(w.into()))
-			// Standard Error: 749
-			.saturating_add(Weight::from_parts(78_110, 0).saturating_mul(b.into()))
+			// Standard Error: 2_956
+			.saturating_add(Weight::from_parts(60_364, 0).saturating_mul(w.into()))
+			// Standard Error: 739
+			.saturating_add(Weight::from_parts(60_481, 0).saturating_mul(b.into()))
 			.saturating_add(RocksDbWeight::get().reads(1))
 	}
 	/// The range of component `b` is `[0, 1024]`.
@@ -523,11 +523,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `331 + b * (160 ±0)`
 		//  Estimated: `167358`
-		// Minimum execution time: 9_654_000 picoseconds.
-		Weight::from_parts(12_524_194, 0)
+		// Minimum execution time: 9_104_000 picoseconds.
+		Weight::from_parts(11_157_979, 0)
 			.saturating_add(Weight::from_parts(0, 167358))
-			// Standard Error: 149
-			.saturating_add(Weight::from_parts(94_814, 0).saturating_mul(b.into()))
+			// Standard Error: 137
+			.saturating_add(Weight::from_parts(83_520, 0).saturating_mul(b.into()))
 			.saturating_add(RocksDbWeight::get().reads(1))
 			.saturating_add(RocksDbWeight::get().writes(1))
 	}
@@ -535,8 +535,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 701_000 picoseconds.
-		Weight::from_parts(1_012_000, 0)
+		// Minimum execution time: 630_000 picoseconds.
+		Weight::from_parts(851_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	/// The range of component `k` is `[1, 256]`.
@@ -544,11 +544,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1005 + k * (220 ±0)`
 		//  Estimated: `10657 + k * (2633 ±0)`
-		// Minimum execution time: 70_265_000 picoseconds.
-		Weight::from_parts(72_298_000, 0)
+		// Minimum execution time: 61_612_000 picoseconds.
+		Weight::from_parts(68_423_000, 0)
 			.saturating_add(Weight::from_parts(0, 10657))
-			// Standard Error: 59_860
-			.saturating_add(Weight::from_parts(25_027_784, 0).saturating_mul(k.into()))
+			// Standard Error: 60_179
+			.saturating_add(Weight::from_parts(22_409_796, 0).saturating_mul(k.into()))
 			.saturating_add(RocksDbWeight::get().reads(5))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(k.into())))
 			.saturating_add(RocksDbWeight::get().writes(3))
@@ -560,11 +560,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `987 + k * (388 ±0)`
 		//  Estimated: `10657 + k * (3591 ±0)`
-		// Minimum execution time: 93_289_000 picoseconds.
-		Weight::from_parts(95_613_000, 0)
+		// Minimum execution time: 83_424_000 picoseconds.
+		Weight::from_parts(91_837_000, 0)
 			.saturating_add(Weight::from_parts(0, 10657))
-			// Standard Error: 710_194
-			.saturating_add(Weight::from_parts(52_959_823, 0).saturating_mul(k.into()))
+			// Standard Error: 166_181
+			.saturating_add(Weight::from_parts(42_197_350, 0).saturating_mul(k.into()))
 			.saturating_add(RocksDbWeight::get().reads(5))
 			.saturating_add(RocksDbWeight::get().reads((7_u64).saturating_mul(k.into())))
 			.saturating_add(RocksDbWeight::get().writes(3))
@@ -574,25 +574,25 @@ impl WeightInfo for () {
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_vector_read(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `636 + n * (16 ±0)`
+		//  Measured:  `603 + n * (16 ±0)`
 		//  Estimated: `1052064`
-		// Minimum execution time: 12_709_000 picoseconds.
-		Weight::from_parts(53_742_089, 0)
+		// Minimum execution time: 11_397_000 picoseconds.
+		Weight::from_parts(33_789_886, 0)
 			.saturating_add(Weight::from_parts(0, 1052064))
-			// Standard Error: 469
-			.saturating_add(Weight::from_parts(14_428, 0).saturating_mul(n.into()))
+			// Standard Error: 466
+			.saturating_add(Weight::from_parts(12_816, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(1))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_vector_write(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `636 + n * (16 ±0)`
+		//  Measured:  `603 + n * (16 ±0)`
 		//  Estimated: `1052064`
-		// Minimum execution time: 14_752_000 picoseconds.
-		Weight::from_parts(41_407_961, 0)
+		// Minimum execution time: 13_340_000 picoseconds.
+		Weight::from_parts(39_912_218, 0)
 			.saturating_add(Weight::from_parts(0, 1052064))
-			// Standard Error: 586
-			.saturating_add(Weight::from_parts(15_988, 0).saturating_mul(n.into()))
+			// Standard Error: 415
+			.saturating_add(Weight::from_parts(15_034, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(1))
 			.saturating_add(RocksDbWeight::get().writes(1))
 	}
@@ -601,45 +601,45 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 671_000 picoseconds.
-		Weight::from_parts(18_846_024, 0)
+		// Minimum execution time: 601_000 picoseconds.
+		Weight::from_parts(6_710_386, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 818
-			.saturating_add(Weight::from_parts(50_276, 0).saturating_mul(n.into()))
+			// Standard Error: 739
+			.saturating_add(Weight::from_parts(45_507, 0).saturating_mul(n.into()))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_rank(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 1_833_000 picoseconds.
-		Weight::from_parts(2_534_000, 0)
+		// Minimum execution time: 1_642_000 picoseconds.
+		Weight::from_parts(2_103_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 793
-			.saturating_add(Weight::from_parts(177_075, 0).saturating_mul(n.into()))
+			// Standard Error: 551
+			.saturating_add(Weight::from_parts(165_285, 0).saturating_mul(n.into()))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_emission(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 1_142_000 picoseconds.
-		Weight::from_parts(1_672_000, 0)
+		// Minimum execution time: 981_000 picoseconds.
+		Weight::from_parts(1_062_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 628
-			.saturating_add(Weight::from_parts(100_245, 0).saturating_mul(n.into()))
+			// Standard Error: 564
+			.saturating_add(Weight::from_parts(86_487, 0).saturating_mul(n.into()))
 	}
 	/// The range of component `n` is `[1, 65536]`.
 	fn epoch_order(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `949`
-		//  Estimated: `14716026`
-		// Minimum execution time: 50_946_000 picoseconds.
-		Weight::from_parts(121_451_428, 0)
-			.saturating_add(Weight::from_parts(0, 14716026))
-			// Standard Error: 624
-			.saturating_add(Weight::from_parts(52_005, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(21))
-			.saturating_add(RocksDbWeight::get().writes(21))
+		//  Measured:  `905`
+		//  Estimated: `13664952`
+		// Minimum execution time: 46_399_000 picoseconds.
+		Weight::from_parts(74_629_832, 0)
+			.saturating_add(Weight::from_parts(0, 13664952))
+			// Standard Error: 536
+			.saturating_add(Weight::from_parts(44_680, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(20))
+			.saturating_add(RocksDbWeight::get().writes(20))
 	}
 }

@@ -50,8 +50,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1326`
 		//  Estimated: `4791`
-		// Minimum execution time: 15_623_000 picoseconds.
-		Weight::from_parts(20_731_000, 0)
+		// Minimum execution time: 14_261_000 picoseconds.
+		Weight::from_parts(16_946_000, 0)
 			.saturating_add(Weight::from_parts(0, 4791))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -60,8 +60,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1081`
 		//  Estimated: `2510`
-		// Minimum execution time: 9_254_000 picoseconds.
-		Weight::from_parts(12_358_000, 0)
+		// Minimum execution time: 8_693_000 picoseconds.
+		Weight::from_parts(10_696_000, 0)
 			.saturating_add(Weight::from_parts(0, 2510))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -74,8 +74,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1326`
 		//  Estimated: `4791`
-		// Minimum execution time: 15_623_000 picoseconds.
-		Weight::from_parts(20_731_000, 0)
+		// Minimum execution time: 14_261_000 picoseconds.
+		Weight::from_parts(16_946_000, 0)
 			.saturating_add(Weight::from_parts(0, 4791))
 			.saturating_add(RocksDbWeight::get().reads(2))
 			.saturating_add(RocksDbWeight::get().writes(2))
@@ -84,8 +84,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1081`
 		//  Estimated: `2510`
-		// Minimum execution time: 9_254_000 picoseconds.
-		Weight::from_parts(12_358_000, 0)
+		// Minimum execution time: 8_693_000 picoseconds.
+		Weight::from_parts(10_696_000, 0)
 			.saturating_add(Weight::from_parts(0, 2510))
 			.saturating_add(RocksDbWeight::get().reads(1))
 			.saturating_add(RocksDbWeight::get().writes(2))

@@ -44,22 +44,22 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 2_513_000 picoseconds.
-		Weight::from_parts(118_115_330, 0)
+		// Minimum execution time: 2_143_000 picoseconds.
+		Weight::from_parts(105_573_790, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 31
-			.saturating_add(Weight::from_parts(726, 0).saturating_mul(b.into()))
+			// Standard Error: 26
+			.saturating_add(Weight::from_parts(643, 0).saturating_mul(b.into()))
 	}
 	/// The range of component `b` is `[0, 3932160]`.
 	fn remark_with_event(b: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 5_838_000 picoseconds.
-		Weight::from_parts(81_465_757, 0)
+		// Minimum execution time: 5_247_000 picoseconds.
+		Weight::from_parts(105_125_284, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 45
-			.saturating_add(Weight::from_parts(2_186, 0).saturating_mul(b.into()))
+			// Standard Error: 40
+			.saturating_add(Weight::from_parts(1_994, 0).saturating_mul(b.into()))
 	}
 	/// Storage: UNKNOWN KEY `0x3a686561707061676573` (r:0 w:1)
 	/// Proof: UNKNOWN KEY `0x3a686561707061676573` (r:0 w:1)
@@ -67,8 +67,8 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 4_116_000 picoseconds.
-		Weight::from_parts(8_844_000, 0)
+		// Minimum execution time: 3_795_000 picoseconds.
+		Weight::from_parts(8_172_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -78,8 +78,8 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 95_916_823_000 picoseconds.
-		Weight::from_parts(104_537_918_000, 0)
+		// Minimum execution time: 90_485_528_000 picoseconds.
+		Weight::from_parts(98_249_063_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -90,11 +90,11 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 2_524_000 picoseconds.
-		Weight::from_parts(2_944_000, 0)
+		// Minimum execution time: 2_383_000 picoseconds.
+		Weight::from_parts(2_684_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 993
-			.saturating_add(Weight::from_parts(834_437, 0).saturating_mul(i.into()))
+			// Standard Error: 702
+			.saturating_add(Weight::from_parts(763_206, 0).saturating_mul(i.into()))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(i.into())))
 	}
 	/// Storage: `Skipped::Metadata` (r:0 w:0)
@@ -104,11 +104,11 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 2_804_000 picoseconds.
-		Weight::from_parts(3_164_000, 0)
+		// Minimum execution time: 2_574_000 picoseconds.
+		Weight::from_parts(3_035_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 1_423
-			.saturating_add(Weight::from_parts(654_563, 0).saturating_mul(i.into()))
+			// Standard Error: 1_113
+			.saturating_add(Weight::from_parts(569_132, 0).saturating_mul(i.into()))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(i.into())))
 	}
 	/// Storage: `Skipped::Metadata` (r:0 w:0)
@@ -118,11 +118,11 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0 + p * (69 ±0)`
 		//  Estimated: `11 + p * (70 ±0)`
-		// Minimum execution time: 4_196_000 picoseconds.
-		Weight::from_parts(4_707_000, 0)
+		// Minimum execution time: 3_775_000 picoseconds.
+		Weight::from_parts(4_157_000, 0)
 			.saturating_add(Weight::from_parts(0, 11))
-			// Standard Error: 4_982
-			.saturating_add(Weight::from_parts(1_507_298, 0).saturating_mul(p.into()))
+			// Standard Error: 1_816
+			.saturating_add(Weight::from_parts(1_166_139, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 70).saturating_mul(p.into()))
@@ -133,8 +133,8 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 22_864_000 picoseconds.
-		Weight::from_parts(39_119_000, 0)
+		// Minimum execution time: 15_113_000 picoseconds.
+		Weight::from_parts(30_295_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -146,8 +146,8 @@ impl<T: frame_system::Config> frame_system::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `22`
 		//  Estimated: `1518`
-		// Minimum execution time: 111_442_772_000 picoseconds.
-		Weight::from_parts(126_476_146_000, 0)
+		// Minimum execution time: 93_964_129_000 picoseconds.
+		Weight::from_parts(100_025_905_000, 0)
 			.saturating_add(Weight::from_parts(0, 1518))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(2))

@@ -20,9 +20,9 @@ use frame_support::{
 };
 
 /// Measured ref-time of `check_equivocation_proof`, picoseconds.
-const CHECK_EQUIVOCATION_PROOF: u64 = 77_688_863;
+const CHECK_EQUIVOCATION_PROOF: u64 = 67_534_783;
 /// Measured ref-time of `note_stalled`, picoseconds.
-const NOTE_STALLED: u64 = 6_810_000;
+const NOTE_STALLED: u64 = 3_025_000;
 
 /// Weight functions for `pallet_grandpa`.
 pub struct WeightInfo<T>(PhantomData<T>);

@@ -47,8 +47,8 @@ impl<T: frame_system::Config> pallet_timestamp::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `113`
 		//  Estimated: `1493`
-		// Minimum execution time: 6_039_000 picoseconds.
-		Weight::from_parts(11_026_000, 0)
+		// Minimum execution time: 5_608_000 picoseconds.
+		Weight::from_parts(6_971_000, 0)
 			.saturating_add(Weight::from_parts(0, 1493))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -57,8 +57,8 @@ impl<T: frame_system::Config> pallet_timestamp::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 952_000 picoseconds.
-		Weight::from_parts(1_382_000, 0)
+		// Minimum execution time: 911_000 picoseconds.
+		Weight::from_parts(1_292_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 }
