@@ -274,7 +274,7 @@ pub fn weighted_entries<'a>(
     registrations: &Registrations<'a>,
     mask_self_weight: bool,
     s_i: Fixed,
-) -> WeightedEntries<'a> {
+) -> impl Iterator<Item = (u16, Fixed)> + Clone + 'a {
     // The row's sum and whether its columns are strictly ascending, in one walk.
     let (mut total, mut ascending, mut last) = (0u128, true, None::<u16>);
     for (j, v) in row {
@@ -283,64 +283,70 @@ pub fn weighted_entries<'a>(
         last = Some(*j);
     }
     let scale = RowScale::new(total, s_i);
-    let mut entries = WeightedEntries {
-        row: row.iter(),
-        merged: None,
-        i,
-        last_update_i,
-        registrations: *registrations,
-        check_registrations: last_update_i <= registrations.newest,
-        mask_self_weight,
-        factor: (0, 0),
+    let registrations = *registrations;
+    let check_registrations = last_update_i <= registrations.newest;
+    // Whether a non-zero vote for `j` counts.
+    let counts = move |j: usize| {
+        let current = if check_registrations {
+            registrations.current(j, last_update_i)
+        } else {
+            j < registrations.at.len()
+        };
+        current && !(mask_self_weight && j == i)
     };
-    match scale.factor {
-        Some(factor) if ascending => entries.factor = factor,
-        _ => {
-            let kept: Vec<(u16, u128)> = core::mem::replace(&mut entries.row, [].iter())
-                .filter(|(j, v)| *v > 0 && entries.counts(usize::from(*j)))
-                .map(|(j, v)| (*j, u128::from(*v)))
-                .collect();
-            let merged: SparseRow = merge_duplicates(kept, |a, b| a.saturating_add(b))
-                .into_iter()
-                .map(|(j, v)| (j, scale.of(v)))
-                .collect();
-            entries.merged = Some(merged.into_iter());
+    let (f, k) = scale.factor.unwrap_or((0, 0));
+    let read = move |j: u16, v: u16| {
+        // v < 2¹⁶ and f ≤ 2⁶⁵ (see `RowScale`): the product fits.
+        (v > 0 && counts(usize::from(j)))
+            .then(|| Fixed::from_bits(u128::from(v).wrapping_mul(f) >> k))
+    };
+    if ascending && scale.factor.is_some() {
+        return RowEntries::in_place(row, read);
+    }
+    let kept: Vec<(u16, u128)> = row
+        .iter()
+        .filter(|(j, v)| *v > 0 && counts(usize::from(*j)))
+        .map(|(j, v)| (*j, u128::from(*v)))
+        .collect();
+    let merged = merge_duplicates(kept, |a, b| a.saturating_add(b))
+        .into_iter()
+        .map(|(j, v)| (j, scale.of(v)))
+        .collect();
+    RowEntries::merged(merged, read)
+}
+
+/// A sparse row as a step reads it: a stored row (strictly ascending) read in place, each
+/// entry turned into its value or skipped by `read`; or a row that had to be sorted and
+/// merged first, with its entries computed up front. Serves [`weighted_entries`] and
+/// [`previous_bonds`].
+#[derive(Clone, Debug)]
+struct RowEntries<'a, S, F> {
+    /// The stored row, still to be read.
+    row: core::slice::Iter<'a, (u16, S)>,
+    /// The entries of a row that was merged.
+    merged: Option<alloc::vec::IntoIter<(u16, Fixed)>>,
+    read: F,
+}
+
+impl<'a, S, F> RowEntries<'a, S, F> {
+    fn in_place(row: &'a [(u16, S)], read: F) -> Self {
+        Self {
+            row: row.iter(),
+            merged: None,
+            read,
         }
     }
-    entries
-}
 
-/// The entries of one weight row as [`weighted_entries`] computes them.
-#[derive(Clone, Debug)]
-pub struct WeightedEntries<'a> {
-    /// The stored row, strictly ascending, still to be read.
-    row: core::slice::Iter<'a, (u16, u16)>,
-    /// A row that was not strictly ascending or out of [`RowScale`]'s range: its entries,
-    /// computed up front.
-    merged: Option<alloc::vec::IntoIter<(u16, Fixed)>>,
-    i: usize,
-    last_update_i: u64,
-    registrations: Registrations<'a>,
-    check_registrations: bool,
-    mask_self_weight: bool,
-    /// [`RowScale`]'s `(f, k)`.
-    factor: (u128, u32),
-}
-
-impl WeightedEntries<'_> {
-    /// Whether a non-zero vote for `j` counts.
-    #[inline(always)]
-    fn counts(&self, j: usize) -> bool {
-        let current = if self.check_registrations {
-            self.registrations.current(j, self.last_update_i)
-        } else {
-            j < self.registrations.at.len()
-        };
-        current && !(self.mask_self_weight && j == self.i)
+    fn merged(entries: SparseRow, read: F) -> Self {
+        Self {
+            row: [].iter(),
+            merged: Some(entries.into_iter()),
+            read,
+        }
     }
 }
 
-impl Iterator for WeightedEntries<'_> {
+impl<S: Copy, F: FnMut(u16, S) -> Option<Fixed>> Iterator for RowEntries<'_, S, F> {
     type Item = (u16, Fixed);
 
     #[inline]
@@ -348,12 +354,10 @@ impl Iterator for WeightedEntries<'_> {
         if let Some(merged) = &mut self.merged {
             return merged.next();
         }
-        let (f, k) = self.factor;
         loop {
             let (j, v) = *self.row.next()?;
-            if v > 0 && self.counts(usize::from(j)) {
-                // v < 2¹⁶ and f ≤ 2⁶⁵ (see `RowScale`): the product fits.
-                return Some((j, Fixed::from_bits(u128::from(v).wrapping_mul(f) >> k)));
+            if let Some(value) = (self.read)(j, v) {
+                return Some((j, value));
             }
         }
     }
@@ -427,72 +431,28 @@ pub fn previous_bonds<'a>(
     row: &'a [(u16, u64)],
     registrations: &Registrations<'a>,
     cover: u64,
-) -> PreviousBonds<'a> {
-    let mut bonds = PreviousBonds {
-        row: row.iter(),
-        merged: None,
-        registrations: *registrations,
-        cover,
-        // Bonds that cover every registration are all current: only the uids are checked.
-        every: cover >= registrations.newest,
+) -> impl Iterator<Item = (u16, Fixed)> + Clone + 'a {
+    let registrations = *registrations;
+    // Bonds that cover every registration are all current: only the uids are checked.
+    let every = cover >= registrations.newest;
+    // Whether uid `j` has been held by the same neuron since `cover`.
+    let current = move |j: usize| match registrations.at.get(j) {
+        Some(r) => every || *r <= cover,
+        None => false,
     };
-    if !bonds.current(i) {
-        bonds.row = [].iter();
-    } else if !strictly_ascending(row) {
-        let kept: SparseRow = core::mem::replace(&mut bonds.row, [].iter())
-            .filter(|(j, q)| *q > 0 && bonds.current(usize::from(*j)))
-            .map(|(j, q)| (*j, crate::dequantize_bond(*q)))
-            .collect();
-        bonds.merged = Some(merge_duplicates(kept, add).into_iter());
+    let read =
+        move |j: u16, q: u64| (q > 0 && current(usize::from(j))).then(|| crate::dequantize_bond(q));
+    if !current(i) {
+        return RowEntries::in_place(&[], read);
     }
-    bonds
-}
-
-/// The bonds of one stored row as [`previous_bonds`] reads them.
-#[derive(Clone, Debug)]
-pub struct PreviousBonds<'a> {
-    /// The stored row, strictly ascending, still to be read.
-    row: core::slice::Iter<'a, (u16, u64)>,
-    /// A row that was not strictly ascending: its bonds, merged up front.
-    merged: Option<alloc::vec::IntoIter<(u16, Fixed)>>,
-    registrations: Registrations<'a>,
-    cover: u64,
-    every: bool,
-}
-
-impl PreviousBonds<'_> {
-    /// Whether uid `j` has been held by the same neuron since `cover`.
-    #[inline(always)]
-    fn current(&self, j: usize) -> bool {
-        match self.registrations.at.get(j) {
-            Some(r) => self.every || *r <= self.cover,
-            None => false,
-        }
+    if strictly_ascending(row) {
+        return RowEntries::in_place(row, read);
     }
-}
-
-impl Iterator for PreviousBonds<'_> {
-    type Item = (u16, Fixed);
-
-    #[inline]
-    fn next(&mut self) -> Option<(u16, Fixed)> {
-        if let Some(merged) = &mut self.merged {
-            return merged.next();
-        }
-        loop {
-            let (j, q) = *self.row.next()?;
-            if q > 0 && self.current(usize::from(j)) {
-                return Some((j, crate::dequantize_bond(q)));
-            }
-        }
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        match &self.merged {
-            Some(merged) => merged.size_hint(),
-            None => (0, Some(self.row.len())),
-        }
-    }
+    let kept: SparseRow = row
+        .iter()
+        .filter_map(|(j, q)| read(*j, *q).map(|b| (*j, b)))
+        .collect();
+    RowEntries::merged(merge_duplicates(kept, add), read)
 }
 
 /// The column sums of the first pass over the rows, accumulated in ascending row order.
@@ -852,12 +812,12 @@ impl Column {
     fn new(pass: &SecondPass<'_>, j: usize) -> Self {
         let vectors = VectorColumn { pass, j };
         let incentive = vectors.incentive();
-        let scale = Scale::of_value(incentive);
         Self {
             delta: vectors.delta(),
             bond: vectors.bond(),
-            incentive: scale,
-            wide: !scale.is_exactly(incentive),
+            incentive: Scale::of_value(incentive),
+            // `of_value` is exact for every value up to one.
+            wide: incentive > ONE,
         }
     }
 }

@@ -231,7 +231,7 @@ pub fn dividends_and_emission(
 /// ascending row order gets bit-identical results.
 ///
 /// Being one call, it may hold what a multi-block evaluation cannot: the second pass's
-/// columns packed one cache line each ([`epoch::SecondPass::table`]). That changes no bit
+/// columns packed 32 bytes each ([`epoch::SecondPass::table`]). That changes no bit
 /// of the result.
 pub fn epoch<W, B>(params: &EpochParams, input: &EpochInput<'_, W, B>) -> EpochOutput
 where
