@@ -105,10 +105,12 @@ fn wallets_on_disk() {
 
     // A keystore Polkadot.js exported opens with its password and gives its address (the
     // Polkadot.js address is prefix 42; ours is 7734: compare the accounts).
-    let fixture = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/pjs-sealed.json"
-    );
+    // The crate's directory as cargo gives it when the test runs (not as it was when the
+    // binary was built: a build directory shared between checkouts may hold another's).
+    let manifest_dir =
+        std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into());
+    let fixture = format!("{manifest_dir}/tests/fixtures/pjs-sealed.json");
+    let fixture = fixture.as_str();
     let pjs = run(
         &[
             "wallet",

@@ -5,9 +5,13 @@ use mindnet_sim::{run, stake_shares, Scenario};
 use std::path::PathBuf;
 
 fn scenario_file(name: &str) -> Scenario {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../tests/scenarios")
-        .join(name);
+    let path = PathBuf::from(
+        // As cargo gives it when the test runs: a shared build directory may hold a binary
+        // built in another checkout.
+        std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into()),
+    )
+    .join("../tests/scenarios")
+    .join(name);
     let text = std::fs::read_to_string(&path).expect("scenario file");
     Scenario::from_json(&text).expect("valid scenario")
 }
