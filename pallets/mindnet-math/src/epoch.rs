@@ -796,14 +796,17 @@ impl SecondPassColumn for VectorColumn<'_, '_> {
     }
 }
 
-/// One column of the second pass's inputs in 32 bytes: `γ_j`, `β_j` and `I_j`, each as a
-/// [`Scale`] (`I_j` exactly: a column whose `I_j` is above one reads the vector).
+/// One column of the second pass's inputs in 32 bytes: `γ_j`, `β_j` and `I_j`, each a
+/// [`Scale`] (`I_j` exactly: a column whose `I_j` is above one reads the vector), with
+/// the three mantissas together and the three shifts after them, so that two columns
+/// share a cache line.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[repr(C, align(32))]
 pub struct Column {
-    delta: Scale,
-    bond: Scale,
-    incentive: Scale,
+    /// The mantissas of `γ_j`, `β_j` and `I_j`.
+    m: [u64; 3],
+    /// Their shifts.
+    e: [u8; 3],
     /// `I_j` is above one: [`Scale`] would round it.
     wide: bool,
 }
@@ -812,12 +815,22 @@ impl Column {
     fn new(pass: &SecondPass<'_>, j: usize) -> Self {
         let vectors = VectorColumn { pass, j };
         let incentive = vectors.incentive();
+        // `of_value` is exact for every value up to one.
+        let (delta, bond, incentive_scale) =
+            (vectors.delta(), vectors.bond(), Scale::of_value(incentive));
         Self {
-            delta: vectors.delta(),
-            bond: vectors.bond(),
-            incentive: Scale::of_value(incentive),
-            // `of_value` is exact for every value up to one.
+            m: [delta.m, bond.m, incentive_scale.m],
+            e: [delta.e, bond.e, incentive_scale.e],
             wide: incentive > ONE,
+        }
+    }
+
+    /// Scale `k` of the three.
+    #[inline(always)]
+    fn scale(&self, k: usize) -> Scale {
+        match (self.m.get(k), self.e.get(k)) {
+            (Some(m), Some(e)) => Scale { m: *m, e: *e },
+            _ => Scale::ZERO,
         }
     }
 }
@@ -865,14 +878,14 @@ impl SecondPassColumn for TableColumn<'_, '_> {
     #[inline(always)]
     fn delta(&self) -> Scale {
         match self {
-            Self::Packed(c) => c.delta,
+            Self::Packed(c) => c.scale(0),
             Self::Vectors(v) => v.delta(),
         }
     }
     #[inline(always)]
     fn bond(&self) -> Scale {
         match self {
-            Self::Packed(c) => c.bond,
+            Self::Packed(c) => c.scale(1),
             Self::Vectors(v) => v.bond(),
         }
     }
@@ -880,7 +893,7 @@ impl SecondPassColumn for TableColumn<'_, '_> {
     fn dividend(&self, b: Fixed) -> Fixed {
         match self {
             // `I_j ≤ 1` held exactly: `mul(b, I_j)` bit for bit.
-            Self::Packed(c) => c.incentive.apply(b),
+            Self::Packed(c) => c.scale(2).apply(b),
             Self::Vectors(v) => v.dividend(b),
         }
     }

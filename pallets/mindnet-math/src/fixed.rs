@@ -123,8 +123,8 @@ impl Divisor {
 /// below it by at most `2⁻⁶²` of it plus one unit in the last place (`2⁻⁶⁴`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Scale {
-    m: u64,
-    e: u8,
+    pub(crate) m: u64,
+    pub(crate) e: u8,
 }
 
 impl Scale {

@@ -882,6 +882,8 @@ proptest::proptest! {
             pass.table().row(x.iter().copied(), previous.iter().copied()),
             (stored.clone(), dividend)
         );
+        // Two packed columns share a cache line.
+        prop_assert_eq!(core::mem::size_of::<epoch::Column>(), 32);
         // Steps 8–10 in f64, column by column.
         let at = |v: &[Fixed], j: usize| v.get(j).map(|x| f(*x)).unwrap_or(0.0);
         let a = f(alpha);
