@@ -2,8 +2,9 @@
 # The epoch at size, in the release profile: for each network size, a network of generated
 # neurons with 256-entry weight rows runs an epoch under the default budget in the mock
 # runtime (weights as benchmarked in weights.rs, ParityDB costs); prints blocks taken, the
-# largest block's epoch weight as a share of the block maximum and the epoch's total
-# weight, and checks the result against the single-pass computation.
+# largest block's epoch weight as a share of the block maximum, the epoch's total weight
+# and the storage keys it read and wrote (distinct keys per block, summed; then by storage
+# item), and checks the result against the single-pass computation.
 #
 #   scripts/scale.sh [SIZES]        (default: 4096,16384,65536)
 set -euo pipefail
