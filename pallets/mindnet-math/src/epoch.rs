@@ -796,41 +796,49 @@ impl SecondPassColumn for VectorColumn<'_, '_> {
     }
 }
 
-/// One column of the second pass's inputs in 32 bytes: `γ_j`, `β_j` and `I_j`, each a
-/// [`Scale`] (`I_j` exactly: a column whose `I_j` is above one reads the vector), with
-/// the three mantissas together and the three shifts after them, so that two columns
-/// share a cache line.
+/// One column of the second pass's inputs in 32 bytes: `γ_j` and `β_j` as [`Scale`]s and
+/// `I_j`'s bits (a column whose `I_j` is one or more, which its bits would not fit, reads
+/// the vector), the three 64-bit words together and the two shifts after them, so that
+/// two columns share a cache line.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[repr(C, align(32))]
 pub struct Column {
-    /// The mantissas of `γ_j`, `β_j` and `I_j`.
+    /// The mantissas of `γ_j` and `β_j`, then the bits of `I_j`.
     m: [u64; 3],
-    /// Their shifts.
-    e: [u8; 3],
-    /// `I_j` is above one: [`Scale`] would round it.
+    /// The shifts of `γ_j` and `β_j`.
+    e: [u8; 2],
+    /// `I_j ≥ 1`: its bits do not fit.
     wide: bool,
 }
 
 impl Column {
     fn new(pass: &SecondPass<'_>, j: usize) -> Self {
         let vectors = VectorColumn { pass, j };
-        let incentive = vectors.incentive();
-        // `of_value` is exact for every value up to one.
-        let (delta, bond, incentive_scale) =
-            (vectors.delta(), vectors.bond(), Scale::of_value(incentive));
+        let (delta, bond) = (vectors.delta(), vectors.bond());
+        let incentive = u64::try_from(vectors.incentive().to_bits());
         Self {
-            m: [delta.m, bond.m, incentive_scale.m],
-            e: [delta.e, bond.e, incentive_scale.e],
-            wide: incentive > ONE,
+            m: [delta.m, bond.m, incentive.unwrap_or(0)],
+            e: [delta.e, bond.e],
+            wide: incentive.is_err(),
         }
     }
 
-    /// Scale `k` of the three.
+    /// Scale `k` of the two.
     #[inline(always)]
     fn scale(&self, k: usize) -> Scale {
         match (self.m.get(k), self.e.get(k)) {
             (Some(m), Some(e)) => Scale { m: *m, e: *e },
             _ => Scale::ZERO,
+        }
+    }
+
+    /// `b I_j`: [`mul`] for an `I_j` below one.
+    #[inline(always)]
+    fn dividend(&self, b: Fixed) -> Fixed {
+        let incentive = self.m.get(2).copied().unwrap_or(0);
+        match u64::try_from(b.to_bits()) {
+            Ok(b) => Fixed::from_bits(u128::from(b).wrapping_mul(u128::from(incentive)) >> 64),
+            Err(_) => mul(b, Fixed::from_bits(u128::from(incentive))),
         }
     }
 }
@@ -892,8 +900,7 @@ impl SecondPassColumn for TableColumn<'_, '_> {
     #[inline(always)]
     fn dividend(&self, b: Fixed) -> Fixed {
         match self {
-            // `I_j ≤ 1` held exactly: `mul(b, I_j)` bit for bit.
-            Self::Packed(c) => c.scale(2).apply(b),
+            Self::Packed(c) => c.dividend(b),
             Self::Vectors(v) => v.dividend(b),
         }
     }
@@ -922,20 +929,20 @@ fn second_pass_row<C: SecondPassColumns>(
             if k >= j {
                 break;
             }
-            row.add(k, &columns.column(usize::from(k)), b_ik, zero);
+            row.add_bond(k, &columns.column(usize::from(k)), b_ik);
             bond = previous.next();
         }
-        let b_ij = match bond {
-            Some((k, b)) if k == j => {
+        let column = columns.column(usize::from(j));
+        match bond {
+            Some((k, b_ij)) if k == j => {
                 bond = previous.next();
-                b
+                row.add(j, column.bond().apply(b_ij), &column, x_ij);
             }
-            _ => zero,
-        };
-        row.add(j, &columns.column(usize::from(j)), b_ij, x_ij);
+            _ => row.add(j, zero, &column, x_ij),
+        }
     }
     while let Some((k, b_ik)) = bond {
-        row.add(k, &columns.column(usize::from(k)), b_ik, zero);
+        row.add_bond(k, &columns.column(usize::from(k)), b_ik);
         bond = previous.next();
     }
     (crate::bound_bond_row(row.stored), row.dividend)
@@ -948,11 +955,23 @@ struct BondRowBuilder {
 }
 
 impl BondRowBuilder {
-    /// Column `j`: `B'_ij = β_j b_ij + γ_j x_ij` (steps 8 and 9), added to the dividend
-    /// (step 10) and stored quantised.
+    /// Column `j` with a product: `B'_ij = β_j b_ij + γ_j x_ij` (steps 8 and 9) from
+    /// `kept = β_j b_ij` (zero without a bond), added to the dividend (step 10) and stored
+    /// quantised.
     #[inline(always)]
-    fn add(&mut self, j: u16, column: &impl SecondPassColumn, b_ij: Fixed, x_ij: Fixed) {
-        let b = add(column.bond().apply(b_ij), column.delta().apply(x_ij));
+    fn add(&mut self, j: u16, kept: Fixed, column: &impl SecondPassColumn, x_ij: Fixed) {
+        self.push(j, column, add(kept, column.delta().apply(x_ij)));
+    }
+
+    /// Column `j` with a bond and no product: `B'_ij = β_j b_ij`.
+    #[inline(always)]
+    fn add_bond(&mut self, j: u16, column: &impl SecondPassColumn, b_ij: Fixed) {
+        self.push(j, column, column.bond().apply(b_ij));
+    }
+
+    /// `B'_ij = b`, added to the dividend and stored quantised.
+    #[inline(always)]
+    fn push(&mut self, j: u16, column: &impl SecondPassColumn, b: Fixed) {
         if b == Fixed::from_num(0) {
             return;
         }
