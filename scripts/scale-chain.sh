@@ -52,15 +52,17 @@ echo "node log (epoch lines):"
 grep -E "epoch of block|deferred" "$base/node.log" | tail -n 20 || true
 # The allocator logs its statistics when a runtime call ends: the largest address space
 # one call used (the heap's high-water mark, of the 128 MiB a call may use) and its peak of
-# live bytes, for the calls that built genesis and for those after it (blocks).
+# live bytes, over the calls that ran while an epoch did (from its first progress line to
+# its completion) and over all the others.
 awk '
-  /Initializing Genesis block|Starting consensus session/ { phase = "blocks" }
+  /epoch of block [0-9]+ at / { epoch = 1 }
   /allocator dropped/ {
-    p = phase == "" ? "genesis" : phase
+    p = epoch ? "while epochs ran" : "other calls"
     match($0, /bytes_allocated_peak: [0-9]+/); peak = substr($0, RSTART + 22, RLENGTH - 22) + 0
     match($0, /address_space_used: [0-9]+/); used = substr($0, RSTART + 20, RLENGTH - 20) + 0
     calls[p]++; if (peak > maxpeak[p]) maxpeak[p] = peak; if (used > maxused[p]) maxused[p] = used
   }
+  /epoch of block [0-9]+ completed/ { epoch = 0 }
   END {
-    for (p in calls) printf "wasm heap, %s: %d runtime calls, largest high-water mark %.1f MiB, largest peak of live bytes %.1f MiB\n", p, calls[p], maxused[p] / 1048576, maxpeak[p] / 1048576
+    for (p in calls) printf "wasm heap, %s: %d runtime calls, largest high-water mark %.2f MiB, largest peak of live bytes %.2f MiB\n", p, calls[p], maxused[p] / 1048576, maxpeak[p] / 1048576
   }' "$base/node.log"
