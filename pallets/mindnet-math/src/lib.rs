@@ -230,9 +230,10 @@ pub fn dividends_and_emission(
 /// the bonds and dividends), so a multi-block evaluation that calls the same steps in
 /// ascending row order gets bit-identical results.
 ///
-/// Being one call, it may hold what a multi-block evaluation cannot: the second pass's
-/// columns packed 32 bytes each ([`epoch::SecondPass::table`]). That changes no bit
-/// of the result.
+/// Being one call, it may hold what a multi-block evaluation cannot: the first pass's
+/// column sums in 64 bits while they fit ([`epoch::FirstPass::of_rows`]), and the second
+/// pass's columns packed 32 bytes each ([`epoch::SecondPass::table`]). That changes no
+/// bit of the result.
 pub fn epoch<W, B>(params: &EpochParams, input: &EpochInput<'_, W, B>) -> EpochOutput
 where
     W: AsRef<[(u16, u16)]>,
@@ -268,10 +269,10 @@ where
         )
     };
 
-    let mut first = epoch::FirstPass::new(n);
-    for (i, neuron) in neurons.iter().enumerate() {
-        first.add_row(i, weighted(i, neuron), s(i), previous(i));
-    }
+    let first = epoch::FirstPass::of_rows(n, |i| {
+        let neuron = neurons.get(i).copied().unwrap_or_default();
+        (weighted(i, &neuron), s(i), previous(i))
+    });
     let consensus = epoch::consensus(&first.trust, params.rho, params.kappa);
     let (rank, incentive, loss) = rank_incentive_loss(&first.raw_rank, &consensus);
 

@@ -785,6 +785,61 @@ fn new_bond_columns_match_the_summed_rows() {
     }
 }
 
+proptest! {
+    /// `FirstPass::of_rows` is `add_row` row after row, bit for bit: with 64-bit column
+    /// sums, and where a sum reaches one (stakes and products drawn near one, so that
+    /// columns wrap) or a value does not fit 64 bits, at full width.
+    #[test]
+    fn first_pass_of_rows_is_add_row_after_row(
+        n in 1usize..40,
+        seed in proptest::num::u64::ANY,
+        large in 0u32..4,
+    ) {
+        let mut state = seed | 1;
+        let mut next = move || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state >> 11
+        };
+        // `large` 0: small values; 1: near one, so that sums wrap 64 bits; 2: some one;
+        // 3: some above one.
+        let value = |r: u64| -> Fixed {
+            let bits = match (large, r % 8) {
+                (0, _) => u128::from(r % (1 << 40)),
+                (1, _) => (1u128 << 63) + u128::from(r % (1 << 62)),
+                (2, 0) => ONE.to_bits(),
+                (3, 0) => ONE.to_bits() + u128::from(r % 1000),
+                _ => u128::from(r % (1 << 60)),
+            };
+            Fixed::from_bits(bits)
+        };
+        let rows: Vec<(SparseRow, Fixed, SparseRow)> = (0..n)
+            .map(|_| {
+                // Sorted, each column once (as rows are), values as drawn.
+                let mut sparse = || -> SparseRow {
+                    let len = (next() % 12) as usize;
+                    let mut row: SparseRow = (0..len)
+                        .map(|_| ((next() % (n as u64 + 2)) as u16, value(next())))
+                        .collect();
+                    row.sort_by_key(|(j, _)| *j);
+                    row.dedup_by_key(|(j, _)| *j);
+                    row
+                };
+                let (x, previous) = (sparse(), sparse());
+                (x, value(next()), previous)
+            })
+            .collect();
+        let mut expected = epoch::FirstPass::new(n);
+        for (i, (x, s_i, previous)) in rows.iter().enumerate() {
+            expected.add_row(i, x.iter().copied(), *s_i, previous.iter().copied());
+        }
+        let got = epoch::FirstPass::of_rows(n, |i| {
+            let (x, s_i, previous) = &rows[i];
+            (x.clone(), *s_i, previous.clone())
+        });
+        prop_assert_eq!(got, expected);
+    }
+}
+
 /// A stored bond row keeps at most `MAX_BONDS_PER_ROW` entries: the largest, lower uid
 /// first among equals, sorted by uid; smaller rows are only quantised.
 #[test]
