@@ -513,9 +513,7 @@ impl FirstPass {
         self.own = add(self.own, Fixed::from_bits(own));
         add_columns(&mut self.old_bond_columns, previous_bonds);
     }
-}
 
-impl FirstPass {
     /// The first pass over rows `0..n` in ascending order, bit for bit what
     /// [`Self::add_row`] gives row after row; `row(i)` yields row `i`'s products, `s_i` and
     /// previous bonds, and may be called twice for a row.
@@ -915,14 +913,12 @@ impl Column {
         }
     }
 
-    /// `b I_j`: [`mul`] for an `I_j` below one.
+    /// `b I_j`, for an `I_j` below one (its bits fit 64, so [`mul`] takes its native
+    /// 64 × 64-bit product whenever `b` is below one too).
     #[inline(always)]
     fn dividend(&self, b: Fixed) -> Fixed {
         let incentive = self.m.get(2).copied().unwrap_or(0);
-        match u64::try_from(b.to_bits()) {
-            Ok(b) => Fixed::from_bits(u128::from(b).wrapping_mul(u128::from(incentive)) >> 64),
-            Err(_) => mul(b, Fixed::from_bits(u128::from(incentive))),
-        }
+        mul(b, Fixed::from_bits(u128::from(incentive)))
     }
 }
 

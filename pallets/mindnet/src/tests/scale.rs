@@ -80,7 +80,6 @@ impl StorageCounter {
     /// The counts of past blocks by storage item, named from the runtime's storage
     /// metadata.
     fn by_item(&self) -> std::collections::BTreeMap<String, (u64, u64)> {
-        let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
         let mut names = std::collections::BTreeMap::new();
         for pallet in [
             frame_system::Pallet::<Test>::storage_metadata(),
@@ -93,7 +92,9 @@ impl StorageCounter {
                     sp_io::hashing::twox_128(entry.name.as_bytes()),
                 ]
                 .concat();
-                names.insert(hex(&key), format!("{}::{}", pallet.prefix, entry.name));
+                // As the state machine writes keys in its events.
+                let hex = sp_core::hexdisplay::HexDisplay::from(&key).to_string();
+                names.insert(hex, format!("{}::{}", pallet.prefix, entry.name));
             }
         }
         let keys = self.keys.lock().expect("not poisoned");
