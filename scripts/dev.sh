@@ -4,7 +4,7 @@
 # Extra arguments go to the node, e.g. `scripts/dev.sh --rpc-external`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/mindnet-target}"
+. scripts/lib.sh
 scripts/setup.sh
 cargo build --workspace --locked
 exec "$CARGO_TARGET_DIR/debug/mindnet-node" --dev "$@"

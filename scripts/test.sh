@@ -1,31 +1,96 @@
 #!/usr/bin/env bash
-# The project's test command: set-up, format and lint checks, every Rust test, then the
-# end-to-end tests against a real `mindnet-node --dev` that the tests start and stop.
+# The project's test command: set-up, format check, the build, then two lanes at once:
+#   compile lane (niced, so the nodes of the other lane keep their slots): the workspace's
+#     tests, the pallets and runtime with `runtime-benchmarks` and `try-runtime` (one build
+#     for both features), and clippy;
+#   node lane: a four-validator local network, the fault test, and the end-to-end tests
+#     (each test file against its own `mindnet-node --dev`, the files at once);
+# and last the Rust tests the compile lane built. Each step prints its output and its time
+# when it ends; a table of every step's time and the total close the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/mindnet-target}"
+. scripts/lib.sh
 
-step() { printf '\n==> %s\n' "$*"; }
-timed() { local t0=$SECONDS; "$@"; echo "    ($(( SECONDS - t0 )) s)"; }
+run_dir=$(mktemp -d /tmp/mindnet-test.XXXXXX)
+trap 'rm -rf "$run_dir"' EXIT
+start=$SECONDS
 
-step "set-up"
-timed scripts/setup.sh
-step "cargo fmt --check"
-timed cargo fmt --all -- --check
-step "build (node, runtime wasm, pallets)"
-timed cargo build --workspace --locked
-step "cargo test"
-timed cargo test --workspace --locked
-step "pallet benchmarks run as tests (--features runtime-benchmarks)"
-timed cargo test --locked -p pallet-mindnet -p pallet-validator-set --features runtime-benchmarks benchmark
-step "try-runtime: every pallet's try_state after every block (--features try-runtime)"
-SKIP_WASM_BUILD=1 timed cargo test --locked -p mindnet-runtime --features try-runtime --test validators
-step "cargo clippy -D warnings"
-timed cargo clippy --workspace --all-targets --locked -- -D warnings
-step "four-validator local network finalises (scripts/localnet.sh --check)"
-MINDNET_NODE="$CARGO_TARGET_DIR/debug/mindnet-node" timed scripts/localnet.sh --check
-step "fault test: validators die and return, a fifth joins (scripts/fault-test.sh)"
-MINDNET_NODE="$CARGO_TARGET_DIR/debug/mindnet-node" timed scripts/fault-test.sh
-step "end-to-end tests against mindnet-node --dev (Polkadot.js, the mindnet CLI, the README snippets)"
-MINDNET_NODE="$CARGO_TARGET_DIR/debug/mindnet-node" MINDNET_CLI="$CARGO_TARGET_DIR/debug/mindnet" \
-  timed npm --prefix tests test
+# The pallets and runtime built once with both features: their benchmarks run as tests
+# and every pallet's try_state is checked after every block (runtime/tests/validators.rs).
+featured=(-p pallet-mindnet -p pallet-validator-set -p mindnet-runtime
+  --features runtime-benchmarks,try-runtime)
+
+# run_step TITLE COMMAND...: runs COMMAND with its output in a log; when it ends, prints the
+# log and the time under a lock (the two lanes' steps never interleave) and records the time.
+run_step() {
+  local title=$1; shift
+  local log t0=$SECONDS status=0
+  log=$(mktemp "$run_dir/step.XXXXXX")
+  "$@" >"$log" 2>&1 </dev/null || status=$?
+  {
+    flock 9
+    printf '\n==> %s\n' "$title"
+    cat "$log"
+    if [ "$status" -eq 0 ]; then
+      echo "    ($(( SECONDS - t0 )) s)"
+    else
+      echo "    ($(( SECONDS - t0 )) s, FAILED: exit status $status)"
+    fi
+    printf '%6d s  %s%s\n' "$(( SECONDS - t0 ))" "$title" "$([ "$status" -eq 0 ] || echo '  (FAILED)')" \
+      >>"$run_dir/times"
+  } 9>"$run_dir/print.lock"
+  return "$status"
+}
+
+# The binaries the node lane runs, copied: the compile lane's `cargo test` may relink them.
+copy_binaries() {
+  mkdir -p "$run_dir/bin"
+  for bin in mindnet-node mindnet mindnet-learner; do
+    cp "$CARGO_TARGET_DIR/debug/$bin" "$run_dir/bin/$bin"
+  done
+}
+
+compile_lane() {
+  run_step "compile the workspace's tests (cargo test --no-run)" \
+    nice -n 19 cargo test --workspace --locked --no-run &&
+  run_step "compile the pallets and runtime with runtime-benchmarks and try-runtime" \
+    env SKIP_WASM_BUILD=1 nice -n 19 cargo test --locked "${featured[@]}" --no-run &&
+  run_step "cargo clippy -D warnings" \
+    nice -n 19 cargo clippy --workspace --all-targets --locked -- -D warnings
+}
+
+node_lane() {
+  export MINDNET_NODE="$run_dir/bin/mindnet-node" MINDNET_CLI="$run_dir/bin/mindnet" \
+    MINDNET_LEARNER="$run_dir/bin/mindnet-learner"
+  run_step "four-validator local network finalises (scripts/e2e/localnet.sh --check)" \
+    scripts/e2e/localnet.sh --check &&
+  run_step "fault test: validators die and return, a fifth joins (scripts/e2e/fault-test.sh)" \
+    scripts/e2e/fault-test.sh &&
+  run_step "end-to-end tests against mindnet-node --dev (Polkadot.js, the mindnet CLI, the learner, the docs' snippets)" \
+    npm --prefix tests test
+}
+
+status=0
+run_step "set-up (scripts/setup.sh)" scripts/setup.sh || status=1
+[ "$status" -ne 0 ] || run_step "cargo fmt --check" cargo fmt --all -- --check || status=1
+[ "$status" -ne 0 ] || run_step "build (node, runtime wasm, pallets, client, learner)" \
+  cargo build --workspace --locked || status=1
+if [ "$status" -eq 0 ]; then
+  copy_binaries
+  compile_lane & compile=$!
+  node_lane & nodes=$!
+  wait "$compile" || status=1
+  wait "$nodes" || status=1
+fi
+if [ "$status" -eq 0 ]; then
+  run_step "cargo test (the workspace)" cargo test --workspace --locked || status=1
+  run_step "pallet benchmarks as tests, with runtime-benchmarks and try-runtime" \
+    env SKIP_WASM_BUILD=1 cargo test --locked "${featured[@]}" --lib benchmark || status=1
+  run_step "try-runtime: every pallet's try_state after every block" \
+    env SKIP_WASM_BUILD=1 cargo test --locked "${featured[@]}" --test validators || status=1
+fi
+
+printf '\n==> times\n'
+cat "$run_dir/times"
+printf '%6d s  total%s\n' "$(( SECONDS - start ))" "$([ "$status" -eq 0 ] || echo ', FAILED')"
+exit "$status"

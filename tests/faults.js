@@ -10,7 +10,7 @@
 // Prints the figures (finality gap, catch-up and resumption times) as it goes and a JSON
 // summary at the end. Exit 0 on success, 1 on any failed check or timeout.
 //
-//   node tests/faults.js            (scripts/fault-test.sh; MINDNET_NODE picks the binary)
+//   node tests/faults.js            (scripts/e2e/fault-test.sh; MINDNET_NODE picks the binary)
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { u8aToHex } from '@polkadot/util';

@@ -7,7 +7,7 @@
 //
 //   node tests/load.js [--hotkeys 1000] [--epochs 3] [--tempo 20] [--validators 4]
 //   (--validators 1 runs on the dev chain, Alice alone; 3 or 4 on chain-specs/local.json)
-//   (scripts/load.sh; MINDNET_NODE picks the node binary)
+//   (scripts/e2e/load.sh; MINDNET_NODE picks the node binary)
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';

@@ -1,6 +1,6 @@
 // A local Mindnet network on loopback: validators from chain-specs/local.json (Alice, Bob,
 // Charlie, Dave) and extra nodes, each on free ports with a fixed node key, every node
-// booting from all the others. The fault test (tests/faults.js) and scripts/localnet.sh
+// booting from all the others. The fault test (tests/faults.js) and scripts/e2e/localnet.sh
 // use it; every process it starts is stopped by `stopAll()` (and on exit or a signal).
 //
 //   node tests/localnet.js [--validators N] [--check]

@@ -1,31 +1,50 @@
 //! `mindnet-client`: a typed Rust client for Mindnet nodes, shared by the `mindnet` command
 //! line and the learner.
 //!
-//! - [`chain::Client`] connects to a node (every request and wait has a deadline), reads the
-//!   metagraph through the runtime's `MindnetApi` (from storage where a runtime lacks it),
-//!   and signs, submits and watches transactions, decoding a failure to
-//!   `Pallet.Variant — doc line`.
+//! - [`client::Client`] connects to a node (every request and wait has a deadline), reads
+//!   the chain ([`client::query`]) and the metagraph through the runtime's `MindnetApi`
+//!   (from storage where a runtime lacks it, [`client::metagraph`]), and signs, submits and
+//!   watches transactions ([`client::tx`], the calls in [`client::calls`]), decoding a
+//!   failure to `Pallet.Variant — doc line`.
 //! - [`keys`] makes sr25519 keys exactly as Polkadot.js and `subkey` do, and reads and writes
 //!   Polkadot.js JSON keystores; [`wallet`] lays them out on disk.
+//! - [`params`] names the network parameters and parses their values; [`weights`] parses
+//!   and scales weight rows; [`amount`] reads and writes MIND.
 //! - [`runtime`] is the chain's typed API, generated at build time from
 //!   `client/metadata/mindnet.scale`; `runtime/tests/metadata.rs` fails when that file is not
-//!   the runtime's current metadata, and `scripts/metadata.sh` regenerates it.
+//!   the runtime's current metadata, and `scripts/gen/metadata.sh` regenerates it.
+//!
+//! Features: `cli` (default) builds the `mindnet` binary; `prompt` (part of `cli`) lets
+//! [`wallet::password`] ask on the terminal. A program that only talks to the chain (the
+//! learner) takes `default-features = false`, plus `prompt` if it asks for passwords.
 
 pub mod amount;
-pub mod chain;
+pub mod client;
 pub mod error;
 pub mod keys;
+pub mod params;
 pub mod wallet;
 pub mod weights;
 
-pub use chain::{Client, Included, Neuron, Wait, WeightPolicy};
+pub use client::{Client, Included, Neuron, Wait, WeightPolicy};
 pub use error::{Error, ErrorKind, Result};
 pub use keys::{Key, Keystore};
 /// The subxt this crate is built on, and the account id type its calls take.
 pub use subxt::{self, utils::AccountId32};
 
+pub mod chain {
+    //! The client's former module: [`Client`](crate::Client) and its types as they lived
+    //! here before [`crate::client`], re-exported so that paths other crates import still
+    //! resolve.
+    pub use crate::client::{
+        axon_ip, describe_dispatch_error, Client, EpochProgress, Included, Neuron, Wait,
+        WeightPolicy,
+    };
+    pub use crate::params::PARAMETERS;
+}
+
 /// The chain's calls, events, errors, storage, constants and runtime APIs, generated from
-/// `metadata/mindnet.scale` (regenerate with `scripts/metadata.sh`).
+/// `metadata/mindnet.scale` (regenerate with `scripts/gen/metadata.sh`).
 #[subxt::subxt(
     runtime_metadata_path = "metadata/mindnet.scale",
     derive_for_all_types = "Clone"

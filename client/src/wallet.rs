@@ -228,7 +228,8 @@ fn create_private_dirs(dir: &Path) -> Result<()> {
 }
 
 /// A password: what `file` holds (less trailing line breaks), else `MINDNET_PASSWORD`,
-/// else asked on the terminal (twice when `confirm`, for a new key). Never empty.
+/// else asked on the terminal (twice when `confirm`, for a new key; only with the `prompt`
+/// feature). Never empty.
 pub fn password(
     file: Option<&Path>,
     prompt: &str,
@@ -264,6 +265,13 @@ pub fn password(
             "{prompt} is needed but there is no terminal to ask on: pass --password-file FILE or set MINDNET_PASSWORD"
         )));
     }
+    non_empty(ask_on_terminal(prompt, confirm)?)
+}
+
+/// Asks for a password on the terminal, twice when `confirm` (the two must agree).
+#[cfg(feature = "prompt")]
+fn ask_on_terminal(prompt: &str, confirm: bool) -> Result<zeroize::Zeroizing<String>> {
+    use zeroize::Zeroizing;
     let ask = |q: String| {
         rpassword::prompt_password(q)
             .map(Zeroizing::new)
@@ -275,7 +283,15 @@ pub fn password(
             "the two passwords differ: nothing was written",
         ));
     }
-    non_empty(first)
+    Ok(first)
+}
+
+/// Built without the `prompt` feature: nothing is asked on the terminal.
+#[cfg(not(feature = "prompt"))]
+fn ask_on_terminal(prompt: &str, _confirm: bool) -> Result<zeroize::Zeroizing<String>> {
+    Err(Error::usage(format!(
+        "{prompt} is needed and this program does not ask on the terminal: pass --password-file FILE or set MINDNET_PASSWORD"
+    )))
 }
 
 #[cfg(test)]

@@ -20,19 +20,33 @@ fn env_refs<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str
     env.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
 
+/// The environment the wallet tests run `mindnet` with: the wallet directory, then the
+/// password.
+type Env<'a> = [(&'static str, &'a str)];
+
 #[test]
 fn wallets_on_disk() {
     let dir = tempfile::tempdir().unwrap();
     let env = wallet_env(dir.path());
     let env = env_refs(&env);
-    let created = run(&["wallet", "new", "--name", "w", "--json"], &env).json();
+    let (cold, phrase) = new_wallet_then_hotkey(dir.path(), &env);
+    exported_and_restored(dir.path(), &env, &cold, &phrase);
+    polkadot_js_keystores(&env);
+    listed_and_password_sources(dir.path(), &env);
+    flags_refused_and_completions(dir.path(), &env);
+}
+
+/// A wallet, a second `wallet new` that refuses to replace it, and a hotkey added to it;
+/// returns the coldkey's address and mnemonic.
+fn new_wallet_then_hotkey(dir: &std::path::Path, env: &Env<'_>) -> (String, String) {
+    let created = run(&["wallet", "new", "--name", "w", "--json"], env).json();
     let cold = created["coldkey"]["address"].as_str().unwrap().to_string();
     let phrase = created["coldkey"]["mnemonic"].as_str().unwrap().to_string();
     assert_eq!(phrase.split(' ').count(), 12);
     // A second `wallet new` refuses to replace the coldkey ...
-    run(&["wallet", "new", "--name", "w"], &env).fails(2, "exists already");
+    run(&["wallet", "new", "--name", "w"], env).fails(2, "exists already");
     // ... and with --hotkey adds the hotkey, leaving the coldkey untouched.
-    let cold_file = dir.path().join("w/coldkey.json");
+    let cold_file = dir.join("w/coldkey.json");
     let before = std::fs::read(&cold_file).unwrap();
     let hot = run(
         &[
@@ -47,7 +61,7 @@ fn wallets_on_disk() {
             "24",
             "--json",
         ],
-        &env,
+        env,
     )
     .json();
     assert!(hot.get("coldkey").is_none());
@@ -60,17 +74,20 @@ fn wallets_on_disk() {
         24
     );
     assert_eq!(std::fs::read(&cold_file).unwrap(), before);
-    run(&["wallet", "new", "--name", "w", "--hotkey", "h"], &env).fails(2, "exists already");
-    let shown = run(&["wallet", "show", "--name", "w", "--json"], &env).json();
+    run(&["wallet", "new", "--name", "w", "--hotkey", "h"], env).fails(2, "exists already");
+    let shown = run(&["wallet", "show", "--name", "w", "--json"], env).json();
     assert_eq!(shown["coldkey"], cold.as_str());
     assert_eq!(shown["encrypted"], true);
     assert_eq!(shown["hotkeys"][0]["encrypted"], false);
+    (cold, phrase)
+}
 
-    // The exported coldkey, imported elsewhere with its password, is the same key; the
-    // mnemonic restores it too.
-    let exported = run(&["wallet", "export", "--name", "w"], &env);
+/// The exported coldkey, imported elsewhere with its password, is the same key; the
+/// mnemonic restores it too.
+fn exported_and_restored(dir: &std::path::Path, env: &Env<'_>, cold: &str, phrase: &str) {
+    let exported = run(&["wallet", "export", "--name", "w"], env);
     assert_eq!(exported.code, 0);
-    let file = dir.path().join("export.json");
+    let file = dir.join("export.json");
     std::fs::write(&file, &exported.stdout).unwrap();
     let imported = run(
         &[
@@ -82,11 +99,11 @@ fn wallets_on_disk() {
             file.to_str().unwrap(),
             "--json",
         ],
-        &env,
+        env,
     )
     .json();
-    assert_eq!(imported["key"]["address"], cold.as_str());
-    let words = dir.path().join("words.txt");
+    assert_eq!(imported["key"]["address"], cold);
+    let words = dir.join("words.txt");
     std::fs::write(&words, format!("{phrase}\n")).unwrap();
     let restored = run(
         &[
@@ -98,13 +115,15 @@ fn wallets_on_disk() {
             words.to_str().unwrap(),
             "--json",
         ],
-        &env,
+        env,
     )
     .json();
-    assert_eq!(restored["key"]["address"], cold.as_str());
+    assert_eq!(restored["key"]["address"], cold);
+}
 
-    // A keystore Polkadot.js exported opens with its password and gives its address (the
-    // Polkadot.js address is prefix 42; ours is 7734: compare the accounts).
+/// A keystore Polkadot.js exported opens with its password and gives its address (the
+/// Polkadot.js address is prefix 42; ours is 7734: compare the accounts).
+fn polkadot_js_keystores(env: &Env<'_>) {
     // The crate's directory as cargo gives it when the test runs (not as it was when the
     // binary was built: a build directory shared between checkouts may hold another's).
     let manifest_dir =
@@ -136,10 +155,15 @@ fn wallets_on_disk() {
         &[&env[..1], &[("MINDNET_PASSWORD", "wrong")]].concat(),
     )
     .fails(2, "wrong password");
+}
+
+/// No password source: a clear error; the wallets listed; a bad name refused; a password
+/// file standing in for the prompt.
+fn listed_and_password_sources(dir: &std::path::Path, env: &Env<'_>) {
     // No password source and no terminal: a clear error, nothing written.
     run(&["wallet", "new", "--name", "nopass"], &env[..1]).fails(2, "MINDNET_PASSWORD");
-    assert!(!dir.path().join("nopass").exists());
-    let listed = run(&["wallet", "list", "--json"], &env).json();
+    assert!(!dir.join("nopass").exists());
+    let listed = run(&["wallet", "list", "--json"], env).json();
     let names: Vec<&str> = listed
         .as_array()
         .unwrap()
@@ -147,9 +171,9 @@ fn wallets_on_disk() {
         .map(|w| w["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["copy", "pjs", "restored", "w"]);
-    run(&["wallet", "show", "--name", "../x"], &env).fails(2, "not a valid wallet name");
+    run(&["wallet", "show", "--name", "../x"], env).fails(2, "not a valid wallet name");
     // A password file stands in for the prompt.
-    let password_file = dir.path().join("password");
+    let password_file = dir.join("password");
     std::fs::write(&password_file, "from a file\n").unwrap();
     let pf = password_file.to_str().unwrap();
     let made = run(
@@ -166,19 +190,23 @@ fn wallets_on_disk() {
     )
     .json();
     let store = mindnet_client::Keystore::parse(
-        &std::fs::read_to_string(dir.path().join("pf/coldkey.json")).unwrap(),
+        &std::fs::read_to_string(dir.join("pf/coldkey.json")).unwrap(),
     )
     .unwrap();
     let key = mindnet_client::Key::from_keystore(&store, Some("from a file")).unwrap();
     assert_eq!(key.address(), made["coldkey"]["address"].as_str().unwrap());
-    // Contradictory or impossible flags are refused before anything happens.
-    run(&["wallet", "new", "--name", "x", "--words", "15"], &env).fails(2, "12 or 24");
-    let flags = run(&["wallet", "new", "--name", "x", "--no-password"], &env);
+}
+
+/// Contradictory or impossible flags are refused before anything happens; completions are
+/// generated.
+fn flags_refused_and_completions(dir: &std::path::Path, env: &Env<'_>) {
+    run(&["wallet", "new", "--name", "x", "--words", "15"], env).fails(2, "12 or 24");
+    let flags = run(&["wallet", "new", "--name", "x", "--no-password"], env);
     assert!(
         flags.code == 2 && flags.stderr.contains("--hotkey"),
         "{flags:?}"
     );
-    assert!(!dir.path().join("x").exists());
+    assert!(!dir.join("x").exists());
     // Completions are generated for the usual shells.
     let bash = run(&["completions", "bash"], &[]);
     assert!(bash.code == 0 && bash.stdout.contains("mindnet"));
@@ -211,6 +239,9 @@ fn wait_for_neurons(
     }
 }
 
+/// Runs `mindnet` with the test's options after `args`.
+type Cli<'a> = dyn Fn(&[&str]) -> common::Outcome + 'a;
+
 #[test]
 fn a_newcomers_session_from_wallet_to_emission() {
     let node = DevNode::start();
@@ -223,7 +254,16 @@ fn a_newcomers_session_from_wallet_to_emission() {
             &env,
         )
     };
+    let (cold, hotkeys) = newcomers_wallet(&cli);
+    funded_and_registered(&cli, &cold, &hotkeys);
+    staked_weighted_and_served(&cli);
+    emission_paid(&node, &cli, &cold, &hotkeys);
+    failure_in_block_and_storage_fallback(&node, &hotkeys);
+    table_sorted_and_parameters_set(&node, &cli);
+}
 
+/// A wallet `me` with hotkeys h0, h1, h2; returns the coldkey's and hotkeys' addresses.
+fn newcomers_wallet(cli: &Cli<'_>) -> (String, Vec<String>) {
     let created = cli(&[
         "wallet",
         "new",
@@ -249,9 +289,14 @@ fn a_newcomers_session_from_wallet_to_emission() {
         .json();
         hotkeys.push(address(&made, "hotkey"));
     }
-    // Alice (the dev chain's rich account) funds the coldkey; it funds its hotkeys' fees.
+    (cold, hotkeys)
+}
+
+/// Alice (the dev chain's rich account) funds the coldkey; it funds its hotkeys' fees and
+/// registers them, as uids 0, 1, 2.
+fn funded_and_registered(cli: &Cli<'_>, cold: &str, hotkeys: &[String]) {
     let sent = cli(&[
-        "transfer", "--suri", "//Alice", "--to", &cold, "--amount", "1000",
+        "transfer", "--suri", "//Alice", "--to", cold, "--amount", "1000",
     ])
     .json();
     assert!(sent["included"]["fee"].as_u64().unwrap() > 0);
@@ -271,6 +316,10 @@ fn a_newcomers_session_from_wallet_to_emission() {
         .json();
         assert_eq!(reg["uid"], i);
     }
+}
+
+/// Stake behind h0, h0's weights, and h2's axon.
+fn staked_weighted_and_served(cli: &Cli<'_>) {
     let staked = cli(&[
         "stake", "add", "--wallet", "me", "--hotkey", "h0", "--amount", "100",
     ])
@@ -298,9 +347,13 @@ fn a_newcomers_session_from_wallet_to_emission() {
     ])
     .json();
     assert_eq!(served["port"], 8091);
+}
 
+/// An epoch pays the neurons as weighted, all of the tempo's emission, and h0's stake
+/// grows.
+fn emission_paid(node: &DevNode, cli: &Cli<'_>, cold: &str, hotkeys: &[String]) {
     // Stake counts from the next epoch on: wait until an epoch has paid uid 2.
-    let list = wait_for_neurons(&node, Duration::from_secs(300), |l| {
+    let list = wait_for_neurons(node, Duration::from_secs(300), |l| {
         l.len() == 3 && l[2]["incentive"].as_f64().unwrap_or(0.0) > 0.0
     });
     let incentive = |i: usize| list[i]["incentive"].as_f64().unwrap();
@@ -312,7 +365,7 @@ fn a_newcomers_session_from_wallet_to_emission() {
     assert_eq!(list[0]["active"], true);
     for (i, h) in hotkeys.iter().enumerate() {
         assert_eq!(list[i]["hotkey"], h.as_str());
-        assert_eq!(list[i]["coldkey"], cold.as_str());
+        assert_eq!(list[i]["coldkey"], cold);
     }
     // Emission: every block of the tempo paid `block_emission`, all of it to these neurons.
     let params = cli(&["network", "params", "--netuid", "0"]).json();
@@ -326,7 +379,11 @@ fn a_newcomers_session_from_wallet_to_emission() {
         shown[0]["stake"].as_u64().unwrap() >= 100_000_000_000,
         "{shown:?}"
     );
-    // The storage fallback (for runtimes without MindnetApi) reads the same metagraph.
+}
+
+/// Through the library: a failure in the block in words, and the storage fallback (for
+/// runtimes without MindnetApi) reading the same metagraph.
+fn failure_in_block_and_storage_fallback(node: &DevNode, hotkeys: &[String]) {
     let same = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -373,6 +430,11 @@ fn a_newcomers_session_from_wallet_to_emission() {
         });
     let same = same.expect("MindnetApi.neurons and the storage fallback agree");
     assert_eq!(same.len(), 3);
+}
+
+/// The table view sorts; root changes a parameter with the sudo key, anyone else is told
+/// they cannot, and a value the chain refuses is explained.
+fn table_sorted_and_parameters_set(node: &DevNode, cli: &Cli<'_>) {
     // The table view sorts.
     let table = node.cli(&["neurons", "--netuid", "0", "--sort", "incentive"], &[]);
     let first_row = table.stdout.lines().nth(2).unwrap();
@@ -409,6 +471,24 @@ fn bad_input_says_what_is_wrong_and_changes_nothing() {
     let env = wallet_env(dir.path());
     let env = env_refs(&env);
     let cli = |args: &[&str]| node.cli(&[args, &["--yes", "--wait", "inclusion"]].concat(), &env);
+    let hot = registered_wallet(&cli);
+    let before = balances(&cli, &hot);
+    malformed_or_unaffordable_refused(&node, &cli, &env, &hot);
+    rate_limit_refused_before_signing(&node, &cli, &env, &hot, &before);
+    unreachable_or_silent_nodes(&hot);
+    node_stops_answering_mid_transaction(&node, &env, &hot);
+}
+
+/// The `transfer` arguments from wallet `w`, before the recipient.
+const TRANSFER_FROM_W: [&str; 4] = ["transfer", "--wallet", "w", "--to"];
+/// The `weights set` arguments of wallet `w`'s hotkey `h`, before the entries.
+const WEIGHTS_OF_H: [&str; 8] = [
+    "weights", "set", "--netuid", "0", "--wallet", "w", "--hotkey", "h",
+];
+
+/// Wallet `w` with hotkey `h`, funded by Alice and registered on network 0; returns the
+/// hotkey's address.
+fn registered_wallet(cli: &Cli<'_>) -> String {
     let made = cli(&[
         "wallet",
         "new",
@@ -431,30 +511,34 @@ fn bad_input_says_what_is_wrong_and_changes_nothing() {
     cli(&[
         "register", "--netuid", "0", "--wallet", "w", "--hotkey", "h",
     ]);
-    let balances = || {
-        let c = cli(&["balance", "--wallet", "w", "--json"]).json();
-        let h = cli(&["balance", &hot, "--json"]).json();
-        (c["free"].clone(), h["free"].clone())
-    };
-    let before = balances();
+    hot
+}
 
-    let to = ["transfer", "--wallet", "w", "--to"];
-    cli(&[&to[..], &[&hot, "--amount", "1.2.3"]].concat()).fails(2, "not an amount");
-    cli(&[&to[..], &[&hot, "--amount", "-1"]].concat()).fails(2, "negative");
+/// The free balances of the coldkey of `w` and of `hot`.
+fn balances(cli: &Cli<'_>, hot: &str) -> (Value, Value) {
+    let c = cli(&["balance", "--wallet", "w", "--json"]).json();
+    let h = cli(&["balance", hot, "--json"]).json();
+    (c["free"].clone(), h["free"].clone())
+}
+
+/// Malformed amounts, addresses, weights and networks, a wrong password, a missing
+/// confirmation, and more than the balance or the stake: each refused with its reason.
+fn malformed_or_unaffordable_refused(node: &DevNode, cli: &Cli<'_>, env: &Env<'_>, hot: &str) {
+    let to = TRANSFER_FROM_W;
+    cli(&[&to[..], &[hot, "--amount", "1.2.3"]].concat()).fails(2, "not an amount");
+    cli(&[&to[..], &[hot, "--amount", "-1"]].concat()).fails(2, "negative");
     cli(&[&to[..], &["5Not4nAddress", "--amount", "1"]].concat())
         .fails(2, "not an account address");
-    cli(&[&to[..], &[&hot, "--amount", "1000000"]].concat()).fails(4, "insufficient balance");
+    cli(&[&to[..], &[hot, "--amount", "1000000"]].concat()).fails(4, "insufficient balance");
     node.cli(
-        &[&to[..], &[&hot, "--amount", "1", "--yes"]].concat(),
+        &[&to[..], &[hot, "--amount", "1", "--yes"]].concat(),
         &[env[0], ("MINDNET_PASSWORD", "wrong")],
     )
     .fails(2, "wrong password");
     // Without --yes and without a terminal to ask on, nothing is sent.
-    node.cli(&[&to[..], &[&hot, "--amount", "1"]].concat(), &env)
+    node.cli(&[&to[..], &[hot, "--amount", "1"]].concat(), env)
         .fails(2, "--yes");
-    let weights = [
-        "weights", "set", "--netuid", "0", "--wallet", "w", "--hotkey", "h",
-    ];
+    let weights = WEIGHTS_OF_H;
     cli(&[&weights[..], &["999=1"]].concat()).fails(2, "does not exist");
     cli(&[&weights[..], &["0=1", "0=2"]].concat()).fails(2, "twice");
     cli(&[&weights[..], &["0=x"]].concat()).fails(2, "not a number");
@@ -466,8 +550,19 @@ fn bad_input_says_what_is_wrong_and_changes_nothing() {
         "stake", "remove", "--wallet", "w", "--hotkey", "h", "--amount", "5",
     ])
     .fails(4, "less than");
-    // A rule only the chain's state shows: one set_weights per `weights_set_rate_limit`
-    // blocks. A second neuron (Alice's) gives h someone to weight.
+}
+
+/// A rule only the chain's state shows: one set_weights per `weights_set_rate_limit`
+/// blocks; and nothing refused cost anything.
+fn rate_limit_refused_before_signing(
+    node: &DevNode,
+    cli: &Cli<'_>,
+    env: &Env<'_>,
+    hot: &str,
+    before: &(Value, Value),
+) {
+    let weights = WEIGHTS_OF_H;
+    // A second neuron (Alice's) gives h someone to weight.
     node.cli(
         &[
             "register",
@@ -482,7 +577,7 @@ fn bad_input_says_what_is_wrong_and_changes_nothing() {
             "inclusion",
             "--json",
         ],
-        &env,
+        env,
     )
     .json();
     let ok = cli(&[&weights[..], &["1=1"]].concat());
@@ -497,33 +592,37 @@ fn bad_input_says_what_is_wrong_and_changes_nothing() {
         "weights_set_rate_limit",
         "1000",
     ]);
-    let limited = balances();
+    let limited = balances(cli, hot);
     cli(&[&weights[..], &["1=1"]].concat()).fails(4, "try again from block");
     // Nothing refused above cost anything: the coldkey signed nothing that went through,
     // and the hotkey paid only for the one set_weights that did.
-    assert_eq!(balances(), limited);
+    assert_eq!(balances(cli, hot), limited);
     assert_eq!(limited.0, before.0);
+}
 
-    // An unreachable node, and one that accepts connections but never answers.
+/// An unreachable node, and one that accepts connections but never answers.
+fn unreachable_or_silent_nodes(hot: &str) {
     let closed = format!("ws://127.0.0.1:{}", free_port());
-    run(&["balance", &hot, "--url", &closed, "--timeout", "3"], &[])
-        .fails(3, "cannot reach a node");
+    run(&["balance", hot, "--url", &closed, "--timeout", "3"], &[]).fails(3, "cannot reach a node");
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let silent_url = format!("ws://{}", silent.local_addr().unwrap());
     let started = Instant::now();
     run(
-        &["balance", &hot, "--url", &silent_url, "--timeout", "2"],
+        &["balance", hot, "--url", &silent_url, "--timeout", "2"],
         &[],
     )
     .fails(3, "");
     assert!(started.elapsed() < Duration::from_secs(30));
-    run(&["balance", &hot, "--url", "http://x"], &[]).fails(2, "not a node RPC URL");
+    run(&["balance", hot, "--url", "http://x"], &[]).fails(2, "not a node RPC URL");
+}
 
-    // A node that stops answering while a transaction waits: a timeout error, not a hang.
+/// A node that stops answering while a transaction waits: a timeout error, not a hang.
+fn node_stops_answering_mid_transaction(node: &DevNode, env: &Env<'_>, hot: &str) {
+    let to = TRANSFER_FROM_W;
     let pid = node.pid().to_string();
     let mut stopped = false;
     let (code, took, stderr) = run_watching(
-        &[&to[..], &[&hot, "--amount", "1", "--yes", "--timeout", "3"]].concat(),
+        &[&to[..], &[hot, "--amount", "1", "--yes", "--timeout", "3"]].concat(),
         &[("MINDNET_URL", node.url.as_str()), env[0], env[1]],
         |line| {
             // Once the pool has it: the wait for its block is what must not hang.

@@ -71,7 +71,7 @@ pub fn scale_chain_spec() -> Result<ChainSpec, String> {
     )
 }
 
-/// The committed raw spec of the public test network, built by `scripts/chain-specs.sh`
+/// The committed raw spec of the public test network, built by `scripts/gen/chain-specs.sh`
 /// from the public keys in `chain-specs/testnet-keys.json`.
 const TESTNET_SPEC: &[u8] = include_bytes!("../../chain-specs/testnet.json");
 

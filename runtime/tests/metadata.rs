@@ -1,7 +1,7 @@
 //! The client's typed API (`client/metadata/mindnet.scale`) is generated from this runtime's
 //! metadata: this test fails when the committed file differs from what the runtime reports,
 //! so a change to a call, event, error or runtime API cannot reach main without the client
-//! being regenerated. `scripts/metadata.sh` rewrites the file (it runs this test with
+//! being regenerated. `scripts/gen/metadata.sh` rewrites the file (it runs this test with
 //! `MINDNET_WRITE_METADATA=1`).
 
 use mindnet_runtime::Runtime;
@@ -33,7 +33,7 @@ fn client_metadata_is_current() {
     assert!(
         committed == metadata,
         "{} is not the runtime's current metadata ({} bytes committed, {} now): run \
-         scripts/metadata.sh and commit the result",
+         scripts/gen/metadata.sh and commit the result",
         path.display(),
         committed.len(),
         metadata.len(),

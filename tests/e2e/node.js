@@ -33,8 +33,22 @@ export function freePort() {
   });
 }
 
-/** Starts `mindnet-node --dev` and resolves once its RPC answers, with an `api` and `stop()`. */
-export async function startDevNode({ timeoutMs = 180_000 } = {}) {
+/**
+ * Starts `mindnet-node --dev` and resolves once its RPC answers, with an `api` and `stop()`.
+ * The test files run at once, each with its own node: a port another process took between
+ * `freePort()` and the node's bind is retried on other ports.
+ */
+export async function startDevNode(options = {}) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDevNodeOnce(options);
+    } catch (e) {
+      if (attempt >= 3 || !/address already in use/i.test(e.message)) throw e;
+    }
+  }
+}
+
+async function startDevNodeOnce({ timeoutMs = 180_000 } = {}) {
   const bin = nodeBinary();
   if (!existsSync(bin)) {
     throw new Error(`mindnet-node not found at ${bin}: build it with 'cargo build -p mindnet-node' or set MINDNET_NODE`);

@@ -1,5 +1,6 @@
-// The README's Polkadot.js snippet runs as pasted: it is taken from README.md, saved in
-// tests/ (where @polkadot/api is installed) and run with node against a fresh dev node.
+// The documentation's snippets run as pasted: each is taken from its docs/*.md section,
+// saved in tests/ (where @polkadot/api is installed) and run with node or bash against a
+// fresh dev node.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -24,13 +25,13 @@ before(async () => {
 });
 after(async () => { if (node) await node.stop(); });
 
-/** The first ```LANG block of README.md's section `heading`. */
-function snippet(heading, lang = 'js') {
-  const readme = readFileSync(join(here, '..', '..', 'README.md'), 'utf8');
-  const at = readme.indexOf(heading);
-  assert.ok(at >= 0, `README.md has a section ${heading}`);
-  const match = readme.slice(at).match(new RegExp('```' + lang + '\\n([\\s\\S]*?)```'));
-  assert.ok(match, `README.md has a ${lang} snippet in ${heading}`);
+/** The first ```LANG block of section `heading` in `doc` (a path from the repository root). */
+function snippet(doc, heading, lang = 'js') {
+  const text = readFileSync(join(here, '..', '..', doc), 'utf8');
+  const at = text.indexOf(heading);
+  assert.ok(at >= 0, `${doc} has a section ${heading}`);
+  const match = text.slice(at).match(new RegExp('```' + lang + '\\n([\\s\\S]*?)```'));
+  assert.ok(match, `${doc} has a ${lang} snippet in ${heading}`);
   return match[1];
 }
 
@@ -43,7 +44,7 @@ function runNode(file, env) {
 
 test('the README Polkadot.js snippet runs as pasted', { timeout: 300_000 }, async () => {
   const file = join(here, '..', `.readme-snippet-${process.pid}.mjs`);
-  writeFileSync(file, snippet('## Submitting weights and querying stake with Polkadot.js'));
+  writeFileSync(file, snippet('docs/polkadot-js.md', '## Submitting weights and querying stake with Polkadot.js'));
   try {
     const first = await runNode(file, { MINDNET_URL: node.url });
     assert.equal(first.code, 0, first.stderr);
@@ -64,7 +65,7 @@ test('the README Polkadot.js snippet runs as pasted', { timeout: 300_000 }, asyn
 });
 
 test('the README wallet session runs as pasted', { timeout: 600_000 }, async () => {
-  const script = snippet('## The wallet: `mindnet`', 'sh');
+  const script = snippet('docs/wallet.md', '## A session on the dev chain', 'sh');
   const wallets = mkdtempSync(join(tmpdir(), 'mindnet-readme-'));
   const cliDir = dirname(cliBinary());
   const env = {
@@ -104,7 +105,7 @@ test('the README wallet session runs as pasted', { timeout: 600_000 }, async () 
 
 test('the README validator join snippet runs as pasted', { timeout: 400_000 }, async () => {
   const file = join(here, '..', `.readme-join-${process.pid}.mjs`);
-  writeFileSync(file, snippet('### Joining a network as a validator'));
+  writeFileSync(file, snippet('docs/validator.md', '## Joining a network as a validator'));
   const { api } = node;
   try {
     // The dev node makes Eve's keys in its own keystore, so it authors her slots too.

@@ -59,8 +59,46 @@ fn epoch_f64(
     block: u64,
     emission: u64,
 ) -> (Vec<u64>, Vec<StoredBondRow>) {
+    let s = active_stake_f64(neurons, block);
+    let w = weight_rows_f64(neurons, weights);
+    // Steps 4 and 5.
     let n = neurons.len();
-    // Steps 1 and 2.
+    let mut r = vec![0.0; n];
+    let mut t = vec![0.0; n];
+    for (row, s_i) in w.iter().zip(&s) {
+        for (j, w_ij) in row {
+            r[*j as usize] += w_ij * s_i;
+            t[*j as usize] += s_i;
+        }
+    }
+    let mut rank = r.clone();
+    normalize(&mut rank);
+    // Steps 6 and 7.
+    let c: Vec<f64> = t
+        .iter()
+        .map(|t| 1.0 / (1.0 + (-RHO * (t - KAPPA)).exp()))
+        .collect();
+    let mut incentive: Vec<f64> = rank.iter().zip(&c).map(|(a, b)| a * b).collect();
+    normalize(&mut incentive);
+    // Steps 8 and 9, with step 10's dividends before normalisation.
+    let mut pass = SecondPassF64::new(bonds, &r, &incentive);
+    let stored: Vec<StoredBondRow> = (0..n).map(|i| pass.row(i, &w[i], s[i])).collect();
+    // Steps 10 to 12.
+    let mut dividends = pass.dividends;
+    normalize(&mut dividends);
+    (apportion_f64(&incentive, &dividends, emission), stored)
+}
+
+/// `v / Σ v` in place, unless the sum is zero.
+fn normalize(v: &mut [f64]) {
+    let sum: f64 = v.iter().sum();
+    if sum > 0.0 {
+        v.iter_mut().for_each(|x| *x /= sum);
+    }
+}
+
+/// Steps 1 and 2: `s_i = a_i S_i / Σ_k a_k S_k`.
+fn active_stake_f64(neurons: &[NeuronState], block: u64) -> Vec<f64> {
     let active: Vec<bool> = neurons
         .iter()
         .map(|x| block.saturating_sub(x.last_update) <= ACTIVITY_CUTOFF)
@@ -72,10 +110,15 @@ fn epoch_f64(
             0.0
         }
     };
+    let n = neurons.len();
     let total: f64 = (0..n).map(stake).sum();
-    let s: Vec<f64> = (0..n).map(|i| stake(i) / total).collect();
-    // Step 3: a vote for a uid registered since the voter last set weights is dropped.
-    let w: Vec<Vec<(u16, f64)>> = weights
+    (0..n).map(|i| stake(i) / total).collect()
+}
+
+/// Step 3: `W_ij` for the votes that count; a vote for a uid registered since the voter
+/// last set weights is dropped.
+fn weight_rows_f64(neurons: &[NeuronState], weights: &[Vec<(u16, u16)>]) -> Vec<Vec<(u16, f64)>> {
+    weights
         .iter()
         .zip(neurons)
         .map(|(row, me)| {
@@ -90,64 +133,68 @@ fn epoch_f64(
                 .map(|(j, v)| (*j, *v as f64 / sum))
                 .collect()
         })
-        .collect();
-    // Steps 4 and 5.
-    let mut r = vec![0.0; n];
-    let mut t = vec![0.0; n];
-    for (row, s_i) in w.iter().zip(&s) {
-        for (j, w_ij) in row {
-            r[*j as usize] += w_ij * s_i;
-            t[*j as usize] += s_i;
-        }
-    }
-    let normalize = |v: &mut [f64]| {
-        let sum: f64 = v.iter().sum();
-        if sum > 0.0 {
-            v.iter_mut().for_each(|x| *x /= sum);
-        }
-    };
-    let mut rank = r.clone();
-    normalize(&mut rank);
-    // Steps 6 and 7.
-    let c: Vec<f64> = t
-        .iter()
-        .map(|t| 1.0 / (1.0 + (-RHO * (t - KAPPA)).exp()))
-        .collect();
-    let mut incentive: Vec<f64> = rank.iter().zip(&c).map(|(a, b)| a * b).collect();
-    normalize(&mut incentive);
-    // Steps 8 and 9: the mixed bonds' column sums in closed form (each column of ΔB
-    // sums to one), then B' row by row, merged by column with the previous bonds.
-    let previous: Vec<Vec<(u16, f64)>> = bonds
-        .iter()
-        .map(|row| {
-            row.iter()
-                .map(|(j, q)| (*j, *q as f64 / 4_294_967_296.0))
-                .collect()
-        })
-        .collect();
-    let mut old_columns = vec![0.0; n];
-    for row in &previous {
-        for (j, b) in row {
-            old_columns[*j as usize] += b;
-        }
-    }
-    let new_columns: Vec<f64> = old_columns
-        .iter()
-        .zip(&r)
-        .map(|(old, r)| {
-            let delta = if *r > 0.0 { 1.0 } else { 0.0 };
-            if *old > 0.0 {
-                (1.0 - ALPHA) * old + ALPHA * delta
-            } else {
-                delta
+        .collect()
+}
+
+/// Steps 8 and 9 row by row: the mixed bonds' column sums in closed form (each column of
+/// ΔB sums to one), then `B'` row by row, merged by column with the previous bonds, and
+/// each row's dividend `Σ_j B'_ij I_j`.
+struct SecondPassF64<'a> {
+    previous: Vec<Vec<(u16, f64)>>,
+    old_columns: Vec<f64>,
+    new_columns: Vec<f64>,
+    r: &'a [f64],
+    incentive: &'a [f64],
+    /// `Σ_j B'_ij I_j` of the rows so far.
+    dividends: Vec<f64>,
+}
+
+impl<'a> SecondPassF64<'a> {
+    fn new(bonds: &[StoredBondRow], r: &'a [f64], incentive: &'a [f64]) -> Self {
+        let n = r.len();
+        let previous: Vec<Vec<(u16, f64)>> = bonds
+            .iter()
+            .map(|row| {
+                row.iter()
+                    .map(|(j, q)| (*j, *q as f64 / 4_294_967_296.0))
+                    .collect()
+            })
+            .collect();
+        let mut old_columns = vec![0.0; n];
+        for row in &previous {
+            for (j, b) in row {
+                old_columns[*j as usize] += b;
             }
-        })
-        .collect();
-    let mut dividends = vec![0.0; n];
-    let mut stored: Vec<StoredBondRow> = Vec::with_capacity(n);
-    for i in 0..n {
-        let (row, old) = (&w[i], previous.get(i).map(|r| &r[..]).unwrap_or(&[]));
+        }
+        let new_columns: Vec<f64> = old_columns
+            .iter()
+            .zip(r)
+            .map(|(old, r)| {
+                let delta = if *r > 0.0 { 1.0 } else { 0.0 };
+                if *old > 0.0 {
+                    (1.0 - ALPHA) * old + ALPHA * delta
+                } else {
+                    delta
+                }
+            })
+            .collect();
+        Self {
+            previous,
+            old_columns,
+            new_columns,
+            r,
+            incentive,
+            dividends: vec![0.0; n],
+        }
+    }
+
+    /// Row `i`'s `B'` as stored, from its weights `row` and stake `s_i`; its dividend is
+    /// added to [`Self::dividends`].
+    fn row(&mut self, i: usize, row: &[(u16, f64)], s_i: f64) -> StoredBondRow {
+        let old = self.previous.get(i).map(|r| &r[..]).unwrap_or(&[]);
         let mut out: StoredBondRow = Vec::with_capacity(row.len().max(old.len()));
+        let (old_columns, new_columns) = (&self.old_columns, &self.new_columns);
+        let (r, incentive, dividend) = (self.r, self.incentive, &mut self.dividends[i]);
         let mut bond = |j: u16, b: f64, d: f64| {
             let j_ = j as usize;
             let mixed = if old_columns[j_] > 0.0 {
@@ -157,7 +204,7 @@ fn epoch_f64(
             };
             if mixed > 0.0 {
                 let b = mixed / new_columns[j_];
-                dividends[i] += b * incentive[j_];
+                *dividend += b * incentive[j_];
                 let q = (b * 4_294_967_296.0).round() as u64;
                 if q > 0 {
                     out.push((j, q));
@@ -168,16 +215,16 @@ fn epoch_f64(
         while a < row.len() || p < old.len() {
             match (row.get(a), old.get(p)) {
                 (Some(&(j, w_ij)), Some(&(k, b))) if j == k => {
-                    bond(j, b, w_ij * s[i] / r[j as usize]);
+                    bond(j, b, w_ij * s_i / r[j as usize]);
                     a += 1;
                     p += 1;
                 }
                 (Some(&(j, w_ij)), Some(&(k, _))) if j < k => {
-                    bond(j, 0.0, w_ij * s[i] / r[j as usize]);
+                    bond(j, 0.0, w_ij * s_i / r[j as usize]);
                     a += 1;
                 }
                 (Some(&(j, w_ij)), None) => {
-                    bond(j, 0.0, w_ij * s[i] / r[j as usize]);
+                    bond(j, 0.0, w_ij * s_i / r[j as usize]);
                     a += 1;
                 }
                 (_, Some(&(k, b))) => {
@@ -187,14 +234,18 @@ fn epoch_f64(
                 (None, None) => break,
             }
         }
-        stored.push(out);
+        out
     }
-    // Steps 10 to 12: E apportioned exactly, the remainder to the largest fractions.
-    normalize(&mut dividends);
+}
+
+/// Steps 11 and 12: `E` apportioned exactly by `e = (1 − δ) I + δ D`, the remainder to the
+/// largest fractions.
+fn apportion_f64(incentive: &[f64], dividends: &[f64], emission: u64) -> Vec<u64> {
+    let n = incentive.len();
     let e = emission as f64;
     let mut minted = Vec::with_capacity(n);
     let mut fractions = Vec::with_capacity(n);
-    for (uid, (i, d)) in incentive.iter().zip(&dividends).enumerate() {
+    for (uid, (i, d)) in incentive.iter().zip(dividends).enumerate() {
         let amount = ((1.0 - DELTA) * i + DELTA * d) * e;
         minted.push(amount.floor() as u64);
         fractions.push((amount - amount.floor(), uid));
@@ -207,7 +258,7 @@ fn epoch_f64(
     for (_, uid) in fractions.into_iter().take(leftover) {
         minted[uid] += 1;
     }
-    (minted, stored)
+    minted
 }
 
 /// The f64 reference this bench first had, kept to compare with: steps 1–12 for a first

@@ -21,7 +21,7 @@ use frame_support::{
     pallet_prelude::*,
     traits::{
         fungible::{Inspect, Mutate},
-        tokens::Preservation,
+        tokens::{Balance, Preservation},
     },
 };
 use sp_arithmetic::{helpers_128bit::multiply_by_rational_with_rounding, Rounding};
@@ -32,6 +32,54 @@ use sp_runtime::traits::{
 /// `a × b / c` rounded as asked, or `None` when `c` is zero or the result overflows.
 fn mul_div(a: u128, b: u128, c: u128, rounding: Rounding) -> Option<u128> {
     multiply_by_rational_with_rounding(a, b, c, rounding)
+}
+
+impl<B: Balance> StakePool<B> {
+    /// The stake of the pool that counts in period `epoch_index`.
+    pub(crate) fn counted_at(&self, epoch_index: u64) -> B {
+        let active = if self.counted_epoch < epoch_index {
+            self.value
+        } else {
+            self.counted
+        };
+        if self.joining_epoch < epoch_index {
+            active.saturating_add(self.joining)
+        } else {
+            active
+        }
+    }
+
+    /// What `shares` of the pool are worth, rounded down.
+    fn shares_value(&self, shares: u128) -> B {
+        let value: u128 = self.value.unique_saturated_into();
+        let worth = mul_div(shares, value, self.shares, Rounding::Down).unwrap_or(0);
+        B::unique_saturated_from(worth)
+    }
+
+    /// Shares that `amount` buys in the pool (rounded down); one share per base unit in an
+    /// empty pool.
+    fn shares_for(&self, amount: B) -> Option<u128> {
+        let amount: u128 = amount.unique_saturated_into();
+        let value: u128 = self.value.unique_saturated_into();
+        if self.shares == 0 || value == 0 {
+            Some(amount)
+        } else {
+            mul_div(amount, self.shares, value, Rounding::Down)
+        }
+    }
+
+    /// Records that the pool's value changes now, in period `period`: `counted` keeps the
+    /// period's lowest.
+    fn note_change(&mut self, period: u64, new_value: B) {
+        let lowest = if self.counted_epoch < period {
+            self.value
+        } else {
+            self.counted.min(self.value)
+        };
+        self.counted = lowest.min(new_value);
+        self.counted_epoch = period;
+        self.value = new_value;
+    }
 }
 
 impl<T: Config> Pallet<T> {
@@ -64,7 +112,8 @@ impl<T: Config> Pallet<T> {
             return position.joining;
         }
         Self::claim_owner_shares(hotkey, coldkey, &mut pool, &mut position);
-        Self::shares_value(&pool, position.shares).saturating_add(position.joining)
+        pool.shares_value(position.shares)
+            .saturating_add(position.joining)
     }
 
     /// All stake behind `hotkey` on `netuid`, joining stake included.
@@ -77,40 +126,7 @@ impl<T: Config> Pallet<T> {
     /// The stake of `hotkey`'s pool that counts in `netuid`'s running epoch: its lowest
     /// value since the epoch began, plus stake that joined in an earlier period.
     pub fn counted_stake(netuid: u16, pool: &StakePool<BalanceOf<T>>) -> BalanceOf<T> {
-        Self::counted_at(pool, EpochIndex::<T>::get(netuid))
-    }
-
-    /// The stake of `pool` that counts in period `epoch_index`.
-    pub(crate) fn counted_at(pool: &StakePool<BalanceOf<T>>, epoch_index: u64) -> BalanceOf<T> {
-        let active = if pool.counted_epoch < epoch_index {
-            pool.value
-        } else {
-            pool.counted
-        };
-        if pool.joining_epoch < epoch_index {
-            active.saturating_add(pool.joining)
-        } else {
-            active
-        }
-    }
-
-    /// What `shares` of `pool` are worth, rounded down.
-    fn shares_value(pool: &StakePool<BalanceOf<T>>, shares: u128) -> BalanceOf<T> {
-        let value: u128 = pool.value.unique_saturated_into();
-        let worth = mul_div(shares, value, pool.shares, Rounding::Down).unwrap_or(0);
-        BalanceOf::<T>::unique_saturated_from(worth)
-    }
-
-    /// Shares that `amount` buys in `pool` (rounded down); one share per base unit in an
-    /// empty pool.
-    fn shares_for(pool: &StakePool<BalanceOf<T>>, amount: BalanceOf<T>) -> Option<u128> {
-        let amount: u128 = amount.unique_saturated_into();
-        let value: u128 = pool.value.unique_saturated_into();
-        if pool.shares == 0 || value == 0 {
-            Some(amount)
-        } else {
-            mul_div(amount, pool.shares, value, Rounding::Down)
-        }
+        pool.counted_at(EpochIndex::<T>::get(netuid))
     }
 
     /// Turns stake that joined in an earlier period into shares at today's price (the
@@ -127,7 +143,7 @@ impl<T: Config> Pallet<T> {
         if pool.joining.is_zero() || pool.joining_epoch >= period {
             return None;
         }
-        let shares = Self::shares_for(pool, pool.joining).unwrap_or(0);
+        let shares = pool.shares_for(pool.joining).unwrap_or(0);
         let rate = JoinRate {
             shares,
             value: pool.joining,
@@ -218,19 +234,6 @@ impl<T: Config> Pallet<T> {
         }
     }
 
-    /// Records that the pool's value changes now: `counted` keeps the period's lowest.
-    fn note_change(netuid: u16, pool: &mut StakePool<BalanceOf<T>>, new_value: BalanceOf<T>) {
-        let period = EpochIndex::<T>::get(netuid);
-        let lowest = if pool.counted_epoch < period {
-            pool.value
-        } else {
-            pool.counted.min(pool.value)
-        };
-        pool.counted = lowest.min(new_value);
-        pool.counted_epoch = period;
-        pool.value = new_value;
-    }
-
     /// Writes a pool and a position back, removing what is empty, and keeps the hotkey's
     /// pool count.
     fn store(
@@ -295,7 +298,8 @@ impl<T: Config> Pallet<T> {
             .checked_add(&amount)
             .ok_or(Error::<T>::Overflow)?;
         ensure!(
-            Self::shares_value(&pool, position.shares).saturating_add(position.joining)
+            pool.shares_value(position.shares)
+                .saturating_add(position.joining)
                 >= MinStake::<T>::get(netuid),
             Error::<T>::BelowMinStake
         );
@@ -330,7 +334,9 @@ impl<T: Config> Pallet<T> {
         );
         Self::preserve_hotkey_for_epoch(netuid, &hotkey);
         let (mut pool, mut position) = Self::touch(netuid, &hotkey, &coldkey);
-        let owned = Self::shares_value(&pool, position.shares).saturating_add(position.joining);
+        let owned = pool
+            .shares_value(position.shares)
+            .saturating_add(position.joining);
         ensure!(owned >= amount, Error::<T>::NotEnoughStake);
         // Stake still joining (which does not count yet) leaves first.
         let from_joining = amount.min(position.joining);
@@ -358,10 +364,12 @@ impl<T: Config> Pallet<T> {
             // The last shareholder out takes the rounding dust with it.
             let from_active = if pool.shares == 0 { pool.value } else { rest };
             let value_after = pool.value.saturating_sub(from_active);
-            Self::note_change(netuid, &mut pool, value_after);
+            pool.note_change(EpochIndex::<T>::get(netuid), value_after);
             paid = paid.saturating_add(from_active);
         }
-        let left = Self::shares_value(&pool, position.shares).saturating_add(position.joining);
+        let left = pool
+            .shares_value(position.shares)
+            .saturating_add(position.joining);
         ensure!(
             left.is_zero() || left >= MinStake::<T>::get(netuid),
             Error::<T>::BelowMinStake
@@ -423,7 +431,7 @@ impl<T: Config> Pallet<T> {
             .value
             .checked_add(&amount.saturating_sub(owner_part))
             .ok_or(Error::<T>::Overflow)?;
-        let bought = Self::shares_for(&pool, owner_part).ok_or(Error::<T>::Overflow)?;
+        let bought = pool.shares_for(owner_part).ok_or(Error::<T>::Overflow)?;
         pool.value = pool
             .value
             .checked_add(&owner_part)

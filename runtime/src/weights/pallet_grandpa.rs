@@ -2,7 +2,7 @@
 //!
 //! pallet-grandpa's benchmarks (`check_equivocation_proof`, `note_stalled`) do not match its
 //! `WeightInfo` trait one to one, so the CLI cannot write this file; it is assembled from
-//! their results by `scripts/benchmark.sh` with `scripts/grandpa-weights.hbs`:
+//! their results by `scripts/bench/benchmark.sh` with `scripts/templates/grandpa-weights.hbs`:
 //!
 //! * `note_stalled` (root only) is the benchmark of the same name.
 //! * `report_equivocation` cannot be submitted on this chain (its key-ownership proof type

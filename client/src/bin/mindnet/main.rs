@@ -9,6 +9,7 @@
 
 mod cli;
 mod commands;
+mod ctx;
 mod output;
 
 use clap::Parser;

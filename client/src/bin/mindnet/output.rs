@@ -1,5 +1,7 @@
 //! What a command prints: the same result as text for people and as JSON for programs.
 
+use mindnet_client::amount::format_mind;
+use mindnet_client::Included;
 use serde_json::Value;
 
 /// A command's result.
@@ -66,4 +68,28 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// Base units as JSON: a number, or a string past `u64`.
+pub fn units(v: u128) -> Value {
+    u64::try_from(v)
+        .map(Value::from)
+        .unwrap_or_else(|_| Value::String(v.to_string()))
+}
+
+/// A transaction's inclusion as JSON: `{extrinsic, block, fee, events}`.
+pub fn included_json(inc: &Included) -> Value {
+    serde_json::json!({
+        "extrinsic": inc.extrinsic,
+        "block": inc.block,
+        "fee": inc.fee.map(units),
+        "events": inc.events,
+    })
+}
+
+/// ` (fee X MIND)` when the fee is known, to end a sentence with.
+pub fn fee_text(inc: &Included) -> String {
+    inc.fee
+        .map(|f| format!(" (fee {} MIND)", format_mind(f)))
+        .unwrap_or_default()
 }

@@ -6,7 +6,6 @@ mod network;
 mod neurons;
 mod random_calls;
 mod scale;
-mod security;
 mod staking;
 
 use crate::{mock::*, *};
@@ -50,6 +49,27 @@ pub fn register_many(count: u64) {
     for k in 1..=count {
         register(k, 10 + k, 0);
     }
+}
+
+/// Sets the row of `hotkey` on network 0.
+pub fn vote(hotkey: AccountId, uids: Vec<u16>, values: Vec<u16>) -> sp_runtime::DispatchResult {
+    Mindnet::set_weights(RuntimeOrigin::signed(hotkey), 0, uids, values, 0)
+}
+
+/// Root sets `parameter` on network 0.
+pub fn set(parameter: NetworkParameter<Balance>) {
+    assert_ok!(Mindnet::set_parameter(RuntimeOrigin::root(), 0, parameter));
+}
+
+/// Hotkeys 11 and 12 (coldkeys 1 and 2) with 100 tokens each, voting for each other from
+/// block 11 on; an epoch every 10 blocks.
+pub fn two_voters() {
+    register_many(2);
+    stake(1, 11, 0, 100 * TOKEN);
+    stake(2, 12, 0, 100 * TOKEN);
+    run_to_block(11);
+    assert_ok!(vote(11, vec![1], vec![1]));
+    assert_ok!(vote(12, vec![0], vec![1]));
 }
 
 /// Every pallet event emitted so far, oldest first.
@@ -134,7 +154,7 @@ pub fn single_pass(now: u64) -> (mindnet_math::EpochOutput, Vec<Option<AccountId
         let last_update = LastUpdate::<Test>::try_get(0, uid).ok();
         let stake = match (hotkey, last_update) {
             (Some(h), Some(_)) => StakePools::<Test>::get(0, h)
-                .map(|p| Mindnet::counted_at(&p, period))
+                .map(|p| p.counted_at(period))
                 .unwrap_or(0),
             _ => 0,
         };

@@ -1,7 +1,9 @@
-//! `register`, `set_weights` and `serve_axon`.
+//! `register`, `set_weights` and `serve_axon`, and the security review's exploits on
+//! keys, weights, fees and bloat, each closed (every such test failed on the code before
+//! its fix).
 
 use super::*;
-use frame_support::{assert_noop, assert_ok, BoundedVec};
+use frame_support::{assert_noop, assert_ok, dispatch::GetDispatchInfo, BoundedVec};
 
 #[test]
 fn register_assigns_uids_and_burns_the_fee() {
@@ -93,20 +95,12 @@ fn a_full_network_replaces_the_lowest_emission_past_immunity() {
     });
 }
 
-fn set(
-    hotkey: AccountId,
-    uids: Vec<u16>,
-    values: Vec<u16>,
-) -> frame_support::dispatch::DispatchResult {
-    Mindnet::set_weights(RuntimeOrigin::signed(hotkey), 0, uids, values, 0)
-}
-
 #[test]
 fn set_weights_stores_a_sorted_row() {
     new_test_ext().execute_with(|| {
         register_many(3);
         System::set_block_number(2);
-        assert_ok!(set(11, vec![2, 0], vec![7, 9]));
+        assert_ok!(vote(11, vec![2, 0], vec![7, 9]));
         assert_eq!(
             Weights::<Test>::get(0, 0).into_inner(),
             vec![(0, 9), (2, 7)]
@@ -132,21 +126,21 @@ fn set_weights_rejects_each_bad_input_with_its_own_error() {
             Mindnet::set_weights(RuntimeOrigin::signed(11), 5, vec![0], vec![1], 0),
             Error::<Test>::NetworkDoesNotExist
         );
-        assert_noop!(set(99, vec![0], vec![1]), Error::<Test>::NotRegistered);
+        assert_noop!(vote(99, vec![0], vec![1]), Error::<Test>::NotRegistered);
         assert_noop!(
-            set(11, vec![0, 1], vec![1]),
+            vote(11, vec![0, 1], vec![1]),
             Error::<Test>::WeightVecLengthMismatch
         );
         assert_noop!(
-            set(11, vec![1, 1], vec![1, 2]),
+            vote(11, vec![1, 1], vec![1, 2]),
             Error::<Test>::DuplicateUids
         );
         assert_noop!(
-            set(11, vec![0, 3], vec![1, 2]),
+            vote(11, vec![0, 3], vec![1, 2]),
             Error::<Test>::UidOutOfRange
         );
         assert_noop!(
-            set(11, vec![0, 1], vec![0, 0]),
+            vote(11, vec![0, 1], vec![0, 0]),
             Error::<Test>::AllWeightsZero
         );
         assert_ok!(Mindnet::set_parameter(
@@ -154,7 +148,7 @@ fn set_weights_rejects_each_bad_input_with_its_own_error() {
             0,
             NetworkParameter::MinAllowedWeights(2)
         ));
-        assert_noop!(set(11, vec![0], vec![1]), Error::<Test>::TooFewWeights);
+        assert_noop!(vote(11, vec![0], vec![1]), Error::<Test>::TooFewWeights);
         assert_ok!(Mindnet::set_parameter(
             RuntimeOrigin::root(),
             0,
@@ -166,7 +160,7 @@ fn set_weights_rejects_each_bad_input_with_its_own_error() {
             NetworkParameter::MaxWeightsPerRow(2)
         ));
         assert_noop!(
-            set(11, vec![0, 1, 2], vec![1, 1, 1]),
+            vote(11, vec![0, 1, 2], vec![1, 1, 1]),
             Error::<Test>::TooManyWeights
         );
         assert_ok!(Mindnet::set_parameter(
@@ -204,8 +198,8 @@ fn min_allowed_weights_is_capped_by_the_neuron_count() {
             NetworkParameter::MinAllowedWeights(5)
         ));
         System::set_block_number(2);
-        assert_noop!(set(11, vec![0], vec![1]), Error::<Test>::TooFewWeights);
-        assert_ok!(set(11, vec![0, 1], vec![1, 1]));
+        assert_noop!(vote(11, vec![0], vec![1]), Error::<Test>::TooFewWeights);
+        assert_ok!(vote(11, vec![0, 1], vec![1, 1]));
     });
 }
 
@@ -265,5 +259,193 @@ fn serve_axon_validates_and_stores() {
         // A development chain accepts loopback.
         AllowNonRoutableAxons::<Test>::put(true);
         assert_ok!(serve(loopback4, 8091, 4));
+    });
+}
+
+// ---- security: keys --------------------------------------------------------------
+
+#[test]
+fn a_front_runner_cannot_register_someone_elses_hotkey() {
+    new_test_ext().execute_with(|| {
+        // Hotkey 11 consents to coldkey 1; coldkey 2 copies the call from the pool.
+        let signature = consent(11, 0, 1, DEADLINE);
+        assert_noop!(
+            Mindnet::register(RuntimeOrigin::signed(2), 0, 11, DEADLINE, signature.clone()),
+            Error::<Test>::InvalidConsentSignature
+        );
+        // Nor can the consent be moved to another network or deadline.
+        assert_ok!(Mindnet::create_network(RuntimeOrigin::root(), 1));
+        assert_noop!(
+            Mindnet::register(RuntimeOrigin::signed(1), 1, 11, DEADLINE, signature.clone()),
+            Error::<Test>::InvalidConsentSignature
+        );
+        assert_noop!(
+            Mindnet::register(
+                RuntimeOrigin::signed(1),
+                0,
+                11,
+                DEADLINE + 1,
+                signature.clone()
+            ),
+            Error::<Test>::InvalidConsentSignature
+        );
+        // A signature by another key is no consent.
+        assert_noop!(
+            Mindnet::register(
+                RuntimeOrigin::signed(1),
+                0,
+                11,
+                DEADLINE,
+                consent(12, 0, 1, DEADLINE)
+            ),
+            Error::<Test>::InvalidConsentSignature
+        );
+        assert_eq!(Owner::<Test>::get(11), None);
+        assert_ok!(Mindnet::register(
+            RuntimeOrigin::signed(1),
+            0,
+            11,
+            DEADLINE,
+            signature
+        ));
+        assert_eq!(Owner::<Test>::get(11), Some(1));
+    });
+}
+
+#[test]
+fn an_expired_consent_is_refused() {
+    new_test_ext().execute_with(|| {
+        System::set_block_number(50);
+        assert_noop!(
+            Mindnet::register(RuntimeOrigin::signed(1), 0, 11, 49, consent(11, 0, 1, 49)),
+            Error::<Test>::ConsentExpired
+        );
+        assert_ok!(Mindnet::register(
+            RuntimeOrigin::signed(1),
+            0,
+            11,
+            50,
+            consent(11, 0, 1, 50)
+        ));
+    });
+}
+
+// ---- security: weights -----------------------------------------------------------
+
+#[test]
+fn zero_padding_does_not_satisfy_min_allowed_weights() {
+    new_test_ext().execute_with(|| {
+        register_many(9);
+        set(NetworkParameter::MinAllowedWeights(8));
+        run_to_block(2);
+        let uids: Vec<u16> = (1..9).collect();
+        let mut padded = vec![0u16; 8];
+        padded[0] = 65535;
+        assert_noop!(vote(11, uids.clone(), padded), Error::<Test>::TooFewWeights);
+        // Its own uid does not count toward the minimum either.
+        let with_self: Vec<u16> = (0..8).collect();
+        assert_noop!(
+            vote(11, with_self, vec![1; 8]),
+            Error::<Test>::TooFewWeights
+        );
+        assert_ok!(vote(11, uids, vec![1; 8]));
+    });
+}
+
+#[test]
+fn max_weight_change_bounds_how_far_a_row_moves() {
+    new_test_ext().execute_with(|| {
+        register_many(4);
+        // At most 0.5 in L1 between normalised rows.
+        set(NetworkParameter::MaxWeightChange(500_000_000));
+        run_to_block(2);
+        // The first row is free.
+        assert_ok!(vote(11, vec![1, 2], vec![1, 1]));
+        run_to_block(3);
+        // [½, ½, 0] → [0, 0, 1] is a distance of 2.
+        assert_noop!(
+            vote(11, vec![3], vec![1]),
+            Error::<Test>::WeightChangeTooLarge
+        );
+        // [½, ½, 0] → [¼, ½, ¼] is a distance of ½: allowed.
+        assert_ok!(vote(11, vec![1, 2, 3], vec![1, 2, 1]));
+        assert_eq!(
+            Weights::<Test>::get(0, 0).into_inner(),
+            vec![(1, 1), (2, 2), (3, 1)]
+        );
+        assert_noop!(
+            Mindnet::set_parameter(
+                RuntimeOrigin::root(),
+                0,
+                NetworkParameter::MaxWeightChange(MAX_WEIGHT_CHANGE_LIMIT + 1)
+            ),
+            Error::<Test>::ParameterOutOfRange
+        );
+    });
+}
+
+// ---- security: fees and bloat -----------------------------------------------------
+
+#[test]
+fn register_pays_for_the_network_it_scanned() {
+    new_test_ext().execute_with(|| {
+        let call = pallet::Call::<Test>::register {
+            netuid: 0,
+            hotkey: 11,
+            deadline: DEADLINE,
+            signature: consent(11, 0, 1, DEADLINE),
+        };
+        let charged = call.get_dispatch_info().call_weight;
+        let post = try_register(1, 11, 0).expect("registers");
+        let used = post.actual_weight.expect("register reports its weight");
+        assert!(used.all_lt(charged));
+        assert_eq!(
+            used,
+            <<Test as Config>::WeightInfo as crate::WeightInfo>::register(1)
+        );
+    });
+}
+
+#[test]
+fn a_hotkey_with_no_uid_and_no_stake_is_released() {
+    new_test_ext().execute_with(|| {
+        set(NetworkParameter::MaxAllowedUids(1));
+        set(NetworkParameter::ImmunityPeriod(0));
+        register(1, 11, 0);
+        stake(2, 11, 0, 5 * TOKEN);
+        // Hotkey 12 replaces 11; 11 keeps its owner while stake is behind it.
+        replace_in_order(0, &[0]);
+        register(2, 12, 0);
+        assert_eq!(Uids::<Test>::get(0, 11), None);
+        assert_eq!(Owner::<Test>::get(11), Some(1));
+        assert_ok!(Mindnet::do_try_state());
+        // Its last staker leaves: nothing is kept for it.
+        assert_ok!(Mindnet::remove_stake(
+            RuntimeOrigin::signed(2),
+            0,
+            11,
+            5 * TOKEN
+        ));
+        assert_eq!(Owner::<Test>::get(11), None);
+        assert!(!HotkeyNetworks::<Test>::contains_key(11));
+        assert!(!HotkeyPools::<Test>::contains_key(11));
+        assert!(StakePools::<Test>::get(0, 11).is_none());
+        System::assert_has_event(
+            Event::<Test>::HotkeyReleased {
+                hotkey: 11,
+                coldkey: 1,
+            }
+            .into(),
+        );
+        // With no stake at all, replacement releases it at once; anyone may then register
+        // it with its consent.
+        run_to_block(2);
+        replace_in_order(0, &[0]);
+        register(3, 13, 0);
+        assert_eq!(Owner::<Test>::get(12), None);
+        replace_in_order(0, &[0]);
+        register(4, 12, 0);
+        assert_eq!(Owner::<Test>::get(12), Some(4));
+        assert_ok!(Mindnet::do_try_state());
     });
 }

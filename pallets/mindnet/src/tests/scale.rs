@@ -6,7 +6,7 @@
 //! machine's trace events, by storage item).
 //!
 //! The default test run checks this at the mock's size (64 neurons, 16 weights per row).
-//! `scripts/scale.sh` runs the same code in the release profile at 4,096, 16,384 and
+//! `scripts/bench/scale.sh` runs the same code in the release profile at 4,096, 16,384 and
 //! 65,536 neurons with 256 weights per row:
 //!
 //! ```text
@@ -274,7 +274,7 @@ fn an_epoch_at_the_mocks_size_fits_its_budget_and_equals_the_single_pass() {
 }
 
 #[test]
-#[ignore = "release profile, minutes: run by scripts/scale.sh"]
+#[ignore = "release profile, minutes: run by scripts/bench/scale.sh"]
 fn scale() {
     let sizes = std::env::var("MINDNET_SCALE_N").unwrap_or_else(|_| "4096".into());
     let row = env("MINDNET_SCALE_ROW", 256) as u32;

@@ -1,4 +1,6 @@
-//! `add_stake` and `remove_stake`: per-network pools held in the stake account.
+//! `add_stake` and `remove_stake`: per-network pools held in the stake account; and the
+//! security review's exploits on stake, each closed (every such test failed on the code
+//! before its fix).
 
 use super::*;
 use frame_support::{assert_noop, assert_ok};
@@ -95,5 +97,199 @@ fn staking_errors_change_nothing() {
             Mindnet::remove_stake(RuntimeOrigin::signed(1), 0, 11, 0),
             Error::<Test>::ZeroAmount
         );
+    });
+}
+
+// ---- security: stake and epochs --------------------------------------------------
+
+#[test]
+fn stake_added_just_before_an_epoch_earns_nothing_in_it() {
+    // Baseline: nobody moves stake; uids 0 and 1 split the epoch at block 20 evenly.
+    let baseline = new_test_ext().execute_with(|| {
+        two_voters();
+        run_to_block(20);
+        (emission(0, 0), emission(0, 1))
+    });
+    assert_eq!(baseline.0, baseline.1);
+    let attacked = new_test_ext().execute_with(|| {
+        two_voters();
+        // Coldkey 3 stakes 500 tokens behind hotkey 11 one block before the epoch and
+        // takes them out right after it.
+        run_to_block(19);
+        stake(3, 11, 0, 500 * TOKEN);
+        run_to_block(20);
+        let result = (emission(0, 0), emission(0, 1));
+        let owed = Mindnet::stake_of(0, &11, &3);
+        assert_ok!(Mindnet::remove_stake(RuntimeOrigin::signed(3), 0, 11, owed));
+        // Coldkey 3 got back what it put in (less at most a base unit of rounding): its
+        // stake did not count, and the pool's emission went to the stakers whose did.
+        let back = Balances::free_balance(3);
+        assert!(back <= 1_000 * TOKEN && 1_000 * TOKEN - back <= 1, "{back}");
+        assert_ok!(Mindnet::do_try_state());
+        result
+    });
+    assert_eq!(attacked, baseline);
+}
+
+#[test]
+fn stake_removed_during_an_epoch_stops_counting_at_once() {
+    new_test_ext().execute_with(|| {
+        two_voters();
+        run_to_block(15);
+        // Hotkey 11's stake drops to 10 tokens and comes back before the epoch: it counts
+        // at its lowest, 10 against 100.
+        assert_ok!(Mindnet::remove_stake(
+            RuntimeOrigin::signed(1),
+            0,
+            11,
+            90 * TOKEN
+        ));
+        stake(1, 11, 0, 90 * TOKEN);
+        run_to_block(20);
+        // Uid 1 is voted for by 10 of 110 counted tokens; uid 0 by 100 of them.
+        let near =
+            |got: Perbill, want: Perbill| got.deconstruct().abs_diff(want.deconstruct()) <= 1;
+        assert!(near(trust(0, 1), Perbill::from_rational(10u32, 110u32)));
+        assert!(near(trust(0, 0), Perbill::from_rational(100u32, 110u32)));
+    });
+}
+
+#[test]
+fn stake_counts_only_on_the_network_it_was_added_to() {
+    new_test_ext().execute_with(|| {
+        assert_ok!(Mindnet::create_network(RuntimeOrigin::root(), 1));
+        assert_ok!(Mindnet::set_parameter(
+            RuntimeOrigin::root(),
+            1,
+            NetworkParameter::Tempo(10)
+        ));
+        // Hotkeys 11 and 12 are registered on both networks, staked on network 0 only.
+        two_voters();
+        register(1, 11, 1);
+        register(2, 12, 1);
+        run_to_block(12);
+        let vote1 = |hotkey, uid| {
+            Mindnet::set_weights(RuntimeOrigin::signed(hotkey), 1, vec![uid], vec![1], 0)
+        };
+        assert_ok!(vote1(11, 1));
+        assert_ok!(vote1(12, 0));
+        run_to_block(20);
+        System::assert_has_event(
+            Event::<Test>::EpochSkipped {
+                netuid: 1,
+                reason: SkipReason::NoActiveStake,
+            }
+            .into(),
+        );
+        assert!(emission(0, 0) > 0);
+        assert_eq!(Mindnet::hotkey_stake(1, &11), 0);
+    });
+}
+
+// ---- security: fees and bloat -----------------------------------------------------
+
+#[test]
+fn positions_below_the_minimum_stake_are_refused() {
+    new_test_ext().execute_with(|| {
+        register(1, 11, 0);
+        set(NetworkParameter::MinStake(10 * TOKEN));
+        assert_noop!(
+            Mindnet::add_stake(RuntimeOrigin::signed(2), 0, 11, TOKEN),
+            Error::<Test>::BelowMinStake
+        );
+        stake(2, 11, 0, 10 * TOKEN);
+        assert_noop!(
+            Mindnet::remove_stake(RuntimeOrigin::signed(2), 0, 11, 5 * TOKEN),
+            Error::<Test>::BelowMinStake
+        );
+        assert_ok!(Mindnet::remove_stake(
+            RuntimeOrigin::signed(2),
+            0,
+            11,
+            10 * TOKEN
+        ));
+        assert_noop!(
+            Mindnet::set_parameter(RuntimeOrigin::root(), 0, NetworkParameter::MinStake(0)),
+            Error::<Test>::ParameterOutOfRange
+        );
+    });
+}
+
+// ---- security: stakers' shares ----------------------------------------------------
+
+#[test]
+fn stakers_share_emission_after_the_owners_take() {
+    new_test_ext().execute_with(|| {
+        register_many(2);
+        // Coldkey 1 owns hotkey 11 and takes 10 %; coldkey 5 delegates three times its
+        // stake.
+        assert_ok!(Mindnet::set_take(
+            RuntimeOrigin::signed(1),
+            11,
+            Perbill::from_percent(10)
+        ));
+        assert_noop!(
+            Mindnet::set_take(RuntimeOrigin::signed(5), 11, Perbill::zero()),
+            Error::<Test>::NotHotkeyOwner
+        );
+        stake(1, 11, 0, 100 * TOKEN);
+        stake(5, 11, 0, 300 * TOKEN);
+        stake(2, 12, 0, 400 * TOKEN);
+        run_to_block(11);
+        assert_ok!(vote(11, vec![1], vec![1]));
+        assert_ok!(vote(12, vec![0], vec![1]));
+        let issuance = Balances::total_issuance();
+        run_to_block(20);
+        let minted = u128::from(emission(0, 0));
+        assert!(minted > 0);
+        assert_eq!(
+            Balances::total_issuance(),
+            issuance + 10 * TOKEN,
+            "exactly E is minted"
+        );
+        let owner = Mindnet::stake_of(0, &11, &1) - 100 * TOKEN;
+        let delegator = Mindnet::stake_of(0, &11, &5) - 300 * TOKEN;
+        // The owner: 10 % + ¼ of the rest; the delegator: ¾ of the rest (rounded down).
+        let take = minted / 10;
+        let rest = minted - take;
+        assert!(owner.abs_diff(take + rest / 4) <= 2, "owner {owner}");
+        assert!(
+            delegator.abs_diff(rest * 3 / 4) <= 2,
+            "delegator {delegator}"
+        );
+        assert!(owner + delegator <= minted && minted - (owner + delegator) <= 2);
+        // What each can withdraw, they get.
+        let owed = Mindnet::stake_of(0, &11, &5);
+        assert_ok!(Mindnet::remove_stake(RuntimeOrigin::signed(5), 0, 11, owed));
+        assert_eq!(Balances::free_balance(5), 700 * TOKEN + owed);
+        let owed = Mindnet::stake_of(0, &11, &1);
+        assert_ok!(Mindnet::remove_stake(RuntimeOrigin::signed(1), 0, 11, owed));
+        // The last one out takes the rounding dust: the pool is empty.
+        assert_eq!(Mindnet::hotkey_stake(0, &11), 0);
+        assert_ok!(Mindnet::do_try_state());
+    });
+}
+
+#[test]
+fn the_take_is_capped_by_the_networks_maximum() {
+    new_test_ext().execute_with(|| {
+        register_many(2);
+        set(NetworkParameter::MaxTake(Perbill::zero()));
+        assert_ok!(Mindnet::set_take(
+            RuntimeOrigin::signed(1),
+            11,
+            Perbill::from_percent(100)
+        ));
+        stake(1, 11, 0, 100 * TOKEN);
+        stake(5, 11, 0, 100 * TOKEN);
+        stake(2, 12, 0, 200 * TOKEN);
+        run_to_block(11);
+        assert_ok!(vote(11, vec![1], vec![1]));
+        assert_ok!(vote(12, vec![0], vec![1]));
+        run_to_block(20);
+        let owner = Mindnet::stake_of(0, &11, &1);
+        let delegator = Mindnet::stake_of(0, &11, &5);
+        assert!(owner > 100 * TOKEN);
+        assert!(owner.abs_diff(delegator) <= 1);
     });
 }

@@ -1,0 +1,304 @@
+//! `mindnet wallet new|import|export|address|list|show`: keys on disk.
+
+use crate::cli::WalletCommand;
+use crate::ctx::Ctx;
+use crate::output::Output;
+use mindnet_client::keys::{address_of, parse_account};
+use mindnet_client::{Error, Key, Keystore, Result};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use zeroize::Zeroizing;
+
+/// Runs a wallet command.
+pub fn exec(ctx: &Ctx, command: WalletCommand) -> Result<Output> {
+    match command {
+        WalletCommand::New {
+            name,
+            hotkey,
+            words,
+            no_password,
+            force,
+        } => new(ctx, &name, hotkey.as_deref(), words, no_password, force),
+        WalletCommand::Import {
+            name,
+            mnemonic_file,
+            keystore,
+            hotkey,
+            no_password,
+            force,
+        } => {
+            let source = KeySource::of(mnemonic_file, keystore)?;
+            import(ctx, &name, source, hotkey.as_deref(), no_password, force)
+        }
+        WalletCommand::Export { name, hotkey } => export(ctx, &name, hotkey.as_deref()),
+        WalletCommand::Address { name, hotkey } => address(ctx, &name, hotkey.as_deref()),
+        WalletCommand::List => list(ctx),
+        WalletCommand::Show { name } => show(ctx, &name),
+    }
+}
+
+fn key_json(key: &Key, path: &Path, mnemonic: Option<&str>, encrypted: bool) -> Value {
+    json!({
+        "address": key.address(),
+        "path": path.display().to_string(),
+        "encrypted": encrypted,
+        "mnemonic": mnemonic,
+    })
+}
+
+/// A password, wiped from memory when dropped.
+type Password = Zeroizing<String>;
+
+/// Which key files `wallet new` writes: the coldkey's path when it makes one, the hotkey's
+/// when asked for one.
+struct NewKeys {
+    cold: Option<PathBuf>,
+    hot: Option<PathBuf>,
+}
+
+impl NewKeys {
+    /// The files to write, refusing to replace existing keys without `force`.
+    fn plan(ctx: &Ctx, name: &str, hotkey: Option<&str>, force: bool) -> Result<Self> {
+        let w = &ctx.wallets;
+        let cold_path = w.coldkey_path(name)?;
+        let hot = hotkey.map(|h| w.hotkey_path(name, h)).transpose()?;
+        if let Some(p) = &hot {
+            if p.exists() && !force {
+                return Err(Error::usage(format!(
+                    "hotkey {:?} exists already in wallet {name:?}: choose another name, or pass --force to replace it",
+                    hotkey.unwrap_or_default()
+                )));
+            }
+        }
+        let create_cold = !cold_path.exists() || (force && hot.is_none());
+        if cold_path.exists() && hot.is_none() && !force {
+            return Err(Error::usage(format!(
+                "wallet {name:?} exists already: pass --hotkey H to add a hotkey, or --force to replace its coldkey"
+            )));
+        }
+        Ok(Self {
+            cold: create_cold.then_some(cold_path),
+            hot,
+        })
+    }
+
+    /// The passwords of the new coldkey and hotkey, asked before anything is written; the
+    /// hotkey takes the coldkey's when both are made, and none with `no_password`.
+    fn passwords(
+        &self,
+        ctx: &Ctx,
+        name: &str,
+        no_password: bool,
+    ) -> Result<(Option<Password>, Option<Password>)> {
+        let cold = match &self.cold {
+            Some(_) => {
+                Some(ctx.password(&format!("new password for wallet {name:?}'s coldkey"), true)?)
+            }
+            None => None,
+        };
+        let hot = match (&self.hot, no_password) {
+            (Some(_), false) => match &cold {
+                Some(p) => Some(p.clone()),
+                None => Some(ctx.password("new password for the hotkey", true)?),
+            },
+            _ => None,
+        };
+        Ok((cold, hot))
+    }
+}
+
+/// `wallet new`: a coldkey (encrypted), a hotkey, or both.
+fn new(
+    ctx: &Ctx,
+    name: &str,
+    hotkey: Option<&str>,
+    words: usize,
+    no_password: bool,
+    force: bool,
+) -> Result<Output> {
+    let w = &ctx.wallets;
+    let keys = NewKeys::plan(ctx, name, hotkey, force)?;
+    let (cold_password, hot_password) = keys.passwords(ctx, name, no_password)?;
+    let mut human = String::new();
+    let mut out = json!({ "wallet": name });
+    if let (Some(path), Some(password)) = (&keys.cold, &cold_password) {
+        let (key, phrase) = Key::generate(words)?;
+        w.write(path, &key.to_keystore(Some(password), name)?, force)?;
+        human.push_str(&format!(
+            "coldkey {} (encrypted) written to {}\nits mnemonic, the only way to restore it; write it down and keep it offline:\n  {}\n",
+            key.address(),
+            path.display(),
+            *phrase
+        ));
+        out["coldkey"] = key_json(&key, path, Some(&phrase), true);
+    }
+    if let (Some(path), Some(hot)) = (&keys.hot, hotkey) {
+        let (key, phrase) = Key::generate(words)?;
+        let store = key.to_keystore(hot_password.as_deref().map(|p| p.as_str()), hot)?;
+        w.write(path, &store, force)?;
+        human.push_str(&format!(
+            "hotkey {hot:?} {} ({}) written to {}\nits mnemonic:\n  {}\n",
+            key.address(),
+            if no_password {
+                "unencrypted"
+            } else {
+                "encrypted"
+            },
+            path.display(),
+            *phrase
+        ));
+        out["hotkey"] = key_json(&key, path, Some(&phrase), !no_password);
+    }
+    Ok(Output::new(human, out))
+}
+
+/// Where `wallet import` reads the key from.
+enum KeySource {
+    /// A file holding a mnemonic or secret URI.
+    Mnemonic(PathBuf),
+    /// A Polkadot.js JSON keystore.
+    Keystore(PathBuf),
+}
+
+impl KeySource {
+    /// `--mnemonic-file` if given, else `--keystore`.
+    fn of(mnemonic_file: Option<PathBuf>, keystore: Option<PathBuf>) -> Result<Self> {
+        match (mnemonic_file, keystore) {
+            (Some(file), _) => Ok(Self::Mnemonic(file)),
+            (None, Some(file)) => Ok(Self::Keystore(file)),
+            (None, None) => Err(Error::usage("give --mnemonic-file FILE or --keystore FILE")),
+        }
+    }
+
+    /// The key, and the keystore's password when it had one (kept for the new file).
+    fn read(&self, ctx: &Ctx) -> Result<(Key, Option<Password>)> {
+        let read = |file: &Path| {
+            std::fs::read_to_string(file)
+                .map_err(|e| Error::usage(format!("cannot read {}: {e}", file.display())))
+        };
+        match self {
+            Self::Mnemonic(file) => {
+                let text = Zeroizing::new(read(file)?);
+                Ok((Key::from_suri(text.trim())?, None))
+            }
+            Self::Keystore(file) => {
+                let store = Keystore::parse(&read(file)?)?;
+                if store.is_encrypted() {
+                    let p = ctx.password(&format!("password of {}", file.display()), false)?;
+                    Ok((Key::from_keystore(&store, Some(&p))?, Some(p)))
+                } else {
+                    Ok((Key::from_keystore(&store, None)?, None))
+                }
+            }
+        }
+    }
+}
+
+/// `wallet import`: a key as the wallet's coldkey, or as one of its hotkeys.
+fn import(
+    ctx: &Ctx,
+    name: &str,
+    source: KeySource,
+    hotkey: Option<&str>,
+    no_password: bool,
+    force: bool,
+) -> Result<Output> {
+    let w = &ctx.wallets;
+    let (key, source_password) = source.read(ctx)?;
+    let (path, label, encrypt) = match hotkey {
+        Some(h) => (
+            w.hotkey_path(name, h)?,
+            format!("hotkey {h:?}"),
+            !no_password,
+        ),
+        None => (w.coldkey_path(name)?, "coldkey".to_string(), true),
+    };
+    let password = if encrypt {
+        Some(match source_password {
+            Some(p) => p,
+            None => ctx.password(&format!("new password for the imported {label}"), true)?,
+        })
+    } else {
+        None
+    };
+    let store = key.to_keystore(
+        password.as_deref().map(|p| p.as_str()),
+        hotkey.unwrap_or(name),
+    )?;
+    w.write(&path, &store, force)?;
+    Ok(Output::new(
+        format!(
+            "imported {label} {} into wallet {name:?} ({})",
+            key.address(),
+            path.display()
+        ),
+        json!({ "wallet": name, "key": key_json(&key, &path, None, encrypt) }),
+    ))
+}
+
+/// The file of a wallet's coldkey, or of its hotkey `hotkey`.
+fn key_path(ctx: &Ctx, name: &str, hotkey: Option<&str>) -> Result<PathBuf> {
+    match hotkey {
+        Some(h) => ctx.wallets.hotkey_path(name, h),
+        None => ctx.wallets.coldkey_path(name),
+    }
+}
+
+/// `wallet export`: the key's keystore as it is on disk.
+fn export(ctx: &Ctx, name: &str, hotkey: Option<&str>) -> Result<Output> {
+    let store = ctx.wallets.read(&key_path(ctx, name, hotkey)?, "key")?;
+    let text = serde_json::to_string_pretty(&store)
+        .map_err(|e| Error::internal(format!("encoding the keystore: {e}")))?;
+    let value = serde_json::to_value(&store)
+        .map_err(|e| Error::internal(format!("encoding the keystore: {e}")))?;
+    Ok(Output::new(text, value))
+}
+
+/// `wallet address`: the key's address.
+fn address(ctx: &Ctx, name: &str, hotkey: Option<&str>) -> Result<Output> {
+    let store = ctx.wallets.read(&key_path(ctx, name, hotkey)?, "key")?;
+    let address = address_of(&parse_account(&store.address)?);
+    Ok(Output::new(address.clone(), json!({ "address": address })))
+}
+
+/// `wallet list`: every wallet with its keys' addresses.
+fn list(ctx: &Ctx) -> Result<Output> {
+    let w = &ctx.wallets;
+    let list = w.list()?;
+    let mut human = format!("wallets in {}\n", w.root().display());
+    for s in &list {
+        human.push_str(&format!(
+            "{}  coldkey {}\n",
+            s.name,
+            s.coldkey.as_deref().unwrap_or("(none)")
+        ));
+        for h in &s.hotkeys {
+            human.push_str(&format!("  hotkey {}  {}\n", h.name, h.address));
+        }
+    }
+    let value = serde_json::to_value(&list)
+        .map_err(|e| Error::internal(format!("encoding the list: {e}")))?;
+    Ok(Output::new(human, value))
+}
+
+/// `wallet show`: one wallet's keys and whether they are encrypted.
+fn show(ctx: &Ctx, name: &str) -> Result<Output> {
+    let s = ctx.wallets.summary(name)?;
+    let mut human = format!(
+        "wallet {}\ncoldkey {}{}\n",
+        s.name,
+        s.coldkey.as_deref().unwrap_or("(none)"),
+        if s.encrypted { " (encrypted)" } else { "" }
+    );
+    for h in &s.hotkeys {
+        human.push_str(&format!(
+            "hotkey {}  {}{}\n",
+            h.name,
+            h.address,
+            if h.encrypted { " (encrypted)" } else { "" }
+        ));
+    }
+    let value = serde_json::to_value(&s)
+        .map_err(|e| Error::internal(format!("encoding the wallet: {e}")))?;
+    Ok(Output::new(human, value))
+}

@@ -1,0 +1,297 @@
+//! Reads of the chain's state at the best block: balances, networks and their parameters,
+//! uids, owners, stake, the epoch and the sudo key.
+
+use super::Client;
+use crate::error::{Error, Result};
+use crate::params::{value_json, PARAMETERS};
+use crate::runtime;
+use serde::Serialize;
+use subxt::utils::AccountId32;
+
+/// Where a network's epoch stands.
+#[derive(Clone, Debug, Serialize)]
+pub struct EpochProgress {
+    /// Epochs completed.
+    pub epochs: u64,
+    /// The block the last epoch started at.
+    pub last_epoch_block: Option<u64>,
+    /// Whether one is running now.
+    pub running: bool,
+    /// The network's tempo.
+    pub tempo: u16,
+}
+
+impl Client {
+    /// The best block's number.
+    pub async fn best_number(&self) -> Result<u64> {
+        Ok(self.at().await?.block_number())
+    }
+
+    /// `account`'s free and reserved (held) balance and its nonce.
+    pub async fn balance(&self, account: &AccountId32) -> Result<(u128, u128)> {
+        let at = self.at().await?;
+        let info = self
+            .within("reading the balance", async {
+                Ok::<_, subxt::Error>(
+                    at.storage()
+                        .fetch(runtime::storage().system().account(), (*account,))
+                        .await?
+                        .decode()?,
+                )
+            })
+            .await?;
+        Ok((info.data.free, info.data.reserved))
+    }
+
+    /// The chain's existential deposit.
+    pub async fn existential_deposit(&self) -> Result<u128> {
+        let at = self.at().await?;
+        at.constants()
+            .entry(runtime::constants().balances().existential_deposit())
+            .map_err(|e| Error::internal(format!("reading the existential deposit: {e}")))
+    }
+
+    /// The networks that exist.
+    pub async fn networks(&self) -> Result<Vec<u16>> {
+        let at = self.at().await?;
+        let mut netuids = self
+            .within("listing networks", async {
+                let mut it = at
+                    .storage()
+                    .iter(runtime::storage().mindnet().networks_added(), ())
+                    .await?;
+                let mut out = Vec::new();
+                while let Some(kv) = it.next().await {
+                    let (netuid,) = kv?.key()?.decode()?;
+                    out.push(netuid);
+                }
+                Ok::<_, subxt::Error>(out)
+            })
+            .await?;
+        netuids.sort_unstable();
+        Ok(netuids)
+    }
+
+    /// Fails with a usage error when `netuid` does not exist.
+    pub async fn ensure_network(&self, netuid: u16) -> Result<()> {
+        let at = self.at().await?;
+        let exists = self
+            .within("reading the network", async {
+                at.storage()
+                    .try_fetch(runtime::storage().mindnet().networks_added(), (netuid,))
+                    .await
+            })
+            .await?
+            .is_some();
+        if exists {
+            Ok(())
+        } else {
+            Err(Error::usage(format!(
+                "network {netuid} does not exist: `mindnet network list` shows the networks"
+            )))
+        }
+    }
+
+    /// A network's parameters, by name (`tempo`, `min_allowed_weights`, …), as numbers or
+    /// booleans (fractions in [0, 1]), then its neuron count as `neurons`.
+    pub async fn network_params(&self, netuid: u16) -> Result<Vec<(String, serde_json::Value)>> {
+        use subxt::ext::scale_value::Value;
+        self.ensure_network(netuid).await?;
+        let at = self.at().await?;
+        let mut out = Vec::new();
+        for parameter in &PARAMETERS {
+            let address = subxt::dynamic::storage::<(u16,), Value>("Mindnet", parameter.storage);
+            let value = self
+                .within("reading network parameters", async {
+                    Ok::<_, subxt::Error>(at.storage().fetch(address, (netuid,)).await?.decode()?)
+                })
+                .await?;
+            out.push((
+                parameter.name.to_string(),
+                value_json(&value.remove_context()),
+            ));
+        }
+        let count = self
+            .within("reading the neuron count", async {
+                Ok::<_, subxt::Error>(
+                    at.storage()
+                        .fetch(runtime::storage().mindnet().neuron_count(), (netuid,))
+                        .await?
+                        .decode()?,
+                )
+            })
+            .await?;
+        out.push(("neurons".to_string(), serde_json::Value::from(count)));
+        Ok(out)
+    }
+
+    /// The network's `MinStake`, in base units.
+    pub async fn min_stake(&self, netuid: u16) -> Result<u128> {
+        let at = self.at().await?;
+        self.within("reading min_stake", async {
+            Ok::<_, subxt::Error>(
+                at.storage()
+                    .fetch(runtime::storage().mindnet().min_stake(), (netuid,))
+                    .await?
+                    .decode()?,
+            )
+        })
+        .await
+    }
+
+    /// The uid `hotkey` holds on `netuid`, if any.
+    pub async fn uid_of(&self, netuid: u16, hotkey: &AccountId32) -> Result<Option<u16>> {
+        let at = self.at().await?;
+        self.within("reading the hotkey's uid", async {
+            match at
+                .storage()
+                .try_fetch(runtime::storage().mindnet().uids(), (netuid, *hotkey))
+                .await?
+            {
+                Some(v) => Ok::<_, subxt::Error>(Some(v.decode()?)),
+                None => Ok(None),
+            }
+        })
+        .await
+    }
+
+    /// The coldkey that owns `hotkey`, if any.
+    pub async fn owner_of(&self, hotkey: &AccountId32) -> Result<Option<AccountId32>> {
+        let at = self.at().await?;
+        self.within("reading the hotkey's owner", async {
+            match at
+                .storage()
+                .try_fetch(runtime::storage().mindnet().owner(), (*hotkey,))
+                .await?
+            {
+                Some(v) => Ok::<_, subxt::Error>(Some(v.decode()?)),
+                None => Ok(None),
+            }
+        })
+        .await
+    }
+
+    /// What `coldkey` can withdraw from behind `hotkey` on `netuid`.
+    pub async fn stake_of(
+        &self,
+        netuid: u16,
+        hotkey: &AccountId32,
+        coldkey: &AccountId32,
+    ) -> Result<u128> {
+        let at = self.at().await?;
+        let call = runtime::runtime_apis()
+            .mindnet_api()
+            .stake_of(netuid, *hotkey, *coldkey);
+        self.within("reading stake", at.runtime_apis().call(call))
+            .await
+    }
+
+    /// All stake behind `hotkey` on `netuid`.
+    pub async fn hotkey_stake(&self, netuid: u16, hotkey: &AccountId32) -> Result<u128> {
+        let at = self.at().await?;
+        let call = runtime::runtime_apis()
+            .mindnet_api()
+            .hotkey_stake(netuid, *hotkey);
+        self.within("reading stake", at.runtime_apis().call(call))
+            .await
+    }
+
+    /// The bytes a hotkey signs to consent to its registration.
+    pub async fn registration_payload(
+        &self,
+        netuid: u16,
+        coldkey: &AccountId32,
+        deadline_block: u64,
+    ) -> Result<[u8; 32]> {
+        let at = self.at().await?;
+        let call = runtime::runtime_apis().mindnet_api().registration_payload(
+            netuid,
+            *coldkey,
+            deadline_block,
+        );
+        self.within(
+            "reading the registration payload",
+            at.runtime_apis().call(call),
+        )
+        .await
+    }
+
+    /// The `(netuid, hotkey)` pools `coldkey` holds a position in.
+    pub async fn positions_of(&self, coldkey: &AccountId32) -> Result<Vec<(u16, AccountId32)>> {
+        let netuids = self.networks().await?;
+        let at = self.at().await?;
+        self.within("reading stake positions", async {
+            let mut out = Vec::new();
+            for netuid in netuids {
+                let mut it = at
+                    .storage()
+                    .iter(runtime::storage().mindnet().stake_positions(), (netuid,))
+                    .await?;
+                while let Some(kv) = it.next().await {
+                    let (n, hotkey, owner): (u16, AccountId32, AccountId32) =
+                        kv?.key()?.decode()?;
+                    if owner == *coldkey {
+                        out.push((n, hotkey));
+                    }
+                }
+            }
+            Ok::<_, subxt::Error>(out)
+        })
+        .await
+    }
+
+    /// The networks on which `hotkey` has a stake pool.
+    pub async fn pools_of(&self, hotkey: &AccountId32) -> Result<Vec<u16>> {
+        let netuids = self.networks().await?;
+        let at = self.at().await?;
+        self.within("reading stake pools", async {
+            let mut out = Vec::new();
+            for netuid in netuids {
+                if at
+                    .storage()
+                    .try_fetch(
+                        runtime::storage().mindnet().stake_pools(),
+                        (netuid, *hotkey),
+                    )
+                    .await?
+                    .is_some()
+                {
+                    out.push(netuid);
+                }
+            }
+            Ok::<_, subxt::Error>(out)
+        })
+        .await
+    }
+
+    /// Where `netuid`'s epoch stands.
+    pub async fn epoch_status(&self, netuid: u16) -> Result<EpochProgress> {
+        let at = self.at().await?;
+        let call = runtime::runtime_apis().mindnet_api().epoch_status(netuid);
+        let s = self
+            .within("reading the epoch status", at.runtime_apis().call(call))
+            .await?;
+        Ok(EpochProgress {
+            epochs: s.epochs,
+            last_epoch_block: s.last_epoch_block,
+            running: s.running.is_some(),
+            tempo: s.tempo,
+        })
+    }
+
+    /// The chain's sudo key.
+    pub async fn sudo_key(&self) -> Result<Option<AccountId32>> {
+        let at = self.at().await?;
+        self.within("reading the sudo key", async {
+            match at
+                .storage()
+                .try_fetch(runtime::storage().sudo().key(), ())
+                .await?
+            {
+                Some(v) => Ok::<_, subxt::Error>(Some(v.decode()?)),
+                None => Ok(None),
+            }
+        })
+        .await
+    }
+}
