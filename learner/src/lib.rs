@@ -12,6 +12,7 @@
 //! - [`wire`], [`axon`], [`dendrite`]: safetensors over signed HTTP.
 //! - [`run`]: the training loop and the chain loop (through `mindnet-client`).
 //! - [`checkpoint`], [`metrics`]: safetensors checkpoints and Prometheus metrics.
+//! - [`config`], [`device`]: the options (flags, config file, defaults) and the backend.
 //!
 //! Framework: [burn](https://burn.dev) 0.21 with its pure-Rust `flex` CPU backend and
 //! `autodiff`; `--features cuda` adds burn's CUDA backend (cubecl, kernels compiled at run
@@ -19,8 +20,10 @@
 
 pub mod axon;
 pub mod checkpoint;
+pub mod config;
 pub mod data;
 pub mod dendrite;
+pub mod device;
 pub mod metrics;
 pub mod model;
 pub mod run;

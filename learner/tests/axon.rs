@@ -157,35 +157,88 @@ async fn signed_requests_are_answered() {
 async fn bad_requests_get_their_own_status() {
     let mut s = start(ServeMode::Model).await;
     let c = ModelConfig::default();
-    let callee = s.callee.public();
     let body = tokens_body(2, c.context);
     let now = wire::now_us();
 
-    // Missing or malformed headers: 400.
-    let (status, text) = post(&s.addr, "/forward", &[], body.clone()).await;
+    missing_or_malformed_headers_are_400(&s, &body, now).await;
+    another_callee_is_421(&s, &body, now + 1).await;
+    an_unregistered_hotkey_is_403(&s, &body, now + 2).await;
+    bad_signatures_are_401(&s, &body, now).await;
+    replays_and_stale_nonces_are_409(&s, &body, now).await;
+    oversized_bodies_are_413(&s, now + 20).await;
+
+    let mut nonce = now + 30;
+    malformed_tensors_are_422(&s, &mut nonce).await;
+    // Nothing reached the trainer, and the axon still answers.
+    assert!(s.grads.try_recv().is_err());
+    let (status, _) = send(&s, &mut nonce, "/forward", tokens_body(1, c.context)).await;
+    assert_eq!(status, 200);
+
+    a_trainer_that_falls_behind_gets_503(&s, &mut nonce).await;
+}
+
+/// Signs `body` for `path` as the registered caller with the next nonce, and posts it.
+async fn send(s: &Setup, nonce: &mut u64, path: &str, body: Vec<u8>) -> (u16, String) {
+    *nonce += 1;
+    let h = signed(
+        &s.caller,
+        &s.caller,
+        &s.callee.public(),
+        path,
+        *nonce,
+        &body,
+    );
+    post(&s.addr, path, &h, body).await
+}
+
+/// Missing or malformed headers: 400.
+async fn missing_or_malformed_headers_are_400(s: &Setup, body: &[u8], now: u64) {
+    let (status, text) = post(&s.addr, "/forward", &[], body.to_vec()).await;
     assert_eq!(
         (status, text.contains("x-mindnet-caller")),
         (400, true),
         "{text}"
     );
-    let mut h = signed(&s.caller, &s.caller, &callee, "/forward", now, &body);
+    let mut h = signed(
+        &s.caller,
+        &s.caller,
+        &s.callee.public(),
+        "/forward",
+        now,
+        body,
+    );
     h[2].1 = "soon".into();
-    assert_eq!(post(&s.addr, "/forward", &h, body.clone()).await.0, 400);
+    assert_eq!(post(&s.addr, "/forward", &h, body.to_vec()).await.0, 400);
+}
 
-    // Addressed to another hotkey: 421.
+/// Addressed to another hotkey: 421.
+async fn another_callee_is_421(s: &Setup, body: &[u8], nonce: u64) {
     let other = Key::from_suri("//Other").unwrap().public();
-    let h = signed(&s.caller, &s.caller, &other, "/forward", now + 1, &body);
-    assert_eq!(post(&s.addr, "/forward", &h, body.clone()).await.0, 421);
+    let h = signed(&s.caller, &s.caller, &other, "/forward", nonce, body);
+    assert_eq!(post(&s.addr, "/forward", &h, body.to_vec()).await.0, 421);
+}
 
-    // A hotkey that is not registered on the network: 403.
+/// A hotkey that is not registered on the network: 403.
+async fn an_unregistered_hotkey_is_403(s: &Setup, body: &[u8], nonce: u64) {
     let stranger = Key::from_suri("//Stranger").unwrap();
-    let h = signed(&stranger, &stranger, &callee, "/forward", now + 2, &body);
-    assert_eq!(post(&s.addr, "/forward", &h, body.clone()).await.0, 403);
+    let h = signed(
+        &stranger,
+        &stranger,
+        &s.callee.public(),
+        "/forward",
+        nonce,
+        body,
+    );
+    assert_eq!(post(&s.addr, "/forward", &h, body.to_vec()).await.0, 403);
+}
 
-    // Signed by someone else than the claimed caller: 401.
-    let h = signed(&stranger, &s.caller, &callee, "/forward", now + 3, &body);
-    assert_eq!(post(&s.addr, "/forward", &h, body.clone()).await.0, 401);
-    // A valid signature over another body, path or nonce: 401.
+/// Signed by someone else than the claimed caller, or a valid signature over another body,
+/// path or nonce: 401.
+async fn bad_signatures_are_401(s: &Setup, body: &[u8], now: u64) {
+    let callee = s.callee.public();
+    let stranger = Key::from_suri("//Stranger").unwrap();
+    let h = signed(&stranger, &s.caller, &callee, "/forward", now + 3, body);
+    assert_eq!(post(&s.addr, "/forward", &h, body.to_vec()).await.0, 401);
     let h = signed(
         &s.caller,
         &s.caller,
@@ -194,41 +247,49 @@ async fn bad_requests_get_their_own_status() {
         now + 4,
         b"other body",
     );
-    assert_eq!(post(&s.addr, "/forward", &h, body.clone()).await.0, 401);
-    let h = signed(&s.caller, &s.caller, &callee, "/backward", now + 5, &body);
-    assert_eq!(post(&s.addr, "/forward", &h, body.clone()).await.0, 401);
+    assert_eq!(post(&s.addr, "/forward", &h, body.to_vec()).await.0, 401);
+    let h = signed(&s.caller, &s.caller, &callee, "/backward", now + 5, body);
+    assert_eq!(post(&s.addr, "/forward", &h, body.to_vec()).await.0, 401);
+}
 
-    // A good request, then its replay and an older nonce: 409.
-    let h = signed(&s.caller, &s.caller, &callee, "/forward", now + 10, &body);
-    assert_eq!(post(&s.addr, "/forward", &h, body.clone()).await.0, 200);
-    let (status, text) = post(&s.addr, "/forward", &h, body.clone()).await;
+/// A good request, then its replay and an older nonce: 409; and a nonce far from the
+/// clock: 409.
+async fn replays_and_stale_nonces_are_409(s: &Setup, body: &[u8], now: u64) {
+    let callee = s.callee.public();
+    let h = signed(&s.caller, &s.caller, &callee, "/forward", now + 10, body);
+    assert_eq!(post(&s.addr, "/forward", &h, body.to_vec()).await.0, 200);
+    let (status, text) = post(&s.addr, "/forward", &h, body.to_vec()).await;
     assert_eq!(status, 409, "{text}");
-    let h = signed(&s.caller, &s.caller, &callee, "/forward", now + 9, &body);
-    assert_eq!(post(&s.addr, "/forward", &h, body.clone()).await.0, 409);
-    // A nonce far from the clock: 409.
+    let h = signed(&s.caller, &s.caller, &callee, "/forward", now + 9, body);
+    assert_eq!(post(&s.addr, "/forward", &h, body.to_vec()).await.0, 409);
     let h = signed(
         &s.caller,
         &s.caller,
         &callee,
         "/forward",
         now + 3_600_000_000,
-        &body,
+        body,
     );
-    assert_eq!(post(&s.addr, "/forward", &h, body.clone()).await.0, 409);
+    assert_eq!(post(&s.addr, "/forward", &h, body.to_vec()).await.0, 409);
+}
 
-    // Oversized bodies: 413.
+/// Oversized bodies: 413.
+async fn oversized_bodies_are_413(s: &Setup, nonce: u64) {
     let big = vec![0u8; wire::MAX_BODY + 1];
-    let h = signed(&s.caller, &s.caller, &callee, "/forward", now + 20, &big);
+    let h = signed(
+        &s.caller,
+        &s.caller,
+        &s.callee.public(),
+        "/forward",
+        nonce,
+        &big,
+    );
     assert_eq!(post(&s.addr, "/forward", &h, big).await.0, 413);
+}
 
-    // Malformed tensors: 422, each with its reason.
-    let mut nonce = now + 30;
-    let mut send = |path: &'static str, body: Vec<u8>| {
-        nonce += 1;
-        let h = signed(&s.caller, &s.caller, &callee, path, nonce, &body);
-        let addr = s.addr.clone();
-        async move { post(&addr, path, &h, body).await }
-    };
+/// Malformed tensors: 422, each with its reason.
+async fn malformed_tensors_are_422(s: &Setup, nonce: &mut u64) {
+    let c = ModelConfig::default();
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         ("/forward", b"not safetensors".to_vec(), "not safetensors"),
         ("/forward", tokens_body(2, c.context + 1), "[rows, 8]"),
@@ -269,23 +330,22 @@ async fn bad_requests_get_their_own_status() {
         ),
     ];
     for (path, body, reason) in cases {
-        let (status, text) = send(path, body).await;
+        let (status, text) = send(s, nonce, path, body).await;
         assert_eq!(status, 422, "{path} {reason}: {text}");
         assert!(text.contains(reason), "{path}: {text} should say {reason}");
     }
-    // Nothing reached the trainer, and the axon still answers.
-    assert!(s.grads.try_recv().is_err());
-    let (status, _) = send("/forward", tokens_body(1, c.context)).await;
-    assert_eq!(status, 200);
+}
 
-    // A trainer that falls behind: the queue (4) fills, then 503.
+/// A trainer that falls behind: the queue (4) fills, then 503.
+async fn a_trainer_that_falls_behind_gets_503(s: &Setup, nonce: &mut u64) {
+    let c = ModelConfig::default();
     let g = wire::encode(&[
         ("tokens", Wire::U8(vec![1, 8], vec![0; 8])),
         ("grad", Wire::F32(vec![1, c.width], vec![0.1; c.width])),
     ]);
     let mut statuses = Vec::new();
     for _ in 0..5 {
-        statuses.push(send("/backward", g.clone()).await.0);
+        statuses.push(send(s, nonce, "/backward", g.clone()).await.0);
     }
     assert_eq!(statuses, vec![202, 202, 202, 202, 503]);
 }

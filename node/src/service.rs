@@ -6,7 +6,10 @@ use mindnet_runtime::{apis::RuntimeApi, opaque::Block};
 use sc_client_api::{Backend, BlockBackend};
 use sc_consensus_aura::{ImportQueueParams, SlotProportion, StartAuraParams};
 use sc_consensus_grandpa::SharedVoterState;
-use sc_service::{error::Error as ServiceError, Configuration, TaskManager, WarpSyncConfig};
+use sc_service::{
+    config::PrometheusConfig, error::Error as ServiceError, Configuration, KeystoreContainer, Role,
+    TaskManager, WarpSyncConfig,
+};
 use sc_telemetry::{Telemetry, TelemetryWorker};
 use sc_transaction_pool_api::OffchainTransactionPoolFactory;
 use sp_consensus_aura::sr25519::{AuthorityId as AuraId, AuthorityPair as AuraPair};
@@ -20,6 +23,9 @@ pub(crate) type FullClient = sc_service::TFullClient<
 >;
 type FullBackend = sc_service::TFullBackend<Block>;
 type FullSelectChain = sc_consensus::LongestChain<FullBackend, Block>;
+type FullPool = sc_transaction_pool::TransactionPoolHandle<Block, FullClient>;
+type GrandpaImport =
+    sc_consensus_grandpa::GrandpaBlockImport<FullBackend, Block, FullClient, FullSelectChain>;
 
 /// Blocks between GRANDPA justifications that are imported and generated.
 const GRANDPA_JUSTIFICATION_PERIOD: u32 = 512;
@@ -30,9 +36,9 @@ pub type Service = sc_service::PartialComponents<
     FullBackend,
     FullSelectChain,
     sc_consensus::DefaultImportQueue<Block>,
-    sc_transaction_pool::TransactionPoolHandle<Block, FullClient>,
+    FullPool,
     (
-        sc_consensus_grandpa::GrandpaBlockImport<FullBackend, Block, FullClient, FullSelectChain>,
+        GrandpaImport,
         sc_consensus_grandpa::LinkHalf<Block, FullClient, FullSelectChain>,
         Option<Telemetry>,
     ),
@@ -139,23 +145,32 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
     })
 }
 
-/// Builds and starts a full node (an authority when run with `--validator` or `--dev`).
-pub fn new_full<
+/// The network's configuration with GRANDPA's gossip protocol added, and what the voter and
+/// warp sync need of it.
+struct NetworkSetup<
+    N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>,
+> {
+    net_config: sc_network::config::FullNetworkConfiguration<
+        Block,
+        <Block as sp_runtime::traits::Block>::Hash,
+        N,
+    >,
+    metrics: sc_network::NotificationMetrics,
+    warp_sync: WarpSyncConfig<Block>,
+    grandpa_protocol_name: sc_network::ProtocolName,
+    grandpa_notification_service: Box<dyn sc_network::NotificationService>,
+}
+
+/// Step 1: the network configuration, GRANDPA's notification protocol (named after the
+/// genesis hash and the chain spec) and the warp sync proofs from GRANDPA's authority set.
+fn network_setup<
     N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>,
 >(
-    config: Configuration,
-) -> Result<TaskManager, ServiceError> {
-    let sc_service::PartialComponents {
-        client,
-        backend,
-        mut task_manager,
-        import_queue,
-        keystore_container,
-        select_chain,
-        transaction_pool,
-        other: (block_import, grandpa_link, mut telemetry),
-    } = new_partial(&config)?;
-
+    config: &Configuration,
+    client: &FullClient,
+    backend: &Arc<FullBackend>,
+    grandpa_link: &sc_consensus_grandpa::LinkHalf<Block, FullClient, FullSelectChain>,
+) -> Result<NetworkSetup<N>, ServiceError> {
     let mut net_config = sc_network::config::FullNetworkConfiguration::<
         Block,
         <Block as sp_runtime::traits::Block>::Hash,
@@ -184,71 +199,237 @@ pub fn new_full<
         grandpa_link.shared_authority_set().clone(),
         Vec::default(),
     ));
+    Ok(NetworkSetup {
+        net_config,
+        metrics,
+        warp_sync: WarpSyncConfig::WithProvider(warp_sync),
+        grandpa_protocol_name,
+        grandpa_notification_service,
+    })
+}
 
+/// Step 2: the offchain workers, when the configuration enables them.
+fn start_offchain_workers(
+    config: &Configuration,
+    task_manager: &TaskManager,
+    client: &Arc<FullClient>,
+    backend: &FullBackend,
+    keystore_container: &KeystoreContainer,
+    transaction_pool: &Arc<FullPool>,
+    network: &Arc<dyn sc_network::service::traits::NetworkService>,
+) -> Result<(), ServiceError> {
+    if !config.offchain_worker.enabled {
+        return Ok(());
+    }
+    let offchain_workers = sc_offchain::OffchainWorkers::new(sc_offchain::OffchainWorkerOptions {
+        runtime_api_provider: client.clone(),
+        is_validator: config.role.is_authority(),
+        keystore: Some(keystore_container.keystore()),
+        offchain_db: backend.offchain_storage(),
+        transaction_pool: Some(OffchainTransactionPoolFactory::new(
+            transaction_pool.clone(),
+        )),
+        network_provider: Arc::new(network.clone()),
+        enable_http_requests: true,
+        custom_extensions: |_| vec![],
+    })?;
+    task_manager.spawn_handle().spawn(
+        "offchain-workers-runner",
+        "offchain-worker",
+        offchain_workers
+            .run(client.clone(), task_manager.spawn_handle())
+            .boxed(),
+    );
+    Ok(())
+}
+
+/// Step 3: the node's RPC extensions ([`crate::rpc`]) on `client` and `pool`, built for each
+/// RPC server from its subscription executor `E`.
+fn rpc_extensions<E>(
+    client: Arc<FullClient>,
+    pool: Arc<FullPool>,
+) -> impl Fn(E) -> Result<jsonrpsee::RpcModule<()>, ServiceError> {
+    move |_| {
+        let deps = crate::rpc::FullDeps {
+            client: client.clone(),
+            pool: pool.clone(),
+        };
+        crate::rpc::create_full(deps).map_err(Into::into)
+    }
+}
+
+/// What authoring and finality take from the configuration before `spawn_tasks` consumes
+/// it.
+struct ConsensusSettings {
+    role: Role,
+    force_authoring: bool,
+    name: String,
+    enable_grandpa: bool,
+    /// The Prometheus endpoint, for its registry.
+    prometheus: Option<PrometheusConfig>,
+}
+
+impl ConsensusSettings {
+    fn of(config: &Configuration) -> Self {
+        Self {
+            role: config.role,
+            force_authoring: config.force_authoring,
+            name: config.network.node_name.clone(),
+            enable_grandpa: !config.disable_grandpa,
+            prometheus: config.prometheus_config.clone(),
+        }
+    }
+}
+
+/// The chain Aura authors on.
+struct AuraChain<S> {
+    client: Arc<FullClient>,
+    select_chain: FullSelectChain,
+    block_import: GrandpaImport,
+    transaction_pool: Arc<FullPool>,
+    /// The syncing service: Aura's sync oracle and justification sync link.
+    sync: S,
+}
+
+/// Step 4 (an authority): Aura block authoring, an essential task: if it fails, the node
+/// stops.
+fn start_aura<S>(
+    task_manager: &TaskManager,
+    chain: AuraChain<S>,
+    keystore_container: &KeystoreContainer,
+    settings: &ConsensusSettings,
+    telemetry: Option<&Telemetry>,
+) -> Result<(), ServiceError>
+where
+    S: sc_consensus_aura::SyncOracle
+        + sc_consensus::JustificationSyncLink<Block>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+{
+    let AuraChain {
+        client,
+        select_chain,
+        block_import,
+        transaction_pool,
+        sync,
+    } = chain;
+    let proposer_factory = sc_basic_authorship::ProposerFactory::new(
+        task_manager.spawn_handle(),
+        client.clone(),
+        transaction_pool,
+        settings.prometheus.as_ref().map(|p| &p.registry),
+        telemetry.map(|x| x.handle()),
+    );
+
+    let slot_duration = sc_consensus_aura::slot_duration::<AuraId, _, _>(&*client)?;
+    let aura =
+        sc_consensus_aura::start_aura::<AuraPair, _, _, _, _, _, _, _, _, _, _>(StartAuraParams {
+            slot_duration,
+            client,
+            select_chain,
+            block_import,
+            proposer_factory,
+            create_inherent_data_providers: move |_, ()| async move {
+                Ok(aura_inherents(slot_duration))
+            },
+            force_authoring: settings.force_authoring,
+            backoff_authoring_blocks: Option::<()>::None,
+            keystore: keystore_container.keystore(),
+            sync_oracle: sync.clone(),
+            justification_sync_link: sync,
+            block_proposal_slot_portion: SlotProportion::new(2f32 / 3f32),
+            max_block_proposal_slot_portion: None,
+            telemetry: telemetry.map(|x| x.handle()),
+            compatibility_mode: Default::default(),
+        })?;
+    task_manager
+        .spawn_essential_handle()
+        .spawn_blocking("aura", Some("block-authoring"), aura);
+    Ok(())
+}
+
+/// GRANDPA's settings: only an authority votes; others follow finality without a keystore.
+fn grandpa_config(
+    settings: &ConsensusSettings,
+    keystore_container: &KeystoreContainer,
+    protocol_name: sc_network::ProtocolName,
+    telemetry: Option<&Telemetry>,
+) -> sc_consensus_grandpa::Config {
+    let keystore = if settings.role.is_authority() {
+        Some(keystore_container.keystore())
+    } else {
+        None
+    };
+    sc_consensus_grandpa::Config {
+        gossip_duration: Duration::from_millis(333),
+        justification_generation_period: GRANDPA_JUSTIFICATION_PERIOD,
+        name: Some(settings.name.clone()),
+        observer_enabled: false,
+        keystore,
+        local_role: settings.role,
+        telemetry: telemetry.map(|x| x.handle()),
+        protocol_name,
+    }
+}
+
+/// Builds and starts a full node (an authority when run with `--validator` or `--dev`):
+/// the network, the offchain workers, the RPC and the service's tasks, Aura authoring and
+/// the GRANDPA voter.
+pub fn new_full<
+    N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>,
+>(
+    config: Configuration,
+) -> Result<TaskManager, ServiceError> {
+    let sc_service::PartialComponents {
+        client,
+        backend,
+        mut task_manager,
+        import_queue,
+        keystore_container,
+        select_chain,
+        transaction_pool,
+        other: (block_import, grandpa_link, mut telemetry),
+    } = new_partial(&config)?;
+
+    let net = network_setup::<N>(&config, &client, &backend, &grandpa_link)?;
     let (network, system_rpc_tx, tx_handler_controller, sync_service, _bitswap) =
         sc_service::build_network(sc_service::BuildNetworkParams {
             config: &config,
-            net_config,
+            net_config: net.net_config,
             client: client.clone(),
             transaction_pool: transaction_pool.clone(),
             spawn_handle: task_manager.spawn_handle(),
             spawn_essential_handle: task_manager.spawn_essential_handle(),
             import_queue,
             block_announce_validator_builder: None,
-            warp_sync_config: Some(WarpSyncConfig::WithProvider(warp_sync)),
+            warp_sync_config: Some(net.warp_sync),
             block_relay: None,
-            metrics,
+            metrics: net.metrics,
             gap_sync_body_policy: None,
         })?;
 
-    if config.offchain_worker.enabled {
-        let offchain_workers =
-            sc_offchain::OffchainWorkers::new(sc_offchain::OffchainWorkerOptions {
-                runtime_api_provider: client.clone(),
-                is_validator: config.role.is_authority(),
-                keystore: Some(keystore_container.keystore()),
-                offchain_db: backend.offchain_storage(),
-                transaction_pool: Some(OffchainTransactionPoolFactory::new(
-                    transaction_pool.clone(),
-                )),
-                network_provider: Arc::new(network.clone()),
-                enable_http_requests: true,
-                custom_extensions: |_| vec![],
-            })?;
-        task_manager.spawn_handle().spawn(
-            "offchain-workers-runner",
-            "offchain-worker",
-            offchain_workers
-                .run(client.clone(), task_manager.spawn_handle())
-                .boxed(),
-        );
-    }
+    start_offchain_workers(
+        &config,
+        &task_manager,
+        &client,
+        &backend,
+        &keystore_container,
+        &transaction_pool,
+        &network,
+    )?;
 
-    let role = config.role;
-    let force_authoring = config.force_authoring;
-    let name = config.network.node_name.clone();
-    let enable_grandpa = !config.disable_grandpa;
-    let prometheus_registry = config.prometheus_registry().cloned();
-
-    let rpc_extensions_builder = {
-        let client = client.clone();
-        let pool = transaction_pool.clone();
-        Box::new(move |_| {
-            let deps = crate::rpc::FullDeps {
-                client: client.clone(),
-                pool: pool.clone(),
-            };
-            crate::rpc::create_full(deps).map_err(Into::into)
-        })
-    };
-
+    // Step 3: the RPC (Substrate's methods and the node's extensions) and the service's
+    // tasks; the configuration is consumed here.
+    let settings = ConsensusSettings::of(&config);
     let _rpc_handlers = sc_service::spawn_tasks(sc_service::SpawnTasksParams {
         network: network.clone(),
         client: client.clone(),
         keystore: keystore_container.keystore(),
         task_manager: &mut task_manager,
         transaction_pool: transaction_pool.clone(),
-        rpc_builder: rpc_extensions_builder,
+        rpc_builder: Box::new(rpc_extensions(client.clone(), transaction_pool.clone())),
         backend,
         system_rpc_tx,
         tx_handler_controller,
@@ -258,73 +439,42 @@ pub fn new_full<
         tracing_execute_block: None,
     })?;
 
-    if role.is_authority() {
-        let proposer_factory = sc_basic_authorship::ProposerFactory::new(
-            task_manager.spawn_handle(),
-            client.clone(),
-            transaction_pool.clone(),
-            prometheus_registry.as_ref(),
-            telemetry.as_ref().map(|x| x.handle()),
-        );
-
-        let slot_duration = sc_consensus_aura::slot_duration::<AuraId, _, _>(&*client)?;
-        let aura = sc_consensus_aura::start_aura::<AuraPair, _, _, _, _, _, _, _, _, _, _>(
-            StartAuraParams {
-                slot_duration,
-                client,
-                select_chain,
-                block_import,
-                proposer_factory,
-                create_inherent_data_providers: move |_, ()| async move {
-                    Ok(aura_inherents(slot_duration))
-                },
-                force_authoring,
-                backoff_authoring_blocks: Option::<()>::None,
-                keystore: keystore_container.keystore(),
-                sync_oracle: sync_service.clone(),
-                justification_sync_link: sync_service.clone(),
-                block_proposal_slot_portion: SlotProportion::new(2f32 / 3f32),
-                max_block_proposal_slot_portion: None,
-                telemetry: telemetry.as_ref().map(|x| x.handle()),
-                compatibility_mode: Default::default(),
-            },
+    if settings.role.is_authority() {
+        let chain = AuraChain {
+            client,
+            select_chain,
+            block_import,
+            transaction_pool: transaction_pool.clone(),
+            sync: sync_service.clone(),
+        };
+        start_aura(
+            &task_manager,
+            chain,
+            &keystore_container,
+            &settings,
+            telemetry.as_ref(),
         )?;
-        // Block authoring is essential: if it fails, the node stops.
-        task_manager
-            .spawn_essential_handle()
-            .spawn_blocking("aura", Some("block-authoring"), aura);
     }
 
-    if enable_grandpa {
-        // Only an authority votes; others follow finality without a keystore.
-        let keystore = if role.is_authority() {
-            Some(keystore_container.keystore())
-        } else {
-            None
-        };
-        let grandpa_config = sc_consensus_grandpa::Config {
-            gossip_duration: Duration::from_millis(333),
-            justification_generation_period: GRANDPA_JUSTIFICATION_PERIOD,
-            name: Some(name),
-            observer_enabled: false,
-            keystore,
-            local_role: role,
-            telemetry: telemetry.as_ref().map(|x| x.handle()),
-            protocol_name: grandpa_protocol_name,
-        };
+    // Step 5: the GRANDPA voter, essential too.
+    if settings.enable_grandpa {
         let grandpa_params = sc_consensus_grandpa::GrandpaParams {
-            config: grandpa_config,
+            config: grandpa_config(
+                &settings,
+                &keystore_container,
+                net.grandpa_protocol_name,
+                telemetry.as_ref(),
+            ),
             link: grandpa_link,
             network,
             sync: Arc::new(sync_service),
-            notification_service: grandpa_notification_service,
+            notification_service: net.grandpa_notification_service,
             voting_rule: sc_consensus_grandpa::VotingRulesBuilder::default().build(),
-            prometheus_registry,
+            prometheus_registry: settings.prometheus.map(|p| p.registry),
             shared_voter_state: SharedVoterState::empty(),
             telemetry: telemetry.as_ref().map(|x| x.handle()),
             offchain_tx_pool_factory: OffchainTransactionPoolFactory::new(transaction_pool),
         };
-        // The voter is essential too.
         task_manager.spawn_essential_handle().spawn_blocking(
             "grandpa-voter",
             None,

@@ -1,0 +1,456 @@
+//! The learner's options: flags, a TOML file with the same keys, and the defaults.
+//!
+//! Every option is optional on the command line and in the file (`--config learner.toml`,
+//! keys as the long flags with `_` for `-`, training and network options in one table); a
+//! flag wins over the file, and what neither gives takes its default from [`defaults`], the
+//! one place the defaults are written: the help texts quote them from there.
+
+use crate::axon::ServeMode;
+use crate::data::Shard;
+use crate::device::DeviceKind;
+use crate::error::{Error, Result};
+use crate::model::ModelConfig;
+use crate::run::{NetworkOptions, Options};
+use clap::Args;
+use mindnet_client::keys::Key;
+use mindnet_client::wallet::WalletDir;
+use serde::Deserialize;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The defaults of the options that neither the flags nor the file give.
+pub mod defaults {
+    use crate::axon::ServeMode;
+    use crate::device::DeviceKind;
+    use std::net::{IpAddr, Ipv4Addr};
+
+    /// `--shard`: the whole text.
+    pub const SHARD: &str = "0/1";
+    /// `--device`.
+    pub const DEVICE: DeviceKind = DeviceKind::Cpu;
+    /// `--batch`.
+    pub const BATCH: usize = 32;
+    /// `--lr`.
+    pub const LR: f64 = 0.003;
+    /// `--steps` of `alone` (`run` runs until Ctrl-C).
+    pub const ALONE_STEPS: u64 = 600;
+    /// `--eval-every`.
+    pub const EVAL_EVERY: u64 = 100;
+    /// `--eval-batches`.
+    pub const EVAL_BATCHES: usize = 8;
+    /// `--checkpoint-every`.
+    pub const CHECKPOINT_EVERY: u64 = 200;
+    /// `--seed`.
+    pub const SEED: u64 = 1;
+    /// The score's moving-average rate (no flag).
+    pub const SCORE_RATE: f64 = 0.05;
+    /// `--url`.
+    pub const URL: &str = "ws://127.0.0.1:9944";
+    /// `--netuid`.
+    pub const NETUID: u16 = 0;
+    /// `--hotkey`.
+    pub const HOTKEY: &str = "default";
+    /// `--port`.
+    pub const PORT: u16 = 8091;
+    /// `--bind`.
+    pub const BIND: IpAddr = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
+    /// `--announce`.
+    pub const ANNOUNCE: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+    /// `--serve`.
+    pub const SERVE: ServeMode = ServeMode::Model;
+    /// `--weights-every`.
+    pub const WEIGHTS_EVERY: u64 = 10;
+    /// `--peer-timeout-ms`.
+    pub const PEER_TIMEOUT_MS: u64 = 2000;
+    /// `--min-peers`.
+    pub const MIN_PEERS: usize = 0;
+    /// One chain request's deadline in seconds (no flag).
+    pub const CHAIN_TIMEOUT_S: u64 = 20;
+}
+
+/// Options of training, alone or not. Every one is optional here so that a config file can
+/// supply it; the defaults are applied after merging.
+#[derive(Args, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainArgs {
+    /// A TOML file with any of these options.
+    #[arg(long)]
+    #[serde(skip)]
+    pub config: Option<PathBuf>,
+    /// The text to train on (default: the bundled Shakespeare).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    #[arg(long, help = with_default(
+        "Which shard of the training text, INDEX/COUNT",
+        defaults::SHARD,
+    ))]
+    pub shard: Option<String>,
+    /// cpu or cuda (cuda needs a build with --features cuda).
+    #[arg(long, value_enum)]
+    pub device: Option<DeviceKind>,
+    #[arg(long, help = with_default("Rows per batch", defaults::BATCH))]
+    pub batch: Option<usize>,
+    #[arg(long, help = with_default("Learning rate", defaults::LR))]
+    pub lr: Option<f64>,
+    #[arg(long, help = format!(
+        "Stop after this many steps in all (default: run until Ctrl-C; `alone`: {})",
+        defaults::ALONE_STEPS
+    ))]
+    pub steps: Option<u64>,
+    #[arg(long, help = with_default("Evaluate every this many steps", defaults::EVAL_EVERY))]
+    pub eval_every: Option<u64>,
+    #[arg(long, help = with_default("Validation batches per evaluation", defaults::EVAL_BATCHES))]
+    pub eval_batches: Option<usize>,
+    /// Checkpoint file (safetensors); resumed from when it exists.
+    #[arg(long)]
+    pub checkpoint: Option<PathBuf>,
+    #[arg(long, help = with_default(
+        "Checkpoint every this many steps",
+        defaults::CHECKPOINT_EVERY,
+    ))]
+    pub checkpoint_every: Option<u64>,
+    #[arg(long, help = with_default("Seed", defaults::SEED))]
+    pub seed: Option<u64>,
+    /// Write the summary JSON here as well as to stdout.
+    #[arg(long)]
+    pub summary: Option<PathBuf>,
+}
+
+/// `run`'s options: training's and the network's.
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub train: TrainArgs,
+    #[command(flatten)]
+    pub net: NetArgs,
+}
+
+/// Options of joining a network, optional like [`TrainArgs`].
+#[derive(Args, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetArgs {
+    #[arg(long, help = with_default("The node's WebSocket URL", defaults::URL))]
+    pub url: Option<String>,
+    #[arg(long, help = with_default("The network", defaults::NETUID))]
+    pub netuid: Option<u16>,
+    /// The wallet (coldkey name) whose hotkey the learner uses.
+    #[arg(long)]
+    pub wallet: Option<String>,
+    #[arg(long, help = format!(
+        "The hotkey's name in the wallet (default {:?})",
+        defaults::HOTKEY
+    ))]
+    pub hotkey: Option<String>,
+    /// A secret URI for the hotkey instead of a wallet (dev chains: //Alice//learner).
+    #[arg(long)]
+    pub suri: Option<String>,
+    /// The wallet folder (default ~/.mindnet/wallets).
+    #[arg(long)]
+    pub wallet_dir: Option<PathBuf>,
+    /// A file holding the hotkey's password (else $MINDNET_PASSWORD, else a prompt).
+    #[arg(long)]
+    pub password_file: Option<PathBuf>,
+    #[arg(long, help = with_default("The axon's port", defaults::PORT))]
+    pub port: Option<u16>,
+    #[arg(long, help = with_default("The address the axon listens on", defaults::BIND))]
+    pub bind: Option<IpAddr>,
+    #[arg(long, help = format!(
+        "The IP announced on chain (default {}; a public node needs its public IP)",
+        defaults::ANNOUNCE
+    ))]
+    pub announce: Option<IpAddr>,
+    /// What the axon answers: model, or noise (an adversary for experiments).
+    #[arg(long, value_enum)]
+    pub serve: Option<ServeMode>,
+    #[arg(long, help = with_default("Blocks between weight submissions", defaults::WEIGHTS_EVERY))]
+    pub weights_every: Option<u64>,
+    #[arg(long, help = with_default(
+        "One peer query's deadline in milliseconds",
+        defaults::PEER_TIMEOUT_MS,
+    ))]
+    pub peer_timeout_ms: Option<u64>,
+    #[arg(long, help = with_default(
+        "Wait until this many peers serve axons on chain before training",
+        defaults::MIN_PEERS,
+    ))]
+    pub min_peers: Option<usize>,
+}
+
+/// A config file: the training and network options in one table.
+#[derive(Debug, Default)]
+pub struct FileConfig {
+    /// The training options.
+    pub train: TrainArgs,
+    /// The network options.
+    pub net: NetArgs,
+}
+
+/// Training options resolved: the run's options, where it trains and where its summary goes.
+#[derive(Debug)]
+pub struct Resolved {
+    /// The run's options (`network` still None).
+    pub options: Options,
+    /// CPU or CUDA.
+    pub device: DeviceKind,
+    /// A file for the summary JSON.
+    pub summary: Option<PathBuf>,
+}
+
+/// Reads the config file at `path`, if any: its keys split into network options (those of
+/// [`NetArgs`]) and training options (the rest, so that an unknown key is reported there).
+pub fn read_config(path: &Option<PathBuf>) -> Result<FileConfig> {
+    let Some(path) = path else {
+        return Ok(FileConfig::default());
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Error::usage(format!(
+            "cannot read the config file {}: {e}",
+            path.display()
+        ))
+    })?;
+    let bad = |e: toml::de::Error| {
+        Error::usage(format!(
+            "the config file {} is malformed: {}",
+            path.display(),
+            e.message().trim_end()
+        ))
+    };
+    let table: toml::Table = toml::from_str(&text).map_err(bad)?;
+    let net_keys = NetArgs::keys();
+    let (net, train): (toml::Table, toml::Table) =
+        table.into_iter().partition(|(k, _)| net_keys.contains(k));
+    Ok(FileConfig {
+        train: train.try_into().map_err(bad)?,
+        net: net.try_into().map_err(bad)?,
+    })
+}
+
+/// A flag's help text: what it is and its default.
+fn with_default(what: &str, default: impl std::fmt::Display) -> String {
+    format!("{what} (default {default})")
+}
+
+/// `v`, or a usage error naming `--name` when it is 0.
+fn positive(name: &str, v: u64) -> Result<u64> {
+    if v == 0 {
+        Err(Error::usage(format!("--{name} must be at least 1")))
+    } else {
+        Ok(v)
+    }
+}
+
+impl TrainArgs {
+    /// These options, each one not given taken from `file`.
+    pub fn or(self, file: TrainArgs) -> TrainArgs {
+        TrainArgs {
+            config: self.config.or(file.config),
+            data: self.data.or(file.data),
+            shard: self.shard.or(file.shard),
+            device: self.device.or(file.device),
+            batch: self.batch.or(file.batch),
+            lr: self.lr.or(file.lr),
+            steps: self.steps.or(file.steps),
+            eval_every: self.eval_every.or(file.eval_every),
+            eval_batches: self.eval_batches.or(file.eval_batches),
+            checkpoint: self.checkpoint.or(file.checkpoint),
+            checkpoint_every: self.checkpoint_every.or(file.checkpoint_every),
+            seed: self.seed.or(file.seed),
+            summary: self.summary.or(file.summary),
+        }
+    }
+
+    /// The options with the defaults for what is not given, checked (`alone`: a run without
+    /// a network, which stops after [`defaults::ALONE_STEPS`]).
+    pub fn resolve(self, alone: bool) -> Result<Resolved> {
+        let shard: Shard = self
+            .shard
+            .unwrap_or_else(|| defaults::SHARD.into())
+            .parse()?;
+        let batch = positive("batch", self.batch.unwrap_or(defaults::BATCH) as u64)? as usize;
+        let lr = self.lr.unwrap_or(defaults::LR);
+        if !(lr.is_finite() && lr > 0.0) {
+            return Err(Error::usage("--lr must be a positive number, e.g. 0.003"));
+        }
+        let options = Options {
+            data: self.data,
+            shard,
+            model: ModelConfig::default(),
+            batch,
+            lr,
+            steps: self.steps.or(alone.then_some(defaults::ALONE_STEPS)),
+            eval_every: positive(
+                "eval-every",
+                self.eval_every.unwrap_or(defaults::EVAL_EVERY),
+            )?,
+            eval_batches: positive(
+                "eval-batches",
+                self.eval_batches.unwrap_or(defaults::EVAL_BATCHES) as u64,
+            )? as usize,
+            checkpoint: self.checkpoint,
+            checkpoint_every: positive(
+                "checkpoint-every",
+                self.checkpoint_every.unwrap_or(defaults::CHECKPOINT_EVERY),
+            )?,
+            seed: self.seed.unwrap_or(defaults::SEED),
+            score_rate: defaults::SCORE_RATE,
+            network: None,
+        };
+        Ok(Resolved {
+            options,
+            device: self.device.unwrap_or(defaults::DEVICE),
+            summary: self.summary,
+        })
+    }
+}
+
+impl NetArgs {
+    /// The config-file keys that are network options: the fields' names.
+    fn keys() -> Vec<String> {
+        NetArgs::augment_args(clap::Command::new("keys"))
+            .get_arguments()
+            .map(|a| a.get_id().to_string())
+            .collect()
+    }
+
+    /// These options, each one not given taken from `file`.
+    pub fn or(self, file: NetArgs) -> NetArgs {
+        NetArgs {
+            url: self.url.or(file.url),
+            netuid: self.netuid.or(file.netuid),
+            wallet: self.wallet.or(file.wallet),
+            hotkey: self.hotkey.or(file.hotkey),
+            suri: self.suri.or(file.suri),
+            wallet_dir: self.wallet_dir.or(file.wallet_dir),
+            password_file: self.password_file.or(file.password_file),
+            port: self.port.or(file.port),
+            bind: self.bind.or(file.bind),
+            announce: self.announce.or(file.announce),
+            serve: self.serve.or(file.serve),
+            weights_every: self.weights_every.or(file.weights_every),
+            peer_timeout_ms: self.peer_timeout_ms.or(file.peer_timeout_ms),
+            min_peers: self.min_peers.or(file.min_peers),
+        }
+    }
+
+    /// The network options with the defaults for what is not given, and the hotkey (read
+    /// from its wallet, which may ask for its password).
+    pub fn resolve(self) -> Result<NetworkOptions> {
+        let url = self.url.clone().unwrap_or_else(|| defaults::URL.into());
+        let netuid = self.netuid.unwrap_or(defaults::NETUID);
+        let port = self.port.unwrap_or(defaults::PORT);
+        let bind = self.bind.unwrap_or(defaults::BIND);
+        let announce = self.announce.unwrap_or(defaults::ANNOUNCE);
+        let serve = self.serve.unwrap_or(defaults::SERVE);
+        let weights_every = self.weights_every.unwrap_or(defaults::WEIGHTS_EVERY).max(1);
+        let peer_timeout = Duration::from_millis(
+            self.peer_timeout_ms
+                .unwrap_or(defaults::PEER_TIMEOUT_MS)
+                .max(1),
+        );
+        let min_peers = self.min_peers.unwrap_or(defaults::MIN_PEERS);
+        Ok(NetworkOptions {
+            url,
+            netuid,
+            key: self.hotkey()?,
+            bind: SocketAddr::new(bind, port),
+            announce,
+            serve,
+            weights_every,
+            peer_timeout,
+            chain_timeout: Duration::from_secs(defaults::CHAIN_TIMEOUT_S),
+            min_peers,
+        })
+    }
+
+    /// The hotkey: from `--suri`, else from the wallet (decrypted with its password).
+    fn hotkey(self) -> Result<Key> {
+        if let Some(suri) = self.suri {
+            return Key::from_suri(&suri);
+        }
+        let Some(wallet) = self.wallet else {
+            return Err(Error::usage(
+                "no hotkey: give --wallet NAME (and --hotkey NAME) or --suri for a dev key",
+            ));
+        };
+        let name = self.hotkey.unwrap_or_else(|| defaults::HOTKEY.into());
+        let w = WalletDir::new(self.wallet_dir)?;
+        let path = w.hotkey_path(&wallet, &name)?;
+        let store = w.read(&path, &format!("hotkey {name} of wallet {wallet}"))?;
+        let password = if store.is_encrypted() {
+            Some(mindnet_client::wallet::password(
+                self.password_file.as_deref(),
+                &format!("password of hotkey {name}"),
+                false,
+            )?)
+        } else {
+            None
+        };
+        Key::from_keystore(&store, password.as_deref().map(|p| p.as_str()))
+    }
+}
+
+impl RunArgs {
+    /// The options of `run`: flags over the config file over the defaults, with the
+    /// network's.
+    pub fn resolve(self) -> Result<Resolved> {
+        let file = read_config(&self.train.config)?;
+        let mut resolved = self.train.or(file.train).resolve(false)?;
+        resolved.options.network = Some(self.net.or(file.net).resolve()?);
+        Ok(resolved)
+    }
+}
+
+/// The options of `alone`: flags over the config file over the defaults.
+pub fn alone(args: TrainArgs) -> Result<Resolved> {
+    let file = read_config(&args.config)?;
+    args.or(file.train).resolve(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(text: &str) -> Result<FileConfig> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("learner.toml");
+        std::fs::write(&path, text).unwrap();
+        read_config(&Some(path))
+    }
+
+    #[test]
+    fn a_config_file_sets_options_and_flags_win() {
+        let f = config("steps = 50\nshard = \"1/2\"\nport = 9000\nserve = \"noise\"\n").unwrap();
+        assert_eq!(f.train.steps, Some(50));
+        assert_eq!(f.net.port, Some(9000));
+        assert_eq!(f.net.serve, Some(ServeMode::Noise));
+        let flags = TrainArgs {
+            steps: Some(7),
+            ..Default::default()
+        };
+        let opts = flags.or(f.train).resolve(false).unwrap().options;
+        assert_eq!(opts.steps, Some(7), "the flag wins");
+        assert_eq!(
+            opts.shard,
+            "1/2".parse().unwrap(),
+            "the file fills the rest"
+        );
+        for (bad, says) in [
+            ("bogus = 1", "unknown field `bogus`"),
+            ("steps = \"x\"", "invalid type"),
+            ("steps = ", "malformed"),
+        ] {
+            let err = config(bad).unwrap_err().message;
+            assert!(err.contains(says), "{bad}: {err}");
+        }
+        let err = TrainArgs {
+            lr: Some(-1.0),
+            ..Default::default()
+        }
+        .or(TrainArgs::default())
+        .resolve(true)
+        .unwrap_err()
+        .message;
+        assert!(err.contains("--lr"), "{err}");
+    }
+}
