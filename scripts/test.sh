@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The project's test command: set-up, format check, the build, then two lanes at once:
-#   compile lane (niced, so the nodes of the other lane keep their slots): the workspace's
-#     tests, the pallets and runtime with `runtime-benchmarks` and `try-runtime` (one build
-#     for both features), and clippy;
+#   compile lane (niced, so the nodes of the other lane keep their slots): the pallets and
+#     runtime with `runtime-benchmarks` and `try-runtime` (one build for both features),
+#     clippy, and the workspace's tests;
 #   node lane: a four-validator local network, the fault test, and the end-to-end tests
 #     (each test file against its own `mindnet-node --dev`, the files at once);
 # and last the Rust tests the compile lane built. Each step prints its output and its time
@@ -50,13 +50,15 @@ copy_binaries() {
   done
 }
 
+# The workspace's tests are compiled last: clippy reruns the runtime's build script, which
+# would have the last step recompile the runtime and the node.
 compile_lane() {
-  run_step "compile the workspace's tests (cargo test --no-run)" \
-    nice -n 19 cargo test --workspace --locked --no-run &&
   run_step "compile the pallets and runtime with runtime-benchmarks and try-runtime" \
     env SKIP_WASM_BUILD=1 nice -n 19 cargo test --locked "${featured[@]}" --no-run &&
   run_step "cargo clippy -D warnings" \
-    nice -n 19 cargo clippy --workspace --all-targets --locked -- -D warnings
+    nice -n 19 cargo clippy --workspace --all-targets --locked -- -D warnings &&
+  run_step "compile the workspace's tests (cargo test --no-run)" \
+    nice -n 19 cargo test --workspace --locked --no-run
 }
 
 node_lane() {

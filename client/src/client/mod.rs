@@ -30,6 +30,11 @@ use subxt::ext::jsonrpsee::ws_client::WsClientBuilder;
 use subxt::rpcs::{LegacyRpcMethods, RpcClient};
 use subxt::{OnlineClient, PolkadotConfig};
 
+/// How many best blocks a read tries before it reports that the node lost the block's header.
+const BEST_BLOCK_TRIES: u32 = 3;
+/// What subxt says when the node no longer has a block's header (a pruned fork).
+const PRUNED_HEADER: &str = "cannot find the block header";
+
 type Rpc = LegacyRpcMethods<RpcConfigFor<PolkadotConfig>>;
 
 /// The chain's state at one block.
@@ -141,14 +146,28 @@ impl Client {
     }
 
     /// The best block's state: reads see what a just-included transaction changed.
+    ///
+    /// A best block can be a fork's, pruned by finality between the two requests (a busy
+    /// node's author can build two blocks at one height): its header is then gone, and the
+    /// read starts again at the new best block, up to [`BEST_BLOCK_TRIES`] times.
     async fn at(&self) -> Result<AtBlock> {
-        let best = self
-            .within("reading the best block", async {
-                self.rpc.chain_get_block_hash(None).await
-            })
-            .await?
-            .ok_or_else(|| Error::internal("the node has no best block"))?;
-        self.within("reading the chain state", self.api.at_block(best))
-            .await
+        let mut tries = 1;
+        loop {
+            let best = self
+                .within("reading the best block", async {
+                    self.rpc.chain_get_block_hash(None).await
+                })
+                .await?
+                .ok_or_else(|| Error::internal("the node has no best block"))?;
+            match self
+                .within("reading the chain state", self.api.at_block(best))
+                .await
+            {
+                Err(e) if tries < BEST_BLOCK_TRIES && e.to_string().contains(PRUNED_HEADER) => {
+                    tries += 1;
+                }
+                result => return result,
+            }
+        }
     }
 }
