@@ -1,4 +1,5 @@
-# The scripts' shared environment, sourced by each of them from the repository root:
+# The scripts' shared environment, sourced from the repository root by every script that
+# builds or runs what was built:
 # `CARGO_TARGET_DIR` (default $HOME/.cache/mindnet-target, where every build goes) and
 # `need_node`, for the scripts that drive nodes from tests/*.js.
 

@@ -12,7 +12,17 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 run_dir=$(mktemp -d /tmp/mindnet-test.XXXXXX)
-trap 'rm -rf "$run_dir"' EXIT
+lanes=()
+# On exit, interrupted or not: each lane runs in its own process group (job control), which
+# is stopped with everything it started (cargo, nodes, learners) before the logs go.
+stop_lanes() {
+  local pid
+  for pid in "${lanes[@]}"; do kill -- "-$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$run_dir"
+}
+trap stop_lanes EXIT
+trap 'exit 130' INT TERM
 start=$SECONDS
 
 # The pallets and runtime built once with both features: their benchmarks run as tests
@@ -77,14 +87,20 @@ run_step "set-up (scripts/setup.sh)" scripts/setup.sh || status=1
 [ "$status" -ne 0 ] || run_step "cargo fmt --check" cargo fmt --all -- --check || status=1
 [ "$status" -ne 0 ] || run_step "build (node, runtime wasm, pallets, client, learner)" \
   cargo build --workspace --locked || status=1
+[ "$status" -ne 0 ] || run_step "copy the binaries the node lane runs" copy_binaries || status=1
+compiled=1
 if [ "$status" -eq 0 ]; then
-  copy_binaries
+  set -m
   compile_lane & compile=$!
   node_lane & nodes=$!
-  wait "$compile" || status=1
+  set +m
+  lanes=("$compile" "$nodes")
+  wait "$compile" || { compiled=0; status=1; }
   wait "$nodes" || status=1
+  lanes=()
 fi
-if [ "$status" -eq 0 ]; then
+# The Rust tests run whenever they compiled, even after a node lane failure.
+if [ "$status" -eq 0 ] || { [ "$compiled" -eq 1 ] && [ "${compile:-}" ]; }; then
   run_step "cargo test (the workspace)" cargo test --workspace --locked || status=1
   run_step "pallet benchmarks as tests, with runtime-benchmarks and try-runtime" \
     env SKIP_WASM_BUILD=1 cargo test --locked "${featured[@]}" --lib benchmark || status=1

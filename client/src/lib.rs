@@ -32,17 +32,6 @@ pub use keys::{Key, Keystore};
 /// The subxt this crate is built on, and the account id type its calls take.
 pub use subxt::{self, utils::AccountId32};
 
-pub mod chain {
-    //! The client's former module: [`Client`](crate::Client) and its types as they lived
-    //! here before [`crate::client`], re-exported so that paths other crates import still
-    //! resolve.
-    pub use crate::client::{
-        axon_ip, describe_dispatch_error, Client, EpochProgress, Included, Neuron, Wait,
-        WeightPolicy,
-    };
-    pub use crate::params::PARAMETERS;
-}
-
 /// The chain's calls, events, errors, storage, constants and runtime APIs, generated from
 /// `metadata/mindnet.scale` (regenerate with `scripts/gen/metadata.sh`).
 #[subxt::subxt(

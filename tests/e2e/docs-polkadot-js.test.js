@@ -9,7 +9,7 @@ import { devNodePastBlockOne, snippet, runNode, testsDir } from './docs.js';
 const held = devNodePastBlockOne();
 
 test('the Polkadot.js snippet of docs/polkadot-js.md runs as pasted', { timeout: 300_000 }, async () => {
-  const file = join(testsDir, `.readme-snippet-${process.pid}.mjs`);
+  const file = join(testsDir, `.docs-snippet-${process.pid}.mjs`);
   writeFileSync(file, snippet('docs/polkadot-js.md', '## Submitting weights and querying stake with Polkadot.js'));
   try {
     const first = await runNode(file, { MINDNET_URL: held.node.url });

@@ -9,7 +9,7 @@ import { devNodePastBlockOne, snippet, runNode, testsDir } from './docs.js';
 const held = devNodePastBlockOne();
 
 test('the validator join snippet of docs/validator.md runs as pasted', { timeout: 400_000 }, async () => {
-  const file = join(testsDir, `.readme-join-${process.pid}.mjs`);
+  const file = join(testsDir, `.docs-join-${process.pid}.mjs`);
   writeFileSync(file, snippet('docs/validator.md', '## Joining a network as a validator'));
   const { api } = held.node;
   try {

@@ -13,14 +13,14 @@ const held = devNodePastBlockOne();
 
 test('the wallet session of docs/wallet.md runs as pasted', { timeout: 600_000 }, async () => {
   const script = snippet('docs/wallet.md', '## A session on the dev chain', 'sh');
-  const wallets = mkdtempSync(join(tmpdir(), 'mindnet-readme-'));
+  const wallets = mkdtempSync(join(tmpdir(), 'mindnet-docs-'));
   const cliDir = dirname(cliBinary());
   const env = {
     ...process.env,
     PATH: `${cliDir}:${process.env.PATH}`,
     MINDNET_URL: held.node.url,
     MINDNET_WALLET_DIR: wallets,
-    MINDNET_PASSWORD: 'a password for the README',
+    MINDNET_PASSWORD: 'a password for the docs',
   };
   try {
     const run = await new Promise((resolve) => {

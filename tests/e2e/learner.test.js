@@ -8,22 +8,16 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir, homedir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { startDevNode, cliBinary, freePort } from './node.js';
+import { startDevNode, cliBinary, learnerBinary, freePort } from './node.js';
 
 const LEARNERS = 4;
 const NOISY = 3;
 // How long the learners train once every one has set weights twice, in ms.
 const TRAIN_MS = Number(process.env.MINDNET_LEARNER_TRAIN_MS || 60_000);
-
-function learnerBinary() {
-  if (process.env.MINDNET_LEARNER) return process.env.MINDNET_LEARNER;
-  const target = process.env.CARGO_TARGET_DIR || join(homedir(), '.cache', 'mindnet-target');
-  return join(target, 'debug', 'mindnet-learner');
-}
 
 let node;
 let dir;

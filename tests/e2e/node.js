@@ -6,19 +6,21 @@ import { tmpdir, homedir } from 'node:os';
 import { join } from 'node:path';
 import { ApiPromise, WsProvider } from '@polkadot/api';
 
-/** The node binary: $MINDNET_NODE, or the workspace's debug build. */
-export function nodeBinary() {
-  if (process.env.MINDNET_NODE) return process.env.MINDNET_NODE;
+/** A workspace binary: $`env` if set, else the debug build in CARGO_TARGET_DIR. */
+function binary(env, name) {
+  if (process.env[env]) return process.env[env];
   const target = process.env.CARGO_TARGET_DIR || join(homedir(), '.cache', 'mindnet-target');
-  return join(target, 'debug', 'mindnet-node');
+  return join(target, 'debug', name);
 }
 
+/** The node binary: $MINDNET_NODE, or the workspace's debug build. */
+export const nodeBinary = () => binary('MINDNET_NODE', 'mindnet-node');
+
 /** The `mindnet` CLI binary: $MINDNET_CLI, or the workspace's debug build. */
-export function cliBinary() {
-  if (process.env.MINDNET_CLI) return process.env.MINDNET_CLI;
-  const target = process.env.CARGO_TARGET_DIR || join(homedir(), '.cache', 'mindnet-target');
-  return join(target, 'debug', 'mindnet');
-}
+export const cliBinary = () => binary('MINDNET_CLI', 'mindnet');
+
+/** The learner binary: $MINDNET_LEARNER, or the workspace's debug build. */
+export const learnerBinary = () => binary('MINDNET_LEARNER', 'mindnet-learner');
 
 /** A free TCP port on loopback. */
 export function freePort() {
@@ -61,7 +63,12 @@ async function startDevNodeOnce({ timeoutMs = 180_000 } = {}) {
     '--no-prometheus', '--no-telemetry', '--no-mdns', '--rpc-cors', 'all',
   ], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
-  child.stderr.on('data', (d) => { log = (log + d.toString()).slice(-20_000); });
+  // Connect only once this node serves RPC: before that, the port may be another process's.
+  let serving = false;
+  child.stderr.on('data', (d) => {
+    log = (log + d.toString()).slice(-20_000);
+    serving ||= log.includes('Running JSON-RPC server');
+  });
   const exited = new Promise((resolve) => child.on('exit', resolve));
 
   const stop = async () => {
@@ -84,6 +91,10 @@ async function startDevNodeOnce({ timeoutMs = 180_000 } = {}) {
     if (Date.now() > deadline) {
       await stop();
       throw new Error(`mindnet-node's RPC did not answer within ${timeoutMs} ms:\n${log}`);
+    }
+    if (!serving) {
+      await new Promise((r) => setTimeout(r, 500));
+      continue;
     }
     try {
       const provider = new WsProvider(`ws://127.0.0.1:${rpcPort}`, false);

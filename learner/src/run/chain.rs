@@ -6,6 +6,7 @@ use crate::axon::{Axon, Caller};
 use crate::dendrite::Peer;
 use crate::error::{Error, ErrorKind, Result};
 use crate::metrics::Metrics;
+use mindnet_client::client::calls;
 use mindnet_client::keys::ss58_decode;
 use mindnet_client::{Client, Wait};
 use std::collections::HashMap;
@@ -164,14 +165,7 @@ impl<'a> Follower<'a> {
     /// Announces the axon's address with `serve_axon`.
     async fn announce(&self) -> Result<()> {
         let n = self.n;
-        let (bits, ip_type) = mindnet_client::chain::axon_ip(n.announce);
-        let call = mindnet_client::runtime::tx().mindnet().serve_axon(
-            n.netuid,
-            bits,
-            n.bind.port(),
-            ip_type,
-            0,
-        );
+        let call = calls::serve_axon(n.netuid, n.announce, n.bind.port(), 0);
         self.client
             .submit("serve_axon", &call, &n.key, Wait::Inclusion, &mut |_| {})
             .await?;
@@ -207,12 +201,7 @@ impl<'a> Follower<'a> {
             return Ok(());
         }
         let (uids, values) = mindnet_client::weights::to_chain_row(&row, &policy.rules)?;
-        let call = mindnet_client::runtime::tx().mindnet().set_weights(
-            n.netuid,
-            uids.clone(),
-            values.clone(),
-            policy.version_key,
-        );
+        let call = calls::set_weights(n.netuid, uids.clone(), values.clone(), policy.version_key);
         let inc = self
             .client
             .submit("set_weights", &call, &n.key, Wait::Inclusion, &mut |_| {})

@@ -1,3 +1,7 @@
+//! The validator-set pallet's tests on the mock runtime: genesis, adding and removing
+//! validators (effective from the session after next), root-only changes, refused changes,
+//! and validators that purge their session keys.
+
 use crate::{mock::*, Changed, Error, Event, SessionLength, Validators};
 use frame_support::{assert_noop, assert_ok, assert_storage_noop};
 use sp_runtime::DispatchError;
