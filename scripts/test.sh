@@ -88,19 +88,19 @@ run_step "set-up (scripts/setup.sh)" scripts/setup.sh || status=1
 [ "$status" -ne 0 ] || run_step "build (node, runtime wasm, pallets, client, learner)" \
   cargo build --workspace --locked || status=1
 [ "$status" -ne 0 ] || run_step "copy the binaries the node lane runs" copy_binaries || status=1
-compiled=1
+compiled=0
 if [ "$status" -eq 0 ]; then
   set -m
   compile_lane & compile=$!
   node_lane & nodes=$!
   set +m
   lanes=("$compile" "$nodes")
-  wait "$compile" || { compiled=0; status=1; }
+  if wait "$compile"; then compiled=1; else status=1; fi
   wait "$nodes" || status=1
   lanes=()
 fi
 # The Rust tests run whenever they compiled, even after a node lane failure.
-if [ "$status" -eq 0 ] || { [ "$compiled" -eq 1 ] && [ "${compile:-}" ]; }; then
+if [ "$compiled" -eq 1 ]; then
   run_step "cargo test (the workspace)" cargo test --workspace --locked || status=1
   run_step "pallet benchmarks as tests, with runtime-benchmarks and try-runtime" \
     env SKIP_WASM_BUILD=1 cargo test --locked "${featured[@]}" --lib benchmark || status=1
