@@ -22,8 +22,8 @@ export const cliBinary = () => binary('MINDNET_CLI', 'mindnet');
 /** The learner binary: $MINDNET_LEARNER, or the workspace's debug build. */
 export const learnerBinary = () => binary('MINDNET_LEARNER', 'mindnet-learner');
 
-/** A free TCP port on loopback. */
-export function freePort() {
+/** A TCP port nothing listens on now, as the kernel picks it. */
+function unusedPort() {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();
@@ -33,6 +33,24 @@ export function freePort() {
       srv.close(() => resolve(port));
     });
   });
+}
+
+const handedOut = new Set();
+
+/**
+ * A free TCP port on loopback, never one this process handed out before: the kernel may
+ * pick a port again once its probe is closed, and two nodes started together (a local
+ * network's, or a node's RPC and p2p ports) must not both get it.
+ */
+export async function freePort() {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = await unusedPort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error('no loopback port that this process has not handed out already');
 }
 
 /**
