@@ -12,9 +12,20 @@
 //! | the request is addressed to this learner's hotkey | 421 |
 //! | the caller is a hotkey registered on this learner's network | 403 |
 //! | the signature is the caller's, over path, nonce, caller, callee and body | 401 |
-//! | the nonce is above the caller's last one and within a minute of now | 409 |
+//! | the nonce is above the caller's last one (and this axon's start) and within a minute of now | 409 |
+//! | the caller is within its rate and its concurrency ([`Limits`]) | 429 |
+//! | `backward` only: the caller's counted stake is at least the network's `min_stake` | 403 |
 //! | the body is safetensors with tensors of the right names, types and shapes | 422 |
-//! | the trainer keeps up (its queue of gradients is not full) | 503 |
+//! | `forward`: admitted to compute (stake-ordered under load) and done within the deadline | 503 |
+//! | `backward`: the trainer keeps up (its queue of gradients is not full) | 503 |
+//!
+//! Under load, `forward` requests wait for one of [`Limits::capacity`] compute slots in
+//! order of their caller's counted stake (seed 000's competitive connectivity ranks callers
+//! by stake); when more than [`Limits::queue`] wait, the lowest-staked waiter is refused. A
+//! representation is computed in chunks, and one that runs past the deadline is abandoned
+//! at the next chunk. A `backward` gradient is clipped to [`wire::MAX_GRAD_NORM`] and
+//! weighs in the trainer's step by the caller's counted stake, never by stake still
+//! joining.
 
 use crate::metrics::Metrics;
 use crate::model::{ModelConfig, RemoteGrad};
@@ -26,9 +37,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use mindnet_client::keys::{ss58_decode, Key};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// What the axon answers `forward` with.
 #[derive(
@@ -41,6 +53,153 @@ pub enum ServeMode {
     /// Uniform random values in [-1, 1] of the right shape: an adversary for tests and
     /// experiments, which also ignores the gradients it is sent.
     Noise,
+    /// The same noise scaled ×100 (outside the protocol's range): an adversary.
+    Loud,
+    /// The model's representations, after the callers' deadline: an adversary.
+    Late,
+}
+
+/// How long a `Late` axon waits before answering.
+pub const LATE_BY: Duration = Duration::from_secs(4);
+/// Rows computed between two checks of a `forward`'s deadline.
+const CHUNK_ROWS: usize = 64;
+
+/// The axon's limits per caller and in all.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Limits {
+    /// Requests a second each caller may make, on average.
+    pub rate: f64,
+    /// Requests a caller may make at once after being idle (the bucket's size).
+    pub burst: f64,
+    /// Requests of one caller in progress at once.
+    pub per_caller: usize,
+    /// `forward`s computing at once.
+    pub capacity: usize,
+    /// `forward`s waiting for a compute slot.
+    pub queue: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            rate: 100.0,
+            burst: 200.0,
+            per_caller: 8,
+            capacity: 4,
+            queue: 64,
+        }
+    }
+}
+
+/// A caller's token bucket and requests in progress.
+#[derive(Debug)]
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+    in_flight: usize,
+}
+
+/// Stake-ordered admission to a fixed number of compute slots.
+pub struct Admission {
+    capacity: usize,
+    queue: usize,
+    state: Mutex<AdmissionState>,
+}
+
+#[derive(Default)]
+struct AdmissionState {
+    running: usize,
+    seq: u64,
+    /// Waiters by (stake, newest last reversed): the last entry is served first.
+    waiting: BTreeMap<(u128, std::cmp::Reverse<u64>), tokio::sync::oneshot::Sender<Permit>>,
+}
+
+/// A compute slot; dropping it hands the slot to the highest-staked waiter.
+pub struct Permit {
+    gate: Option<Arc<Admission>>,
+}
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        if let Some(gate) = self.gate.take() {
+            gate.release();
+        }
+    }
+}
+
+impl Admission {
+    /// `capacity` slots and at most `queue` waiters.
+    pub fn new(capacity: usize, queue: usize) -> Arc<Self> {
+        Arc::new(Admission {
+            capacity: capacity.max(1),
+            queue,
+            state: Mutex::new(AdmissionState::default()),
+        })
+    }
+
+    /// A slot for a caller with `stake`: at once if one is free, else after every
+    /// higher-staked waiter; None when it was shed for a higher-staked one.
+    pub async fn enter(self: &Arc<Self>, stake: u128) -> Option<Permit> {
+        let rx = {
+            let mut s = self.state.lock().ok()?;
+            if s.running < self.capacity {
+                s.running += 1;
+                return Some(Permit {
+                    gate: Some(self.clone()),
+                });
+            }
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            s.seq += 1;
+            let seq = s.seq;
+            s.waiting.insert((stake, std::cmp::Reverse(seq)), tx);
+            if s.waiting.len() > self.queue {
+                // The lowest stake (the newest among equals) is shed: its sender dropped.
+                s.waiting.pop_first();
+            }
+            rx
+        };
+        rx.await.ok()
+    }
+
+    /// Hands a finished slot to the best waiter still waiting, or frees it.
+    fn release(self: &Arc<Self>) {
+        let Ok(mut s) = self.state.lock() else { return };
+        while let Some((_, tx)) = s.waiting.pop_last() {
+            let permit = Permit {
+                gate: Some(self.clone()),
+            };
+            match tx.send(permit) {
+                Ok(()) => return,
+                // The waiter gave up: take the permit back without releasing it again.
+                Err(mut p) => p.gate = None,
+            }
+        }
+        s.running = s.running.saturating_sub(1);
+    }
+
+    /// Slots in use and requests waiting.
+    pub fn load(&self) -> (usize, usize) {
+        self.state
+            .lock()
+            .map(|s| (s.running, s.waiting.len()))
+            .unwrap_or_default()
+    }
+}
+
+/// A caller's request in progress (counted against its concurrency until dropped).
+struct InFlight<'a> {
+    buckets: &'a Mutex<HashMap<[u8; 32], Bucket>>,
+    caller: [u8; 32],
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut b) = self.buckets.lock() {
+            if let Some(b) = b.get_mut(&self.caller) {
+                b.in_flight = b.in_flight.saturating_sub(1);
+            }
+        }
+    }
 }
 
 /// A hotkey registered on the network, as the axon knows it.
@@ -48,8 +207,10 @@ pub enum ServeMode {
 pub struct Caller {
     /// Its uid.
     pub uid: u16,
-    /// The stake behind it (weighs its gradients).
+    /// Its stake that counts in the running epoch (orders admission, weighs gradients).
     pub stake: u128,
+    /// Whether that stake reaches the network's `min_stake` (it may send gradients).
+    pub may_train: bool,
 }
 
 /// Turns token windows into representations (the current encoder).
@@ -59,6 +220,8 @@ pub type Represent = Arc<dyn Fn(&[u8], usize) -> Vec<f32> + Send + Sync>;
 pub struct Axon {
     /// This learner's hotkey.
     pub public: [u8; 32],
+    /// The network (bound into every signature).
+    pub netuid: u16,
     /// Sizes peers must match.
     pub config: ModelConfig,
     /// What `forward` answers with.
@@ -75,6 +238,12 @@ pub struct Axon {
     noise: Mutex<crate::data::Rng>,
     /// The longest a `forward` may compute before the axon answers 503.
     pub compute_timeout: Duration,
+    /// Per-caller and overall limits.
+    pub limits: Limits,
+    buckets: Mutex<HashMap<[u8; 32], Bucket>>,
+    admission: Arc<Admission>,
+    /// Nonces at or below this (the clock when the axon started) are refused.
+    started_us: u64,
 }
 
 /// A refused request: its status and reason.
@@ -115,14 +284,17 @@ impl Axon {
     /// A new axon for `key`'s hotkey; gradients go to `grads`.
     pub fn new(
         public: [u8; 32],
+        netuid: u16,
         config: ModelConfig,
         mode: ServeMode,
         grads: tokio::sync::mpsc::Sender<RemoteGrad>,
         metrics: Arc<Metrics>,
         seed: u64,
     ) -> Self {
+        let limits = Limits::default();
         Self {
             public,
+            netuid,
             config,
             mode,
             callers: RwLock::new(HashMap::new()),
@@ -132,7 +304,54 @@ impl Axon {
             metrics,
             noise: Mutex::new(crate::data::Rng::new(seed ^ 0xA11CE)),
             compute_timeout: Duration::from_secs(5),
+            admission: Admission::new(limits.capacity, limits.queue),
+            limits,
+            buckets: Mutex::new(HashMap::new()),
+            started_us: wire::now_us(),
         }
+    }
+
+    /// The same axon with other limits.
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.admission = Admission::new(limits.capacity, limits.queue);
+        self.limits = limits;
+        self
+    }
+
+    /// Takes a token from `caller`'s bucket and a place among its requests in progress.
+    fn admit_caller(&self, caller: [u8; 32], now: Instant) -> Result<InFlight<'_>, Refusal> {
+        let busy = |why: &str| Refusal(StatusCode::TOO_MANY_REQUESTS, why.to_string());
+        let mut buckets = self
+            .buckets
+            .lock()
+            .map_err(|_| Refusal(StatusCode::INTERNAL_SERVER_ERROR, "poisoned".into()))?;
+        let l = self.limits;
+        let b = buckets.entry(caller).or_insert(Bucket {
+            tokens: l.burst,
+            at: now,
+            in_flight: 0,
+        });
+        let elapsed = now.saturating_duration_since(b.at).as_secs_f64();
+        b.tokens = (b.tokens + elapsed * l.rate).min(l.burst);
+        b.at = now;
+        if b.tokens < 1.0 {
+            return Err(busy(&format!(
+                "over this axon's rate of {} requests a second per caller: slow down",
+                l.rate
+            )));
+        }
+        if b.in_flight >= l.per_caller {
+            return Err(busy(&format!(
+                "{} requests of this caller are already in progress",
+                l.per_caller
+            )));
+        }
+        b.tokens -= 1.0;
+        b.in_flight += 1;
+        Ok(InFlight {
+            buckets: &self.buckets,
+            caller,
+        })
     }
 
     /// Checks a request's headers, signature and nonce (everything but the body's tensors)
@@ -175,7 +394,7 @@ impl Axon {
                     "the caller is not a hotkey registered on this network".into(),
                 )
             })?;
-        let message = wire::signed_message(path, nonce, &caller, &callee, body);
+        let message = wire::signed_message(self.netuid, path, nonce, &caller, &callee, body);
         if !Key::verify(&caller, &message, &signature) {
             return Err(Refusal(
                 StatusCode::UNAUTHORIZED,
@@ -193,11 +412,11 @@ impl Axon {
             .nonces
             .lock()
             .map_err(|_| Refusal(StatusCode::INTERNAL_SERVER_ERROR, "poisoned".into()))?;
-        let last = nonces.entry(caller).or_insert(0);
+        let last = nonces.entry(caller).or_insert(self.started_us);
         if nonce <= *last {
             return Err(Refusal(
                 StatusCode::CONFLICT,
-                "the nonce is not above the caller's last one (a replay or a stale request)".into(),
+                "the nonce is not above the caller's last one nor this axon's start (a replay or a stale request)".into(),
             ));
         }
         *last = nonce;
@@ -205,56 +424,92 @@ impl Axon {
     }
 
     async fn forward(&self, headers: HeaderMap, body: Bytes) -> Result<Response, Refusal> {
-        self.authenticate("/forward", &headers, &body, wire::now_us())?;
+        let caller = self.authenticate("/forward", &headers, &body, wire::now_us())?;
+        let key = caller_key(&headers)?;
+        let _in_flight = self.admit_caller(key, Instant::now())?;
         let tensors = wire::decode(&body)?;
         let (rows, tokens) = wire::tokens(&tensors, self.config.context)?;
         let width = self.config.width;
         let rep = match self.mode {
-            ServeMode::Noise => {
+            ServeMode::Noise | ServeMode::Loud => {
+                let scale = if self.mode == ServeMode::Loud { 100.0 } else { 1.0 };
                 let mut rng = self
                     .noise
                     .lock()
                     .map_err(|_| Refusal(StatusCode::INTERNAL_SERVER_ERROR, "poisoned".into()))?;
-                (0..rows * width).map(|_| rng.symmetric()).collect()
+                (0..rows * width).map(|_| rng.symmetric() * scale).collect()
             }
-            ServeMode::Model => {
-                let f = self
-                    .represent
-                    .read()
-                    .map_err(|_| Refusal(StatusCode::INTERNAL_SERVER_ERROR, "poisoned".into()))?
-                    .clone()
-                    .ok_or_else(|| {
-                        Refusal(
-                            StatusCode::SERVICE_UNAVAILABLE,
-                            "the model is not ready".into(),
-                        )
-                    })?;
-                let job = tokio::task::spawn_blocking(move || f(&tokens, rows));
-                match tokio::time::timeout(self.compute_timeout, job).await {
-                    Ok(Ok(rep)) => rep,
-                    _ => {
-                        return Err(Refusal(
-                            StatusCode::SERVICE_UNAVAILABLE,
-                            "the representation took too long".into(),
-                        ))
-                    }
+            ServeMode::Model | ServeMode::Late => {
+                let rep = self.compute(caller.stake, tokens, rows).await?;
+                if self.mode == ServeMode::Late {
+                    tokio::time::sleep(LATE_BY).await;
                 }
+                rep
             }
         };
         let out = wire::encode(&[("representation", Wire::F32(vec![rows, width], rep))]);
         Ok((StatusCode::OK, out).into_response())
     }
 
+    /// The encoder's representation of `tokens`, in a compute slot (stake-ordered), in
+    /// chunks, abandoned at the next chunk once the deadline has passed.
+    async fn compute(&self, stake: u128, tokens: Vec<u8>, rows: usize) -> Result<Vec<f32>, Refusal> {
+        let unavailable = |why: &str| Refusal(StatusCode::SERVICE_UNAVAILABLE, why.to_string());
+        let f = self
+            .represent
+            .read()
+            .map_err(|_| Refusal(StatusCode::INTERNAL_SERVER_ERROR, "poisoned".into()))?
+            .clone()
+            .ok_or_else(|| unavailable("the model is not ready"))?;
+        let deadline = tokio::time::Instant::now() + self.compute_timeout;
+        let permit = tokio::time::timeout_at(deadline, self.admission.enter(stake))
+            .await
+            .map_err(|_| unavailable("the axon is busy: no compute slot within the deadline"))?
+            .ok_or_else(|| unavailable("the axon is busy with higher-staked callers"))?;
+        let cancel = Arc::new(AtomicBool::new(false));
+        let stop = cancel.clone();
+        let context = self.config.context;
+        let job = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let mut out = Vec::new();
+            for start in (0..rows).step_by(CHUNK_ROWS) {
+                if stop.load(Ordering::Relaxed) {
+                    return None;
+                }
+                let end = (start + CHUNK_ROWS).min(rows);
+                out.extend(f(&tokens[start * context..end * context], end - start));
+            }
+            Some(out)
+        });
+        match tokio::time::timeout_at(deadline, job).await {
+            Ok(Ok(Some(rep))) => Ok(rep),
+            _ => {
+                cancel.store(true, Ordering::Relaxed);
+                Err(unavailable("the representation took too long"))
+            }
+        }
+    }
+
     async fn backward(&self, headers: HeaderMap, body: Bytes) -> Result<Response, Refusal> {
         let caller = self.authenticate("/backward", &headers, &body, wire::now_us())?;
+        let _in_flight = self.admit_caller(caller_key(&headers)?, Instant::now())?;
+        if !caller.may_train {
+            return Err(Refusal(
+                StatusCode::FORBIDDEN,
+                "the caller's counted stake is below the network's min_stake: it may not send gradients".into(),
+            ));
+        }
         let tensors = wire::decode(&body)?;
         let (rows, tokens) = wire::tokens(&tensors, self.config.context)?;
-        let grad = wire::matrix(&tensors, "grad", rows, self.config.width)?;
-        if self.mode == ServeMode::Noise {
+        let mut grad = wire::matrix(&tensors, "grad", rows, self.config.width)?;
+        if matches!(self.mode, ServeMode::Noise | ServeMode::Loud) {
             return Ok(StatusCode::ACCEPTED.into_response());
         }
-        // A caller's say in the step is its stake (at least 1 unit, so that it counts).
-        let weight = caller.stake.max(1) as f64;
+        if wire::clip(&mut grad, wire::MAX_GRAD_NORM) {
+            self.metrics.update(|m| m.clipped_grads += 1);
+        }
+        // A caller's say in the step is its counted stake.
+        let weight = caller.stake as f64;
         self.grads
             .try_send(RemoteGrad {
                 tokens,
@@ -270,6 +525,16 @@ impl Axon {
             })?;
         Ok(StatusCode::ACCEPTED.into_response())
     }
+}
+
+/// The caller's hotkey from a request already authenticated.
+fn caller_key(headers: &HeaderMap) -> Result<[u8; 32], Refusal> {
+    ss58_decode(header(headers, wire::CALLER)?).map_err(|_| {
+        Refusal(
+            StatusCode::BAD_REQUEST,
+            "the x-mindnet-caller header is not an SS58 address".into(),
+        )
+    })
 }
 
 fn counted(axon: &Axon, path: &str, r: Result<Response, Refusal>) -> Response {

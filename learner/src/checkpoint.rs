@@ -1,10 +1,11 @@
-//! Checkpoints: the model's parameters as safetensors, with the step count, the model's
-//! sizes and the peers' scores in the safetensors metadata. Written to a temporary file and
-//! renamed, so a crash mid-write leaves the previous checkpoint whole.
+//! Checkpoints: the model's parameters and Adam's moments as safetensors, with the step
+//! count, Adam's step counts, the model's sizes, the peers' scores (by hotkey) and the gate
+//! columns' owners in the safetensors metadata. Written to a temporary file and renamed, so
+//! a crash mid-write leaves the previous checkpoint whole.
 
 use crate::error::{Error, Result};
-use crate::model::{ModelConfig, NamedTensors};
-use crate::score::{Score, Scores};
+use crate::model::{ModelConfig, TrainerState};
+use crate::score::{Hotkey, Score, Scores};
 use safetensors::{tensor::TensorView, Dtype, SafeTensors};
 use std::collections::HashMap;
 use std::path::Path;
@@ -18,11 +19,18 @@ pub struct Meta {
     pub config: ModelConfig,
     /// The peers' scores.
     pub scores: Scores,
+    /// The gate columns' owners.
+    pub columns: Vec<(usize, Hotkey)>,
 }
 
-/// Writes `tensors` and `meta` to `path`.
-pub fn save(path: &Path, tensors: &NamedTensors, meta: &Meta) -> Result<()> {
-    let bytes: Vec<(String, Vec<usize>, Vec<u8>)> = tensors
+fn hotkey_of(hex_str: &str) -> Option<Hotkey> {
+    hex::decode(hex_str).ok()?.try_into().ok()
+}
+
+/// Writes `state` and `meta` to `path`.
+pub fn save(path: &Path, state: &TrainerState, meta: &Meta) -> Result<()> {
+    let bytes: Vec<(String, Vec<usize>, Vec<u8>)> = state
+        .tensors
         .iter()
         .map(|(n, s, v)| {
             (
@@ -43,7 +51,12 @@ pub fn save(path: &Path, tensors: &NamedTensors, meta: &Meta) -> Result<()> {
     let scores: Vec<serde_json::Value> = meta
         .scores
         .iter()
-        .map(|(uid, s)| serde_json::json!({"uid": uid, "hotkey": s.hotkey, "value": s.value, "batches": s.batches}))
+        .map(|(hotkey, s)| serde_json::json!({"hotkey": hex::encode(hotkey), "value": s.value, "batches": s.batches, "failures": s.failures}))
+        .collect();
+    let columns: Vec<(usize, String)> = meta
+        .columns
+        .iter()
+        .map(|(c, h)| (*c, hex::encode(h)))
         .collect();
     let mut info = HashMap::new();
     info.insert("step".to_string(), meta.step.to_string());
@@ -56,6 +69,14 @@ pub fn save(path: &Path, tensors: &NamedTensors, meta: &Meta) -> Result<()> {
         serde_json::Value::Array(scores).to_string(),
     );
     info.insert("score_rate".to_string(), meta.scores.rate.to_string());
+    info.insert(
+        "columns".to_string(),
+        serde_json::to_string(&columns).unwrap_or_default(),
+    );
+    info.insert(
+        "adam_steps".to_string(),
+        serde_json::to_string(&state.steps).unwrap_or_default(),
+    );
     let data = safetensors::serialize(views, Some(info))
         .map_err(|e| Error::internal(format!("serialising the checkpoint: {e}")))?;
     let tmp = path.with_extension("safetensors.tmp");
@@ -78,7 +99,7 @@ pub fn save(path: &Path, tensors: &NamedTensors, meta: &Meta) -> Result<()> {
 }
 
 /// Reads a checkpoint written by [`save`].
-pub fn load(path: &Path) -> Result<(NamedTensors, Meta)> {
+pub fn load(path: &Path) -> Result<(TrainerState, Meta)> {
     let bad = |what: String| {
         Error::usage(format!(
             "{} is not a learner checkpoint ({what}): move it away to start afresh",
@@ -104,22 +125,31 @@ pub fn load(path: &Path) -> Result<(NamedTensors, Meta)> {
     let list: Vec<serde_json::Value> =
         serde_json::from_str(&get("scores")?).map_err(|e| bad(format!("scores: {e}")))?;
     for s in list {
-        let uid = s["uid"].as_u64().and_then(|u| u16::try_from(u).ok());
-        let hotkey = s["hotkey"].as_str();
+        let hotkey = s["hotkey"].as_str().and_then(hotkey_of);
         let value = s["value"].as_f64();
         let batches = s["batches"].as_u64();
-        match (uid, hotkey, value, batches) {
-            (Some(uid), Some(hotkey), Some(value), Some(batches)) => scores.insert(
-                uid,
+        let failures = s["failures"].as_u64().and_then(|f| u32::try_from(f).ok());
+        match (hotkey, value, batches, failures) {
+            (Some(hotkey), Some(value), Some(batches), Some(failures)) => scores.insert(
+                hotkey,
                 Score {
-                    hotkey: hotkey.to_string(),
                     value,
                     batches,
+                    failures,
                 },
             ),
             _ => return Err(bad("a malformed score".into())),
         }
     }
+    let listed: Vec<(usize, String)> =
+        serde_json::from_str(&get("columns")?).map_err(|e| bad(format!("columns: {e}")))?;
+    let columns = listed
+        .into_iter()
+        .map(|(c, h)| Some((c, hotkey_of(&h)?)))
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| bad("a malformed column".into()))?;
+    let steps = serde_json::from_str(&get("adam_steps")?)
+        .map_err(|e| bad(format!("adam_steps: {e}")))?;
     let st = SafeTensors::deserialize(&data).map_err(|e| bad(e.to_string()))?;
     let mut tensors = Vec::new();
     for (name, view) in st.tensors() {
@@ -134,11 +164,12 @@ pub fn load(path: &Path) -> Result<(NamedTensors, Meta)> {
         tensors.push((name, view.shape().to_vec(), values));
     }
     Ok((
-        tensors,
+        TrainerState { tensors, steps },
         Meta {
             step,
             config,
             scores,
+            columns,
         },
     ))
 }

@@ -9,8 +9,8 @@ use crate::axon::ServeMode;
 use crate::data::Shard;
 use crate::device::DeviceKind;
 use crate::error::{Error, Result};
-use crate::model::ModelConfig;
-use crate::run::{NetworkOptions, Options};
+use crate::model::{ModelConfig, ModelKind};
+use crate::run::{Market, NetworkOptions, Options, ScoreMode};
 use clap::Args;
 use mindnet_client::keys::Key;
 use mindnet_client::wallet::WalletDir;
@@ -43,8 +43,9 @@ pub mod defaults {
     pub const CHECKPOINT_EVERY: u64 = 200;
     /// `--seed`.
     pub const SEED: u64 = 1;
-    /// The score's moving-average rate (no flag).
-    pub const SCORE_RATE: f64 = 0.05;
+    /// The score's moving-average rate (no flag): a window of about 50 batches, long
+    /// enough to rank peers whose contributions differ by a few thousandths of a nat.
+    pub const SCORE_RATE: f64 = 0.02;
     /// `--url`.
     pub const URL: &str = "ws://127.0.0.1:9944";
     /// `--netuid`.
@@ -67,6 +68,38 @@ pub mod defaults {
     pub const MIN_PEERS: usize = 0;
     /// One chain request's deadline in seconds (no flag).
     pub const CHAIN_TIMEOUT_S: u64 = 20;
+    /// `--model`.
+    pub const MODEL: ModelKind = ModelKind::Mlp;
+    /// `--context` of the MLP.
+    pub const CONTEXT_MLP: usize = 8;
+    /// `--context` of the transformer.
+    pub const CONTEXT_TRANSFORMER: usize = 64;
+    /// `--topk`.
+    pub const TOPK: usize = 4;
+    /// `--max-peers`.
+    pub const MAX_PEERS: usize = 1024;
+    /// `--explore`.
+    pub const EXPLORE: usize = 4;
+    /// `--gate-noise`.
+    pub const GATE_NOISE: f32 = 1.0;
+    /// `--balance`.
+    pub const BALANCE: f64 = 0.01;
+    /// `--score`.
+    pub const SCORE: ScoreMode = ScoreMode::Fisher;
+    /// `--ablation-every` with `--score ablation` (with `fisher`: off unless given).
+    pub const ABLATION_EVERY: u64 = 10;
+    /// `--min-evidence`: the first 1/rate = 50 batches of a score are averaged evenly, so
+    /// after 20 the estimate's standard error is 1/√20 (a fifth) of one batch's spread, the
+    /// point where the in-process market test's rankings stop changing order among peers
+    /// that differ by a tenth in usefulness.
+    pub const MIN_EVIDENCE: u64 = 20;
+    /// `--axon-rate`.
+    pub const AXON_RATE: f64 = 100.0;
+    /// `--axon-concurrency`.
+    pub const AXON_CONCURRENCY: usize = 8;
+
+    use crate::model::ModelKind;
+    use crate::run::ScoreMode;
 }
 
 /// Options of training, alone or not. Every one is optional here so that a config file can
@@ -115,6 +148,32 @@ pub struct TrainArgs {
     /// Write the summary JSON here as well as to stdout.
     #[arg(long)]
     pub summary: Option<PathBuf>,
+    #[arg(long, value_enum, help = "The encoder: mlp (default) or transformer")]
+    pub model: Option<ModelKind>,
+    #[arg(long, help = format!(
+        "Bytes of context (default {} with mlp, {} with transformer); every peer of a network must use the same",
+        defaults::CONTEXT_MLP, defaults::CONTEXT_TRANSFORMER
+    ))]
+    pub context: Option<usize>,
+    #[arg(long, help = with_default("Peers asked per example", defaults::TOPK))]
+    pub topk: Option<usize>,
+    #[arg(long, help = with_default("Gate columns: the most peers tracked at once", defaults::MAX_PEERS))]
+    pub max_peers: Option<usize>,
+    #[arg(long, help = with_default("Peers explored per batch, round-robin", defaults::EXPLORE))]
+    pub explore: Option<usize>,
+    #[arg(long, help = with_default("The gate noise's standard deviation", defaults::GATE_NOISE))]
+    pub gate_noise: Option<f32>,
+    #[arg(long, help = with_default("The gate's load-balancing loss weight", defaults::BALANCE))]
+    pub balance: Option<f64>,
+    #[arg(long, value_enum, help = "What the weights come from: fisher (default; seed 004 eq. 9, every batch) or ablation (the real loss change of zeroing a peer)")]
+    pub score: Option<ScoreMode>,
+    #[arg(long, help = format!(
+        "Batches between two ablation measurements (default {} with --score ablation, else off)",
+        defaults::ABLATION_EVERY
+    ))]
+    pub ablation_every: Option<u64>,
+    #[arg(long, help = with_default("Batches a peer is scored on before it is weighted", defaults::MIN_EVIDENCE))]
+    pub min_evidence: Option<u64>,
 }
 
 /// `run`'s options: training's and the network's.
@@ -130,7 +189,7 @@ pub struct RunArgs {
 #[derive(Args, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NetArgs {
-    #[arg(long, help = with_default("The node's WebSocket URL", defaults::URL))]
+    #[arg(long, env = "MINDNET_URL", help = with_default("The node's WebSocket URL", defaults::URL))]
     pub url: Option<String>,
     #[arg(long, help = with_default("The network", defaults::NETUID))]
     pub netuid: Option<u16>,
@@ -146,7 +205,7 @@ pub struct NetArgs {
     #[arg(long)]
     pub suri: Option<String>,
     /// The wallet folder (default ~/.mindnet/wallets).
-    #[arg(long)]
+    #[arg(long, env = "MINDNET_WALLET_DIR")]
     pub wallet_dir: Option<PathBuf>,
     /// A file holding the hotkey's password (else $MINDNET_PASSWORD, else a prompt).
     #[arg(long)]
@@ -160,7 +219,8 @@ pub struct NetArgs {
         defaults::ANNOUNCE
     ))]
     pub announce: Option<IpAddr>,
-    /// What the axon answers: model, or noise (an adversary for experiments).
+    /// What the axon answers: model; noise, loud (noise ×100) or late (after the callers'
+    /// deadline) are adversaries for experiments.
     #[arg(long, value_enum)]
     pub serve: Option<ServeMode>,
     #[arg(long, help = with_default("Blocks between weight submissions", defaults::WEIGHTS_EVERY))]
@@ -175,6 +235,10 @@ pub struct NetArgs {
         defaults::MIN_PEERS,
     ))]
     pub min_peers: Option<usize>,
+    #[arg(long, help = with_default("Requests a second each caller may make to the axon", defaults::AXON_RATE))]
+    pub axon_rate: Option<f64>,
+    #[arg(long, help = with_default("Requests of one caller the axon serves at once", defaults::AXON_CONCURRENCY))]
+    pub axon_concurrency: Option<usize>,
 }
 
 /// A config file: the training and network options in one table.
@@ -257,12 +321,70 @@ impl TrainArgs {
             checkpoint_every: self.checkpoint_every.or(file.checkpoint_every),
             seed: self.seed.or(file.seed),
             summary: self.summary.or(file.summary),
+            model: self.model.or(file.model),
+            context: self.context.or(file.context),
+            topk: self.topk.or(file.topk),
+            max_peers: self.max_peers.or(file.max_peers),
+            explore: self.explore.or(file.explore),
+            gate_noise: self.gate_noise.or(file.gate_noise),
+            balance: self.balance.or(file.balance),
+            score: self.score.or(file.score),
+            ablation_every: self.ablation_every.or(file.ablation_every),
+            min_evidence: self.min_evidence.or(file.min_evidence),
         }
+    }
+
+    /// The model's sizes and the market's options, checked.
+    fn market(&self) -> Result<(ModelConfig, Market)> {
+        let kind = self.model.unwrap_or(defaults::MODEL);
+        let context = positive(
+            "context",
+            self.context.unwrap_or(match kind {
+                ModelKind::Mlp => defaults::CONTEXT_MLP,
+                ModelKind::Transformer => defaults::CONTEXT_TRANSFORMER,
+            }) as u64,
+        )? as usize;
+        let topk = positive("topk", self.topk.unwrap_or(defaults::TOPK) as u64)? as usize;
+        let max_peers =
+            positive("max-peers", self.max_peers.unwrap_or(defaults::MAX_PEERS) as u64)? as usize;
+        if max_peers > usize::from(u16::MAX) + 1 {
+            return Err(Error::usage("--max-peers must be at most 65536 (a network's most uids)"));
+        }
+        let gate_noise = self.gate_noise.unwrap_or(defaults::GATE_NOISE);
+        let balance = self.balance.unwrap_or(defaults::BALANCE);
+        if !(gate_noise.is_finite() && gate_noise >= 0.0) {
+            return Err(Error::usage("--gate-noise must be a number at least 0, e.g. 1"));
+        }
+        if !(balance.is_finite() && balance >= 0.0) {
+            return Err(Error::usage("--balance must be a number at least 0, e.g. 0.01"));
+        }
+        let score = self.score.unwrap_or(defaults::SCORE);
+        let ablation_every = self.ablation_every.unwrap_or(match score {
+            ScoreMode::Ablation => defaults::ABLATION_EVERY,
+            ScoreMode::Fisher => 0,
+        });
+        let model = ModelConfig {
+            kind,
+            context,
+            topk,
+            max_peers,
+            ..ModelConfig::default()
+        };
+        let market = Market {
+            explore: self.explore.unwrap_or(defaults::EXPLORE),
+            gate_noise,
+            balance,
+            score,
+            ablation_every,
+            min_evidence: self.min_evidence.unwrap_or(defaults::MIN_EVIDENCE),
+        };
+        Ok((model, market))
     }
 
     /// The options with the defaults for what is not given, checked (`alone`: a run without
     /// a network, which stops after [`defaults::ALONE_STEPS`]).
     pub fn resolve(self, alone: bool) -> Result<Resolved> {
+        let (model, market) = self.market()?;
         let shard: Shard = self
             .shard
             .unwrap_or_else(|| defaults::SHARD.into())
@@ -275,7 +397,8 @@ impl TrainArgs {
         let options = Options {
             data: self.data,
             shard,
-            model: ModelConfig::default(),
+            model,
+            market,
             batch,
             lr,
             steps: self.steps.or(alone.then_some(defaults::ALONE_STEPS)),
@@ -330,6 +453,8 @@ impl NetArgs {
             weights_every: self.weights_every.or(file.weights_every),
             peer_timeout_ms: self.peer_timeout_ms.or(file.peer_timeout_ms),
             min_peers: self.min_peers.or(file.min_peers),
+            axon_rate: self.axon_rate.or(file.axon_rate),
+            axon_concurrency: self.axon_concurrency.or(file.axon_concurrency),
         }
     }
 
@@ -349,6 +474,19 @@ impl NetArgs {
                 .max(1),
         );
         let min_peers = self.min_peers.unwrap_or(defaults::MIN_PEERS);
+        let rate = self.axon_rate.unwrap_or(defaults::AXON_RATE);
+        if !(rate.is_finite() && rate > 0.0) {
+            return Err(Error::usage("--axon-rate must be a positive number, e.g. 100"));
+        }
+        let limits = crate::axon::Limits {
+            rate,
+            burst: rate * 2.0,
+            per_caller: positive(
+                "axon-concurrency",
+                self.axon_concurrency.unwrap_or(defaults::AXON_CONCURRENCY) as u64,
+            )? as usize,
+            ..crate::axon::Limits::default()
+        };
         Ok(NetworkOptions {
             url,
             netuid,
@@ -360,6 +498,7 @@ impl NetArgs {
             peer_timeout,
             chain_timeout: Duration::from_secs(defaults::CHAIN_TIMEOUT_S),
             min_peers,
+            limits,
         })
     }
 

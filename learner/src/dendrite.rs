@@ -1,8 +1,9 @@
 //! The dendrite: signed queries to peers' axons, concurrently and under a deadline. A peer
-//! that fails, answers late or answers nonsense is absent for that batch.
+//! that fails, answers late, answers more bytes than the question calls for, or answers
+//! values outside the protocol's range ([`wire::in_range`]) is absent for that batch.
 
 use crate::wire::{self, Wire};
-use http_body_util::{BodyExt, Full};
+use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Bytes;
 use hyper_util::client::legacy::{connect::HttpConnector, Client};
 use hyper_util::rt::TokioExecutor;
@@ -24,20 +25,33 @@ pub struct Peer {
 /// A signing HTTP client.
 pub struct Dendrite {
     key: Key,
+    netuid: u16,
     http: Client<HttpConnector, Full<Bytes>>,
     last_nonce: AtomicU64,
     /// How long one query may take.
     pub timeout: Duration,
+    /// Bytes sent (request bodies and the signed headers).
+    pub bytes_out: AtomicU64,
+    /// Bytes received (answer bodies).
+    pub bytes_in: AtomicU64,
 }
 
+/// The signed headers' bytes on the wire (names, SS58 values, nonce, signature).
+const HEADER_BYTES: u64 = 16 + 48 + 16 + 48 + 15 + 20 + 19 + 128;
+/// Slack over an answer's expected size (the safetensors header).
+const ANSWER_SLACK: usize = 1024;
+
 impl Dendrite {
-    /// A client that signs with `key` and gives each query `timeout`.
-    pub fn new(key: Key, timeout: Duration) -> Self {
+    /// A client on `netuid` that signs with `key` and gives each query `timeout`.
+    pub fn new(key: Key, netuid: u16, timeout: Duration) -> Self {
         let mut connector = HttpConnector::new();
         connector.set_connect_timeout(Some(timeout));
         connector.set_nodelay(true);
         Self {
             key,
+            netuid,
+            bytes_out: AtomicU64::new(0),
+            bytes_in: AtomicU64::new(0),
             http: Client::builder(TokioExecutor::new())
                 .pool_idle_timeout(Duration::from_secs(30))
                 .build(connector),
@@ -62,16 +76,23 @@ impl Dendrite {
         }
     }
 
-    /// Posts a signed `body` to `peer`'s `path`; the answer's status and body.
+    /// Posts a signed `body` to `peer`'s `path`; the answer's status and body (at most
+    /// `max_answer` bytes).
     pub async fn post(
         &self,
         peer: &Peer,
         path: &str,
         body: Vec<u8>,
+        max_answer: usize,
     ) -> Result<(u16, Vec<u8>), String> {
         let nonce = self.nonce();
         let caller = self.key.public();
+        self.bytes_out.fetch_add(
+            body.len() as u64 + HEADER_BYTES + path.len() as u64,
+            Ordering::Relaxed,
+        );
         let signature = self.key.sign(&wire::signed_message(
+            self.netuid,
             path,
             nonce,
             &caller,
@@ -93,12 +114,13 @@ impl Dendrite {
                 .await
                 .map_err(|e| e.to_string())?;
             let status = resp.status().as_u16();
-            let bytes = resp
-                .into_body()
+            let bytes = Limited::new(resp.into_body(), max_answer)
                 .collect()
                 .await
-                .map_err(|e| e.to_string())?
+                .map_err(|e| format!("the answer is unreadable or over {max_answer} bytes: {e}"))?
                 .to_bytes();
+            self.bytes_in
+                .fetch_add(bytes.len() as u64, Ordering::Relaxed);
             Ok::<_, String>((status, bytes.to_vec()))
         };
         tokio::time::timeout(self.timeout, exchange)
@@ -116,7 +138,8 @@ impl Dendrite {
         width: usize,
     ) -> Result<Vec<f32>, String> {
         let body = wire::encode(&[("tokens", Wire::U8(vec![rows, context], tokens.to_vec()))]);
-        let (status, answer) = self.post(peer, "/forward", body).await?;
+        let max = rows * width * 4 + ANSWER_SLACK;
+        let (status, answer) = self.post(peer, "/forward", body, max).await?;
         if status != 200 {
             return Err(format!(
                 "status {status}: {}",
@@ -124,7 +147,11 @@ impl Dendrite {
             ));
         }
         let t = wire::decode(&answer).map_err(|e| e.0)?;
-        wire::matrix(&t, "representation", rows, width).map_err(|e| e.0)
+        let rep = wire::matrix(&t, "representation", rows, width).map_err(|e| e.0)?;
+        if !wire::in_range(&rep) {
+            return Err("the representation has values outside [-1, 1]: refused".into());
+        }
+        Ok(rep)
     }
 
     /// Sends `peer` the gradient at its representation of `tokens`.
@@ -141,7 +168,7 @@ impl Dendrite {
             ("tokens", Wire::U8(vec![rows, context], tokens.to_vec())),
             ("grad", Wire::F32(vec![rows, width], grad)),
         ]);
-        let (status, answer) = self.post(peer, "/backward", body).await?;
+        let (status, answer) = self.post(peer, "/backward", body, ANSWER_SLACK).await?;
         if status != 202 {
             return Err(format!(
                 "status {status}: {}",
@@ -151,17 +178,16 @@ impl Dendrite {
         Ok(())
     }
 
-    /// Every peer's representation of `tokens`, concurrently; `None` for a peer that failed.
+    /// Each peer's representation of its own token windows (`rows × context` each),
+    /// concurrently; `None` for a peer that failed.
     pub async fn forward_all(
         &self,
-        peers: &[Peer],
-        tokens: &[u8],
-        rows: usize,
+        asks: &[(Peer, Vec<u8>, usize)],
         context: usize,
         width: usize,
     ) -> Vec<Option<Vec<f32>>> {
-        let calls = peers.iter().map(|p| async move {
-            match self.forward(p, tokens, rows, context, width).await {
+        let calls = asks.iter().map(|(p, tokens, rows)| async move {
+            match self.forward(p, tokens, *rows, context, width).await {
                 Ok(rep) => Some(rep),
                 Err(e) => {
                     tracing::debug!(uid = p.uid, addr = %p.addr, "forward failed: {e}");

@@ -8,7 +8,12 @@
 //!
 //! - [`data`]: the bundled text, shards, batches.
 //! - [`model`]: encoder (served), gated head (private), the two-pass training step.
-//! - [`score`]: contribution scores, their moving averages and the weight row.
+//! - [`transformer`]: a small causal transformer encoder with the MLP encoder's interface.
+//! - [`params`]: named parameters of any module, and Adam's state, for checkpoints.
+//! - [`route`]: which peers to ask: noisy top-k over every peer, exploration, backoff.
+//! - [`synthetic`]: peers with known usefulness (a test bed for the market).
+//! - [`score`]: contribution scores (Fisher and ablation), their moving averages and the
+//!   weight row.
 //! - [`wire`], [`axon`], [`dendrite`]: safetensors over signed HTTP.
 //! - [`run`]: the training loop and the chain loop (through `mindnet-client`).
 //! - [`checkpoint`], [`metrics`]: safetensors checkpoints and Prometheus metrics.
@@ -26,8 +31,12 @@ pub mod dendrite;
 pub mod device;
 pub mod metrics;
 pub mod model;
+pub mod params;
+pub mod route;
 pub mod run;
 pub mod score;
+pub mod synthetic;
+pub mod transformer;
 pub mod wire;
 
 /// Errors in words with exit codes, shared with the `mindnet` CLI.

@@ -29,6 +29,18 @@ pub struct Snapshot {
     pub peer_queries: u64,
     /// The learner's uid, once registered.
     pub uid: Option<u16>,
+    /// Bytes sent to peers (request bodies and signed headers).
+    pub peer_bytes_out: u64,
+    /// Bytes received from peers (answer bodies).
+    pub peer_bytes_in: u64,
+    /// Gradients from callers clipped to the protocol's norm bound.
+    pub clipped_grads: u64,
+    /// Training steps undone because their update was not finite.
+    pub undone_steps: u64,
+    /// Transactions (serve_axon, set_weights) that failed.
+    pub failed_transactions: u64,
+    /// Transactions submitted.
+    pub transactions: u64,
 }
 
 /// Shared metrics.
@@ -105,6 +117,16 @@ impl Metrics {
             "Peer forward queries answered in time.",
             s.peer_answers as f64,
         );
+        for (name, help, v) in [
+            ("mindnet_learner_peer_bytes_out", "Bytes sent to peers.", s.peer_bytes_out),
+            ("mindnet_learner_peer_bytes_in", "Bytes received from peers.", s.peer_bytes_in),
+            ("mindnet_learner_clipped_gradients", "Callers' gradients clipped to the norm bound.", s.clipped_grads),
+            ("mindnet_learner_undone_steps", "Steps undone because their update was not finite.", s.undone_steps),
+            ("mindnet_learner_transactions", "Transactions submitted.", s.transactions),
+            ("mindnet_learner_failed_transactions", "Transactions that failed.", s.failed_transactions),
+        ] {
+            gauge(name, help, v as f64);
+        }
         if let Some(uid) = s.uid {
             gauge("mindnet_learner_uid", "This learner's uid.", f64::from(uid));
         }

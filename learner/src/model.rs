@@ -1,35 +1,48 @@
 //! The model: a byte-level next-token predictor split where peers meet.
 //!
 //! ```text
-//! tokens [B, K] ─ Encoder ─ local representation d₀ [B, H] ──────────────┐
-//!                                   │ gate: σ(Linear(H → P)) [B, P]       │
-//! peers' representations d₁…d_P [B, P, H] ─ × gate ──────────── concat ─ Head ─ logits [B, 256]
+//! tokens [B, K] ─ Encoder ─ local representation d₀ [B, H] ─────────────────────────┐
+//!                              │ gate: Linear(H → P) logits [B, P] (P gate columns)   │
+//!                              └─ noisy top-k per example ([`crate::route`])          │
+//! the k peers' answers d_j [B, k, H] ─ RMS-normalised ─ × softmax(top-k logits) ─ Σ ─ concat ─ Head ─ logits [B, 256]
 //! ```
 //!
 //! - **Encoder** (what a learner serves to its peers): byte embeddings of the last `K`
-//!   tokens, concatenated, through a hidden layer to a `tanh` representation of width `H`.
-//! - **Head** (private): a learned gating over `P` peer slots (seed 000's "gating
-//!   function": how much to listen to each peer, per example), then an MLP from the local
-//!   and gated peer representations to next-token logits. A missing peer is a zero input.
+//!   tokens, concatenated, through a hidden layer to a `tanh` representation of width `H`,
+//!   so every value is in [-1, 1], the range the wire protocol fixes ([`crate::wire`]).
+//! - **Head** (private): the gate gives each of `P` peers (gate columns, keyed by hotkey)
+//!   a logit per example; the `k` chosen peers' representations are each normalised to unit
+//!   RMS (so no peer weighs more by answering louder) and combined with the softmax of
+//!   their logits (seed 000 §2.7's sparse gating); an MLP maps the local and the combined
+//!   representation to next-token logits. A peer that did not answer is masked out of the
+//!   softmax. Shazeer et al.'s importance loss (the squared coefficient of variation of the
+//!   gate's total weight per eligible peer, weighted by `balance`) keeps the gate from
+//!   collapsing onto a few peers.
 //!
 //! The training step ([`Trainer::step`]) runs two backward passes: one through the head,
 //! whose leaves are the local and peer representations (their gradients score the peers,
 //! [`crate::score`]), and one through the encoder with the gradients it was given, by the
-//! head and by callers of its axon, combined as seed 004 eq. 3 weighs them.
+//! head and by callers of its axon, combined as seed 004 eq. 3 weighs them. A step whose
+//! update would leave a parameter non-finite is undone (model and optimiser state).
 
 use crate::data::{Batch, VOCAB};
-use burn::module::{AutodiffModule, Module, Param};
-use burn::nn::{Embedding, EmbeddingConfig, Linear, LinearConfig};
+use crate::transformer::{TransformerConfig, TransformerEncoder};
+use burn::module::{AutodiffModule, Module, ModuleVisitor, Param};
+use burn::nn::{Embedding, EmbeddingConfig, Initializer, Linear, LinearConfig};
 use burn::optim::{AdamConfig, GradientsParams, Optimizer};
-use burn::tensor::activation::{log_softmax, relu, sigmoid, tanh};
+use burn::tensor::activation::{log_softmax, relu, softmax, tanh};
 use burn::tensor::backend::{AutodiffBackend, Backend};
 use burn::tensor::{ElementConversion, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 /// The model's sizes. Peers must agree on `context` and `width` to exchange
 /// representations; the axon refuses requests of another shape.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ModelConfig {
+    /// The encoder.
+    pub kind: ModelKind,
+    /// The transformer's sizes (with `kind` transformer).
+    pub transformer: TransformerConfig,
     /// Tokens of context (K).
     pub context: usize,
     /// Byte-embedding width.
@@ -38,8 +51,10 @@ pub struct ModelConfig {
     pub hidden: usize,
     /// Representation width (H): what peers exchange.
     pub width: usize,
-    /// Peer slots in the head (P).
-    pub slots: usize,
+    /// Peers asked per example (k).
+    pub topk: usize,
+    /// Gate columns (P): the most peers a learner tracks at once.
+    pub max_peers: usize,
     /// Head hidden width.
     pub head_hidden: usize,
 }
@@ -47,25 +62,50 @@ pub struct ModelConfig {
 impl Default for ModelConfig {
     fn default() -> Self {
         Self {
+            kind: ModelKind::Mlp,
+            transformer: TransformerConfig::default(),
             context: 8,
             embed: 16,
             hidden: 96,
             width: 32,
-            slots: 8,
+            topk: 4,
+            max_peers: 1024,
             head_hidden: 128,
         }
     }
 }
 
-/// The part of the model a learner serves.
+/// Which encoder a learner trains and serves.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum, Default,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelKind {
+    /// Byte embeddings of the window, concatenated, through an MLP (fast on a CPU).
+    #[default]
+    Mlp,
+    /// A small causal transformer ([`crate::transformer`]).
+    Transformer,
+}
+
+/// The part of the model a learner serves: either encoder, with the same interface.
 #[derive(Module, Debug)]
-pub struct Encoder<B: Backend> {
+pub enum Encoder<B: Backend> {
+    /// The byte MLP.
+    Mlp(MlpEncoder<B>),
+    /// The causal transformer.
+    Transformer(TransformerEncoder<B>),
+}
+
+/// The byte MLP encoder.
+#[derive(Module, Debug)]
+pub struct MlpEncoder<B: Backend> {
     embed: Embedding<B>,
     hidden: Linear<B>,
     out: Linear<B>,
 }
 
-/// The private part: gating over peers and the next-token predictor.
+/// The private part: the gate over peers and the next-token predictor.
 #[derive(Module, Debug)]
 pub struct Head<B: Backend> {
     gate: Linear<B>,
@@ -74,6 +114,29 @@ pub struct Head<B: Backend> {
 }
 
 impl<B: Backend> Encoder<B> {
+    /// A freshly initialised encoder of `config.kind`.
+    pub fn new(config: &ModelConfig, device: &B::Device) -> Self {
+        match config.kind {
+            ModelKind::Mlp => Encoder::Mlp(MlpEncoder::new(config, device)),
+            ModelKind::Transformer => Encoder::Transformer(TransformerEncoder::new(
+                &config.transformer,
+                config.context,
+                config.width,
+                device,
+            )),
+        }
+    }
+
+    /// Representations `[B, H]` of token windows `[B, K]`, each value in [-1, 1].
+    pub fn forward(&self, tokens: Tensor<B, 2, Int>) -> Tensor<B, 2> {
+        match self {
+            Encoder::Mlp(e) => e.forward(tokens),
+            Encoder::Transformer(e) => e.forward(tokens),
+        }
+    }
+}
+
+impl<B: Backend> MlpEncoder<B> {
     /// A freshly initialised encoder.
     pub fn new(config: &ModelConfig, device: &B::Device) -> Self {
         Self {
@@ -93,33 +156,93 @@ impl<B: Backend> Encoder<B> {
     }
 }
 
+/// The RMS below which a peer's input is treated as zero when normalising.
+const RMS_EPS: f64 = 1e-6;
+/// What an absent peer's logit becomes before the softmax.
+const MASKED: f64 = -1e4;
+
 impl<B: Backend> Head<B> {
-    /// A freshly initialised head.
+    /// A freshly initialised head; the gate starts at zero (every peer equal).
     pub fn new(config: &ModelConfig, device: &B::Device) -> Self {
         Self {
-            gate: LinearConfig::new(config.width, config.slots).init(device),
-            hidden: LinearConfig::new((config.slots + 1) * config.width, config.head_hidden)
+            gate: LinearConfig::new(config.width, config.max_peers)
+                .with_initializer(Initializer::Zeros)
                 .init(device),
+            hidden: LinearConfig::new(2 * config.width, config.head_hidden).init(device),
             out: LinearConfig::new(config.head_hidden, VOCAB).init(device),
         }
     }
 
-    /// Next-token logits `[B, 256]` from the local representation `[B, H]` and the peers'
-    /// `[B, P, H]`.
-    pub fn forward(&self, local: Tensor<B, 2>, peers: Tensor<B, 3>) -> Tensor<B, 2> {
-        let [rows, slots, width] = peers.dims();
-        let gate = sigmoid(self.gate.forward(local.clone()));
-        let gated = (peers * gate.unsqueeze_dim::<3>(2)).reshape([rows, slots * width]);
-        let joined = Tensor::cat(vec![local, gated], 1);
-        self.out.forward(relu(self.hidden.forward(joined)))
+    /// The gate's logits `[B, P]` for every peer column.
+    pub fn gate_logits(&self, local: Tensor<B, 2>) -> Tensor<B, 2> {
+        self.gate.forward(local)
     }
+
+    /// Next-token logits `[B, 256]` and the gate's weights `[B, k]`, from the local
+    /// representation `[B, H]`, the chosen peers' representations `[B, k, H]`, their gate
+    /// columns `[B, k]` and whether each answered (`mask`, 1 or 0, `[B, k]`).
+    pub fn forward(
+        &self,
+        local: Tensor<B, 2>,
+        peers: Tensor<B, 3>,
+        columns: Tensor<B, 2, Int>,
+        mask: Tensor<B, 2>,
+    ) -> (Tensor<B, 2>, Tensor<B, 2>) {
+        let [rows, _, width] = peers.dims();
+        let chosen = self.gate.forward(local.clone()).gather(1, columns);
+        let masked = chosen + (mask.clone() - 1.0) * (-MASKED);
+        let weights = softmax(masked, 1) * mask;
+        let rms = (peers.clone().square().mean_dim(2) + RMS_EPS).sqrt();
+        let normed = peers / rms;
+        let combined = (normed * weights.clone().unsqueeze_dim::<3>(2))
+            .sum_dim(1)
+            .reshape([rows, width]);
+        let joined = Tensor::cat(vec![local, combined], 1);
+        (self.out.forward(relu(self.hidden.forward(joined))), weights)
+    }
+
+    /// Zeroes the gate of `columns` (given to new peers).
+    pub fn reset_columns(&mut self, columns: &[usize]) {
+        let cap = self.gate.weight.val().dims()[1];
+        let cols: Vec<usize> = columns.iter().copied().filter(|c| *c < cap).collect();
+        if cols.is_empty() {
+            return;
+        }
+        let zero_cols = |t: Tensor<B, 2>| {
+            let [h, _] = t.dims();
+            let device = t.device();
+            let mut t = t.detach();
+            for &c in &cols {
+                t = t.slice_assign([0..h, c..c + 1], Tensor::zeros([h, 1], &device));
+            }
+            t.require_grad()
+        };
+        self.gate.weight = self.gate.weight.clone().map(zero_cols);
+        if let Some(b) = self.gate.bias.take() {
+            self.gate.bias = Some(b.map(|t: Tensor<B, 1>| {
+                let device = t.device();
+                let mut t = t.detach();
+                for &c in &cols {
+                    t = t.slice_assign([c..c + 1], Tensor::zeros([1], &device));
+                }
+                t.require_grad()
+            }));
+        }
+    }
+}
+
+/// Each row's cross-entropy `[B]` of `logits [B, V]` against `targets [B]`.
+pub fn row_losses<B: Backend>(logits: Tensor<B, 2>, targets: Tensor<B, 1, Int>) -> Tensor<B, 1> {
+    let [rows, _] = logits.dims();
+    log_softmax(logits, 1)
+        .gather(1, targets.reshape([rows, 1]))
+        .reshape([rows])
+        .neg()
 }
 
 /// Mean cross-entropy of `logits [B, V]` against `targets [B]`.
 pub fn cross_entropy<B: Backend>(logits: Tensor<B, 2>, targets: Tensor<B, 1, Int>) -> Tensor<B, 1> {
-    let [rows, _] = logits.dims();
-    let picked = log_softmax(logits, 1).gather(1, targets.reshape([rows, 1]));
-    picked.mean().neg()
+    row_losses(logits, targets).mean()
 }
 
 /// Token windows as an `Int` tensor `[rows, context]`.
@@ -146,24 +269,61 @@ fn batch_tensors<B: Backend>(
     )
 }
 
-/// Peer representations as `[rows, slots, width]`; a missing peer is zeros.
-pub fn peers_tensor<B: Backend>(
-    peers: &[Option<Vec<f32>>],
-    rows: usize,
-    slots: usize,
-    width: usize,
-    device: &B::Device,
-) -> Tensor<B, 3> {
-    let mut data = vec![0.0f32; rows * slots * width];
-    for (slot, rep) in peers.iter().enumerate().take(slots) {
-        if let Some(rep) = rep {
-            for r in 0..rows {
-                let dst = (r * slots + slot) * width;
-                data[dst..dst + width].copy_from_slice(&rep[r * width..(r + 1) * width]);
-            }
+/// The peers' answers for one batch, as the head takes them: `rows × k` positions (row
+/// `r`'s `s`-th choice at `r × k + s`), each with its gate column, whether it answered, and
+/// its representation (zeros when it did not).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Routed {
+    /// Rows.
+    pub rows: usize,
+    /// Choices per row.
+    pub k: usize,
+    /// The gate column of each position (0 where nobody was asked: masked anyway).
+    pub columns: Vec<i32>,
+    /// 1 where the position's peer answered, else 0.
+    pub mask: Vec<f32>,
+    /// `rows × k × width` representations.
+    pub reps: Vec<f32>,
+    /// The gate columns eligible this batch (the importance loss spreads weight over them).
+    pub eligible: Vec<usize>,
+}
+
+impl Routed {
+    /// Nobody asked (a learner alone, or no peers yet).
+    pub fn alone(rows: usize, k: usize, width: usize) -> Self {
+        Routed {
+            rows,
+            k,
+            columns: vec![0; rows * k],
+            mask: vec![0.0; rows * k],
+            reps: vec![0.0; rows * k * width],
+            eligible: Vec::new(),
         }
     }
-    Tensor::from_data(TensorData::new(data, [rows, slots, width]), device)
+
+    /// The same answers with the positions `zeroed` set to zero (an ablation).
+    pub fn without(&self, zeroed: &[usize], width: usize) -> Self {
+        let mut out = self.clone();
+        for &p in zeroed {
+            if let Some(rep) = out.reps.get_mut(p * width..(p + 1) * width) {
+                rep.fill(0.0);
+            }
+        }
+        out
+    }
+
+    fn tensors<B: Backend>(
+        &self,
+        width: usize,
+        device: &B::Device,
+    ) -> (Tensor<B, 3>, Tensor<B, 2, Int>, Tensor<B, 2>) {
+        let (rows, k) = (self.rows, self.k);
+        (
+            Tensor::from_data(TensorData::new(self.reps.clone(), [rows, k, width]), device),
+            Tensor::from_data(TensorData::new(self.columns.clone(), [rows, k]), device),
+            Tensor::from_data(TensorData::new(self.mask.clone(), [rows, k]), device),
+        )
+    }
 }
 
 fn to_vec<B: Backend, const D: usize>(t: Tensor<B, D>) -> Vec<f32> {
@@ -182,7 +342,7 @@ pub struct RemoteGrad {
     pub grad: Vec<f32>,
     /// Rows.
     pub rows: usize,
-    /// The caller's weight in the combined step (its stake).
+    /// The caller's weight in the combined step (its counted stake).
     pub weight: f64,
 }
 
@@ -191,13 +351,15 @@ pub struct RemoteGrad {
 pub struct StepReport {
     /// The batch's mean loss.
     pub loss: f64,
-    /// The gradient of the batch-mean loss at each present peer's representation
-    /// (`rows × width`), by slot.
-    pub peer_grads: Vec<Option<Vec<f32>>>,
+    /// The gradient of the batch-mean loss at each position's representation (`rows × k ×
+    /// width`, like [`Routed::reps`]).
+    pub peer_grads: Vec<f32>,
     /// The local representation and the gradient at it (for the self-contribution).
     pub local: Vec<f32>,
     /// The gradient at the local representation.
     pub local_grad: Vec<f32>,
+    /// Whether the update was undone because it left a parameter non-finite.
+    pub undone: bool,
 }
 
 /// What the head's backward pass leaves for the rest of the step.
@@ -208,6 +370,26 @@ struct HeadPass<B: AutodiffBackend> {
     report: StepReport,
 }
 
+/// Whether every parameter of a module is finite.
+pub fn finite<B: Backend, M: Module<B>>(module: &M) -> bool {
+    struct Check(bool);
+    impl<B: Backend> ModuleVisitor<B> for Check {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
+            if self.0 {
+                let t = param.val();
+                let bad: bool = t.clone().is_nan().any().into_scalar().elem::<bool>()
+                    || t.is_inf().any().into_scalar().elem::<bool>();
+                self.0 = !bad;
+            }
+        }
+    }
+    let mut check = Check(true);
+    module.visit(&mut check);
+    check.0
+}
+
+type Adam<M, B> = burn::optim::adaptor::OptimizerAdaptor<burn::optim::Adam, M, B>;
+
 /// The model and its optimisers on an autodiff backend.
 pub struct Trainer<B: AutodiffBackend> {
     /// Sizes.
@@ -216,10 +398,12 @@ pub struct Trainer<B: AutodiffBackend> {
     pub encoder: Encoder<B>,
     /// The private part.
     pub head: Head<B>,
-    encoder_opt: burn::optim::adaptor::OptimizerAdaptor<burn::optim::Adam, Encoder<B>, B>,
-    head_opt: burn::optim::adaptor::OptimizerAdaptor<burn::optim::Adam, Head<B>, B>,
+    encoder_opt: Adam<Encoder<B>, B>,
+    head_opt: Adam<Head<B>, B>,
     /// The learning rate.
     pub lr: f64,
+    /// The importance loss's weight.
+    pub balance: f64,
     /// The device.
     pub device: B::Device,
 }
@@ -235,28 +419,51 @@ impl<B: AutodiffBackend> Trainer<B> {
             encoder_opt: AdamConfig::new().init(),
             head_opt: AdamConfig::new().init(),
             lr,
+            balance: 0.01,
             device,
         }
     }
 
-    /// One step on `batch` with the peers' representations (by slot; `None`: absent) and
-    /// the gradients callers sent since the last step.
+    /// The gate's logits `rows × P` for `batch` (no training): what the router chooses from.
+    pub fn gate_logits(&self, batch: &Batch) -> Vec<f32> {
+        let c = self.config;
+        let (tokens, _) = batch_tensors::<B::InnerBackend>(batch, c.context, &self.device);
+        let encoder = self.encoder.valid();
+        let head = self.head.valid();
+        to_vec(head.gate_logits(encoder.forward(tokens)))
+    }
+
+    /// Zeroes the gate of `columns` (given to new peers).
+    pub fn reset_gate(&mut self, columns: &[usize]) {
+        self.head.reset_columns(columns);
+    }
+
+    /// One step on `batch` with the chosen peers' answers and the gradients callers sent
+    /// since the last step.
     ///
     /// The encoder's step is seed 004 eq. 3: the gradient from the learner's own loss
     /// (weight `self_weight`) and each caller's (its `weight`), averaged by those weights.
+    /// If the update leaves any parameter non-finite, the model and the optimisers' state
+    /// are put back as they were and the report says so.
     pub fn step(
         &mut self,
         batch: &Batch,
-        peers: &[Option<Vec<f32>>],
+        routed: &Routed,
         remote: &[RemoteGrad],
         self_weight: f64,
     ) -> StepReport {
         let c = self.config;
         let width = c.width;
-        let pass = self.head_pass(batch, peers);
+        let saved = (
+            self.encoder.clone(),
+            self.head.clone(),
+            self.encoder_opt.clone(),
+            self.head_opt.clone(),
+        );
+        let pass = self.head_pass(batch, routed, true);
         let head_grads = GradientsParams::from_grads(pass.grads, &self.head);
         self.head = self.head_opt.step(self.lr, self.head.clone(), head_grads);
-        let (local, local_grad, report) = (pass.local, pass.local_grad, pass.report);
+        let (local, local_grad, mut report) = (pass.local, pass.local_grad, pass.report);
         // Pass 2: the encoder, with the gradients it was given (eq. 3).
         let total_weight = self_weight + remote.iter().map(|r| r.weight).sum::<f64>();
         let mut surrogate = None;
@@ -284,53 +491,45 @@ impl<B: AutodiffBackend> Trainer<B> {
                 .encoder_opt
                 .step(self.lr, self.encoder.clone(), enc_grads);
         }
+        if !(report.loss.is_finite() && finite(&self.encoder) && finite(&self.head)) {
+            (self.encoder, self.head, self.encoder_opt, self.head_opt) = saved;
+            report.undone = true;
+        }
         report
     }
 
     /// The loss on `batch` and its gradients at the representations, without training
     /// (what [`crate::score::contribution`] takes).
-    pub fn input_gradients(&self, batch: &Batch, peers: &[Option<Vec<f32>>]) -> StepReport {
-        self.head_pass(batch, peers).report
+    pub fn input_gradients(&self, batch: &Batch, routed: &Routed) -> StepReport {
+        self.head_pass(batch, routed, false).report
     }
 
-    /// Pass 1: the head, with the local and peer representations as leaves.
-    fn head_pass(&self, batch: &Batch, peers: &[Option<Vec<f32>>]) -> HeadPass<B> {
+    /// Pass 1: the head, with the local and peer representations as leaves (and, when
+    /// `training`, the importance loss).
+    fn head_pass(&self, batch: &Batch, routed: &Routed, training: bool) -> HeadPass<B> {
         let c = self.config;
-        let rows = batch.rows;
-        let width = c.width;
         let (tokens, targets) = batch_tensors::<B>(batch, c.context, &self.device);
         let local = self.encoder.forward(tokens);
         let local_leaf = local.clone().detach().require_grad();
-        let peers_leaf =
-            peers_tensor::<B>(peers, rows, c.slots, c.width, &self.device).require_grad();
-        let loss = cross_entropy(
-            self.head.forward(local_leaf.clone(), peers_leaf.clone()),
-            targets,
-        );
-        let loss_value: f64 = loss.clone().into_scalar().elem();
+        let (reps, columns, mask) = routed.tensors::<B>(c.width, &self.device);
+        let peers_leaf = reps.require_grad();
+        let (logits, weights) =
+            self.head
+                .forward(local_leaf.clone(), peers_leaf.clone(), columns, mask);
+        let ce = cross_entropy(logits, targets);
+        let loss_value: f64 = ce.clone().into_scalar().elem();
+        let loss = match self.importance(routed, weights) {
+            Some(cv2) if training && self.balance > 0.0 => ce + cv2 * self.balance,
+            _ => ce,
+        };
         let grads = loss.backward();
         let local_grad = local_leaf.grad(&grads);
-        let peers_grad = peers_leaf.grad(&grads).map(to_vec);
-        let peer_grads = peers
-            .iter()
-            .enumerate()
-            .take(c.slots)
-            .map(|(slot, rep)| {
-                let all = peers_grad.as_ref()?;
-                rep.as_ref()?;
-                let mut g = vec![0.0f32; rows * width];
-                for r in 0..rows {
-                    let src = (r * c.slots + slot) * width;
-                    g[r * width..(r + 1) * width].copy_from_slice(&all[src..src + width]);
-                }
-                Some(g)
-            })
-            .collect();
         let report = StepReport {
             loss: loss_value,
-            peer_grads,
+            peer_grads: peers_leaf.grad(&grads).map(to_vec).unwrap_or_default(),
             local: to_vec(local.clone().inner()),
             local_grad: local_grad.clone().map(to_vec).unwrap_or_default(),
+            undone: false,
         };
         HeadPass {
             grads,
@@ -340,38 +539,53 @@ impl<B: AutodiffBackend> Trainer<B> {
         }
     }
 
+    /// The squared coefficient of variation of the gate's total weight per eligible peer
+    /// over the batch (Shazeer et al.'s importance loss), if two or more are eligible.
+    fn importance(&self, routed: &Routed, weights: Tensor<B, 2>) -> Option<Tensor<B, 1>> {
+        let n = routed.eligible.len();
+        if n < 2 {
+            return None;
+        }
+        let positions = routed.rows * routed.k;
+        // One-hot `[positions, n]`: which eligible peer each position is.
+        let mut onehot = vec![0.0f32; positions * n];
+        for (p, col) in routed.columns.iter().enumerate() {
+            if let Some(j) = routed.eligible.iter().position(|e| *e as i32 == *col) {
+                onehot[p * n + j] = routed.mask[p];
+            }
+        }
+        let onehot: Tensor<B, 2> =
+            Tensor::from_data(TensorData::new(onehot, [positions, n]), &self.device);
+        let importance = weights.reshape([1, positions]).matmul(onehot); // [1, n]
+        let mean = importance.clone().mean();
+        let var = (importance - mean.clone().reshape([1, 1])).square().mean();
+        Some(var / (mean.square() + 1e-9))
+    }
+
+    /// Each row's loss on `batch` with the given answers (no training).
+    pub fn row_losses(&self, batch: &Batch, routed: &Routed) -> Vec<f64> {
+        let c = self.config;
+        let device = &self.device;
+        let (tokens, targets) = batch_tensors::<B::InnerBackend>(batch, c.context, device);
+        let local = self.encoder.valid().forward(tokens);
+        let (reps, columns, mask) = routed.tensors::<B::InnerBackend>(c.width, device);
+        let (logits, _) = self.head.valid().forward(local, reps, columns, mask);
+        to_vec(row_losses(logits, targets))
+            .into_iter()
+            .map(f64::from)
+            .collect()
+    }
+
     /// The encoder without autodiff, to serve from.
     pub fn serving_encoder(&self) -> Encoder<B::InnerBackend> {
         self.encoder.valid()
     }
 
-    /// The mean loss on `batch` with the given peer representations (no training).
-    pub fn evaluate(&self, batch: &Batch, peers: &[Option<Vec<f32>>]) -> f64 {
-        evaluate(
-            &self.encoder.valid(),
-            &self.head.valid(),
-            &self.config,
-            batch,
-            peers,
-        )
+    /// The mean loss on `batch` with the given answers (no training).
+    pub fn evaluate(&self, batch: &Batch, routed: &Routed) -> f64 {
+        let losses = self.row_losses(batch, routed);
+        losses.iter().sum::<f64>() / losses.len().max(1) as f64
     }
-}
-
-/// The mean loss of `encoder` + `head` on `batch`.
-pub fn evaluate<B: Backend>(
-    encoder: &Encoder<B>,
-    head: &Head<B>,
-    config: &ModelConfig,
-    batch: &Batch,
-    peers: &[Option<Vec<f32>>],
-) -> f64 {
-    let device = encoder.devices().into_iter().next().unwrap_or_default();
-    let (tokens, targets) = batch_tensors::<B>(batch, config.context, &device);
-    let local = encoder.forward(tokens);
-    let p = peers_tensor::<B>(peers, batch.rows, config.slots, config.width, &device);
-    cross_entropy(head.forward(local, p), targets)
-        .into_scalar()
-        .elem()
 }
 
 /// Representations `rows × width` of `tokens` (`rows × context`), as served.
@@ -385,88 +599,109 @@ pub fn represent<B: Backend>(
     to_vec(encoder.forward(tokens_tensor::<B>(tokens, rows, context, &device)))
 }
 
-/// Named parameters, for checkpoints: `(name, shape, values)`.
-pub type NamedTensors = Vec<(String, Vec<usize>, Vec<f32>)>;
+pub use crate::params::NamedTensors;
 
-fn push_linear<B: Backend>(out: &mut NamedTensors, name: &str, l: &Linear<B>) {
-    let w = l.weight.val();
-    out.push((format!("{name}.weight"), w.dims().to_vec(), to_vec(w)));
-    if let Some(b) = &l.bias {
-        let b = b.val();
-        out.push((format!("{name}.bias"), b.dims().to_vec(), to_vec(b)));
-    }
+/// The prefix of the encoder's tensors in a checkpoint.
+const ENCODER: &str = "encoder.";
+/// The prefix of the head's tensors in a checkpoint.
+const HEAD: &str = "head.";
+
+fn prefixed(prefix: &str, tensors: NamedTensors) -> NamedTensors {
+    tensors
+        .into_iter()
+        .map(|(n, s, v)| (format!("{prefix}{n}"), s, v))
+        .collect()
 }
 
-fn take<B: Backend, const D: usize>(
-    map: &mut std::collections::BTreeMap<String, (Vec<usize>, Vec<f32>)>,
-    name: &str,
-    like: &Tensor<B, D>,
-    device: &B::Device,
-) -> Result<Param<Tensor<B, D>>, String> {
-    let (shape, values) = map
-        .remove(name)
-        .ok_or_else(|| format!("the checkpoint has no tensor {name}"))?;
-    if shape != like.dims().to_vec() {
-        return Err(format!(
-            "the checkpoint's {name} has shape {shape:?} but this model's is {:?} (another --context or model size?)",
-            like.dims()
-        ));
-    }
-    Ok(Param::from_tensor(Tensor::from_data(
-        TensorData::new(values, shape),
-        device,
-    )))
+/// The tensors named `prefix…`, without the prefix, and the rest.
+fn split(prefix: &str, tensors: NamedTensors) -> (NamedTensors, NamedTensors) {
+    let (mine, rest): (NamedTensors, NamedTensors) =
+        tensors.into_iter().partition(|(n, _, _)| n.starts_with(prefix));
+    let mine = mine
+        .into_iter()
+        .map(|(n, s, v)| (n[prefix.len()..].to_string(), s, v))
+        .collect();
+    (mine, rest)
 }
 
-fn load_linear<B: Backend>(
-    map: &mut std::collections::BTreeMap<String, (Vec<usize>, Vec<f32>)>,
-    name: &str,
-    l: &mut Linear<B>,
-    device: &B::Device,
-) -> Result<(), String> {
-    l.weight = take(map, &format!("{name}.weight"), &l.weight.val(), device)?;
-    if let Some(b) = &l.bias {
-        let like = b.val();
-        l.bias = Some(take(map, &format!("{name}.bias"), &like, device)?);
-    }
-    Ok(())
+/// The Adam moments' tensors among `tensors`, and the rest.
+fn moments_apart(tensors: NamedTensors) -> (NamedTensors, NamedTensors) {
+    tensors.into_iter().partition(|(n, _, _)| {
+        [crate::params::ADAM_M1, crate::params::ADAM_M2, crate::params::ADAM_VMAX]
+            .iter()
+            .any(|p| n.starts_with(p))
+    })
+}
+
+/// What a checkpoint holds of a trainer: every parameter and the optimisers' state.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TrainerState {
+    /// Parameters and Adam's moments, named `encoder.…` and `head.…`.
+    pub tensors: NamedTensors,
+    /// Adam's step count of each parameter, by the same names.
+    pub steps: std::collections::BTreeMap<String, usize>,
 }
 
 impl<B: AutodiffBackend> Trainer<B> {
-    /// Every parameter, named.
-    pub fn tensors(&self) -> NamedTensors {
-        let mut out = Vec::new();
-        let w = self.encoder.embed.weight.val();
-        out.push(("encoder.embed.weight".into(), w.dims().to_vec(), to_vec(w)));
-        push_linear(&mut out, "encoder.hidden", &self.encoder.hidden);
-        push_linear(&mut out, "encoder.out", &self.encoder.out);
-        push_linear(&mut out, "head.gate", &self.head.gate);
-        push_linear(&mut out, "head.hidden", &self.head.hidden);
-        push_linear(&mut out, "head.out", &self.head.out);
-        out
+    /// Every parameter and Adam's state, named.
+    pub fn state(&self) -> TrainerState {
+        let enc = crate::params::adam_state(&self.encoder, &self.encoder_opt);
+        let head = crate::params::adam_state(&self.head, &self.head_opt);
+        let mut tensors = prefixed(ENCODER, crate::params::named(&self.encoder));
+        tensors.extend(prefixed(HEAD, crate::params::named(&self.head)));
+        tensors.extend(prefixed(ENCODER, enc.moments));
+        tensors.extend(prefixed(HEAD, head.moments));
+        let mut steps = std::collections::BTreeMap::new();
+        steps.extend(enc.steps.into_iter().map(|(n, t)| (format!("{ENCODER}{n}"), t)));
+        steps.extend(head.steps.into_iter().map(|(n, t)| (format!("{HEAD}{n}"), t)));
+        TrainerState { tensors, steps }
     }
 
-    /// Replaces every parameter with the named tensors (the optimisers start afresh).
-    pub fn load_tensors(&mut self, tensors: NamedTensors) -> Result<(), String> {
-        let mut map: std::collections::BTreeMap<_, _> =
-            tensors.into_iter().map(|(n, s, v)| (n, (s, v))).collect();
-        let d = self.device.clone();
-        let mut enc = self.encoder.clone();
-        let like = enc.embed.weight.val();
-        enc.embed.weight = take(&mut map, "encoder.embed.weight", &like, &d)?;
-        load_linear(&mut map, "encoder.hidden", &mut enc.hidden, &d)?;
-        load_linear(&mut map, "encoder.out", &mut enc.out, &d)?;
-        let mut head = self.head.clone();
-        load_linear(&mut map, "head.gate", &mut head.gate, &d)?;
-        load_linear(&mut map, "head.hidden", &mut head.hidden, &d)?;
-        load_linear(&mut map, "head.out", &mut head.out, &d)?;
-        if let Some(extra) = map.keys().next() {
-            return Err(format!("the checkpoint has an unknown tensor {extra}"));
+    /// Replaces every parameter and Adam's state with `state` (a checkpoint without Adam's
+    /// state starts the optimisers afresh).
+    pub fn load_state(&mut self, state: TrainerState) -> Result<(), String> {
+        let (enc, rest) = split(ENCODER, state.tensors);
+        let (head, rest) = split(HEAD, rest);
+        if let Some((name, _, _)) = rest.first() {
+            return Err(format!("the checkpoint has an unknown tensor {name}"));
         }
-        self.encoder = enc;
-        self.head = head;
-        self.encoder_opt = AdamConfig::new().init();
-        self.head_opt = AdamConfig::new().init();
+        let (enc_moments, enc) = moments_apart(enc);
+        let (head_moments, head) = moments_apart(head);
+        let encoder = crate::params::load(self.encoder.clone(), enc)?;
+        let head = crate::params::load(self.head.clone(), head)?;
+        let steps_of = |prefix: &str| {
+            state
+                .steps
+                .iter()
+                .filter_map(|(n, t)| Some((n.strip_prefix(prefix)?.to_string(), *t)))
+                .collect()
+        };
+        let encoder_opt = if enc_moments.is_empty() {
+            AdamConfig::new().init()
+        } else {
+            crate::params::load_adam_state(
+                AdamConfig::new().init(),
+                &encoder,
+                crate::params::AdamSnapshot {
+                    moments: enc_moments,
+                    steps: steps_of(ENCODER),
+                },
+            )?
+        };
+        let head_opt = if head_moments.is_empty() {
+            AdamConfig::new().init()
+        } else {
+            crate::params::load_adam_state(
+                AdamConfig::new().init(),
+                &head,
+                crate::params::AdamSnapshot {
+                    moments: head_moments,
+                    steps: steps_of(HEAD),
+                },
+            )?
+        };
+        (self.encoder, self.head, self.encoder_opt, self.head_opt) =
+            (encoder, head, encoder_opt, head_opt);
         Ok(())
     }
 }

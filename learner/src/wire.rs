@@ -16,12 +16,21 @@
 //!   epoch: each caller's nonces must increase, and lie within [`NONCE_WINDOW_US`] of the
 //!   callee's clock;
 //! - `x-mindnet-signature`: hex of the caller's sr25519 signature (context `substrate`) over
-//!   [`signed_message`]: `"mindnet-axon/1" ‖ path ‖ nonce (u64 LE) ‖ caller (32 bytes) ‖
-//!   callee (32 bytes) ‖ blake2b-256(body)`.
+//!   [`signed_message`]: `"mindnet-axon/2" ‖ netuid (u16 LE) ‖ path ‖ nonce (u64 LE) ‖
+//!   caller (32 bytes) ‖ callee (32 bytes) ‖ blake2b-256(body)`.
 //!
-//! Binding the path, the callee and the body hash means a signature cannot be replayed on
-//! another endpoint, at another learner, or with another body; the nonce stops replays of
-//! the same request.
+//! Binding the network, the path, the callee and the body hash means a signature cannot be
+//! replayed on another network, another endpoint, at another learner, or with another
+//! body; the nonce stops replays of the same request, and an axon that restarts refuses
+//! nonces from before it started (so requests captured before the restart stay dead).
+//!
+//! **What a representation may be.** Every value of a `representation` is finite and in
+//! [[`REP_MIN`], [`REP_MAX`]] = [-1, 1]: the range of the reference encoder's `tanh`
+//! output, wide enough for any bounded code, and narrow enough that nobody can outweigh
+//! the others by answering louder. A caller refuses an answer with a value outside it
+//! (the peer counts as not having answered, [`in_range`]), and the head normalises each
+//! answer to unit RMS besides. A `grad` is finite (else 422) and is clipped by the callee
+//! to a Frobenius norm of [`MAX_GRAD_NORM`] ([`clip`]).
 
 use blake2::{digest::consts::U32, Blake2b, Digest};
 use safetensors::{tensor::TensorView, Dtype, SafeTensors};
@@ -40,18 +49,55 @@ pub const NONCE_WINDOW_US: u64 = 60_000_000;
 /// The largest request body an axon reads: 4 MiB.
 pub const MAX_BODY: usize = 4 << 20;
 /// The most rows one request may carry.
-pub const MAX_ROWS: usize = 4096;
+pub const MAX_ROWS: usize = 512;
+/// The smallest value a representation may hold.
+pub const REP_MIN: f32 = -1.0;
+/// The largest value a representation may hold.
+pub const REP_MAX: f32 = 1.0;
+/// The largest norm of a gradient an axon applies: an honest caller's gradient of its
+/// batch-mean loss is far below it (cross-entropy's gradient at the logits has norm at most
+/// √2 per example, divided by the batch's rows), a larger one is scaled down to it.
+pub const MAX_GRAD_NORM: f32 = 1.0;
+
+/// Whether every value of a representation is in [[`REP_MIN`], [`REP_MAX`]].
+pub fn in_range(values: &[f32]) -> bool {
+    values.iter().all(|v| (REP_MIN..=REP_MAX).contains(v))
+}
+
+/// Scales `grad` down to a Frobenius norm of at most `bound`; returns whether it did.
+pub fn clip(grad: &mut [f32], bound: f32) -> bool {
+    let norm = grad
+        .iter()
+        .map(|g| f64::from(*g) * f64::from(*g))
+        .sum::<f64>()
+        .sqrt();
+    // (A gradient clipped once is within rounding of the bound: not clipped again.)
+    if norm.is_finite() && norm <= f64::from(bound) * (1.0 + 1e-6) {
+        return false;
+    }
+    let scale = if norm.is_finite() && norm > 0.0 {
+        f64::from(bound) / norm
+    } else {
+        0.0
+    };
+    for g in grad.iter_mut() {
+        *g = (f64::from(*g) * scale) as f32;
+    }
+    true
+}
 
 /// The message a caller signs.
 pub fn signed_message(
+    netuid: u16,
     path: &str,
     nonce: u64,
     caller: &[u8; 32],
     callee: &[u8; 32],
     body: &[u8],
 ) -> Vec<u8> {
-    let mut m = Vec::with_capacity(14 + path.len() + 8 + 64 + 32);
-    m.extend_from_slice(b"mindnet-axon/1");
+    let mut m = Vec::with_capacity(16 + path.len() + 8 + 64 + 32);
+    m.extend_from_slice(b"mindnet-axon/2");
+    m.extend_from_slice(&netuid.to_le_bytes());
     m.extend_from_slice(path.as_bytes());
     m.extend_from_slice(&nonce.to_le_bytes());
     m.extend_from_slice(caller);
@@ -227,27 +273,45 @@ mod tests {
     }
 
     #[test]
+    fn the_range_and_the_clip() {
+        assert!(in_range(&[-1.0, 0.0, 1.0]));
+        assert!(!in_range(&[0.0, 1.0001]));
+        assert!(!in_range(&[f32::NAN]));
+        let mut g = vec![3.0, 4.0];
+        assert!(clip(&mut g, 1.0));
+        assert!((g[0] - 0.6).abs() < 1e-6 && (g[1] - 0.8).abs() < 1e-6);
+        assert!(!clip(&mut g, 1.0), "already within the bound");
+        let mut huge = vec![f32::MAX, f32::MAX];
+        assert!(clip(&mut huge, 1.0));
+        assert!(huge.iter().all(|x| x.is_finite() && x.abs() <= 1.0), "{huge:?}");
+    }
+
+    #[test]
     fn the_signed_message_binds_every_field() {
-        let base = signed_message("/forward", 1, &[1; 32], &[2; 32], b"body");
+        let base = signed_message(0, "/forward", 1, &[1; 32], &[2; 32], b"body");
         assert_ne!(
             base,
-            signed_message("/backward", 1, &[1; 32], &[2; 32], b"body")
+            signed_message(1, "/forward", 1, &[1; 32], &[2; 32], b"body")
         );
         assert_ne!(
             base,
-            signed_message("/forward", 2, &[1; 32], &[2; 32], b"body")
+            signed_message(0, "/backward", 1, &[1; 32], &[2; 32], b"body")
         );
         assert_ne!(
             base,
-            signed_message("/forward", 1, &[3; 32], &[2; 32], b"body")
+            signed_message(0, "/forward", 2, &[1; 32], &[2; 32], b"body")
         );
         assert_ne!(
             base,
-            signed_message("/forward", 1, &[1; 32], &[3; 32], b"body")
+            signed_message(0, "/forward", 1, &[3; 32], &[2; 32], b"body")
         );
         assert_ne!(
             base,
-            signed_message("/forward", 1, &[1; 32], &[2; 32], b"bodx")
+            signed_message(0, "/forward", 1, &[1; 32], &[3; 32], b"body")
+        );
+        assert_ne!(
+            base,
+            signed_message(0, "/forward", 1, &[1; 32], &[2; 32], b"bodx")
         );
     }
 }

@@ -6,7 +6,7 @@ use hyper::body::Bytes;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use mindnet_client::keys::{ss58_encode, Key, SS58_PREFIX};
-use mindnet_learner::axon::{self, Axon, Caller, ServeMode};
+use mindnet_learner::axon::{self, Admission, Axon, Caller, Limits, ServeMode};
 use mindnet_learner::dendrite::{Dendrite, Peer};
 use mindnet_learner::metrics::Metrics;
 use mindnet_learner::model::{represent, ModelConfig, RemoteGrad, Trainer};
@@ -34,30 +34,47 @@ impl Setup {
             addr: self.addr.clone(),
         };
         (
-            Dendrite::new(self.caller.clone(), Duration::from_secs(5)),
+            Dendrite::new(self.caller.clone(), 0, Duration::from_secs(5)),
             peer,
         )
     }
 }
 
 async fn start(mode: ServeMode) -> Setup {
+    start_with(mode, Limits::default()).await
+}
+
+async fn start_with(mode: ServeMode, limits: Limits) -> Setup {
     let config = ModelConfig::default();
     let callee = Key::from_suri("//Axon").unwrap();
     let caller = Key::from_suri("//Caller").unwrap();
     let (tx, rx) = tokio::sync::mpsc::channel(4);
-    let axon = Arc::new(Axon::new(
-        callee.public(),
-        config,
-        mode,
-        tx,
-        Arc::new(Metrics::default()),
-        7,
-    ));
+    let axon = Arc::new(
+        Axon::new(
+            callee.public(),
+            0,
+            config,
+            mode,
+            tx,
+            Arc::new(Metrics::default()),
+            7,
+        )
+        .with_limits(limits),
+    );
     axon.callers.write().unwrap().insert(
         caller.public(),
         Caller {
             uid: 5,
             stake: 1_000,
+            may_train: true,
+        },
+    );
+    axon.callers.write().unwrap().insert(
+        Key::from_suri("//Poor").unwrap().public(),
+        Caller {
+            uid: 6,
+            stake: 10,
+            may_train: false,
         },
     );
     let trainer = Trainer::<CpuTrain>::new(config, 0.003, 1, Default::default());
@@ -102,6 +119,7 @@ fn signed(
     body: &[u8],
 ) -> Vec<(&'static str, String)> {
     let sig = signer.sign(&wire::signed_message(
+        0,
         path,
         nonce,
         &caller.public(),
@@ -145,7 +163,7 @@ async fn signed_requests_are_answered() {
     let g = s.grads.try_recv().unwrap();
     assert_eq!(g.rows, 1);
     assert_eq!(g.tokens, tokens[..8].to_vec());
-    assert_eq!(g.weight, 1_000.0, "weighted by the caller's stake");
+    assert_eq!(g.weight, 1_000.0, "weighted by the caller's counted stake");
     let m = s.axon.metrics.render();
     assert!(
         m.contains("mindnet_learner_requests{path=\"/forward\",status=\"200\"} 1"),
@@ -386,8 +404,8 @@ async fn a_silent_peer_is_absent_after_the_timeout() {
             held.push(sock);
         }
     });
-    let dendrite = Dendrite::new(good.caller.clone(), Duration::from_millis(300));
-    let peers = vec![
+    let dendrite = Dendrite::new(good.caller.clone(), 0, Duration::from_millis(300));
+    let peers = [
         Peer {
             uid: 1,
             hotkey: good.callee.public(),
@@ -405,9 +423,139 @@ async fn a_silent_peer_is_absent_after_the_timeout() {
         },
     ];
     let started = std::time::Instant::now();
-    let answers = dendrite.forward_all(&peers, &[b'x'; 8], 1, 8, 32).await;
+    let asks: Vec<_> = peers.iter().map(|p| (p.clone(), vec![b'x'; 8], 1)).collect();
+    let answers = dendrite.forward_all(&asks, 8, 32).await;
     assert!(started.elapsed() < Duration::from_secs(3));
     assert!(answers[0].is_some());
     assert!(answers[1].is_none());
     assert!(answers[2].is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn loud_and_late_answers_are_refused_by_the_caller() {
+    let c = ModelConfig::default();
+    let loud = start(ServeMode::Loud).await;
+    let (dendrite, peer) = loud.dendrite();
+    let err = dendrite
+        .forward(&peer, &[b'a'; 16], 2, 8, c.width)
+        .await
+        .unwrap_err();
+    assert!(err.contains("outside [-1, 1]"), "{err}");
+    let late = start(ServeMode::Late).await;
+    let peer = Peer {
+        uid: 0,
+        hotkey: late.callee.public(),
+        addr: late.addr.clone(),
+    };
+    let impatient = Dendrite::new(late.caller.clone(), 0, Duration::from_millis(500));
+    let err = impatient
+        .forward(&peer, &[b'a'; 8], 1, 8, c.width)
+        .await
+        .unwrap_err();
+    assert!(err.contains("no answer within"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_larger_than_asked_for_is_refused() {
+    // A server that answers any request with 1 MiB.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let app = axum::Router::new().route(
+        "/forward",
+        axum::routing::post(|| async { vec![0u8; 1 << 20] }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let dendrite = Dendrite::new(Key::from_suri("//Caller").unwrap(), 0, Duration::from_secs(5));
+    let peer = Peer {
+        uid: 0,
+        hotkey: [1; 32],
+        addr,
+    };
+    let err = dendrite.forward(&peer, &[b'a'; 8], 1, 8, 32).await.unwrap_err();
+    assert!(err.contains("over"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gradients_are_clipped_and_need_counted_stake() {
+    let mut s = start(ServeMode::Model).await;
+    let c = ModelConfig::default();
+    let (dendrite, peer) = s.dendrite();
+    // A huge gradient is accepted but clipped to the protocol's bound.
+    dendrite
+        .backward(&peer, &[b'a'; 8], vec![1e30; c.width], 1, 8, c.width)
+        .await
+        .unwrap();
+    let g = s.grads.try_recv().unwrap();
+    let norm: f32 = g.grad.iter().map(|x| x * x).sum::<f32>().sqrt();
+    assert!((norm - wire::MAX_GRAD_NORM).abs() < 1e-3, "{norm}");
+    assert!(s.axon.metrics.render().contains("mindnet_learner_clipped_gradients 1"));
+    // A registered caller below min_stake may ask but not train.
+    let poor = Dendrite::new(Key::from_suri("//Poor").unwrap(), 0, Duration::from_secs(5));
+    assert!(poor.forward(&peer, &[b'a'; 8], 1, 8, c.width).await.is_ok());
+    let err = poor
+        .backward(&peer, &[b'a'; 8], vec![0.1; c.width], 1, 8, c.width)
+        .await
+        .unwrap_err();
+    assert!(err.contains("403") && err.contains("min_stake"), "{err}");
+    assert!(s.grads.try_recv().is_err());
+    // Signed for another network: not this axon's caller.
+    let elsewhere = Dendrite::new(s.caller.clone(), 1, Duration::from_secs(5));
+    let err = elsewhere
+        .forward(&peer, &[b'a'; 8], 1, 8, c.width)
+        .await
+        .unwrap_err();
+    assert!(err.contains("401"), "{err}");
+    // A nonce from before the axon started (a request captured earlier) is refused.
+    let body = tokens_body(1, c.context);
+    let before = wire::now_us() - 10_000_000;
+    let poor_key = Key::from_suri("//Poor").unwrap();
+    let h = signed(&poor_key, &poor_key, &s.callee.public(), "/forward", before, &body);
+    let (status, text) = post(&s.addr, "/forward", &h, body).await;
+    assert_eq!(status, 409, "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn callers_are_held_to_their_rate() {
+    let limits = Limits {
+        rate: 1.0,
+        burst: 3.0,
+        ..Limits::default()
+    };
+    let s = start_with(ServeMode::Noise, limits).await;
+    let mut nonce = wire::now_us();
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        statuses.push(send(&s, &mut nonce, "/forward", tokens_body(1, 8)).await.0);
+    }
+    assert_eq!(statuses, vec![200, 200, 200, 429, 429]);
+    // Another caller is not held to the first one's rate.
+    let poor = Key::from_suri("//Poor").unwrap();
+    let body = tokens_body(1, 8);
+    let h = signed(&poor, &poor, &s.callee.public(), "/forward", nonce + 1, &body);
+    assert_eq!(post(&s.addr, "/forward", &h, body).await.0, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_load_the_higher_stake_is_admitted_first_and_the_lowest_shed() {
+    let gate = Admission::new(1, 2);
+    let first = gate.enter(5).await.expect("a free slot");
+    let order = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut waiters = Vec::new();
+    for stake in [10u128, 30, 20] {
+        let (gate, order) = (gate.clone(), order.clone());
+        waiters.push(tokio::spawn(async move {
+            let permit = gate.enter(stake).await;
+            order.lock().unwrap().push((stake, permit.is_some()));
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(gate.load(), (1, 2), "one running, two waiting, one shed");
+    drop(first);
+    for w in waiters {
+        w.await.unwrap();
+    }
+    let order = order.lock().unwrap().clone();
+    assert_eq!(order, vec![(10, false), (30, true), (20, true)], "{order:?}");
+    assert_eq!(gate.load(), (0, 0));
 }

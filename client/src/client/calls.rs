@@ -19,6 +19,13 @@ pub fn axon_ip(ip: IpAddr) -> (u128, u8) {
     }
 }
 
+/// Whether `serve_axon` takes `ip` on a chain that refuses non-routable axons: the
+/// pallet's own rule (`mindnet_math::axon`).
+pub fn routable(ip: IpAddr) -> bool {
+    let (ip, ip_type) = axon_ip(ip);
+    mindnet_math::axon::is_valid(ip, ip_type) && mindnet_math::axon::is_routable(ip, ip_type)
+}
+
 /// `Balances.transfer_keep_alive`: send `amount` base units to `to`.
 pub fn transfer(to: AccountId32, amount: u128) -> impl Payload {
     runtime::tx()

@@ -72,6 +72,61 @@ impl Client {
         Ok(netuids)
     }
 
+    /// Whether the chain lets axons announce loopback and private addresses (development
+    /// chains); elsewhere `serve_axon` refuses them.
+    pub async fn allows_non_routable_axons(&self) -> Result<bool> {
+        let at = self.at().await?;
+        self.within("reading AllowNonRoutableAxons", async {
+            Ok::<_, subxt::Error>(
+                at.storage()
+                    .fetch(runtime::storage().mindnet().allow_non_routable_axons(), ())
+                    .await?
+                    .decode()?,
+            )
+        })
+        .await
+    }
+
+    /// The stake that counts in `netuid`'s running epoch, by hotkey: each pool's lowest
+    /// value since the epoch began plus stake that joined in an earlier period (stake still
+    /// joining neither counts nor earns; the pallet's `counted_stake`).
+    pub async fn counted_stakes(
+        &self,
+        netuid: u16,
+    ) -> Result<std::collections::HashMap<[u8; 32], u128>> {
+        let at = self.at().await?;
+        self.within("reading the counted stake", async {
+            let epoch = at
+                .storage()
+                .fetch(runtime::storage().mindnet().epoch_index(), (netuid,))
+                .await?
+                .decode()?;
+            let mut it = at
+                .storage()
+                .iter(runtime::storage().mindnet().stake_pools(), (netuid,))
+                .await?;
+            let mut out = std::collections::HashMap::new();
+            while let Some(kv) = it.next().await {
+                let kv = kv?;
+                let (_, hotkey): (u16, AccountId32) = kv.key()?.decode()?;
+                let pool = kv.value().decode()?;
+                let active = if pool.counted_epoch < epoch {
+                    pool.value
+                } else {
+                    pool.counted
+                };
+                let joined = if pool.joining_epoch < epoch {
+                    pool.joining
+                } else {
+                    0
+                };
+                out.insert(hotkey.0, active.saturating_add(joined));
+            }
+            Ok::<_, subxt::Error>(out)
+        })
+        .await
+    }
+
     /// Fails with a usage error when `netuid` does not exist.
     pub async fn ensure_network(&self, netuid: u16) -> Result<()> {
         let at = self.at().await?;

@@ -1,22 +1,92 @@
-//! The chain loop: follows the metagraph through `mindnet-client` (the axon's callers, the
-//! peers to query, this learner's uid and stake), announces the axon and sets weights.
+//! The chain loop: follows the metagraph and the counted stake through `mindnet-client`
+//! (the axon's callers, the peers to ask, this learner's uid and stake), announces the axon
+//! and sets weights, backing off exponentially after a failed transaction.
 
-use super::{assign_slots, NetworkOptions, Shared};
+use super::{NetworkOptions, Shared};
 use crate::axon::{Axon, Caller};
 use crate::dendrite::Peer;
 use crate::error::{Error, ErrorKind, Result};
 use crate::metrics::Metrics;
+use crate::score::Hotkey;
 use mindnet_client::client::calls;
 use mindnet_client::keys::ss58_decode;
 use mindnet_client::{Client, Wait};
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Seconds between two reads of the metagraph.
 const FOLLOW_EVERY_S: u64 = 3;
 /// The longest wait between two attempts to reach the node, in seconds.
 const MAX_BACKOFF_S: u64 = 30;
+/// The wait after a first failed transaction; it doubles with each failure in a row.
+const TX_BACKOFF_START: Duration = Duration::from_secs(6);
+/// The longest wait after failed transactions.
+const TX_BACKOFF_MAX: Duration = Duration::from_secs(600);
+/// The floor each weighted peer gets, as a share of the best score.
+const FLOOR: f64 = 0.01;
+
+/// The sentence a learner stops with when the chain would refuse its address.
+fn unroutable(announce: std::net::IpAddr) -> String {
+    format!(
+        "this chain refuses axons at non-routable addresses and --announce {announce} is one: give the public IP peers reach this learner at with --announce"
+    )
+}
+
+/// Refuses to start a learner whose `--announce` the chain would refuse (when the node can
+/// be reached now; otherwise the chain loop checks on connecting).
+pub(super) async fn check_announce(n: &NetworkOptions) -> Result<()> {
+    if calls::routable(n.announce) {
+        return Ok(());
+    }
+    match Client::connect(&n.url, n.chain_timeout).await {
+        Ok(client) => match client.allows_non_routable_axons().await {
+            Ok(false) => Err(Error::usage(unroutable(n.announce))),
+            _ => Ok(()),
+        },
+        Err(_) => Ok(()),
+    }
+}
+
+/// When transactions may be submitted again, and when weights are due.
+#[derive(Debug)]
+struct Pace {
+    /// The block from which weights are due.
+    next_weights: u64,
+    /// Failed transactions in a row.
+    failures: u32,
+    /// No transaction before this instant.
+    retry_at: Instant,
+}
+
+impl Pace {
+    /// Whether a transaction may be submitted now.
+    fn ready(&self) -> bool {
+        Instant::now() >= self.retry_at
+    }
+
+    /// Records a transaction's outcome; after a failure the next waits twice as long.
+    fn record(&mut self, ok: bool, metrics: &Metrics) {
+        metrics.update(|m| {
+            m.transactions += 1;
+            m.failed_transactions += u64::from(!ok);
+        });
+        if ok {
+            self.failures = 0;
+            return;
+        }
+        let wait = TX_BACKOFF_START
+            .saturating_mul(1u32 << self.failures.min(10))
+            .min(TX_BACKOFF_MAX);
+        self.failures = self.failures.saturating_add(1);
+        self.retry_at = Instant::now() + wait;
+        tracing::warn!(
+            wait_s = wait.as_secs(),
+            failures = self.failures,
+            "a transaction failed: waiting before the next"
+        );
+    }
+}
 
 /// Reconnects to the node for as long as the learner runs.
 pub(super) async fn chain_loop(
@@ -24,16 +94,24 @@ pub(super) async fn chain_loop(
     shared: Arc<Shared>,
     axon: Arc<Axon>,
     metrics: Arc<Metrics>,
+    min_evidence: u64,
 ) {
     let mut backoff = Duration::from_secs(1);
-    let mut next_weights = 0u64;
+    let mut pace = Pace {
+        next_weights: 0,
+        failures: 0,
+        retry_at: Instant::now(),
+    };
     loop {
         match Client::connect(&n.url, n.chain_timeout).await {
             Ok(client) => {
                 tracing::info!(url = %n.url, "connected to the node");
                 backoff = Duration::from_secs(1);
-                let follower = Follower::new(&client, &n, &shared, &axon, &metrics);
-                let e = follower.follow(&mut next_weights).await;
+                let follower = Follower::new(&client, &n, &shared, &axon, &metrics, min_evidence);
+                let e = follower.follow(&mut pace).await;
+                if shared.stopping() {
+                    return;
+                }
                 tracing::warn!("lost the node ({e}); reconnecting");
             }
             Err(e) => tracing::warn!(
@@ -54,9 +132,10 @@ struct Follower<'a> {
     axon: &'a Axon,
     metrics: &'a Metrics,
     /// This learner's hotkey.
-    me: [u8; 32],
+    me: Hotkey,
     /// The axon's address as the chain should have it.
     my_addr: String,
+    min_evidence: u64,
 }
 
 impl<'a> Follower<'a> {
@@ -66,6 +145,7 @@ impl<'a> Follower<'a> {
         shared: &'a Shared,
         axon: &'a Axon,
         metrics: &'a Metrics,
+        min_evidence: u64,
     ) -> Self {
         Follower {
             client,
@@ -75,47 +155,70 @@ impl<'a> Follower<'a> {
             metrics,
             me: n.key.account_id().0,
             my_addr: std::net::SocketAddr::new(n.announce, n.bind.port()).to_string(),
+            min_evidence,
         }
     }
 
-    /// Follows the chain until the connection fails (returns that error).
-    async fn follow(&self, next_weights: &mut u64) -> Error {
+    /// Follows the chain until the connection fails or the learner must stop (returns why).
+    async fn follow(&self, pace: &mut Pace) -> Error {
+        if let Err(e) = self.check_address().await {
+            return e;
+        }
         let mut warned_unregistered = false;
         loop {
-            match self.refresh(next_weights, &mut warned_unregistered).await {
+            match self.refresh(pace, &mut warned_unregistered).await {
                 Err(e) if e.kind == ErrorKind::Connection => return e,
                 Err(e) => tracing::warn!("{e}"),
                 Ok(()) => {}
+            }
+            if self.shared.stopping() {
+                return Error::usage("stopping");
             }
             tokio::time::sleep(Duration::from_secs(FOLLOW_EVERY_S)).await;
         }
     }
 
-    /// One read of the metagraph: the axon's callers, the peers by slot, the scores of
-    /// neurons still registered and this learner's uid; then, registered, the axon announced
-    /// and the weights set when due.
-    async fn refresh(&self, next_weights: &mut u64, warned_unregistered: &mut bool) -> Result<()> {
+    /// Stops the learner when the chain refuses non-routable axons and `--announce` is one.
+    async fn check_address(&self) -> Result<()> {
+        if calls::routable(self.n.announce) || self.client.allows_non_routable_axons().await? {
+            return Ok(());
+        }
+        let why = unroutable(self.n.announce);
+        tracing::error!("{why}");
+        self.shared.fail(why.clone());
+        Err(Error::usage(why))
+    }
+
+    /// One read of the metagraph and the counted stake: the axon's callers, the peers, the
+    /// scores of hotkeys still registered and this learner's uid; then, registered, the
+    /// axon announced and the weights set when due (and no failed transaction is cooling).
+    async fn refresh(&self, pace: &mut Pace, warned_unregistered: &mut bool) -> Result<()> {
         let n = self.n;
         let best = self.client.best_number().await?;
         let neurons = self.client.neurons(n.netuid).await?;
+        let counted = self.client.counted_stakes(n.netuid).await?;
+        let min_stake = self.client.min_stake(n.netuid).await?;
         let mut own = None;
         let mut callers = HashMap::new();
+        let mut registered = HashMap::new();
         let mut peers = Vec::new();
         for x in &neurons {
             let Ok(hotkey) = ss58_decode(&x.hotkey) else {
                 continue;
             };
-            if hotkey == self.me {
-                own = Some(x);
-            }
+            let stake = counted.get(&hotkey).copied().unwrap_or(0);
+            registered.insert(hotkey, x.uid);
             callers.insert(
                 hotkey,
                 Caller {
                     uid: x.uid,
-                    stake: x.stake,
+                    stake,
+                    may_train: stake >= min_stake,
                 },
             );
-            if let Some(addr) = &x.axon {
+            if hotkey == self.me {
+                own = Some((x, stake));
+            } else if let Some(addr) = &x.axon {
                 peers.push(Peer {
                     uid: x.uid,
                     hotkey,
@@ -123,26 +226,27 @@ impl<'a> Follower<'a> {
                 });
             }
         }
-        let own_uid = own.map(|x| x.uid);
         if let Ok(mut c) = self.axon.callers.write() {
             *c = callers;
         }
         if let Ok(mut p) = self.shared.peers.write() {
-            *p = assign_slots(peers, self.axon.config.slots, own_uid);
+            if p.1 != peers {
+                *p = (p.0 + 1, peers);
+            }
         }
-        if let Ok(mut s) = self.shared.scores.lock() {
-            s.retain_current(|uid| {
-                neurons
-                    .iter()
-                    .find(|x| x.uid == uid)
-                    .map(|x| x.hotkey.clone())
-            });
+        for scores in [&self.shared.scores, &self.shared.ablation] {
+            if let Ok(mut s) = scores.lock() {
+                s.retain(|h| registered.contains_key(h));
+            }
+        }
+        if let Ok(mut r) = self.shared.registered.write() {
+            *r = registered;
         }
         if let Ok(mut o) = self.shared.own.write() {
-            *o = own.map(|x| (x.uid, x.stake));
+            *o = own.map(|(x, stake)| (x.uid, stake));
         }
-        self.metrics.update(|m| m.uid = own_uid);
-        let Some(own) = own else {
+        self.metrics.update(|m| m.uid = own.map(|(x, _)| x.uid));
+        let Some((own, _)) = own else {
             if !*warned_unregistered {
                 tracing::warn!(
                     netuid = n.netuid,
@@ -153,11 +257,16 @@ impl<'a> Follower<'a> {
             return Ok(());
         };
         *warned_unregistered = false;
-        if own.axon.as_deref() != Some(self.my_addr.as_str()) {
-            self.announce().await?;
+        if !pace.ready() {
+            return Ok(());
         }
-        if best >= *next_weights {
-            self.set_weights(own.uid, best, next_weights).await?;
+        if own.axon.as_deref() != Some(self.my_addr.as_str()) {
+            let r = self.announce().await;
+            pace.record(r.is_ok(), self.metrics);
+            return r;
+        }
+        if best >= pace.next_weights {
+            self.set_weights(own.uid, best, pace).await?;
         }
         Ok(())
     }
@@ -173,40 +282,52 @@ impl<'a> Follower<'a> {
         Ok(())
     }
 
-    /// Submits the scores as weights, when the rate limit and the network's minimum allow:
-    /// `next_weights` becomes the block to try again from.
-    async fn set_weights(&self, own_uid: u16, best: u64, next_weights: &mut u64) -> Result<()> {
+    /// Submits the scores of the peers with enough evidence as weights, when the rate limit
+    /// and the network's minimum allow: `pace.next_weights` becomes the block to try again
+    /// from.
+    async fn set_weights(&self, own_uid: u16, best: u64, pace: &mut Pace) -> Result<()> {
         let n = self.n;
         let policy = self.client.weight_policy(n.netuid, own_uid).await?;
         if !policy.allows(best) {
-            *next_weights = policy.allowed_from().saturating_sub(1);
+            pace.next_weights = policy.allowed_from().saturating_sub(1);
             return Ok(());
         }
         let max = usize::from(policy.rules.max_weights_per_row);
-        let row = self
+        let registered = self
             .shared
-            .scores
-            .lock()
-            .map(|s| s.row(own_uid, max, 0.01))
+            .registered
+            .read()
+            .map(|r| r.clone())
             .unwrap_or_default();
-        // Not enough peers scored yet for the network's minimum: wait for more batches.
+        let scores = self.shared.weighting();
+        let row = scores.row(
+            &self.me,
+            |h| registered.get(h).copied(),
+            max,
+            FLOOR,
+            self.min_evidence,
+        );
+        // Not enough peers with enough evidence yet for the network's minimum: wait.
         let others = row.iter().filter(|(u, _)| *u != own_uid).count();
         let needed = usize::from(policy.rules.min_others());
-        if row.is_empty() || others < needed {
+        if row.is_empty() || others < needed.max(1) {
             tracing::info!(
-                scored = others,
-                needed,
-                "not enough peers scored to set weights yet"
+                settled = others,
+                needed = needed.max(1),
+                min_evidence = self.min_evidence,
+                "not enough peers scored on enough batches to set weights yet"
             );
             return Ok(());
         }
         let (uids, values) = mindnet_client::weights::to_chain_row(&row, &policy.rules)?;
         let call = calls::set_weights(n.netuid, uids.clone(), values.clone(), policy.version_key);
-        let inc = self
+        let submitted = self
             .client
             .submit("set_weights", &call, &n.key, Wait::Inclusion, &mut |_| {})
-            .await?;
-        *next_weights = best + n.weights_every;
+            .await;
+        pace.record(submitted.is_ok(), self.metrics);
+        let inc = submitted?;
+        pace.next_weights = best + n.weights_every;
         let set: std::collections::BTreeMap<u16, u16> =
             uids.iter().copied().zip(values.iter().copied()).collect();
         tracing::info!(block = %inc.block, weights = ?set, "set weights");

@@ -1,16 +1,19 @@
 //! The learner's two loops.
 //!
-//! - **Training** (a plain thread, since tensor work blocks; [`train`]): sample a batch, ask
-//!   the peers for their representations (concurrently, under a deadline; a failed peer is
-//!   absent), take a step that also applies the gradients callers sent, score each peer,
-//!   send each peer the gradient at its representation, and now and then evaluate, refresh
-//!   the served encoder and checkpoint.
-//! - **Chain** (async; [`chain`]): every few seconds read the metagraph through
-//!   `mindnet-client` (who may call the axon, whom to query, the stakes), announce the axon
-//!   with `serve_axon` when the chain does not have it, and every `weights_every` blocks
-//!   submit the scores as weights, respecting `min_allowed_weights`, `max_weights_per_row`
-//!   and the rate limit. A lost node is reconnected with backoff; training goes on
-//!   meanwhile.
+//! - **Training** (a plain thread, since tensor work blocks; [`train`]): sample a batch, let
+//!   the gate choose each example's top-k peers among every peer with an axon
+//!   ([`crate::route`]), ask each chosen peer for its representation of its examples
+//!   (concurrently, under a deadline; a failed peer is masked out and backs off), take a step
+//!   that also applies the gradients callers sent, score each peer that answered (and decay
+//!   each that did not), send each the gradient at its representation, and now and then
+//!   evaluate, refresh the served encoder and checkpoint.
+//! - **Chain** (async; [`chain`]): every few seconds read the metagraph and the counted
+//!   stake through `mindnet-client` (who may call the axon and send it gradients, whom to
+//!   ask, the stakes), announce the axon with `serve_axon` when the chain does not have it,
+//!   and every `weights_every` blocks submit the scores of the peers with enough evidence as
+//!   weights, respecting `min_allowed_weights`, `max_weights_per_row` and the rate limit. A
+//!   failed transaction backs off exponentially (a misconfigured learner never drains its
+//!   hotkey); a lost node is reconnected with backoff; training goes on meanwhile.
 //!
 //! [`peers`] serves the axon and queries the peers; [`shutdown`] turns Ctrl-C and SIGTERM
 //! into a stop after the current step.
@@ -26,7 +29,7 @@ use crate::dendrite::Peer;
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
 use crate::model::{self, ModelConfig, RemoteGrad, Trainer};
-use crate::score::Scores;
+use crate::score::{Hotkey, Scores};
 use burn::tensor::backend::AutodiffBackend;
 use mindnet_client::keys::Key;
 use std::collections::HashMap;
@@ -62,8 +65,40 @@ pub struct Options {
     pub seed: u64,
     /// The score's moving-average rate.
     pub score_rate: f64,
+    /// How peers are chosen and scored.
+    pub market: Market,
     /// The network, when not alone.
     pub network: Option<NetworkOptions>,
+}
+
+/// Which measurement the weights are set from.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum ScoreMode {
+    /// Seed 004's second-order Fisher estimate, every batch.
+    Fisher,
+    /// The real loss change of zeroing each peer's input, every `ablation_every` batches.
+    Ablation,
+}
+
+/// How a learner chooses and scores its peers.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Market {
+    /// Peers explored per batch (round-robin over every eligible peer).
+    pub explore: usize,
+    /// The gate noise's standard deviation when choosing.
+    pub gate_noise: f32,
+    /// The importance loss's weight.
+    pub balance: f64,
+    /// What the weights are set from.
+    pub score: ScoreMode,
+    /// Batches between two ablation measurements (0: never; with `score` ablation, at
+    /// least every batch).
+    pub ablation_every: u64,
+    /// Batches a peer must have been scored on before it is weighted.
+    pub min_evidence: u64,
 }
 
 /// How a learner joins a network.
@@ -89,6 +124,8 @@ pub struct NetworkOptions {
     pub chain_timeout: Duration,
     /// Peers with axons on chain to wait for before training (0: start at once).
     pub min_peers: usize,
+    /// The axon's limits.
+    pub limits: axon::Limits,
 }
 
 /// What a run ends with (printed as JSON).
@@ -104,8 +141,14 @@ pub struct Summary {
     pub curve: Vec<(u64, f64)>,
     /// Training tokens per second (this run).
     pub tokens_per_second: f64,
-    /// Scores by uid.
+    /// Fisher scores by uid.
     pub scores: HashMap<u16, f64>,
+    /// Ablation scores by uid (when measured).
+    pub ablation_scores: HashMap<u16, f64>,
+    /// Batches of evidence by uid.
+    pub evidence: HashMap<u16, u64>,
+    /// Bytes sent to and received from peers per training step, on average.
+    pub peer_bytes_per_step: f64,
     /// The last weights set, by uid.
     pub weights: HashMap<u16, u16>,
     /// The block the last weights were set in (about).
@@ -116,26 +159,38 @@ pub struct Summary {
 
 /// What the loops share.
 struct Shared {
-    /// Peers to query, by slot.
-    peers: RwLock<Vec<Option<Peer>>>,
-    /// This learner's uid and stake.
+    /// Every peer serving an axon (not this learner), and a generation bumped on change.
+    peers: RwLock<(u64, Vec<Peer>)>,
+    /// The uid of every registered hotkey.
+    registered: RwLock<HashMap<Hotkey, u16>>,
+    /// This learner's uid and counted stake.
     own: RwLock<Option<(u16, u128)>>,
+    /// Fisher scores (every batch).
     scores: Mutex<Scores>,
+    /// Ablation scores (every `ablation_every` batches).
+    ablation: Mutex<Scores>,
+    mode: ScoreMode,
     stop: AtomicBool,
+    /// Why the learner must stop (a misconfiguration found on chain).
+    fatal: Mutex<Option<String>>,
 }
 
 impl Shared {
-    fn new(slots: usize, scores: Scores) -> Self {
+    fn new(scores: Scores, mode: ScoreMode) -> Self {
         Shared {
-            peers: RwLock::new(vec![None; slots]),
+            peers: RwLock::new((0, Vec::new())),
+            registered: RwLock::new(HashMap::new()),
             own: RwLock::new(None),
+            ablation: Mutex::new(Scores::new(scores.rate)),
             scores: Mutex::new(scores),
+            mode,
             stop: AtomicBool::new(false),
+            fatal: Mutex::new(None),
         }
     }
 
-    /// The peers by slot, as the chain loop last assigned them.
-    fn peers(&self) -> Vec<Option<Peer>> {
+    /// The peers serving axons and their generation.
+    fn peers(&self) -> (u64, Vec<Peer>) {
         self.peers.read().map(|p| p.clone()).unwrap_or_default()
     }
 
@@ -149,35 +204,42 @@ impl Shared {
         self.stop.load(Ordering::SeqCst)
     }
 
-    /// A copy of the scores.
+    /// Stops the learner with `why`.
+    fn fail(&self, why: String) {
+        if let Ok(mut f) = self.fatal.lock() {
+            f.get_or_insert(why);
+        }
+        self.stop.store(true, Ordering::SeqCst);
+    }
+
+    /// A copy of the Fisher scores.
     fn scores(&self) -> Scores {
         self.scores.lock().map(|s| s.clone()).unwrap_or_default()
     }
-}
 
-/// Assigns peers to the head's slots: slot `uid % slots`, the lower uid on a collision, so
-/// that a peer keeps its slot (and what the head learnt of it) while the network changes.
-pub fn assign_slots(peers: Vec<Peer>, slots: usize, own_uid: Option<u16>) -> Vec<Option<Peer>> {
-    let mut out: Vec<Option<Peer>> = vec![None; slots];
-    let mut sorted = peers;
-    sorted.sort_by_key(|p| p.uid);
-    for p in sorted {
-        if Some(p.uid) == own_uid {
-            continue;
-        }
-        let s = usize::from(p.uid) % slots;
-        if out[s].is_none() {
-            out[s] = Some(p);
+    /// A copy of the scores the weights are set from.
+    fn weighting(&self) -> Scores {
+        match self.mode {
+            ScoreMode::Fisher => self.scores(),
+            ScoreMode::Ablation => self.ablation.lock().map(|s| s.clone()).unwrap_or_default(),
         }
     }
-    out
+
+    /// `scores` by uid, for the registered hotkeys.
+    fn by_uid<T>(&self, scores: &Scores, f: impl Fn(&crate::score::Score) -> T) -> HashMap<u16, T> {
+        let reg = self.registered.read().map(|r| r.clone()).unwrap_or_default();
+        scores
+            .iter()
+            .filter_map(|(h, s)| Some((*reg.get(h)?, f(s))))
+            .collect()
+    }
 }
 
 /// Trains, alone or in a network, until `steps` or Ctrl-C; returns the summary.
 pub fn run<B: AutodiffBackend>(opts: Options, device: B::Device) -> Result<Summary> {
     let corpus = Corpus::load(opts.data.as_deref(), opts.shard, opts.model.context)?;
-    let (trainer, step, scores) = train::resume::<B>(&opts, device)?;
-    let shared = Arc::new(Shared::new(opts.model.slots, scores));
+    let (trainer, step, scores, columns) = train::resume::<B>(&opts, device)?;
+    let shared = Arc::new(Shared::new(scores, opts.market.score));
     let metrics = Arc::new(Metrics::default());
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -185,6 +247,9 @@ pub fn run<B: AutodiffBackend>(opts: Options, device: B::Device) -> Result<Summa
         .build()
         .map_err(|e| Error::internal(format!("cannot start the async runtime: {e}")))?;
     shutdown::on_signal(&rt, shared.clone());
+    if let Some(n) = &opts.network {
+        rt.block_on(chain::check_announce(n))?;
+    }
     let (grad_tx, grad_rx) = tokio::sync::mpsc::channel::<RemoteGrad>(64);
     let net = match &opts.network {
         Some(n) => Some(peers::Network::start(
@@ -193,9 +258,13 @@ pub fn run<B: AutodiffBackend>(opts: Options, device: B::Device) -> Result<Summa
         None => None,
     };
     let peers = peers::Peers::new(&rt, &shared, &metrics, net.as_ref(), opts.model);
-    let summary = train::TrainLoop::new(&opts, corpus, trainer, step, grad_rx, peers).run()?;
+    let summary =
+        train::TrainLoop::new(&opts, corpus, trainer, step, columns, grad_rx, peers).run();
     rt.shutdown_timeout(Duration::from_secs(2));
-    Ok(summary)
+    if let Some(why) = shared.fatal.lock().ok().and_then(|f| f.clone()) {
+        return Err(Error::usage(why));
+    }
+    summary
 }
 
 /// Serves `trainer`'s current encoder from `axon` (a snapshot without autodiff).

@@ -4,10 +4,13 @@
 use super::{chain, set_represent, NetworkOptions, Options, Shared};
 use crate::axon::{self, Axon};
 use crate::data::Batch;
-use crate::dendrite::{Dendrite, Peer};
+use crate::dendrite::Dendrite;
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
-use crate::model::{ModelConfig, RemoteGrad, Trainer};
+use crate::model::{ModelConfig, RemoteGrad, Routed, Trainer};
+use crate::route::{Router, Routing};
+use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
 use burn::tensor::backend::AutodiffBackend;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -35,14 +38,18 @@ impl Network {
         shared: &Arc<Shared>,
         metrics: &Arc<Metrics>,
     ) -> Result<Network> {
-        let axon = Arc::new(Axon::new(
-            n.key.public(),
-            opts.model,
-            n.serve,
-            grads,
-            metrics.clone(),
-            opts.seed,
-        ));
+        let axon = Arc::new(
+            Axon::new(
+                n.key.public(),
+                n.netuid,
+                opts.model,
+                n.serve,
+                grads,
+                metrics.clone(),
+                opts.seed,
+            )
+            .with_limits(n.limits),
+        );
         set_represent(&axon, trainer);
         let listener = rt
             .block_on(tokio::net::TcpListener::bind(n.bind))
@@ -64,16 +71,39 @@ impl Network {
             shared.clone(),
             axon.clone(),
             metrics.clone(),
+            opts.market.min_evidence,
         ));
         Ok(Network {
             axon,
-            dendrite: Arc::new(Dendrite::new(n.key.clone(), n.peer_timeout)),
+            dendrite: Arc::new(Dendrite::new(n.key.clone(), n.netuid, n.peer_timeout)),
         })
     }
 }
 
-/// The peers as the training loop sees them: the slots the chain loop fills, asked through
-/// the dendrite (alone: every slot empty).
+/// What asking the chosen peers gave: their answers as the head takes them, and for each
+/// column asked, its positions and whether it answered.
+pub(super) struct Asked {
+    /// The answers.
+    pub routed: Routed,
+    /// Each column asked: its positions (`row × k + slot`) and whether it answered.
+    pub outcomes: BTreeMap<usize, (Vec<usize>, bool)>,
+}
+
+impl Asked {
+    /// The rows of `values` (each `width` wide) at `positions`, concatenated.
+    pub fn gather(values: &[f32], positions: &[usize], width: usize) -> Vec<f32> {
+        let mut out = Vec::with_capacity(positions.len() * width);
+        for &p in positions {
+            if let Some(v) = values.get(p * width..(p + 1) * width) {
+                out.extend_from_slice(v);
+            }
+        }
+        out
+    }
+}
+
+/// The peers as the training loop sees them: those the chain loop found, asked through the
+/// dendrite (alone: nobody).
 pub(super) struct Peers<'a> {
     rt: &'a Runtime,
     /// What the loops share.
@@ -101,16 +131,16 @@ impl<'a> Peers<'a> {
         }
     }
 
+    /// Whether the learner is in a network.
+    pub fn networked(&self) -> bool {
+        self.net.is_some()
+    }
+
     /// Blocks until `min_peers` peers serve axons on chain, or a signal stops the learner.
     pub fn wait_for(&self, min_peers: usize) {
         let mut waited = Instant::now();
         loop {
-            let have = self
-                .shared
-                .peers
-                .read()
-                .map(|p| p.iter().flatten().count())
-                .unwrap_or(0);
+            let have = self.shared.peers().1.len();
             if have >= min_peers || self.shared.stopping() {
                 break;
             }
@@ -126,53 +156,82 @@ impl<'a> Peers<'a> {
         }
     }
 
-    /// Asks every peer in a slot for its representation of `tokens` (concurrently, under the
-    /// deadline): the slots asked, and by slot the answers (None: empty, failed or late).
-    pub fn query(&self, tokens: &[u8], rows: usize) -> (Vec<Option<Peer>>, Vec<Option<Vec<f32>>>) {
+    /// Asks each column `routing` chose for its representation of its rows of `batch`
+    /// (concurrently, under the deadline).
+    pub fn ask(&self, batch: &Batch, routing: &Routing, router: &Router) -> Asked {
         let c = self.config;
-        let slots = self.shared.peers();
+        let (k, width, context) = (routing.k, c.width, c.context);
+        let mut routed = Routed::alone(batch.rows, k, width);
+        for (p, col) in routing.choice.iter().enumerate() {
+            routed.columns[p] = col.map_or(0, |c| c as i32);
+        }
+        let mut outcomes = BTreeMap::new();
         let Some(net) = self.net else {
-            return (slots, vec![None; c.slots]);
+            return Asked { routed, outcomes };
         };
-        let present: Vec<Peer> = slots.iter().flatten().cloned().collect();
-        let answers = self.rt.block_on(
-            net.dendrite
-                .forward_all(&present, tokens, rows, c.context, c.width),
-        );
-        let mut reps = vec![None; c.slots];
-        let mut it = answers.into_iter();
-        for (slot, p) in slots.iter().enumerate() {
-            if p.is_some() {
-                reps[slot] = it.next().flatten();
+        let mut asks = Vec::new();
+        let mut asked = Vec::new();
+        for (col, positions) in routing.by_column() {
+            let Some(peer) = router.peer(col) else { continue };
+            let mut tokens = Vec::with_capacity(positions.len() * context);
+            for p in &positions {
+                let r = p / k;
+                tokens.extend_from_slice(&batch.tokens[r * context..(r + 1) * context]);
             }
+            asks.push((peer.clone(), tokens, positions.len()));
+            asked.push((col, positions));
+        }
+        let answers = self
+            .rt
+            .block_on(net.dendrite.forward_all(&asks, context, width));
+        let (out1, in1) = net.traffic();
+        let mut answered = 0;
+        for ((col, positions), answer) in asked.into_iter().zip(answers) {
+            let ok = answer.is_some();
+            if let Some(rep) = answer {
+                answered += 1;
+                for (i, &p) in positions.iter().enumerate() {
+                    routed.reps[p * width..(p + 1) * width]
+                        .copy_from_slice(&rep[i * width..(i + 1) * width]);
+                    routed.mask[p] = 1.0;
+                }
+            }
+            outcomes.insert(col, (positions, ok));
         }
         self.metrics.update(|m| {
-            m.peer_queries += present.len() as u64;
-            m.peer_answers += reps.iter().flatten().count() as u64;
+            m.peer_queries += asks.len() as u64;
+            m.peer_answers += answered;
+            m.peer_bytes_out = out1;
+            m.peer_bytes_in = in1;
         });
-        (slots, reps)
+        Asked { routed, outcomes }
     }
 
-    /// Sends each answering peer the gradient at its representation of `batch` (eq. 3
+    /// Sends each peer that answered the gradient at its representations (eq. 3
     /// upstream), in the background.
-    pub fn send_grads(&self, slots: &[Option<Peer>], grads: &[Option<Vec<f32>>], batch: &Batch) {
+    pub fn send_grads(&self, asked: &Asked, grads: &[f32], batch: &Batch, router: &Router) {
         let Some(net) = self.net else { return };
         let c = self.config;
-        for (slot, peer) in slots.iter().enumerate() {
-            if let (Some(p), Some(g)) = (peer, &grads[slot]) {
-                let (d, p, g, t) = (
-                    net.dendrite.clone(),
-                    p.clone(),
-                    g.clone(),
-                    batch.tokens.clone(),
-                );
-                let rows = batch.rows;
-                self.rt.spawn(async move {
-                    if let Err(e) = d.backward(&p, &t, g, rows, c.context, c.width).await {
-                        tracing::debug!(uid = p.uid, "backward failed: {e}");
-                    }
-                });
+        let (k, width, context) = (asked.routed.k, c.width, c.context);
+        for (col, (positions, ok)) in &asked.outcomes {
+            let Some(peer) = router.peer(*col).filter(|_| *ok) else {
+                continue;
+            };
+            let g = Asked::gather(grads, positions, width);
+            if g.len() != positions.len() * width {
+                continue;
             }
+            let mut tokens = Vec::with_capacity(positions.len() * context);
+            for p in positions {
+                let r = p / k;
+                tokens.extend_from_slice(&batch.tokens[r * context..(r + 1) * context]);
+            }
+            let (d, p, rows) = (net.dendrite.clone(), peer.clone(), positions.len());
+            self.rt.spawn(async move {
+                if let Err(e) = d.backward(&p, &tokens, g, rows, context, width).await {
+                    tracing::debug!(uid = p.uid, "backward failed: {e}");
+                }
+            });
         }
     }
 
@@ -181,5 +240,15 @@ impl<'a> Peers<'a> {
         if let Some(net) = self.net {
             set_represent(&net.axon, trainer);
         }
+    }
+}
+
+impl Network {
+    /// Bytes the dendrite has sent and received in all (gradients included).
+    fn traffic(&self) -> (u64, u64) {
+        (
+            self.dendrite.bytes_out.load(Ordering::Relaxed),
+            self.dendrite.bytes_in.load(Ordering::Relaxed),
+        )
     }
 }

@@ -56,6 +56,7 @@
 
 extern crate alloc;
 
+pub mod axon;
 pub mod epoch;
 pub mod fixed;
 

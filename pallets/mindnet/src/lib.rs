@@ -77,7 +77,8 @@ extern crate alloc;
 
 pub use pallet::*;
 
-pub mod axon;
+/// Which axon addresses peers can reach (shared with the clients, in `mindnet-math`).
+pub use mindnet_math::axon;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 pub mod epoch;

@@ -1,10 +1,13 @@
 //! Which axon addresses peers can reach.
 //!
 //! `serve_axon` stores an IPv4 address in the low 32 bits of a `u128`, or a whole IPv6
-//! address. Outside development chains ([`crate::AllowNonRoutableAxons`]) an axon must be
+//! address. Outside development chains (the pallet's `AllowNonRoutableAxons`) an axon must be
 //! globally routable: loopback, private, shared (CGNAT), link-local, documentation,
 //! benchmarking, multicast and reserved ranges are refused, and so are IPv4-mapped IPv6
 //! addresses of such IPv4 addresses.
+//!
+//! The pallet's `serve_axon` and the clients that check an address before paying for the
+//! transaction (`mindnet-client`, the learner) share this one definition.
 
 /// Whether `ip` is a well-formed address of `ip_type` (4 or 6): not zero, not all ones,
 /// and an IPv4 address fits 32 bits.
