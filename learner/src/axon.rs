@@ -213,8 +213,9 @@ pub struct Caller {
     pub may_train: bool,
 }
 
-/// Turns token windows into representations (the current encoder).
-pub type Represent = Arc<dyn Fn(&[u8], usize) -> Vec<f32> + Send + Sync>;
+/// Turns a caller's token windows into representations (the current encoder; a synthetic
+/// peer may answer callers differently).
+pub type Represent = Arc<dyn Fn(&[u8; 32], &[u8], usize) -> Vec<f32> + Send + Sync>;
 
 /// The state the axon shares with the trainer and the chain loop.
 pub struct Axon {
@@ -440,7 +441,7 @@ impl Axon {
                 (0..rows * width).map(|_| rng.symmetric() * scale).collect()
             }
             ServeMode::Model | ServeMode::Late => {
-                let rep = self.compute(caller.stake, tokens, rows).await?;
+                let rep = self.compute(key, caller.stake, tokens, rows).await?;
                 if self.mode == ServeMode::Late {
                     tokio::time::sleep(LATE_BY).await;
                 }
@@ -453,7 +454,13 @@ impl Axon {
 
     /// The encoder's representation of `tokens`, in a compute slot (stake-ordered), in
     /// chunks, abandoned at the next chunk once the deadline has passed.
-    async fn compute(&self, stake: u128, tokens: Vec<u8>, rows: usize) -> Result<Vec<f32>, Refusal> {
+    async fn compute(
+        &self,
+        caller: [u8; 32],
+        stake: u128,
+        tokens: Vec<u8>,
+        rows: usize,
+    ) -> Result<Vec<f32>, Refusal> {
         let unavailable = |why: &str| Refusal(StatusCode::SERVICE_UNAVAILABLE, why.to_string());
         let f = self
             .represent
@@ -477,7 +484,7 @@ impl Axon {
                     return None;
                 }
                 let end = (start + CHUNK_ROWS).min(rows);
-                out.extend(f(&tokens[start * context..end * context], end - start));
+                out.extend(f(&caller, &tokens[start * context..end * context], end - start));
             }
             Some(out)
         });

@@ -43,9 +43,9 @@ pub mod defaults {
     pub const CHECKPOINT_EVERY: u64 = 200;
     /// `--seed`.
     pub const SEED: u64 = 1;
-    /// The score's moving-average rate (no flag): a window of about 50 batches, long
-    /// enough to rank peers whose contributions differ by a few thousandths of a nat.
-    pub const SCORE_RATE: f64 = 0.02;
+    /// The score's moving-average rate (no flag): a window of about 100 probes, long
+    /// enough to rank peers whose contributions differ by a tenth of a nat on 4-row probes.
+    pub const SCORE_RATE: f64 = 0.01;
     /// `--url`.
     pub const URL: &str = "ws://127.0.0.1:9944";
     /// `--netuid`.
@@ -84,14 +84,19 @@ pub mod defaults {
     pub const GATE_NOISE: f32 = 1.0;
     /// `--balance`.
     pub const BALANCE: f64 = 0.01;
-    /// `--score`.
-    pub const SCORE: ScoreMode = ScoreMode::Fisher;
-    /// `--ablation-every` with `--score ablation` (with `fisher`: off unless given).
-    pub const ABLATION_EVERY: u64 = 10;
-    /// `--min-evidence`: the first 1/rate = 50 batches of a score are averaged evenly, so
-    /// after 20 the estimate's standard error is 1/√20 (a fifth) of one batch's spread, the
-    /// point where the in-process market test's rankings stop changing order among peers
-    /// that differ by a tenth in usefulness.
+    /// `--score`: ablation, exact on the probe rows. Seed 004's Fisher estimate agrees
+    /// with it on small contributions but saturates on large ones (a useful peer's removal
+    /// is no small perturbation), so it ranks the best peers wrongly; it is still measured
+    /// and reported.
+    pub const SCORE: ScoreMode = ScoreMode::Ablation;
+    /// `--ablation-every` with `--score ablation` (with `fisher`: off unless given): every
+    /// batch, since each peer is probed only every `⌈n / explore⌉` batches.
+    pub const ABLATION_EVERY: u64 = 1;
+    /// `--min-evidence`: the first 1/rate = 100 probes of a score are averaged evenly, so
+    /// after 20 the estimate's standard error is 1/√20 (a fifth) of one probe's spread:
+    /// enough to tell a peer that helps from one that does not (the adversaries' scores are
+    /// 0 or below; a peer right one time in five gains about 0.15 nats a row), not yet to
+    /// order close peers, which the average goes on refining.
     pub const MIN_EVIDENCE: u64 = 20;
     /// `--axon-rate`.
     pub const AXON_RATE: f64 = 100.0;
@@ -165,7 +170,7 @@ pub struct TrainArgs {
     pub gate_noise: Option<f32>,
     #[arg(long, help = with_default("The gate's load-balancing loss weight", defaults::BALANCE))]
     pub balance: Option<f64>,
-    #[arg(long, value_enum, help = "What the weights come from: fisher (default; seed 004 eq. 9, every batch) or ablation (the real loss change of zeroing a peer)")]
+    #[arg(long, value_enum, help = "What the weights come from: ablation (default; the real loss change of zeroing a peer on its probe rows) or fisher (seed 004 eq. 9's estimate of it)")]
     pub score: Option<ScoreMode>,
     #[arg(long, help = format!(
         "Batches between two ablation measurements (default {} with --score ablation, else off)",
@@ -591,5 +596,96 @@ mod tests {
         .unwrap_err()
         .message;
         assert!(err.contains("--lr"), "{err}");
+    }
+}
+
+/// `peers`' options: a test bed of synthetic peers with known usefulness, and adversaries.
+#[derive(Args, Debug)]
+pub struct BedArgs {
+    #[arg(long, env = "MINDNET_URL", help = with_default("The node's WebSocket URL", defaults::URL))]
+    pub url: Option<String>,
+    #[arg(long, help = with_default("The network", defaults::NETUID))]
+    pub netuid: Option<u16>,
+    /// The secret URI of the coldkey that funds and registers every peer (dev chains:
+    /// //Alice); hotkeys are derived from it as <owner>//bed//<name>.
+    #[arg(long)]
+    pub owner_suri: String,
+    /// Synthetic peers; peer j tells the truth with probability j / (count − 1).
+    #[arg(long, default_value_t = 8)]
+    pub count: usize,
+    /// Adversaries to field besides, comma-separated.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub adversaries: Vec<crate::synthetic::bed::Adversary>,
+    /// The learner (hotkey SS58) a `split` adversary answers honestly.
+    #[arg(long)]
+    pub split_to: Option<String>,
+    #[arg(long, help = with_default("The address the axons listen on", defaults::BIND))]
+    pub bind: Option<IpAddr>,
+    #[arg(long, help = with_default("The IP announced on chain", defaults::ANNOUNCE))]
+    pub announce: Option<IpAddr>,
+    /// The first axon's port; the others take the next ones.
+    #[arg(long, default_value_t = 9100)]
+    pub port: u16,
+    #[arg(long, help = format!("Bytes of context (default {})", defaults::CONTEXT_MLP))]
+    pub context: Option<usize>,
+    /// MIND sent to each peer's hotkey for its fees.
+    #[arg(long, default_value = "1")]
+    pub fund: String,
+    /// MIND staked behind the poisoner, so that it may send gradients.
+    #[arg(long, default_value = "10")]
+    pub stake: String,
+    /// The text the peers know (default: the bundled one).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    #[arg(long, help = with_default("Seed", defaults::SEED))]
+    pub seed: Option<u64>,
+    /// Write the peers (name, hotkey, uid, p, adversary, port) here as JSON once they serve.
+    #[arg(long)]
+    pub manifest: Option<PathBuf>,
+}
+
+impl BedArgs {
+    /// The bed's options, checked.
+    pub fn resolve(self) -> Result<crate::synthetic::bed::BedOptions> {
+        let context = positive("context", self.context.unwrap_or(defaults::CONTEXT_MLP) as u64)?
+            as usize;
+        if self.count == 0 && self.adversaries.is_empty() {
+            return Err(Error::usage("--count 0 and no --adversaries: the bed would be empty"));
+        }
+        let split_to = match self.split_to {
+            Some(a) => Some(mindnet_client::keys::ss58_decode(&a).map_err(|_| {
+                Error::usage(format!("--split-to {a:?} is not an SS58 address"))
+            })?),
+            None if self.adversaries.contains(&crate::synthetic::bed::Adversary::Split) => {
+                return Err(Error::usage(
+                    "the split adversary needs --split-to, the learner it answers honestly",
+                ))
+            }
+            None => None,
+        };
+        let mind = |flag: &str, v: &str| {
+            mindnet_client::amount::parse_mind(v)
+                .map_err(|e| Error::usage(format!("--{flag}: {}", e.message)))
+        };
+        Ok(crate::synthetic::bed::BedOptions {
+            url: self.url.unwrap_or_else(|| defaults::URL.into()),
+            netuid: self.netuid.unwrap_or(defaults::NETUID),
+            owner_suri: self.owner_suri,
+            count: self.count,
+            adversaries: self.adversaries,
+            split_to,
+            bind: self.bind.unwrap_or(defaults::BIND),
+            announce: self.announce.unwrap_or(defaults::ANNOUNCE),
+            port: self.port,
+            config: ModelConfig {
+                context,
+                ..ModelConfig::default()
+            },
+            fund: mind("fund", &self.fund)?,
+            stake: mind("stake", &self.stake)?,
+            data: self.data,
+            seed: self.seed.unwrap_or(defaults::SEED),
+            manifest: self.manifest,
+        })
     }
 }

@@ -3,6 +3,7 @@
 //! ```text
 //! mindnet-learner run   --url ws://127.0.0.1:9944 --suri //Alice//learner --netuid 0 --port 8091
 //! mindnet-learner alone --steps 600          # the same model and data without a network
+//! mindnet-learner peers --owner-suri //Alice --count 64 --adversaries noise,dead
 //! ```
 //!
 //! Every option can also come from a TOML file (`--config learner.toml`, keys as the long
@@ -10,7 +11,7 @@
 //! [`mindnet_learner::config`]).
 
 use clap::{Parser, Subcommand};
-use mindnet_learner::config::{self, RunArgs, TrainArgs};
+use mindnet_learner::config::{self, BedArgs, RunArgs, TrainArgs};
 use mindnet_learner::device;
 use mindnet_learner::error::{Error, Result};
 use std::path::Path;
@@ -32,6 +33,10 @@ enum Command {
     Run(Box<RunArgs>),
     /// Train the same model on the same data with no peers (a baseline and a benchmark).
     Alone(Box<TrainArgs>),
+    /// Serve a test bed: synthetic peers of known usefulness (peer j tells the next byte
+    /// with probability j / (count − 1)) and adversaries, each registered with its own
+    /// hotkey and axon, until Ctrl-C.
+    Peers(Box<BedArgs>),
 }
 
 fn main() {
@@ -52,6 +57,7 @@ fn main() {
 /// Resolves the options, trains, and prints the summary.
 fn learn(command: Command) -> Result<()> {
     let resolved = match command {
+        Command::Peers(b) => return mindnet_learner::synthetic::bed::run(b.resolve()?),
         Command::Alone(a) => config::alone(*a)?,
         Command::Run(r) => {
             let resolved = r.resolve()?;

@@ -13,7 +13,8 @@
 //! - **Head** (private): the gate gives each of `P` peers (gate columns, keyed by hotkey)
 //!   a logit per example; the `k` chosen peers' representations are each normalised to unit
 //!   RMS (so no peer weighs more by answering louder) and combined with the softmax of
-//!   their logits (seed 000 §2.7's sparse gating); an MLP maps the local and the combined
+//!   their logits and a null choice of logit 0 (seed 000 §2.7's sparse gating; the null
+//!   choice lets the gate turn down a peer alone on its row); an MLP maps the local and the combined
 //!   representation to next-token logits. A peer that did not answer is masked out of the
 //!   softmax. Shazeer et al.'s importance loss (the squared coefficient of variation of the
 //!   gate's total weight per eligible peer, weighted by `balance`) keeps the gate from
@@ -157,7 +158,7 @@ impl<B: Backend> MlpEncoder<B> {
 }
 
 /// The RMS below which a peer's input is treated as zero when normalising.
-const RMS_EPS: f64 = 1e-6;
+const RMS_EPS: f32 = 1e-6;
 /// What an absent peer's logit becomes before the softmax.
 const MASKED: f64 = -1e4;
 
@@ -179,8 +180,9 @@ impl<B: Backend> Head<B> {
     }
 
     /// Next-token logits `[B, 256]` and the gate's weights `[B, k]`, from the local
-    /// representation `[B, H]`, the chosen peers' representations `[B, k, H]`, their gate
-    /// columns `[B, k]` and whether each answered (`mask`, 1 or 0, `[B, k]`).
+    /// representation `[B, H]`, the chosen peers' normalised representations `[B, k, H]`
+    /// ([`Routed::normalize`]), their gate columns `[B, k]` and whether each answered
+    /// (`mask`, 1 or 0, `[B, k]`).
     pub fn forward(
         &self,
         local: Tensor<B, 2>,
@@ -191,44 +193,49 @@ impl<B: Backend> Head<B> {
         let [rows, _, width] = peers.dims();
         let chosen = self.gate.forward(local.clone()).gather(1, columns);
         let masked = chosen + (mask.clone() - 1.0) * (-MASKED);
-        let weights = softmax(masked, 1) * mask;
-        let rms = (peers.clone().square().mean_dim(2) + RMS_EPS).sqrt();
-        let normed = peers / rms;
-        let combined = (normed * weights.clone().unsqueeze_dim::<3>(2))
+        // A null choice with logit 0 joins the softmax, so the gate can turn a peer down
+        // even when it is alone on its row (a probe): its weight is e^l / (1 + Σ e^l).
+        let k = masked.dims()[1];
+        let with_null = Tensor::cat(vec![masked, Tensor::zeros([rows, 1], &local.device())], 1);
+        let weights = softmax(with_null, 1).slice([0..rows, 0..k]) * mask;
+        let combined = (peers * weights.clone().unsqueeze_dim::<3>(2))
             .sum_dim(1)
             .reshape([rows, width]);
         let joined = Tensor::cat(vec![local, combined], 1);
         (self.out.forward(relu(self.hidden.forward(joined))), weights)
     }
 
-    /// Zeroes the gate of `columns` (given to new peers).
+    /// Zeroes the gate of `columns` (given to new peers); each parameter keeps its id.
     pub fn reset_columns(&mut self, columns: &[usize]) {
-        let cap = self.gate.weight.val().dims()[1];
+        let [_, cap] = self.gate.weight.val().dims();
         let cols: Vec<usize> = columns.iter().copied().filter(|c| *c < cap).collect();
         if cols.is_empty() {
             return;
         }
-        let zero_cols = |t: Tensor<B, 2>| {
-            let [h, _] = t.dims();
-            let device = t.device();
-            let mut t = t.detach();
-            for &c in &cols {
-                t = t.slice_assign([0..h, c..c + 1], Tensor::zeros([h, 1], &device));
-            }
-            t.require_grad()
-        };
-        self.gate.weight = self.gate.weight.clone().map(zero_cols);
+        self.gate.weight = self.gate.weight.clone().map(|t| zero_columns(t, &cols));
         if let Some(b) = self.gate.bias.take() {
             self.gate.bias = Some(b.map(|t: Tensor<B, 1>| {
-                let device = t.device();
-                let mut t = t.detach();
-                for &c in &cols {
-                    t = t.slice_assign([c..c + 1], Tensor::zeros([1], &device));
-                }
-                t.require_grad()
+                let [n] = t.dims();
+                zero_columns(t.reshape([1, n]), &cols).reshape([n])
             }));
         }
     }
+}
+
+/// `t` (`[rows, cols]`) with `columns` set to zero, as a new leaf tensor.
+fn zero_columns<B: Backend>(t: Tensor<B, 2>, columns: &[usize]) -> Tensor<B, 2> {
+    let [rows, cols] = t.dims();
+    let device = t.device();
+    let mut values = to_vec(t);
+    for r in 0..rows {
+        for &c in columns {
+            if let Some(v) = values.get_mut(r * cols + c) {
+                *v = 0.0;
+            }
+        }
+    }
+    // A new leaf, tracked for training (a parameter's tensor must be).
+    Tensor::from_data(TensorData::new(values, [rows, cols]), &device).require_grad()
 }
 
 /// Each row's cross-entropy `[B]` of `logits [B, V]` against `targets [B]`.
@@ -282,8 +289,10 @@ pub struct Routed {
     pub columns: Vec<i32>,
     /// 1 where the position's peer answered, else 0.
     pub mask: Vec<f32>,
-    /// `rows × k × width` representations.
+    /// `rows × k × width` representations (normalised once [`Routed::normalize`] ran).
     pub reps: Vec<f32>,
+    /// Each position's RMS before normalising (1 before [`Routed::normalize`]).
+    pub rms: Vec<f32>,
     /// The gate columns eligible this batch (the importance loss spreads weight over them).
     pub eligible: Vec<usize>,
 }
@@ -297,8 +306,38 @@ impl Routed {
             columns: vec![0; rows * k],
             mask: vec![0.0; rows * k],
             reps: vec![0.0; rows * k * width],
+            rms: vec![1.0; rows * k],
             eligible: Vec::new(),
         }
+    }
+
+    /// Scales each position's representation to unit RMS, so that no peer weighs more by
+    /// answering louder (a zero answer stays zero). The head, the scores and the
+    /// ablations all see the normalised inputs: removing a peer is zeroing its normalised
+    /// input, whose first-order effect the Fisher score measures (the normalisation is
+    /// scale-invariant, so along the raw input that term would vanish).
+    pub fn normalize(&mut self, width: usize) {
+        for (p, rep) in self.reps.chunks_mut(width).enumerate() {
+            let ms = rep.iter().map(|v| v * v).sum::<f32>() / width as f32;
+            let rms = (ms + RMS_EPS).sqrt();
+            for v in rep.iter_mut() {
+                *v /= rms;
+            }
+            if let Some(r) = self.rms.get_mut(p) {
+                *r = rms;
+            }
+        }
+    }
+
+    /// The gradient at the raw representation of position `pos` from the gradient `g` at
+    /// its normalised one: `(g − d̂ (d̂·g) / H) / rms` (the normalisation's Jacobian).
+    pub fn raw_grad(&self, pos: usize, g: &[f32], width: usize) -> Vec<f32> {
+        let Some(d) = self.reps.get(pos * width..(pos + 1) * width) else {
+            return Vec::new();
+        };
+        let rms = self.rms.get(pos).copied().unwrap_or(1.0);
+        let dot: f32 = d.iter().zip(g).map(|(a, b)| a * b).sum::<f32>() / width as f32;
+        d.iter().zip(g).map(|(dh, gi)| (gi - dh * dot) / rms).collect()
     }
 
     /// The same answers with the positions `zeroed` set to zero (an ablation).
@@ -564,16 +603,36 @@ impl<B: AutodiffBackend> Trainer<B> {
 
     /// Each row's loss on `batch` with the given answers (no training).
     pub fn row_losses(&self, batch: &Batch, routed: &Routed) -> Vec<f64> {
+        self.ablations(batch, routed, &[]).0
+    }
+
+    /// Each row's loss on `batch` with the given answers, and with each group of
+    /// positions in `zeroed` zeroed in turn (the encoder runs once; no training).
+    pub fn ablations(
+        &self,
+        batch: &Batch,
+        routed: &Routed,
+        zeroed: &[Vec<usize>],
+    ) -> (Vec<f64>, Vec<Vec<f64>>) {
         let c = self.config;
         let device = &self.device;
         let (tokens, targets) = batch_tensors::<B::InnerBackend>(batch, c.context, device);
         let local = self.encoder.valid().forward(tokens);
-        let (reps, columns, mask) = routed.tensors::<B::InnerBackend>(c.width, device);
-        let (logits, _) = self.head.valid().forward(local, reps, columns, mask);
-        to_vec(row_losses(logits, targets))
-            .into_iter()
-            .map(f64::from)
-            .collect()
+        let head = self.head.valid();
+        let losses = |r: &Routed| -> Vec<f64> {
+            let (reps, columns, mask) = r.tensors::<B::InnerBackend>(c.width, device);
+            let (logits, _) = head.forward(local.clone(), reps, columns, mask);
+            to_vec(row_losses(logits, targets.clone()))
+                .into_iter()
+                .map(f64::from)
+                .collect()
+        };
+        let with = losses(routed);
+        let without = zeroed
+            .iter()
+            .map(|z| losses(&routed.without(z, c.width)))
+            .collect();
+        (with, without)
     }
 
     /// The encoder without autodiff, to serve from.

@@ -9,9 +9,13 @@
 //! - **Keyed by hotkey.** A peer owns a gate column (a row of the gate's output) for as long
 //!   as its hotkey serves an axon on the network; a column freed by a peer that left is
 //!   reset before a newcomer takes it, so nobody inherits another's reputation.
-//! - **Exploration.** Each batch, `explore` peers taken round-robin from the eligible ones
-//!   replace the weakest choice in a share of the rows, so every eligible peer is asked at
-//!   least once every `⌈n / explore⌉` batches, whatever the gate thinks of it.
+//! - **Probes.** Each batch, `explore` peers taken round-robin from the eligible ones are
+//!   each asked alone on [`PROBE_ROWS`] rows (no other peer on those rows), so every
+//!   eligible peer is probed at least once every `⌈n / explore⌉` batches, whatever the gate
+//!   thinks of it. Scores are measured on probe rows only: each peer is judged by what it
+//!   adds to the learner alone, on the same kind of rows as every other peer, not by whom
+//!   the gate happened to group it with (next to a perfect peer, anything else adds
+//!   nothing at the margin, and would rank by noise).
 //! - **Backoff.** A peer that does not answer (or answers late or out of range) is left out
 //!   for `2^f` batches after its `f`-th failure in a row (at most 64), so a dead axon costs
 //!   a deadline now and then, not every step.
@@ -23,6 +27,8 @@ use std::collections::BTreeMap;
 
 /// The most batches a failing peer is left out for.
 pub const MAX_BACKOFF: u64 = 64;
+/// Rows each probed peer answers alone per batch.
+pub const PROBE_ROWS: usize = 4;
 
 /// A gate column's peer.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,6 +52,8 @@ pub struct Routing {
     pub k: usize,
     /// `rows × k` columns, row-major (None: fewer than `k` peers to ask).
     pub choice: Vec<Option<usize>>,
+    /// Whether each position is a probe (its peer alone on its row).
+    pub probe: Vec<bool>,
 }
 
 impl Routing {
@@ -55,6 +63,7 @@ impl Routing {
             rows,
             k,
             choice: vec![None; rows * k],
+            probe: vec![false; rows * k],
         }
     }
 
@@ -206,9 +215,9 @@ impl Router {
     }
 
     /// Chooses, per row, the `k` columns to ask at `step` from the gate's `logits` (`rows ×
-    /// capacity`): the highest logits plus noise among the eligible columns, and, when
-    /// `explore`, this batch's exploration peers in place of the weakest choice in a share
-    /// of the rows each.
+    /// capacity`): the highest logits plus noise among the eligible columns; when
+    /// `explore`, the first rows are probes instead: each of this batch's exploration peers
+    /// alone on [`PROBE_ROWS`] of them (at most half the batch).
     pub fn route(
         &mut self,
         logits: &[f32],
@@ -237,25 +246,26 @@ impl Router {
             scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
             chosen.push(scored.iter().take(take).map(|(_, c)| *c).collect());
         }
-        if explore && eligible.len() > take && self.explore > 0 {
+        let mut probes = 0;
+        if explore && self.explore > 0 {
             let e = self.explore.min(eligible.len());
-            let start = self.cursor % eligible.len();
-            let explored: Vec<usize> = (0..e)
-                .map(|i| eligible[(start + i) % eligible.len()])
-                .collect();
-            self.cursor = (start + e) % eligible.len();
-            for (r, row) in chosen.iter_mut().enumerate() {
-                let col = explored[r % e];
-                if !row.contains(&col) {
-                    if let Some(last) = row.last_mut() {
-                        *last = col;
+            let per = PROBE_ROWS.min(rows / (2 * e).max(1));
+            if per > 0 {
+                let start = self.cursor % eligible.len();
+                self.cursor = (start + e) % eligible.len();
+                for i in 0..e {
+                    let col = eligible[(start + i) % eligible.len()];
+                    for row in chosen.iter_mut().skip(i * per).take(per) {
+                        *row = vec![col];
                     }
                 }
+                probes = e * per;
             }
         }
         for (r, row) in chosen.into_iter().enumerate() {
             for (s, c) in row.into_iter().enumerate() {
                 routing.choice[r * k + s] = Some(c);
+                routing.probe[r * k + s] = r < probes;
             }
         }
         routing
@@ -329,16 +339,23 @@ mod tests {
         for row in 0..rows {
             assert_eq!(&plain.choice[row * 2..row * 2 + 2], &[Some(7), Some(3)]);
         }
-        // With exploration, every peer is asked within ⌈10 / 2⌉ = 5 batches.
-        let mut seen = std::collections::BTreeSet::new();
+        // With exploration, every peer is probed alone within ⌈10 / 2⌉ = 5 batches; the
+        // rows after the probes keep the gate's choice.
+        let mut probed = std::collections::BTreeSet::new();
         for step in 0..5 {
             let routed = r.route(&logits, rows, step, &mut rng, true);
-            seen.extend(routed.by_column().into_keys());
             for row in 0..rows {
-                assert_eq!(routed.choice[row * 2], Some(7), "the best choice stays");
+                let slots = &routed.choice[row * 2..row * 2 + 2];
+                if routed.probe[row * 2] {
+                    assert_eq!(slots[1], None, "a probe is alone on its row");
+                    probed.insert(slots[0].unwrap());
+                } else {
+                    assert_eq!(slots, &[Some(7), Some(3)]);
+                }
             }
+            assert_eq!(routed.probe.iter().filter(|p| **p).count(), 2, "2 peers × 1 row");
         }
-        assert_eq!(seen.len(), n as usize, "{seen:?}");
+        assert_eq!(probed.len(), n as usize, "{probed:?}");
     }
 
     #[test]

@@ -167,11 +167,15 @@ impl Scores {
             .count()
     }
 
-    /// The weight row to set, by uid: every hotkey with at least `min_batches` batches of
-    /// evidence that `uid_of` finds registered, at most `max_entries` (the best), each
-    /// weighted by its positive score plus a floor of `floor` × the best, so that a peer
-    /// that does not help still counts toward `min_allowed_weights` while ranking lowest.
-    /// `own`'s entry is the self-weight and is always kept (when registered).
+    /// The weight row to set, by uid, from the hotkeys with at least `min_batches` batches
+    /// of evidence that `uid_of` finds registered: those whose score is positive (at most
+    /// `max_entries`, the best), each weighted by its score plus a floor of `floor` × the
+    /// best; when fewer than `min_others` help, the best of the rest are added at the floor
+    /// so that the row meets the network's `min_allowed_weights`. A peer that does not help
+    /// otherwise gets no weight at all (so the chain's consensus, which counts the stake
+    /// that weights a peer, does not count this learner's). `own`'s entry is the
+    /// self-weight and is always kept (when registered).
+    #[allow(clippy::too_many_arguments)]
     pub fn row(
         &self,
         own: &Hotkey,
@@ -179,22 +183,34 @@ impl Scores {
         max_entries: usize,
         floor: f64,
         min_batches: u64,
+        min_others: usize,
     ) -> Vec<(u16, f64)> {
         let mut ranked: Vec<(bool, u16, f64)> = self
             .by_hotkey
             .iter()
             .filter(|(h, s)| *h == own || s.batches >= min_batches)
-            .filter_map(|(h, s)| Some((h == own, uid_of(h)?, s.value.max(0.0))))
+            .filter_map(|(h, s)| Some((h == own, uid_of(h)?, s.value)))
             .collect();
         ranked.sort_by(|a, b| {
             b.0.cmp(&a.0)
                 .then(b.2.total_cmp(&a.2))
                 .then(a.1.cmp(&b.1))
         });
+        let mut others = 0;
+        ranked.retain(|(mine, _, v)| {
+            let keep = *mine || *v > 0.0 || others < min_others;
+            if keep && !*mine {
+                others += 1;
+            }
+            keep
+        });
         ranked.truncate(max_entries);
-        let best = ranked.iter().map(|(_, _, v)| *v).fold(0.0, f64::max);
+        let best = ranked.iter().map(|(_, _, v)| v.max(0.0)).fold(0.0, f64::max);
         let base = if best > 0.0 { best * floor } else { 1.0 };
-        ranked.into_iter().map(|(_, u, v)| (u, v + base)).collect()
+        ranked
+            .into_iter()
+            .map(|(_, u, v)| (u, v.max(0.0) + base))
+            .collect()
     }
 }
 
@@ -299,25 +315,27 @@ mod tests {
         for _ in 0..3 {
             s.record(me, 1.0);
             s.record(p1, 4.0);
-            s.record(p2, -3.0); // hurts: floored, lowest
+            s.record(p2, -3.0); // hurts
             s.record(p3, 2.0);
         }
         s.record(p4, 100.0); // one batch: not yet evidence
         s.record([9u8; 32], 50.0); // not registered
         assert_eq!(s.settled(&me, 3), 3);
-        let row = s.row(&me, uid, 3, 0.01, 3);
+        let w = |row: &[(u16, f64)], u: u16| row.iter().find(|(x, _)| *x == u).map(|(_, w)| *w);
+        // Only the peers that help, floored at 1 % of the best (own first).
+        let row = s.row(&me, uid, 10, 0.01, 3, 1);
         assert_eq!(row.len(), 3);
         assert_eq!(row[0].0, 0, "the self-weight is kept first");
-        let w = |row: &[(u16, f64)], u: u16| row.iter().find(|(x, _)| *x == u).map(|(_, w)| *w);
         assert!((w(&row, 1).unwrap() - 4.04).abs() < 1e-12);
         assert!((w(&row, 3).unwrap() - 2.04).abs() < 1e-12);
-        assert_eq!(w(&row, 2), None, "cut by max_entries: the worst goes");
+        assert_eq!(w(&row, 2), None, "a peer that hurts gets nothing");
         assert_eq!(w(&row, 4), None, "one batch is not evidence");
-        let all = s.row(&me, uid, 10, 0.01, 3);
-        let p2w = w(&all, 2).unwrap();
-        assert!(p2w > 0.0 && p2w < w(&all, 0).unwrap() && p2w < w(&all, 3).unwrap());
+        // The network asks for 3 others: the one that hurts fills in at the floor.
+        let all = s.row(&me, uid, 10, 0.01, 3, 3);
+        assert!((w(&all, 2).unwrap() - 0.04).abs() < 1e-12, "{all:?}");
         assert_eq!(all.len(), 4);
-        assert!(s.row(&me, uid, 10, 0.01, 1).len() == 5, "with less evidence asked");
+        assert_eq!(s.row(&me, uid, 2, 0.01, 3, 1).len(), 2, "max_entries cuts the worst");
+        assert_eq!(s.row(&me, uid, 10, 0.01, 1, 1).len(), 4, "with less evidence asked");
     }
 
     #[test]

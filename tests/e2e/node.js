@@ -54,7 +54,8 @@ export async function freePort() {
 }
 
 /**
- * Starts `mindnet-node --dev` and resolves once its RPC answers, with an `api` and `stop()`.
+ * Starts `mindnet-node --dev` (on `options.chain`, a chain spec file, when given) and
+ * resolves once its RPC answers, with an `api` and `stop()`.
  * The test files run at once, each with its own node: a port another process took between
  * `freePort()` and the node's bind is retried on other ports.
  */
@@ -68,7 +69,7 @@ export async function startDevNode(options = {}) {
   }
 }
 
-async function startDevNodeOnce({ timeoutMs = 180_000 } = {}) {
+async function startDevNodeOnce({ timeoutMs = 180_000, chain } = {}) {
   const bin = nodeBinary();
   if (!existsSync(bin)) {
     throw new Error(`mindnet-node not found at ${bin}: build it with 'cargo build -p mindnet-node' or set MINDNET_NODE`);
@@ -77,7 +78,8 @@ async function startDevNodeOnce({ timeoutMs = 180_000 } = {}) {
   const p2pPort = await freePort();
   const base = mkdtempSync(join(tmpdir(), 'mindnet-e2e-'));
   const child = spawn(bin, [
-    '--dev', '--base-path', base, '--rpc-port', String(rpcPort), '--port', String(p2pPort),
+    '--dev', ...(chain ? ['--chain', chain] : []), '--base-path', base,
+    '--rpc-port', String(rpcPort), '--port', String(p2pPort),
     '--no-prometheus', '--no-telemetry', '--no-mdns', '--rpc-cors', 'all',
   ], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';

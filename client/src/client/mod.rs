@@ -19,7 +19,7 @@ pub use checks::WeightPolicy;
 pub use dispatch_error::describe_dispatch_error;
 pub use metagraph::Neuron;
 pub use query::EpochProgress;
-pub use tx::{Included, Wait};
+pub use tx::{Included, Pending, Wait};
 
 use crate::error::{Error, Result};
 use std::future::Future;

@@ -44,6 +44,16 @@ pub struct Included {
     pub events: Vec<String>,
 }
 
+/// A transaction in the node's pool ([`Client::submit_pooled`]).
+pub struct Pending {
+    what: String,
+    at: AtBlock,
+    watch: Watch,
+    extrinsic: String,
+    /// Its block, when the first status already was one.
+    early: Option<InBlock>,
+}
+
 impl Client {
     /// The fee `signer` would pay for `call`.
     pub async fn estimate_fee<Call: Payload>(&self, call: &Call, signer: &Key) -> Result<u128> {
@@ -79,6 +89,74 @@ impl Client {
             .await?;
         let block_hash = format!("{:?}", block.block_hash());
         let events = self.events_of(what, &block).await?;
+        let outcome = Outcome::of(&at, &events);
+        if let Some(e) = outcome.inner_error {
+            return Err(Error::rejected(format!("{what} failed inside sudo: {e}")));
+        }
+        Ok(Included {
+            extrinsic,
+            block: block_hash,
+            fee: outcome.fee,
+            events: outcome.names,
+        })
+    }
+
+    /// Signs `call` with `signer` and submits it, returning once the node's pool has
+    /// validated it; [`Client::finish`] then waits for its block. The signer's lock is held
+    /// only until the pool has it (the next nonce counts the pool), so one signer can have
+    /// many transactions in one block: what setting up many accounts needs.
+    pub async fn submit_pooled<Call: Payload>(
+        &self,
+        what: &str,
+        call: &Call,
+        signer: &Key,
+    ) -> Result<Pending> {
+        let lock = self.signer_lock(signer)?;
+        let _in_flight = lock.lock().await;
+        self.ensure_fee(what, call, signer).await?;
+        let (at, mut watch) = self.sign_and_watch(what, call, signer, &mut |_| {}).await?;
+        let extrinsic = format!("{:?}", watch.extrinsic_hash());
+        let status = tokio::time::timeout(self.timeout, watch.next())
+            .await
+            .map_err(|_| Error::connection(format!("{what}: the pool did not answer")))?;
+        match status {
+            Some(Ok(TransactionStatus::Error { message }))
+            | Some(Ok(TransactionStatus::Invalid { message }))
+            | Some(Ok(TransactionStatus::Dropped { message })) => Err(Error::rejected(format!(
+                "{what} was rejected by the node's pool: {message}"
+            ))),
+            Some(Err(e)) => Err(classify(what, &e.to_string())),
+            None => Err(Error::connection(format!(
+                "{what}: the node stopped reporting on the transaction (extrinsic {extrinsic})"
+            ))),
+            Some(Ok(status)) => Ok(Pending {
+                what: what.to_string(),
+                at,
+                watch,
+                extrinsic,
+                early: block_of(what, status, Wait::Inclusion, &mut |_| {})?,
+            }),
+        }
+    }
+
+    /// Waits for a pooled transaction's block (`wait`) and its outcome.
+    pub async fn finish(&self, pending: Pending, wait: Wait) -> Result<Included> {
+        let Pending {
+            what,
+            at,
+            mut watch,
+            extrinsic,
+            early,
+        } = pending;
+        let block = match early {
+            Some(b) if wait == Wait::Inclusion => b,
+            _ => {
+                self.wait_for_block(&what, &mut watch, &extrinsic, wait, &mut |_| {})
+                    .await?
+            }
+        };
+        let block_hash = format!("{:?}", block.block_hash());
+        let events = self.events_of(&what, &block).await?;
         let outcome = Outcome::of(&at, &events);
         if let Some(e) = outcome.inner_error {
             return Err(Error::rejected(format!("{what} failed inside sudo: {e}")));

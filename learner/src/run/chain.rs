@@ -300,16 +300,17 @@ impl<'a> Follower<'a> {
             .map(|r| r.clone())
             .unwrap_or_default();
         let scores = self.shared.weighting();
+        let needed = usize::from(policy.rules.min_others());
         let row = scores.row(
             &self.me,
             |h| registered.get(h).copied(),
             max,
             FLOOR,
             self.min_evidence,
+            needed.max(1),
         );
         // Not enough peers with enough evidence yet for the network's minimum: wait.
         let others = row.iter().filter(|(u, _)| *u != own_uid).count();
-        let needed = usize::from(policy.rules.min_others());
         if row.is_empty() || others < needed.max(1) {
             tracing::info!(
                 settled = others,

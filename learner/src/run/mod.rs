@@ -271,7 +271,7 @@ pub fn run<B: AutodiffBackend>(opts: Options, device: B::Device) -> Result<Summa
 pub fn set_represent<B: AutodiffBackend>(axon: &Axon, trainer: &Trainer<B>) {
     let encoder = Arc::new(Mutex::new(trainer.serving_encoder()));
     let context = trainer.config.context;
-    let f: axon::Represent = Arc::new(move |tokens: &[u8], rows: usize| {
+    let f: axon::Represent = Arc::new(move |_caller: &[u8; 32], tokens: &[u8], rows: usize| {
         encoder
             .lock()
             .map(|e| model::represent(&*e, tokens, rows, context))

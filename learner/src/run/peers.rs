@@ -87,9 +87,20 @@ pub(super) struct Asked {
     pub routed: Routed,
     /// Each column asked: its positions (`row × k + slot`) and whether it answered.
     pub outcomes: BTreeMap<usize, (Vec<usize>, bool)>,
+    /// Whether each position is a probe (its peer alone on its row).
+    pub probe: Vec<bool>,
 }
 
 impl Asked {
+    /// The probe positions among `positions`.
+    pub fn probes(&self, positions: &[usize]) -> Vec<usize> {
+        positions
+            .iter()
+            .copied()
+            .filter(|p| self.probe.get(*p).copied().unwrap_or(false))
+            .collect()
+    }
+
     /// The rows of `values` (each `width` wide) at `positions`, concatenated.
     pub fn gather(values: &[f32], positions: &[usize], width: usize) -> Vec<f32> {
         let mut out = Vec::with_capacity(positions.len() * width);
@@ -167,7 +178,11 @@ impl<'a> Peers<'a> {
         }
         let mut outcomes = BTreeMap::new();
         let Some(net) = self.net else {
-            return Asked { routed, outcomes };
+            return Asked {
+                routed,
+                outcomes,
+                probe: routing.probe.clone(),
+            };
         };
         let mut asks = Vec::new();
         let mut asked = Vec::new();
@@ -198,14 +213,21 @@ impl<'a> Peers<'a> {
             }
             outcomes.insert(col, (positions, ok));
         }
+        routed.normalize(width);
+        let probe = routing.probe.clone();
         self.metrics.update(|m| {
             m.peer_queries += asks.len() as u64;
             m.peer_answers += answered;
             m.peer_bytes_out = out1;
             m.peer_bytes_in = in1;
         });
-        Asked { routed, outcomes }
+        Asked {
+            routed,
+            outcomes,
+            probe,
+        }
     }
+
 
     /// Sends each peer that answered the gradient at its representations (eq. 3
     /// upstream), in the background.
@@ -217,7 +239,12 @@ impl<'a> Peers<'a> {
             let Some(peer) = router.peer(*col).filter(|_| *ok) else {
                 continue;
             };
-            let g = Asked::gather(grads, positions, width);
+            let mut g = Vec::with_capacity(positions.len() * width);
+            for &p in positions {
+                if let Some(at) = grads.get(p * width..(p + 1) * width) {
+                    g.extend(asked.routed.raw_grad(p, at, width));
+                }
+            }
             if g.len() != positions.len() * width {
                 continue;
             }

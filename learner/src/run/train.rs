@@ -212,24 +212,32 @@ impl<'a, B: AutodiffBackend> TrainLoop<'a, B> {
         every > 0 && self.peers.networked() && self.step.is_multiple_of(every)
     }
 
-    /// Measures, for each peer that answered, the real loss change of zeroing its input on
-    /// its rows (before the step, as the Fisher score is).
+    /// Measures, for each peer that answered a probe, the real loss change of zeroing its
+    /// input on its probe rows (before the step, as the Fisher score is).
     fn ablate(&self, batch: &Batch, asked: &Asked) {
-        let (k, width) = (asked.routed.k, self.opts.model.width);
-        let with = self.trainer.row_losses(batch, &asked.routed);
+        let k = asked.routed.k;
+        let probed: Vec<(Hotkey, Vec<usize>)> = asked
+            .outcomes
+            .iter()
+            .filter(|(_, (_, ok))| *ok)
+            .filter_map(|(col, (positions, _))| {
+                let probes = asked.probes(positions);
+                let hotkey = self.router.column(*col)?.hotkey;
+                (!probes.is_empty()).then_some((hotkey, probes))
+            })
+            .collect();
+        if probed.is_empty() {
+            return;
+        }
+        let groups: Vec<Vec<usize>> = probed.iter().map(|(_, p)| p.clone()).collect();
+        let (with, without) = self.trainer.ablations(batch, &asked.routed, &groups);
         let Ok(mut scores) = self.shared.ablation.lock() else {
             return;
         };
-        for (col, (positions, ok)) in &asked.outcomes {
-            let Some(column) = self.router.column(*col).filter(|_| *ok) else {
-                continue;
-            };
-            let without = self
-                .trainer
-                .row_losses(batch, &asked.routed.without(positions, width));
+        for ((hotkey, positions), without) in probed.iter().zip(without) {
             let rows: Vec<usize> = positions.iter().map(|p| p / k).collect();
             let pick = |v: &[f64]| rows.iter().map(|r| v[*r]).collect::<Vec<_>>();
-            scores.record(column.hotkey, ablation(&pick(&without), &pick(&with)));
+            scores.record(*hotkey, ablation(&pick(&without), &pick(&with)));
         }
     }
 
@@ -250,8 +258,8 @@ impl<'a, B: AutodiffBackend> TrainLoop<'a, B> {
         remote
     }
 
-    /// Scores each peer asked by eq. 9 on its rows (a peer that did not answer scores 0 and
-    /// backs off), and the learner itself on every row.
+    /// Scores each peer probed by eq. 9 on its probe rows (a peer asked that did not answer
+    /// loses score and backs off), and the learner itself on every row.
     fn score(&mut self, asked: &Asked, report: &StepReport, rows: usize) {
         let width = self.opts.model.width;
         let Some(own) = self.own_hotkey else { return };
@@ -265,9 +273,12 @@ impl<'a, B: AutodiffBackend> TrainLoop<'a, B> {
             };
             if *ok {
                 self.router.answered(*col);
-                let d = Asked::gather(&asked.routed.reps, positions, width);
-                let g = Asked::gather(&report.peer_grads, positions, width);
-                scores.record(hotkey, contribution(&d, &g, rows, width));
+                let probes = asked.probes(positions);
+                if !probes.is_empty() {
+                    let d = Asked::gather(&asked.routed.reps, &probes, width);
+                    let g = Asked::gather(&report.peer_grads, &probes, width);
+                    scores.record(hotkey, contribution(&d, &g, rows, width));
+                }
             } else {
                 self.router.failed(*col, self.step);
                 scores.fail(hotkey);
