@@ -31,6 +31,7 @@ try {
       bytes_per_step: p.result.peer_bytes_per_step,
       validation_loss: p.result.validation_loss,
       steps: p.result.steps,
+      curve: p.result.curve,
       tokens_per_second: p.result.tokens_per_second,
       fisher_vs_ablation: (() => {
         const a = p.result.ablation_scores || {};

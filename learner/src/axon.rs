@@ -12,7 +12,7 @@
 //! | the request is addressed to this learner's hotkey | 421 |
 //! | the caller is a hotkey registered on this learner's network | 403 |
 //! | the signature is the caller's, over path, nonce, caller, callee and body | 401 |
-//! | the nonce is above the caller's last one (and this axon's start) and within a minute of now | 409 |
+//! | the nonce is new, at most 10 s older than the caller's newest, after this axon's start, and within a minute of now | 409 |
 //! | the caller is within its rate and its concurrency ([`Limits`]) | 429 |
 //! | `backward` only: the caller's counted stake is at least the network's `min_stake` | 403 |
 //! | the body is safetensors with tensors of the right names, types and shapes | 422 |
@@ -88,6 +88,38 @@ impl Default for Limits {
             capacity: 4,
             queue: 64,
         }
+    }
+}
+
+/// How much older than a caller's newest nonce another may be: requests sent at once may
+/// arrive out of order.
+pub const REORDER_WINDOW_US: u64 = 10_000_000;
+/// The most nonces remembered per caller (beyond, its requests wait for the window to pass).
+const MAX_REMEMBERED: usize = 4096;
+
+/// A caller's recent nonces: every one within [`REORDER_WINDOW_US`] of its newest is
+/// remembered, so a replay is refused while requests sent at once may arrive in any order.
+#[derive(Debug, Default)]
+struct Nonces {
+    newest: u64,
+    recent: std::collections::BTreeSet<u64>,
+}
+
+impl Nonces {
+    /// Whether `nonce` is new and recent enough (and, if so, remembers it).
+    fn admit(&mut self, nonce: u64) -> bool {
+        let oldest = self.newest.saturating_sub(REORDER_WINDOW_US);
+        if nonce <= oldest || self.recent.contains(&nonce) || self.recent.len() >= MAX_REMEMBERED
+        {
+            return false;
+        }
+        self.recent.insert(nonce);
+        if nonce > self.newest {
+            self.newest = nonce;
+            let keep = self.recent.split_off(&self.newest.saturating_sub(REORDER_WINDOW_US));
+            self.recent = keep;
+        }
+        true
     }
 }
 
@@ -229,7 +261,7 @@ pub struct Axon {
     pub mode: ServeMode,
     /// Hotkeys registered on the network (updated from the chain).
     pub callers: RwLock<HashMap<[u8; 32], Caller>>,
-    nonces: Mutex<HashMap<[u8; 32], u64>>,
+    nonces: Mutex<HashMap<[u8; 32], Nonces>>,
     /// The encoder to serve (updated by the trainer).
     pub represent: RwLock<Option<Represent>>,
     /// Gradients for the trainer.
@@ -413,14 +445,13 @@ impl Axon {
             .nonces
             .lock()
             .map_err(|_| Refusal(StatusCode::INTERNAL_SERVER_ERROR, "poisoned".into()))?;
-        let last = nonces.entry(caller).or_insert(self.started_us);
-        if nonce <= *last {
+        let seen = nonces.entry(caller).or_default();
+        if nonce <= self.started_us || !seen.admit(nonce) {
             return Err(Refusal(
                 StatusCode::CONFLICT,
-                "the nonce is not above the caller's last one nor this axon's start (a replay or a stale request)".into(),
+                "the nonce was seen already, is over 10 s older than the caller's newest, or is from before this axon started (a replay or a stale request)".into(),
             ));
         }
-        *last = nonce;
         Ok(who)
     }
 
@@ -433,7 +464,11 @@ impl Axon {
         let width = self.config.width;
         let rep = match self.mode {
             ServeMode::Noise | ServeMode::Loud => {
-                let scale = if self.mode == ServeMode::Loud { 100.0 } else { 1.0 };
+                let scale = if self.mode == ServeMode::Loud {
+                    100.0
+                } else {
+                    1.0
+                };
                 let mut rng = self
                     .noise
                     .lock()
@@ -484,7 +519,11 @@ impl Axon {
                     return None;
                 }
                 let end = (start + CHUNK_ROWS).min(rows);
-                out.extend(f(&caller, &tokens[start * context..end * context], end - start));
+                out.extend(f(
+                    &caller,
+                    &tokens[start * context..end * context],
+                    end - start,
+                ));
             }
             Some(out)
         });

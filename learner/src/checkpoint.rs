@@ -148,8 +148,8 @@ pub fn load(path: &Path) -> Result<(TrainerState, Meta)> {
         .map(|(c, h)| Some((c, hotkey_of(&h)?)))
         .collect::<Option<Vec<_>>>()
         .ok_or_else(|| bad("a malformed column".into()))?;
-    let steps = serde_json::from_str(&get("adam_steps")?)
-        .map_err(|e| bad(format!("adam_steps: {e}")))?;
+    let steps =
+        serde_json::from_str(&get("adam_steps")?).map_err(|e| bad(format!("adam_steps: {e}")))?;
     let st = SafeTensors::deserialize(&data).map_err(|e| bad(e.to_string()))?;
     let mut tensors = Vec::new();
     for (name, view) in st.tensors() {

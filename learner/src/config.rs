@@ -170,7 +170,11 @@ pub struct TrainArgs {
     pub gate_noise: Option<f32>,
     #[arg(long, help = with_default("The gate's load-balancing loss weight", defaults::BALANCE))]
     pub balance: Option<f64>,
-    #[arg(long, value_enum, help = "What the weights come from: ablation (default; the real loss change of zeroing a peer on its probe rows) or fisher (seed 004 eq. 9's estimate of it)")]
+    #[arg(
+        long,
+        value_enum,
+        help = "What the weights come from: ablation (default; the real loss change of zeroing a peer on its probe rows) or fisher (seed 004 eq. 9's estimate of it)"
+    )]
     pub score: Option<ScoreMode>,
     #[arg(long, help = format!(
         "Batches between two ablation measurements (default {} with --score ablation, else off)",
@@ -350,18 +354,26 @@ impl TrainArgs {
             }) as u64,
         )? as usize;
         let topk = positive("topk", self.topk.unwrap_or(defaults::TOPK) as u64)? as usize;
-        let max_peers =
-            positive("max-peers", self.max_peers.unwrap_or(defaults::MAX_PEERS) as u64)? as usize;
+        let max_peers = positive(
+            "max-peers",
+            self.max_peers.unwrap_or(defaults::MAX_PEERS) as u64,
+        )? as usize;
         if max_peers > usize::from(u16::MAX) + 1 {
-            return Err(Error::usage("--max-peers must be at most 65536 (a network's most uids)"));
+            return Err(Error::usage(
+                "--max-peers must be at most 65536 (a network's most uids)",
+            ));
         }
         let gate_noise = self.gate_noise.unwrap_or(defaults::GATE_NOISE);
         let balance = self.balance.unwrap_or(defaults::BALANCE);
         if !(gate_noise.is_finite() && gate_noise >= 0.0) {
-            return Err(Error::usage("--gate-noise must be a number at least 0, e.g. 1"));
+            return Err(Error::usage(
+                "--gate-noise must be a number at least 0, e.g. 1",
+            ));
         }
         if !(balance.is_finite() && balance >= 0.0) {
-            return Err(Error::usage("--balance must be a number at least 0, e.g. 0.01"));
+            return Err(Error::usage(
+                "--balance must be a number at least 0, e.g. 0.01",
+            ));
         }
         let score = self.score.unwrap_or(defaults::SCORE);
         let ablation_every = self.ablation_every.unwrap_or(match score {
@@ -481,7 +493,9 @@ impl NetArgs {
         let min_peers = self.min_peers.unwrap_or(defaults::MIN_PEERS);
         let rate = self.axon_rate.unwrap_or(defaults::AXON_RATE);
         if !(rate.is_finite() && rate > 0.0) {
-            return Err(Error::usage("--axon-rate must be a positive number, e.g. 100"));
+            return Err(Error::usage(
+                "--axon-rate must be a positive number, e.g. 100",
+            ));
         }
         let limits = crate::axon::Limits {
             rate,
@@ -647,22 +661,30 @@ pub struct BedArgs {
 impl BedArgs {
     /// The bed's options, checked.
     pub fn resolve(self) -> Result<crate::synthetic::bed::BedOptions> {
-        let context = positive("context", self.context.unwrap_or(defaults::CONTEXT_MLP) as u64)?
-            as usize;
+        let context = positive(
+            "context",
+            self.context.unwrap_or(defaults::CONTEXT_MLP) as u64,
+        )? as usize;
         if self.count == 0 && self.adversaries.is_empty() {
-            return Err(Error::usage("--count 0 and no --adversaries: the bed would be empty"));
+            return Err(Error::usage(
+                "--count 0 and no --adversaries: the bed would be empty",
+            ));
         }
-        let split_to = match self.split_to {
-            Some(a) => Some(mindnet_client::keys::ss58_decode(&a).map_err(|_| {
-                Error::usage(format!("--split-to {a:?} is not an SS58 address"))
-            })?),
-            None if self.adversaries.contains(&crate::synthetic::bed::Adversary::Split) => {
-                return Err(Error::usage(
-                    "the split adversary needs --split-to, the learner it answers honestly",
-                ))
-            }
-            None => None,
-        };
+        let split_to =
+            match self.split_to {
+                Some(a) => Some(mindnet_client::keys::ss58_decode(&a).map_err(|_| {
+                    Error::usage(format!("--split-to {a:?} is not an SS58 address"))
+                })?),
+                None if self
+                    .adversaries
+                    .contains(&crate::synthetic::bed::Adversary::Split) =>
+                {
+                    return Err(Error::usage(
+                        "the split adversary needs --split-to, the learner it answers honestly",
+                    ))
+                }
+                None => None,
+            };
         let mind = |flag: &str, v: &str| {
             mindnet_client::amount::parse_mind(v)
                 .map_err(|e| Error::usage(format!("--{flag}: {}", e.message)))

@@ -118,12 +118,36 @@ impl Metrics {
             s.peer_answers as f64,
         );
         for (name, help, v) in [
-            ("mindnet_learner_peer_bytes_out", "Bytes sent to peers.", s.peer_bytes_out),
-            ("mindnet_learner_peer_bytes_in", "Bytes received from peers.", s.peer_bytes_in),
-            ("mindnet_learner_clipped_gradients", "Callers' gradients clipped to the norm bound.", s.clipped_grads),
-            ("mindnet_learner_undone_steps", "Steps undone because their update was not finite.", s.undone_steps),
-            ("mindnet_learner_transactions", "Transactions submitted.", s.transactions),
-            ("mindnet_learner_failed_transactions", "Transactions that failed.", s.failed_transactions),
+            (
+                "mindnet_learner_peer_bytes_out",
+                "Bytes sent to peers.",
+                s.peer_bytes_out,
+            ),
+            (
+                "mindnet_learner_peer_bytes_in",
+                "Bytes received from peers.",
+                s.peer_bytes_in,
+            ),
+            (
+                "mindnet_learner_clipped_gradients",
+                "Callers' gradients clipped to the norm bound.",
+                s.clipped_grads,
+            ),
+            (
+                "mindnet_learner_undone_steps",
+                "Steps undone because their update was not finite.",
+                s.undone_steps,
+            ),
+            (
+                "mindnet_learner_transactions",
+                "Transactions submitted.",
+                s.transactions,
+            ),
+            (
+                "mindnet_learner_failed_transactions",
+                "Transactions that failed.",
+                s.failed_transactions,
+            ),
         ] {
             gauge(name, help, v as f64);
         }

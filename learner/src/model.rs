@@ -77,9 +77,7 @@ impl Default for ModelConfig {
 }
 
 /// Which encoder a learner trains and serves.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum, Default,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum ModelKind {
     /// Byte embeddings of the window, concatenated, through an MLP (fast on a CPU).
@@ -337,7 +335,10 @@ impl Routed {
         };
         let rms = self.rms.get(pos).copied().unwrap_or(1.0);
         let dot: f32 = d.iter().zip(g).map(|(a, b)| a * b).sum::<f32>() / width as f32;
-        d.iter().zip(g).map(|(dh, gi)| (gi - dh * dot) / rms).collect()
+        d.iter()
+            .zip(g)
+            .map(|(dh, gi)| (gi - dh * dot) / rms)
+            .collect()
     }
 
     /// The same answers with the positions `zeroed` set to zero (an ablation).
@@ -674,8 +675,9 @@ fn prefixed(prefix: &str, tensors: NamedTensors) -> NamedTensors {
 
 /// The tensors named `prefix…`, without the prefix, and the rest.
 fn split(prefix: &str, tensors: NamedTensors) -> (NamedTensors, NamedTensors) {
-    let (mine, rest): (NamedTensors, NamedTensors) =
-        tensors.into_iter().partition(|(n, _, _)| n.starts_with(prefix));
+    let (mine, rest): (NamedTensors, NamedTensors) = tensors
+        .into_iter()
+        .partition(|(n, _, _)| n.starts_with(prefix));
     let mine = mine
         .into_iter()
         .map(|(n, s, v)| (n[prefix.len()..].to_string(), s, v))
@@ -686,9 +688,13 @@ fn split(prefix: &str, tensors: NamedTensors) -> (NamedTensors, NamedTensors) {
 /// The Adam moments' tensors among `tensors`, and the rest.
 fn moments_apart(tensors: NamedTensors) -> (NamedTensors, NamedTensors) {
     tensors.into_iter().partition(|(n, _, _)| {
-        [crate::params::ADAM_M1, crate::params::ADAM_M2, crate::params::ADAM_VMAX]
-            .iter()
-            .any(|p| n.starts_with(p))
+        [
+            crate::params::ADAM_M1,
+            crate::params::ADAM_M2,
+            crate::params::ADAM_VMAX,
+        ]
+        .iter()
+        .any(|p| n.starts_with(p))
     })
 }
 
@@ -711,8 +717,16 @@ impl<B: AutodiffBackend> Trainer<B> {
         tensors.extend(prefixed(ENCODER, enc.moments));
         tensors.extend(prefixed(HEAD, head.moments));
         let mut steps = std::collections::BTreeMap::new();
-        steps.extend(enc.steps.into_iter().map(|(n, t)| (format!("{ENCODER}{n}"), t)));
-        steps.extend(head.steps.into_iter().map(|(n, t)| (format!("{HEAD}{n}"), t)));
+        steps.extend(
+            enc.steps
+                .into_iter()
+                .map(|(n, t)| (format!("{ENCODER}{n}"), t)),
+        );
+        steps.extend(
+            head.steps
+                .into_iter()
+                .map(|(n, t)| (format!("{HEAD}{n}"), t)),
+        );
         TrainerState { tensors, steps }
     }
 

@@ -239,7 +239,11 @@ impl Router {
             let mut scored: Vec<(f32, usize)> = eligible
                 .iter()
                 .map(|&c| {
-                    let noise = if explore { self.noise * gaussian(rng) } else { 0.0 };
+                    let noise = if explore {
+                        self.noise * gaussian(rng)
+                    } else {
+                        0.0
+                    };
                     (logits[r * cap + c] + noise, c)
                 })
                 .collect();
@@ -353,7 +357,11 @@ mod tests {
                     assert_eq!(slots, &[Some(7), Some(3)]);
                 }
             }
-            assert_eq!(routed.probe.iter().filter(|p| **p).count(), 2, "2 peers × 1 row");
+            assert_eq!(
+                routed.probe.iter().filter(|p| **p).count(),
+                2,
+                "2 peers × 1 row"
+            );
         }
         assert_eq!(probed.len(), n as usize, "{probed:?}");
     }
@@ -364,11 +372,20 @@ mod tests {
         r.sync(&[peer(0), peer(1)]);
         let logits = vec![1.0, 0.0, 0.0, 0.0];
         let mut rng = Rng::new(1);
-        assert_eq!(r.route(&logits, 1, 0, &mut rng, false).choice, vec![Some(0)]);
+        assert_eq!(
+            r.route(&logits, 1, 0, &mut rng, false).choice,
+            vec![Some(0)]
+        );
         r.failed(0, 0);
         r.failed(0, 1); // second failure: out for 4 batches
-        assert_eq!(r.route(&logits, 1, 2, &mut rng, false).choice, vec![Some(1)]);
-        assert_eq!(r.route(&logits, 1, 5, &mut rng, false).choice, vec![Some(0)]);
+        assert_eq!(
+            r.route(&logits, 1, 2, &mut rng, false).choice,
+            vec![Some(1)]
+        );
+        assert_eq!(
+            r.route(&logits, 1, 5, &mut rng, false).choice,
+            vec![Some(0)]
+        );
         for s in 0..20 {
             r.failed(0, s);
         }

@@ -191,11 +191,7 @@ impl Scores {
             .filter(|(h, s)| *h == own || s.batches >= min_batches)
             .filter_map(|(h, s)| Some((h == own, uid_of(h)?, s.value)))
             .collect();
-        ranked.sort_by(|a, b| {
-            b.0.cmp(&a.0)
-                .then(b.2.total_cmp(&a.2))
-                .then(a.1.cmp(&b.1))
-        });
+        ranked.sort_by(|a, b| b.0.cmp(&a.0).then(b.2.total_cmp(&a.2)).then(a.1.cmp(&b.1)));
         let mut others = 0;
         ranked.retain(|(mine, _, v)| {
             let keep = *mine || *v > 0.0 || others < min_others;
@@ -205,7 +201,10 @@ impl Scores {
             keep
         });
         ranked.truncate(max_entries);
-        let best = ranked.iter().map(|(_, _, v)| v.max(0.0)).fold(0.0, f64::max);
+        let best = ranked
+            .iter()
+            .map(|(_, _, v)| v.max(0.0))
+            .fold(0.0, f64::max);
         let base = if best > 0.0 { best * floor } else { 1.0 };
         ranked
             .into_iter()
@@ -275,7 +274,11 @@ mod tests {
         // g = [1, -2], H = (1, 4): −(1·1 − 2·2) + ½(1·1 + 4·4) = 3 + 8.5 = 11.5
         let one = contribution(&d[..2], &grad_of_mean[..2], 4, 2);
         assert!((one - 11.5).abs() < 1e-12, "{one}");
-        assert_eq!(contribution(&d, &grad_of_mean[..2], 4, 2), 0.0, "mismatched");
+        assert_eq!(
+            contribution(&d, &grad_of_mean[..2], 4, 2),
+            0.0,
+            "mismatched"
+        );
     }
 
     #[test]
@@ -298,9 +301,16 @@ mod tests {
         assert!((after.value - before * 0.5625).abs() < 1e-9, "{after:?}");
         assert_eq!(after.failures, 2);
         s.record(a, 10.0);
-        assert_eq!(s.get(&a).unwrap().failures, 0, "an answer resets the failures");
+        assert_eq!(
+            s.get(&a).unwrap().failures,
+            0,
+            "an answer resets the failures"
+        );
         s.record(a, f64::NAN);
-        assert!(s.get(&a).unwrap().value.is_finite(), "a NaN is never recorded");
+        assert!(
+            s.get(&a).unwrap().value.is_finite(),
+            "a NaN is never recorded"
+        );
         s.record(b, 1.0);
         s.retain(|h| *h == b);
         assert!(s.get(&a).is_none());
@@ -334,8 +344,16 @@ mod tests {
         let all = s.row(&me, uid, 10, 0.01, 3, 3);
         assert!((w(&all, 2).unwrap() - 0.04).abs() < 1e-12, "{all:?}");
         assert_eq!(all.len(), 4);
-        assert_eq!(s.row(&me, uid, 2, 0.01, 3, 1).len(), 2, "max_entries cuts the worst");
-        assert_eq!(s.row(&me, uid, 10, 0.01, 1, 1).len(), 4, "with less evidence asked");
+        assert_eq!(
+            s.row(&me, uid, 2, 0.01, 3, 1).len(),
+            2,
+            "max_entries cuts the worst"
+        );
+        assert_eq!(
+            s.row(&me, uid, 10, 0.01, 1, 1).len(),
+            4,
+            "with less evidence asked"
+        );
     }
 
     #[test]

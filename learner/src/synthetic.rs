@@ -45,10 +45,19 @@ impl Oracle {
     }
 
     /// The answer of a peer that tells the truth with probability `p`, for `rows` windows.
-    pub fn answer(&self, tokens: &[u8], rows: usize, p: f64, width: usize, rng: &mut Rng) -> Vec<f32> {
+    pub fn answer(
+        &self,
+        tokens: &[u8],
+        rows: usize,
+        p: f64,
+        width: usize,
+        rng: &mut Rng,
+    ) -> Vec<f32> {
         let mut out = Vec::with_capacity(rows * width);
         for r in 0..rows {
-            let window = tokens.get(r * self.context..(r + 1) * self.context).unwrap_or(&[]);
+            let window = tokens
+                .get(r * self.context..(r + 1) * self.context)
+                .unwrap_or(&[]);
             let honest = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64 <= p;
             let byte = match self.truth(window) {
                 Some(t) if honest => t,
@@ -88,7 +97,9 @@ mod tests {
         let mut rng = Rng::new(1);
         let right = |p: f64, rng: &mut Rng| {
             let a = o.answer(&tokens, 1000, p, 8, rng);
-            a.chunks(8).filter(|c| *c == code(b'c', 8).as_slice()).count()
+            a.chunks(8)
+                .filter(|c| *c == code(b'c', 8).as_slice())
+                .count()
         };
         assert_eq!(right(1.0, &mut rng), 1000);
         let half = right(0.5, &mut rng);
@@ -205,7 +216,11 @@ pub mod bed {
             Ok(())
         };
         for j in 0..n {
-            let p = if n > 1 { j as f64 / (n - 1) as f64 } else { 1.0 };
+            let p = if n > 1 {
+                j as f64 / (n - 1) as f64
+            } else {
+                1.0
+            };
             add(format!("p{j}"), Some(p), None)?;
         }
         for a in &opts.adversaries {
@@ -216,7 +231,11 @@ pub mod bed {
     }
 
     /// What a member's axon answers.
-    fn answer(m: &Member, oracle: &Arc<Oracle>, opts: &BedOptions) -> (ServeMode, Option<Represent>) {
+    fn answer(
+        m: &Member,
+        oracle: &Arc<Oracle>,
+        opts: &BedOptions,
+    ) -> (ServeMode, Option<Represent>) {
         let width = opts.config.width;
         let rng = Arc::new(Mutex::new(Rng::new(opts.seed ^ u64::from(m.port))));
         let oracle = oracle.clone();
@@ -236,14 +255,15 @@ pub mod bed {
                 let honest = truthful(1.0);
                 let to = opts.split_to;
                 let rng = rng.clone();
-                let f: Represent = Arc::new(move |caller: &[u8; 32], tokens: &[u8], rows: usize| {
-                    if Some(*caller) == to {
-                        honest(caller, tokens, rows)
-                    } else {
-                        let mut r = rng.lock().unwrap_or_else(|e| e.into_inner());
-                        (0..rows * width).map(|_| r.symmetric()).collect()
-                    }
-                });
+                let f: Represent =
+                    Arc::new(move |caller: &[u8; 32], tokens: &[u8], rows: usize| {
+                        if Some(*caller) == to {
+                            honest(caller, tokens, rows)
+                        } else {
+                            let mut r = rng.lock().unwrap_or_else(|e| e.into_inner());
+                            (0..rows * width).map(|_| r.symmetric()).collect()
+                        }
+                    });
                 (ServeMode::Model, Some(f))
             }
             _ => (ServeMode::Noise, None),
@@ -265,7 +285,11 @@ pub mod bed {
             let account = m.key.account_id();
             pending.push(
                 client
-                    .submit_pooled("transfer", &calls::transfer(account.clone(), opts.fund), &owner)
+                    .submit_pooled(
+                        "transfer",
+                        &calls::transfer(account, opts.fund),
+                        &owner,
+                    )
                     .await?,
             );
             let register = client
@@ -311,9 +335,8 @@ pub mod bed {
     /// callers current, and runs the poisoner.
     pub fn run(opts: BedOptions) -> Result<()> {
         let text = match &opts.data {
-            Some(p) => std::fs::read(p).map_err(|e| {
-                Error::usage(format!("cannot read --data {}: {e}", p.display()))
-            })?,
+            Some(p) => std::fs::read(p)
+                .map_err(|e| Error::usage(format!("cannot read --data {}: {e}", p.display())))?,
             None => crate::data::BUNDLED.as_bytes().to_vec(),
         };
         let oracle = Arc::new(Oracle::new(&text, opts.config.context));
@@ -331,7 +354,10 @@ pub mod bed {
             let (tx, mut rx) = tokio::sync::mpsc::channel(64);
             tokio::spawn(async move { while rx.recv().await.is_some() {} });
             let mut axons = Vec::new();
-            for m in members.iter().filter(|m| m.adversary != Some(Adversary::Dead)) {
+            for m in members
+                .iter()
+                .filter(|m| m.adversary != Some(Adversary::Dead))
+            {
                 let (mode, represent) = answer(m, &oracle, &opts);
                 let axon = Arc::new(Axon::new(
                     m.key.public(),
@@ -347,7 +373,9 @@ pub mod bed {
                 }
                 let addr = std::net::SocketAddr::new(opts.bind, m.port);
                 let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
-                    Error::usage(format!("cannot listen on {addr}: {e}; choose another --port"))
+                    Error::usage(format!(
+                        "cannot listen on {addr}: {e}; choose another --port"
+                    ))
                 })?;
                 let app = axon::router(axon.clone());
                 tokio::spawn(async move { axum::serve(listener, app).await });
@@ -356,25 +384,30 @@ pub mod bed {
             if let Some(path) = &opts.manifest {
                 let json = serde_json::to_string_pretty(&members)
                     .map_err(|e| Error::internal(format!("manifest: {e}")))?;
-                std::fs::write(path, json).map_err(|e| {
-                    Error::usage(format!("cannot write {}: {e}", path.display()))
-                })?;
+                std::fs::write(path, json)
+                    .map_err(|e| Error::usage(format!("cannot write {}: {e}", path.display())))?;
             }
             tracing::info!(peers = members.len(), "the bed serves");
             let ours: HashSet<[u8; 32]> = members.iter().map(|m| m.key.public()).collect();
             let poisoner = members
                 .iter()
                 .find(|m| m.adversary == Some(Adversary::Poison))
-                .map(|m| Arc::new(Dendrite::new(m.key.clone(), opts.netuid, Duration::from_secs(2))));
-            let mut flip = 0u64;
+                .map(|m| {
+                    Arc::new(Dendrite::new(
+                        m.key.clone(),
+                        opts.netuid,
+                        Duration::from_secs(2),
+                    ))
+                });
+            let mut round = 0u64;
             loop {
                 let targets = follow(&client, opts.netuid, &axons, &ours).await?;
                 if let Some(d) = &poisoner {
                     for _ in 0..6 {
                         for t in &targets {
-                            poison(d, t, &opts.config, flip).await;
-                            flip += 1;
+                            poison(d, t, &opts.config, round).await;
                         }
+                        round += 1;
                         tokio::time::sleep(Duration::from_millis(500)).await;
                     }
                 } else {
@@ -398,7 +431,9 @@ pub mod bed {
         let mut callers = HashMap::new();
         let mut others = Vec::new();
         for n in &neurons {
-            let Ok(hotkey) = ss58_decode(&n.hotkey) else { continue };
+            let Ok(hotkey) = ss58_decode(&n.hotkey) else {
+                continue;
+            };
             let stake = counted.get(&hotkey).copied().unwrap_or(0);
             callers.insert(
                 hotkey,
@@ -424,11 +459,11 @@ pub mod bed {
         Ok(others)
     }
 
-    /// Sends `target` a huge gradient (even `flip`) or a non-finite one (odd).
-    async fn poison(d: &Dendrite, target: &Peer, config: &ModelConfig, flip: u64) {
+    /// Sends `target` a huge gradient (even `round`) or a non-finite one (odd).
+    async fn poison(d: &Dendrite, target: &Peer, config: &ModelConfig, round: u64) {
         let rows = 8;
         let tokens = vec![b'e'; rows * config.context];
-        let value = if flip % 2 == 0 { 1e30 } else { f32::NAN };
+        let value = if round.is_multiple_of(2) { 1e30 } else { f32::NAN };
         let grad = vec![value; rows * config.width];
         let r = d
             .backward(target, &tokens, grad, rows, config.context, config.width)

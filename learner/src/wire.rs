@@ -13,8 +13,9 @@
 //! - `x-mindnet-caller`, `x-mindnet-callee`: the SS58 addresses of the caller's and the
 //!   callee's hotkeys;
 //! - `x-mindnet-nonce`: a decimal `u64`, the caller's clock in microseconds since the Unix
-//!   epoch: each caller's nonces must increase, and lie within [`NONCE_WINDOW_US`] of the
-//!   callee's clock;
+//!   epoch: each caller's nonces must be new, at most 10 s older than its newest (requests
+//!   sent at once may arrive in any order), and within [`NONCE_WINDOW_US`] of the callee's
+//!   clock;
 //! - `x-mindnet-signature`: hex of the caller's sr25519 signature (context `substrate`) over
 //!   [`signed_message`]: `"mindnet-axon/2" ‖ netuid (u16 LE) ‖ path ‖ nonce (u64 LE) ‖
 //!   caller (32 bytes) ‖ callee (32 bytes) ‖ blake2b-256(body)`.
@@ -283,7 +284,10 @@ mod tests {
         assert!(!clip(&mut g, 1.0), "already within the bound");
         let mut huge = vec![f32::MAX, f32::MAX];
         assert!(clip(&mut huge, 1.0));
-        assert!(huge.iter().all(|x| x.is_finite() && x.abs() <= 1.0), "{huge:?}");
+        assert!(
+            huge.iter().all(|x| x.is_finite() && x.abs() <= 1.0),
+            "{huge:?}"
+        );
     }
 
     #[test]

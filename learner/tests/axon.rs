@@ -185,7 +185,7 @@ async fn bad_requests_get_their_own_status() {
     replays_and_stale_nonces_are_409(&s, &body, now).await;
     oversized_bodies_are_413(&s, now + 20).await;
 
-    let mut nonce = now + 30;
+    let mut nonce = now + 20_000_100;
     malformed_tensors_are_422(&s, &mut nonce).await;
     // Nothing reached the trainer, and the axon still answers.
     assert!(s.grads.try_recv().is_err());
@@ -270,8 +270,9 @@ async fn bad_signatures_are_401(s: &Setup, body: &[u8], now: u64) {
     assert_eq!(post(&s.addr, "/forward", &h, body.to_vec()).await.0, 401);
 }
 
-/// A good request, then its replay and an older nonce: 409; and a nonce far from the
-/// clock: 409.
+/// A good request, then its replay: 409; an older nonce within the reordering window (a
+/// request sent at the same time that arrives later): 200, but not twice; one older than
+/// the window: 409; and a nonce far from the clock: 409.
 async fn replays_and_stale_nonces_are_409(s: &Setup, body: &[u8], now: u64) {
     let callee = s.callee.public();
     let h = signed(&s.caller, &s.caller, &callee, "/forward", now + 10, body);
@@ -279,7 +280,20 @@ async fn replays_and_stale_nonces_are_409(s: &Setup, body: &[u8], now: u64) {
     let (status, text) = post(&s.addr, "/forward", &h, body.to_vec()).await;
     assert_eq!(status, 409, "{text}");
     let h = signed(&s.caller, &s.caller, &callee, "/forward", now + 9, body);
+    assert_eq!(post(&s.addr, "/forward", &h, body.to_vec()).await.0, 200);
     assert_eq!(post(&s.addr, "/forward", &h, body.to_vec()).await.0, 409);
+    let h = signed(
+        &s.caller,
+        &s.caller,
+        &callee,
+        "/forward",
+        now + 20_000_000,
+        body,
+    );
+    assert_eq!(post(&s.addr, "/forward", &h, body.to_vec()).await.0, 200);
+    let h = signed(&s.caller, &s.caller, &callee, "/forward", now + 11, body);
+    let (status, text) = post(&s.addr, "/forward", &h, body.to_vec()).await;
+    assert_eq!(status, 409, "over 10 s older than the newest: {text}");
     let h = signed(
         &s.caller,
         &s.caller,
@@ -423,7 +437,10 @@ async fn a_silent_peer_is_absent_after_the_timeout() {
         },
     ];
     let started = std::time::Instant::now();
-    let asks: Vec<_> = peers.iter().map(|p| (p.clone(), vec![b'x'; 8], 1)).collect();
+    let asks: Vec<_> = peers
+        .iter()
+        .map(|p| (p.clone(), vec![b'x'; 8], 1))
+        .collect();
     let answers = dendrite.forward_all(&asks, 8, 32).await;
     assert!(started.elapsed() < Duration::from_secs(3));
     assert!(answers[0].is_some());
@@ -465,13 +482,20 @@ async fn an_answer_larger_than_asked_for_is_refused() {
         axum::routing::post(|| async { vec![0u8; 1 << 20] }),
     );
     tokio::spawn(async move { axum::serve(listener, app).await });
-    let dendrite = Dendrite::new(Key::from_suri("//Caller").unwrap(), 0, Duration::from_secs(5));
+    let dendrite = Dendrite::new(
+        Key::from_suri("//Caller").unwrap(),
+        0,
+        Duration::from_secs(5),
+    );
     let peer = Peer {
         uid: 0,
         hotkey: [1; 32],
         addr,
     };
-    let err = dendrite.forward(&peer, &[b'a'; 8], 1, 8, 32).await.unwrap_err();
+    let err = dendrite
+        .forward(&peer, &[b'a'; 8], 1, 8, 32)
+        .await
+        .unwrap_err();
     assert!(err.contains("over"), "{err}");
 }
 
@@ -488,7 +512,11 @@ async fn gradients_are_clipped_and_need_counted_stake() {
     let g = s.grads.try_recv().unwrap();
     let norm: f32 = g.grad.iter().map(|x| x * x).sum::<f32>().sqrt();
     assert!((norm - wire::MAX_GRAD_NORM).abs() < 1e-3, "{norm}");
-    assert!(s.axon.metrics.render().contains("mindnet_learner_clipped_gradients 1"));
+    assert!(s
+        .axon
+        .metrics
+        .render()
+        .contains("mindnet_learner_clipped_gradients 1"));
     // A registered caller below min_stake may ask but not train.
     let poor = Dendrite::new(Key::from_suri("//Poor").unwrap(), 0, Duration::from_secs(5));
     assert!(poor.forward(&peer, &[b'a'; 8], 1, 8, c.width).await.is_ok());
@@ -509,7 +537,14 @@ async fn gradients_are_clipped_and_need_counted_stake() {
     let body = tokens_body(1, c.context);
     let before = wire::now_us() - 10_000_000;
     let poor_key = Key::from_suri("//Poor").unwrap();
-    let h = signed(&poor_key, &poor_key, &s.callee.public(), "/forward", before, &body);
+    let h = signed(
+        &poor_key,
+        &poor_key,
+        &s.callee.public(),
+        "/forward",
+        before,
+        &body,
+    );
     let (status, text) = post(&s.addr, "/forward", &h, body).await;
     assert_eq!(status, 409, "{text}");
 }
@@ -531,7 +566,14 @@ async fn callers_are_held_to_their_rate() {
     // Another caller is not held to the first one's rate.
     let poor = Key::from_suri("//Poor").unwrap();
     let body = tokens_body(1, 8);
-    let h = signed(&poor, &poor, &s.callee.public(), "/forward", nonce + 1, &body);
+    let h = signed(
+        &poor,
+        &poor,
+        &s.callee.public(),
+        "/forward",
+        nonce + 1,
+        &body,
+    );
     assert_eq!(post(&s.addr, "/forward", &h, body).await.0, 200);
 }
 
@@ -556,6 +598,10 @@ async fn under_load_the_higher_stake_is_admitted_first_and_the_lowest_shed() {
         w.await.unwrap();
     }
     let order = order.lock().unwrap().clone();
-    assert_eq!(order, vec![(10, false), (30, true), (20, true)], "{order:?}");
+    assert_eq!(
+        order,
+        vec![(10, false), (30, true), (20, true)],
+        "{order:?}"
+    );
     assert_eq!(gate.load(), (0, 0));
 }

@@ -73,23 +73,37 @@ fn gather(v: &[f32], positions: &[usize], w: usize) -> Vec<f32> {
 #[test]
 fn top_k_over_graded_peers_ranks_them_and_fisher_agrees_with_ablation() {
     let c = if std::env::var("MARKET_DEFAULT").is_ok() {
-        ModelConfig { max_peers: 16, ..ModelConfig::default() }
+        ModelConfig {
+            max_peers: 16,
+            ..ModelConfig::default()
+        }
     } else {
         small()
     };
-    let env = |k: &str, d: usize| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
+    let env = |k: &str, d: usize| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d)
+    };
     let n = env("MARKET_PEERS", 12);
     let steps = env("MARKET_STEPS", 1000) as u64;
     let text = text();
     let oracle = Oracle::new(mindnet_learner::data::BUNDLED.as_bytes(), c.context);
     let p: Vec<f64> = (0..n).map(|j| j as f64 / (n - 1) as f64).collect();
-    let lr = std::env::var("MARKET_LR").ok().and_then(|v| v.parse().ok()).unwrap_or(0.005);
+    let lr = std::env::var("MARKET_LR")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.005);
     let mut t = Trainer::<CpuTrain>::new(c, lr, env("MARKET_SEED", 3) as u64, Default::default());
     let mut router = Router::new(c.max_peers, c.topk, 4, 1.0);
     let (fresh, _) = router.sync(&(0..n).map(peer).collect::<Vec<_>>());
     t.reset_gate(&fresh);
     let (mut rng, mut route_rng, mut peer_rng) = (Rng::new(11), Rng::new(12), Rng::new(13));
-    let rate = std::env::var("MARKET_RATE").ok().and_then(|v| v.parse().ok()).unwrap_or(0.01);
+    let rate = std::env::var("MARKET_RATE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.01);
     let (mut fisher, mut abl) = (Scores::new(rate), Scores::new(rate));
     let mut asked = vec![0u64; n];
     for step in 0..steps {
@@ -100,7 +114,14 @@ fn top_k_over_graded_peers_ranks_them_and_fisher_agrees_with_ablation() {
         let by_col: Vec<(usize, Vec<usize>)> = routing
             .by_column()
             .into_iter()
-            .map(|(col, pos)| (col, pos.into_iter().filter(|p| routing.probe[*p]).collect::<Vec<_>>()))
+            .map(|(col, pos)| {
+                (
+                    col,
+                    pos.into_iter()
+                        .filter(|p| routing.probe[*p])
+                        .collect::<Vec<_>>(),
+                )
+            })
             .filter(|(_, pos)| !pos.is_empty())
             .collect();
         if step >= steps / 2 {
@@ -130,18 +151,29 @@ fn top_k_over_graded_peers_ranks_them_and_fisher_agrees_with_ablation() {
     println!("asked per peer {asked:?}");
     println!("fisher {f:.4?}\nablation {a:.4?}");
     println!("spearman fisher~ablation {fa:.3}, fisher~truth {fp:.3}, ablation~truth {ap:.3}");
-    assert!(asked.iter().all(|x| *x >= steps / 4), "exploration reaches everyone: {asked:?}");
+    assert!(
+        asked.iter().all(|x| *x >= steps / 4),
+        "exploration reaches everyone: {asked:?}"
+    );
     assert!(fa >= 0.8, "Fisher and ablation agree: {fa}");
     assert!(fp >= 0.85, "Fisher ranks the peers as the truth does: {fp}");
     // The gate learnt whom to listen to: its logit for the best peer is above the worst's.
     let b = sample(&text, 256, c.context, &mut rng);
     let logits = t.gate_logits(&b);
     let mean = |j: usize| (0..256).map(|r| logits[r * c.max_peers + j]).sum::<f32>() / 256.0;
-    assert!(mean(n - 1) > mean(0) + 0.5, "{} vs {}", mean(n - 1), mean(0));
+    assert!(
+        mean(n - 1) > mean(0) + 0.5,
+        "{} vs {}",
+        mean(n - 1),
+        mean(0)
+    );
     // The best peer leaves and a newcomer takes its column: it starts from zero, and the
     // gate still trains afterwards.
     let mut next: Vec<Peer> = (0..n - 1).map(peer).collect();
-    next.push(Peer { hotkey: [200; 32], ..peer(n - 1) });
+    next.push(Peer {
+        hotkey: [200; 32],
+        ..peer(n - 1)
+    });
     let (fresh, _) = router.sync(&next);
     assert_eq!(fresh, vec![n - 1]);
     t.reset_gate(&fresh);
@@ -191,7 +223,8 @@ fn a_checkpoint_resumes_the_same_model_optimiser_scores_and_columns() {
     assert!((x - y).abs() < 1e-6, "{x} vs {y}");
 
     // Another model's checkpoint, and a file that is not one, are refused in words.
-    let mut other = Trainer::<CpuTrain>::new(ModelConfig { width: 4, ..c }, 0.01, 1, Default::default());
+    let mut other =
+        Trainer::<CpuTrain>::new(ModelConfig { width: 4, ..c }, 0.01, 1, Default::default());
     assert!(other.load_state(state).unwrap_err().contains("shape"));
     std::fs::write(&path, b"garbage").unwrap();
     let err = checkpoint::load(&path).unwrap_err().message;

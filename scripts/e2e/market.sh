@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The market at full size (issue 25's ranking, adversary and bandwidth figures): a dev
-# chain, two honest learners (release build) and PEERS synthetic peers of known usefulness
-# with every adversary; prints JSON figures (see tests/market-run.js).
+# chain, two honest learners and PEERS synthetic peers of known usefulness with every
+# adversary; prints JSON figures (see tests/market-run.js). The dev profile optimises the
+# learner and burn (Cargo.toml), so no release build is needed.
 #
 #   scripts/e2e/market.sh                       # 64 peers, --topk 4, 2 min of training
 #   PEERS=64 TRAIN_MS=300000 scripts/e2e/market.sh
@@ -11,11 +12,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/lib.sh
-cargo build -p mindnet-node -p mindnet-client --locked
-cargo build --release -p mindnet-learner --locked
+cargo build -p mindnet-node -p mindnet-client -p mindnet-learner --locked
 need_node
-export MINDNET_LEARNER="$CARGO_TARGET_DIR/release/mindnet-learner"
-export MINDNET_CLI="${MINDNET_CLI:-$CARGO_TARGET_DIR/debug/mindnet}"
 node tests/market-run.js
 if [ "${BANDWIDTH:-0}" = 1 ]; then
   for k in 4 64; do

@@ -227,7 +227,11 @@ impl Shared {
 
     /// `scores` by uid, for the registered hotkeys.
     fn by_uid<T>(&self, scores: &Scores, f: impl Fn(&crate::score::Score) -> T) -> HashMap<u16, T> {
-        let reg = self.registered.read().map(|r| r.clone()).unwrap_or_default();
+        let reg = self
+            .registered
+            .read()
+            .map(|r| r.clone())
+            .unwrap_or_default();
         scores
             .iter()
             .filter_map(|(h, s)| Some((*reg.get(h)?, f(s))))

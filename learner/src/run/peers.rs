@@ -9,9 +9,9 @@ use crate::error::{Error, Result};
 use crate::metrics::Metrics;
 use crate::model::{ModelConfig, RemoteGrad, Routed, Trainer};
 use crate::route::{Router, Routing};
+use burn::tensor::backend::AutodiffBackend;
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
-use burn::tensor::backend::AutodiffBackend;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::runtime::Runtime;
@@ -187,7 +187,9 @@ impl<'a> Peers<'a> {
         let mut asks = Vec::new();
         let mut asked = Vec::new();
         for (col, positions) in routing.by_column() {
-            let Some(peer) = router.peer(col) else { continue };
+            let Some(peer) = router.peer(col) else {
+                continue;
+            };
             let mut tokens = Vec::with_capacity(positions.len() * context);
             for p in &positions {
                 let r = p / k;
@@ -227,7 +229,6 @@ impl<'a> Peers<'a> {
             probe,
         }
     }
-
 
     /// Sends each peer that answered the gradient at its representations (eq. 3
     /// upstream), in the background.

@@ -198,8 +198,13 @@ impl<'a, B: AutodiffBackend> TrainLoop<'a, B> {
             return Routing::none(batch.rows, k);
         }
         let logits = self.trainer.gate_logits(batch);
-        self.router
-            .route(&logits, batch.rows, self.step, &mut self.route_rng, training)
+        self.router.route(
+            &logits,
+            batch.rows,
+            self.step,
+            &mut self.route_rng,
+            training,
+        )
     }
 
     /// Whether this step measures the ablation scores.
@@ -263,7 +268,8 @@ impl<'a, B: AutodiffBackend> TrainLoop<'a, B> {
     fn score(&mut self, asked: &Asked, report: &StepReport, rows: usize) {
         let width = self.opts.model.width;
         let Some(own) = self.own_hotkey else { return };
-        let (Ok(mut scores), Ok(mut abl)) = (self.shared.scores.lock(), self.shared.ablation.lock())
+        let (Ok(mut scores), Ok(mut abl)) =
+            (self.shared.scores.lock(), self.shared.ablation.lock())
         else {
             return;
         };
