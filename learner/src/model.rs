@@ -698,6 +698,28 @@ fn moments_apart(tensors: NamedTensors) -> (NamedTensors, NamedTensors) {
     })
 }
 
+/// Adam for `module` with its state restored from `moments` and the step counts named
+/// `prefix…` in `steps` (afresh when there are no moments: an older checkpoint).
+fn optimiser<B: AutodiffBackend, M: AutodiffModule<B>>(
+    module: &M,
+    moments: NamedTensors,
+    steps: &std::collections::BTreeMap<String, usize>,
+    prefix: &str,
+) -> Result<Adam<M, B>, String> {
+    if moments.is_empty() {
+        return Ok(AdamConfig::new().init());
+    }
+    let steps = steps
+        .iter()
+        .filter_map(|(n, t)| Some((n.strip_prefix(prefix)?.to_string(), *t)))
+        .collect();
+    crate::params::load_adam_state(
+        AdamConfig::new().init(),
+        module,
+        crate::params::AdamSnapshot { moments, steps },
+    )
+}
+
 /// What a checkpoint holds of a trainer: every parameter and the optimisers' state.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TrainerState {
@@ -742,37 +764,8 @@ impl<B: AutodiffBackend> Trainer<B> {
         let (head_moments, head) = moments_apart(head);
         let encoder = crate::params::load(self.encoder.clone(), enc)?;
         let head = crate::params::load(self.head.clone(), head)?;
-        let steps_of = |prefix: &str| {
-            state
-                .steps
-                .iter()
-                .filter_map(|(n, t)| Some((n.strip_prefix(prefix)?.to_string(), *t)))
-                .collect()
-        };
-        let encoder_opt = if enc_moments.is_empty() {
-            AdamConfig::new().init()
-        } else {
-            crate::params::load_adam_state(
-                AdamConfig::new().init(),
-                &encoder,
-                crate::params::AdamSnapshot {
-                    moments: enc_moments,
-                    steps: steps_of(ENCODER),
-                },
-            )?
-        };
-        let head_opt = if head_moments.is_empty() {
-            AdamConfig::new().init()
-        } else {
-            crate::params::load_adam_state(
-                AdamConfig::new().init(),
-                &head,
-                crate::params::AdamSnapshot {
-                    moments: head_moments,
-                    steps: steps_of(HEAD),
-                },
-            )?
-        };
+        let encoder_opt = optimiser(&encoder, enc_moments, &state.steps, ENCODER)?;
+        let head_opt = optimiser(&head, head_moments, &state.steps, HEAD)?;
         (self.encoder, self.head, self.encoder_opt, self.head_opt) =
             (encoder, head, encoder_opt, head_opt);
         Ok(())

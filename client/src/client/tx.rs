@@ -87,9 +87,21 @@ impl Client {
         let block = self
             .wait_for_block(what, &mut watch, &extrinsic, wait, progress)
             .await?;
+        self.included(what, &at, extrinsic, &block).await
+    }
+
+    /// What a transaction in `block` did: its events, fee, and whether a call inside
+    /// `Sudo.sudo` failed (sudo itself succeeds even then).
+    async fn included(
+        &self,
+        what: &str,
+        at: &AtBlock,
+        extrinsic: String,
+        block: &InBlock,
+    ) -> Result<Included> {
         let block_hash = format!("{:?}", block.block_hash());
-        let events = self.events_of(what, &block).await?;
-        let outcome = Outcome::of(&at, &events);
+        let events = self.events_of(what, block).await?;
+        let outcome = Outcome::of(at, &events);
         if let Some(e) = outcome.inner_error {
             return Err(Error::rejected(format!("{what} failed inside sudo: {e}")));
         }
@@ -155,18 +167,7 @@ impl Client {
                     .await?
             }
         };
-        let block_hash = format!("{:?}", block.block_hash());
-        let events = self.events_of(&what, &block).await?;
-        let outcome = Outcome::of(&at, &events);
-        if let Some(e) = outcome.inner_error {
-            return Err(Error::rejected(format!("{what} failed inside sudo: {e}")));
-        }
-        Ok(Included {
-            extrinsic,
-            block: block_hash,
-            fee: outcome.fee,
-            events: outcome.names,
-        })
+        self.included(&what, &at, extrinsic, &block).await
     }
 
     /// The lock `signer`'s transactions through this client take turns on.
