@@ -29,6 +29,7 @@ try {
       lowest_good_weight: Math.min(...good.map(w)),
       adversaries: Object.fromEntries(m.members.filter((x) => x.adversary).map((x) => [x.name, w(x)])),
       bytes_per_step: p.result.peer_bytes_per_step,
+      bytes_out_per_step: p.result.peer_bytes_out_per_step,
       validation_loss: p.result.validation_loss,
       steps: p.result.steps,
       curve: p.result.curve,

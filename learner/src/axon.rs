@@ -109,14 +109,15 @@ impl Nonces {
     /// Whether `nonce` is new and recent enough (and, if so, remembers it).
     fn admit(&mut self, nonce: u64) -> bool {
         let oldest = self.newest.saturating_sub(REORDER_WINDOW_US);
-        if nonce <= oldest || self.recent.contains(&nonce) || self.recent.len() >= MAX_REMEMBERED
-        {
+        if nonce <= oldest || self.recent.contains(&nonce) || self.recent.len() >= MAX_REMEMBERED {
             return false;
         }
         self.recent.insert(nonce);
         if nonce > self.newest {
             self.newest = nonce;
-            let keep = self.recent.split_off(&self.newest.saturating_sub(REORDER_WINDOW_US));
+            let keep = self
+                .recent
+                .split_off(&self.newest.saturating_sub(REORDER_WINDOW_US));
             self.recent = keep;
         }
         true

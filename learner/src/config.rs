@@ -483,6 +483,16 @@ impl NetArgs {
         let port = self.port.unwrap_or(defaults::PORT);
         let bind = self.bind.unwrap_or(defaults::BIND);
         let announce = self.announce.unwrap_or(defaults::ANNOUNCE);
+        if port == 0 {
+            return Err(Error::usage(
+                "--port must be 1 to 65535: peers connect to the port announced on chain",
+            ));
+        }
+        if announce.is_unspecified() || announce.is_multicast() {
+            return Err(Error::usage(format!(
+                "--announce {announce} is not an address peers can reach: give the IP they reach this learner at"
+            )));
+        }
         let serve = self.serve.unwrap_or(defaults::SERVE);
         let weights_every = self.weights_every.unwrap_or(defaults::WEIGHTS_EVERY).max(1);
         let peer_timeout = Duration::from_millis(
@@ -610,6 +620,25 @@ mod tests {
         .unwrap_err()
         .message;
         assert!(err.contains("--lr"), "{err}");
+        for (net, says) in [
+            (
+                NetArgs {
+                    port: Some(0),
+                    ..Default::default()
+                },
+                "--port must be 1 to 65535",
+            ),
+            (
+                NetArgs {
+                    announce: Some("0.0.0.0".parse().unwrap()),
+                    ..Default::default()
+                },
+                "--announce 0.0.0.0 is not an address peers can reach",
+            ),
+        ] {
+            let err = net.resolve().unwrap_err().message;
+            assert!(err.contains(says), "{err}");
+        }
     }
 }
 

@@ -2,7 +2,8 @@
 //!
 //! Seeds 000 §2.7 and 002 §6, after Shazeer et al. (2017): the head's gate gives every peer
 //! a logit per example; each example is sent to the `k` peers with the highest logits plus
-//! Gaussian noise (so that near-ties are explored), and their representations are combined
+//! Gaussian noise (drawn once per peer per batch, so that near-ties are explored from batch
+//! to batch while a batch asks few peers), and their representations are combined
 //! with the softmax of those logits ([`crate::model::Head`]). A learner's outward traffic
 //! is then about `k/n` of asking every peer.
 //!
@@ -234,18 +235,26 @@ impl Router {
             return routing;
         }
         let take = k.min(eligible.len());
+        // One noise draw per peer per batch: rows with alike logits then choose alike,
+        // so a batch asks few peers many rows each (one request per peer, whose signed
+        // headers cost as much as a few rows) while the choice still varies between
+        // batches.
+        let noise: Vec<f32> = eligible
+            .iter()
+            .map(|_| {
+                if explore {
+                    self.noise * gaussian(rng)
+                } else {
+                    0.0
+                }
+            })
+            .collect();
         let mut chosen: Vec<Vec<usize>> = Vec::with_capacity(rows);
         for r in 0..rows {
             let mut scored: Vec<(f32, usize)> = eligible
                 .iter()
-                .map(|&c| {
-                    let noise = if explore {
-                        self.noise * gaussian(rng)
-                    } else {
-                        0.0
-                    };
-                    (logits[r * cap + c] + noise, c)
-                })
+                .zip(&noise)
+                .map(|(&c, n)| (logits[r * cap + c] + n, c))
                 .collect();
             scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
             chosen.push(scored.iter().take(take).map(|(_, c)| *c).collect());

@@ -285,11 +285,7 @@ pub mod bed {
             let account = m.key.account_id();
             pending.push(
                 client
-                    .submit_pooled(
-                        "transfer",
-                        &calls::transfer(account, opts.fund),
-                        &owner,
-                    )
+                    .submit_pooled("transfer", &calls::transfer(account, opts.fund), &owner)
                     .await?,
             );
             let register = client
@@ -463,7 +459,11 @@ pub mod bed {
     async fn poison(d: &Dendrite, target: &Peer, config: &ModelConfig, round: u64) {
         let rows = 8;
         let tokens = vec![b'e'; rows * config.context];
-        let value = if round.is_multiple_of(2) { 1e30 } else { f32::NAN };
+        let value = if round.is_multiple_of(2) {
+            1e30
+        } else {
+            f32::NAN
+        };
         let grad = vec![value; rows * config.width];
         let r = d
             .backward(target, &tokens, grad, rows, config.context, config.width)

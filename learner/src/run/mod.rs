@@ -149,6 +149,8 @@ pub struct Summary {
     pub evidence: HashMap<u16, u64>,
     /// Bytes sent to and received from peers per training step, on average.
     pub peer_bytes_per_step: f64,
+    /// Bytes sent to peers per training step, on average (requests and gradients).
+    pub peer_bytes_out_per_step: f64,
     /// The last weights set, by uid.
     pub weights: HashMap<u16, u16>,
     /// The block the last weights were set in (about).

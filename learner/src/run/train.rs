@@ -408,6 +408,7 @@ impl<'a, B: AutodiffBackend> TrainLoop<'a, B> {
             ablation_scores: self.shared.by_uid(&abl, |s| s.value),
             evidence: self.shared.by_uid(&fisher, |s| s.batches),
             peer_bytes_per_step: (snap.peer_bytes_out + snap.peer_bytes_in) as f64 / ran,
+            peer_bytes_out_per_step: snap.peer_bytes_out as f64 / ran,
             weights: snap.weights.into_iter().collect(),
             weights_block: snap.weights_block,
             uid: self.shared.own().map(|(u, _)| u),
