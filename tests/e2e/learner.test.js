@@ -81,7 +81,7 @@ test('on a chain that refuses non-routable axons: refused at start, and failures
     const hotkey = keyring.addFromUri('//Alice//broke').address;
     // Registered (Alice pays) but the hotkey holds nothing: it cannot pay any fee.
     await cli(['register', '--netuid', '0', '--suri', '//Alice', '--hotkey-suri', '//Alice//broke', '--yes', '--wait', 'inclusion']);
-    const base = ['run', '--url', node.url, '--suri', '//Alice//broke', '--netuid', '0', '--bind', '127.0.0.1', '--steps', '100000'];
+    const base = ['run', '--url', node.url, '--suri', '//Alice//broke', '--netuid', '0', '--bind', '127.0.0.1', '--steps', '1000000000'];
 
     // 1. The default --announce 127.0.0.1: one sentence, exit 2, before training.
     const refused = await run(learnerBinary(), [...base, '--port', String(await freePort())]).then(() => null, (e) => e);
