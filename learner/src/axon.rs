@@ -246,6 +246,59 @@ pub struct Caller {
     pub may_train: bool,
 }
 
+/// A network as an axon sees it: each registered neuron with its hotkey decoded, and each
+/// one's caller record (its counted stake against the network's `min_stake`).
+pub struct Roster {
+    /// The registered neurons, by decoded hotkey.
+    pub neurons: Vec<([u8; 32], mindnet_client::Neuron)>,
+    /// Who may call the axon.
+    pub callers: HashMap<[u8; 32], Caller>,
+}
+
+impl Roster {
+    /// Reads `netuid`'s metagraph, counted stake and `min_stake` through `client`.
+    pub async fn read(client: &mindnet_client::Client, netuid: u16) -> crate::error::Result<Self> {
+        let neurons = client.neurons(netuid).await?;
+        let counted = client.counted_stakes(netuid).await?;
+        let min_stake = client.min_stake(netuid).await?;
+        let neurons: Vec<([u8; 32], mindnet_client::Neuron)> = neurons
+            .into_iter()
+            .filter_map(|n| Some((ss58_decode(&n.hotkey).ok()?, n)))
+            .collect();
+        let callers = neurons
+            .iter()
+            .map(|(hotkey, n)| {
+                let stake = counted.get(hotkey).copied().unwrap_or(0);
+                let may_train = stake >= min_stake;
+                (
+                    *hotkey,
+                    Caller {
+                        uid: n.uid,
+                        stake,
+                        may_train,
+                    },
+                )
+            })
+            .collect();
+        Ok(Roster { neurons, callers })
+    }
+
+    /// The axons of the neurons whose hotkey `keep` accepts.
+    pub fn axons(&self, keep: impl Fn(&[u8; 32]) -> bool) -> Vec<crate::dendrite::Peer> {
+        self.neurons
+            .iter()
+            .filter(|(hotkey, _)| keep(hotkey))
+            .filter_map(|(hotkey, n)| {
+                Some(crate::dendrite::Peer {
+                    uid: n.uid,
+                    hotkey: *hotkey,
+                    addr: n.axon.clone()?,
+                })
+            })
+            .collect()
+    }
+}
+
 /// Turns a caller's token windows into representations (the current encoder; a synthetic
 /// peer may answer callers differently).
 pub type Represent = Arc<dyn Fn(&[u8; 32], &[u8], usize) -> Vec<f32> + Send + Sync>;

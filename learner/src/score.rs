@@ -105,13 +105,18 @@ impl Scores {
         }
     }
 
-    fn update(&mut self, hotkey: Hotkey, delta: f64) -> &mut Score {
-        let rate = self.rate;
-        let entry = self.by_hotkey.entry(hotkey).or_insert(Score {
+    /// `hotkey`'s score, a new one at zero if it has none.
+    fn entry(&mut self, hotkey: Hotkey) -> &mut Score {
+        self.by_hotkey.entry(hotkey).or_insert(Score {
             value: 0.0,
             batches: 0,
             failures: 0,
-        });
+        })
+    }
+
+    fn update(&mut self, hotkey: Hotkey, delta: f64) -> &mut Score {
+        let rate = self.rate;
+        let entry = self.entry(hotkey);
         // The first batches average over what has been seen (no bias toward 0).
         let r = rate.max(1.0 / (entry.batches as f64 + 1.0));
         entry.value += r * (delta - entry.value);
@@ -129,11 +134,7 @@ impl Scores {
     /// `hotkey` was asked and gave no usable answer: its score loses [`FAIL_DECAY`] of its
     /// value (a batch of evidence that it does not help).
     pub fn fail(&mut self, hotkey: Hotkey) {
-        let s = self.by_hotkey.entry(hotkey).or_insert(Score {
-            value: 0.0,
-            batches: 0,
-            failures: 0,
-        });
+        let s = self.entry(hotkey);
         s.value *= 1.0 - FAIL_DECAY;
         s.batches += 1;
         s.failures = s.failures.saturating_add(1);

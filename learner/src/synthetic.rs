@@ -113,14 +113,14 @@ mod tests {
 /// The test bed: many synthetic peers and adversaries served from one process.
 pub mod bed {
     use super::Oracle;
-    use crate::axon::{self, Axon, Caller, Represent, ServeMode};
+    use crate::axon::{self, Axon, Represent, Roster, ServeMode};
     use crate::data::Rng;
     use crate::dendrite::{Dendrite, Peer};
     use crate::error::{Error, Result};
     use crate::metrics::Metrics;
     use crate::model::ModelConfig;
     use mindnet_client::client::calls;
-    use mindnet_client::keys::{ss58_decode, Key};
+    use mindnet_client::keys::Key;
     use mindnet_client::{Client, Pending, Wait};
     use std::collections::{HashMap, HashSet};
     use std::net::IpAddr;
@@ -421,38 +421,13 @@ pub mod bed {
         axons: &[Arc<Axon>],
         ours: &HashSet<[u8; 32]>,
     ) -> Result<Vec<Peer>> {
-        let neurons = client.neurons(netuid).await?;
-        let counted = client.counted_stakes(netuid).await?;
-        let min_stake = client.min_stake(netuid).await?;
-        let mut callers = HashMap::new();
-        let mut others = Vec::new();
-        for n in &neurons {
-            let Ok(hotkey) = ss58_decode(&n.hotkey) else {
-                continue;
-            };
-            let stake = counted.get(&hotkey).copied().unwrap_or(0);
-            callers.insert(
-                hotkey,
-                Caller {
-                    uid: n.uid,
-                    stake,
-                    may_train: stake >= min_stake,
-                },
-            );
-            if let (false, Some(addr)) = (ours.contains(&hotkey), &n.axon) {
-                others.push(Peer {
-                    uid: n.uid,
-                    hotkey,
-                    addr: addr.clone(),
-                });
-            }
-        }
+        let roster = Roster::read(client, netuid).await?;
         for a in axons {
             if let Ok(mut c) = a.callers.write() {
-                *c = callers.clone();
+                *c = roster.callers.clone();
             }
         }
-        Ok(others)
+        Ok(roster.axons(|h| !ours.contains(h)))
     }
 
     /// Sends `target` a huge gradient (even `round`) or a non-finite one (odd).

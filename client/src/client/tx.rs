@@ -132,15 +132,11 @@ impl Client {
             .await
             .map_err(|_| Error::connection(format!("{what}: the pool did not answer")))?;
         match status {
-            Some(Ok(TransactionStatus::Error { message }))
-            | Some(Ok(TransactionStatus::Invalid { message }))
-            | Some(Ok(TransactionStatus::Dropped { message })) => Err(Error::rejected(format!(
-                "{what} was rejected by the node's pool: {message}"
-            ))),
             Some(Err(e)) => Err(classify(what, &e.to_string())),
             None => Err(Error::connection(format!(
                 "{what}: the node stopped reporting on the transaction (extrinsic {extrinsic})"
             ))),
+            // `block_of` refuses a status that says the pool rejected it.
             Some(Ok(status)) => Ok(Pending {
                 what: what.to_string(),
                 at,

@@ -3,13 +3,11 @@
 //! and sets weights, backing off exponentially after a failed transaction.
 
 use super::{NetworkOptions, Shared};
-use crate::axon::{Axon, Caller};
-use crate::dendrite::Peer;
+use crate::axon::{Axon, Roster};
 use crate::error::{Error, ErrorKind, Result};
 use crate::metrics::Metrics;
 use crate::score::Hotkey;
 use mindnet_client::client::calls;
-use mindnet_client::keys::ss58_decode;
 use mindnet_client::{Client, Wait};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -33,6 +31,14 @@ fn unroutable(announce: std::net::IpAddr) -> String {
     )
 }
 
+/// Why `client`'s chain would refuse `announce` in `serve_axon`, if it would.
+async fn refusal(client: &Client, announce: std::net::IpAddr) -> Result<Option<String>> {
+    if calls::routable(announce) || client.allows_non_routable_axons().await? {
+        return Ok(None);
+    }
+    Ok(Some(unroutable(announce)))
+}
+
 /// Refuses to start a learner whose `--announce` the chain would refuse (when the node can
 /// be reached now; otherwise the chain loop checks on connecting).
 pub(super) async fn check_announce(n: &NetworkOptions) -> Result<()> {
@@ -40,8 +46,8 @@ pub(super) async fn check_announce(n: &NetworkOptions) -> Result<()> {
         return Ok(());
     }
     match Client::connect(&n.url, n.chain_timeout).await {
-        Ok(client) => match client.allows_non_routable_axons().await {
-            Ok(false) => Err(Error::usage(unroutable(n.announce))),
+        Ok(client) => match refusal(&client, n.announce).await {
+            Ok(Some(why)) => Err(Error::usage(why)),
             _ => Ok(()),
         },
         Err(_) => Ok(()),
@@ -180,10 +186,9 @@ impl<'a> Follower<'a> {
 
     /// Stops the learner when the chain refuses non-routable axons and `--announce` is one.
     async fn check_address(&self) -> Result<()> {
-        if calls::routable(self.n.announce) || self.client.allows_non_routable_axons().await? {
+        let Some(why) = refusal(self.client, self.n.announce).await? else {
             return Ok(());
-        }
-        let why = unroutable(self.n.announce);
+        };
         tracing::error!("{why}");
         self.shared.fail(why.clone());
         Err(Error::usage(why))
@@ -195,39 +200,18 @@ impl<'a> Follower<'a> {
     async fn refresh(&self, pace: &mut Pace, warned_unregistered: &mut bool) -> Result<()> {
         let n = self.n;
         let best = self.client.best_number().await?;
-        let neurons = self.client.neurons(n.netuid).await?;
-        let counted = self.client.counted_stakes(n.netuid).await?;
-        let min_stake = self.client.min_stake(n.netuid).await?;
-        let mut own = None;
-        let mut callers = HashMap::new();
-        let mut registered = HashMap::new();
-        let mut peers = Vec::new();
-        for x in &neurons {
-            let Ok(hotkey) = ss58_decode(&x.hotkey) else {
-                continue;
-            };
-            let stake = counted.get(&hotkey).copied().unwrap_or(0);
-            registered.insert(hotkey, x.uid);
-            callers.insert(
-                hotkey,
-                Caller {
-                    uid: x.uid,
-                    stake,
-                    may_train: stake >= min_stake,
-                },
-            );
-            if hotkey == self.me {
-                own = Some((x, stake));
-            } else if let Some(addr) = &x.axon {
-                peers.push(Peer {
-                    uid: x.uid,
-                    hotkey,
-                    addr: addr.clone(),
-                });
-            }
-        }
+        let roster = Roster::read(self.client, n.netuid).await?;
+        let peers = roster.axons(|h| *h != self.me);
+        let registered: HashMap<Hotkey, u16> =
+            roster.callers.iter().map(|(h, c)| (*h, c.uid)).collect();
+        let stake = roster.callers.get(&self.me).map_or(0, |c| c.stake);
+        let own = roster
+            .neurons
+            .iter()
+            .find(|(h, _)| *h == self.me)
+            .map(|(_, x)| (x, stake));
         if let Ok(mut c) = self.axon.callers.write() {
-            *c = callers;
+            *c = roster.callers.clone();
         }
         if let Ok(mut p) = self.shared.peers.write() {
             if p.1 != peers {
@@ -293,12 +277,7 @@ impl<'a> Follower<'a> {
             return Ok(());
         }
         let max = usize::from(policy.rules.max_weights_per_row);
-        let registered = self
-            .shared
-            .registered
-            .read()
-            .map(|r| r.clone())
-            .unwrap_or_default();
+        let registered = self.shared.registered();
         let scores = self.shared.weighting();
         let needed = usize::from(policy.rules.min_others());
         let row = scores.row(

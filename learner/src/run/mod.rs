@@ -219,21 +219,30 @@ impl Shared {
         self.scores.lock().map(|s| s.clone()).unwrap_or_default()
     }
 
+    /// A copy of the ablation scores.
+    fn ablation(&self) -> Scores {
+        self.ablation.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
     /// A copy of the scores the weights are set from.
     fn weighting(&self) -> Scores {
         match self.mode {
             ScoreMode::Fisher => self.scores(),
-            ScoreMode::Ablation => self.ablation.lock().map(|s| s.clone()).unwrap_or_default(),
+            ScoreMode::Ablation => self.ablation(),
         }
+    }
+
+    /// The uid of every registered hotkey, as the chain loop last read them.
+    fn registered(&self) -> HashMap<Hotkey, u16> {
+        self.registered
+            .read()
+            .map(|r| r.clone())
+            .unwrap_or_default()
     }
 
     /// `scores` by uid, for the registered hotkeys.
     fn by_uid<T>(&self, scores: &Scores, f: impl Fn(&crate::score::Score) -> T) -> HashMap<u16, T> {
-        let reg = self
-            .registered
-            .read()
-            .map(|r| r.clone())
-            .unwrap_or_default();
+        let reg = self.registered();
         scores
             .iter()
             .filter_map(|(h, s)| Some((*reg.get(h)?, f(s))))

@@ -92,6 +92,17 @@ pub(super) struct Asked {
 }
 
 impl Asked {
+    /// The token windows of the rows of `positions` (`row × k + slot`), concatenated.
+    pub fn windows(batch: &Batch, positions: &[usize], k: usize) -> Vec<u8> {
+        let context = batch.context;
+        let mut tokens = Vec::with_capacity(positions.len() * context);
+        for p in positions {
+            let r = p / k;
+            tokens.extend_from_slice(&batch.tokens[r * context..(r + 1) * context]);
+        }
+        tokens
+    }
+
     /// The probe positions among `positions`.
     pub fn probes(&self, positions: &[usize]) -> Vec<usize> {
         positions
@@ -190,11 +201,7 @@ impl<'a> Peers<'a> {
             let Some(peer) = router.peer(col) else {
                 continue;
             };
-            let mut tokens = Vec::with_capacity(positions.len() * context);
-            for p in &positions {
-                let r = p / k;
-                tokens.extend_from_slice(&batch.tokens[r * context..(r + 1) * context]);
-            }
+            let tokens = Asked::windows(batch, &positions, k);
             asks.push((peer.clone(), tokens, positions.len()));
             asked.push((col, positions));
         }
@@ -249,11 +256,7 @@ impl<'a> Peers<'a> {
             if g.len() != positions.len() * width {
                 continue;
             }
-            let mut tokens = Vec::with_capacity(positions.len() * context);
-            for p in positions {
-                let r = p / k;
-                tokens.extend_from_slice(&batch.tokens[r * context..(r + 1) * context]);
-            }
+            let tokens = Asked::windows(batch, positions, k);
             let (d, p, rows) = (net.dendrite.clone(), peer.clone(), positions.len());
             self.rt.spawn(async move {
                 if let Err(e) = d.backward(&p, &tokens, g, rows, context, width).await {

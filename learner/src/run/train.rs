@@ -344,12 +344,7 @@ impl<'a, B: AutodiffBackend> TrainLoop<'a, B> {
             "progress"
         );
         let scores = self.shared.weighting();
-        let reg = self
-            .shared
-            .registered
-            .read()
-            .map(|r| r.clone())
-            .unwrap_or_default();
+        let reg = self.shared.registered();
         let by_uid = scores
             .iter()
             .filter_map(|(h, s)| {
@@ -392,12 +387,7 @@ impl<'a, B: AutodiffBackend> TrainLoop<'a, B> {
         let step = self.step;
         let ran = (step - self.first_step).max(1) as f64;
         let fisher = self.shared.scores();
-        let abl = self
-            .shared
-            .ablation
-            .lock()
-            .map(|s| s.clone())
-            .unwrap_or_default();
+        let abl = self.shared.ablation();
         Ok(Summary {
             steps: step,
             validation_loss: self.valid_loss,
