@@ -183,6 +183,11 @@ pub struct TrainArgs {
     pub ablation_every: Option<u64>,
     #[arg(long, help = with_default("Batches a peer is scored on before it is weighted", defaults::MIN_EVIDENCE))]
     pub min_evidence: Option<u64>,
+    /// `alone` only: the distilled student of a networked checkpoint stands in for every
+    /// peer, so the model trains and validates as it did on the network, without it.
+    #[arg(long)]
+    #[serde(default)]
+    pub offline: bool,
 }
 
 /// `run`'s options: training's and the network's.
@@ -248,6 +253,11 @@ pub struct NetArgs {
     pub axon_rate: Option<f64>,
     #[arg(long, help = with_default("Requests of one caller the axon serves at once", defaults::AXON_CONCURRENCY))]
     pub axon_concurrency: Option<usize>,
+    /// Competitive connectivity (seed 000 eq. 7): serve each caller the share
+    /// σ((s_i w_ij − μ_j)/T) of each representation, by the weight it puts on this learner
+    /// against the network's mean (default: off, everyone served fully).
+    #[arg(long, value_name = "T")]
+    pub temperature: Option<f64>,
 }
 
 /// A config file: the training and network options in one table.
@@ -340,6 +350,7 @@ impl TrainArgs {
             score: self.score.or(file.score),
             ablation_every: self.ablation_every.or(file.ablation_every),
             min_evidence: self.min_evidence.or(file.min_evidence),
+            offline: self.offline || file.offline,
         }
     }
 
@@ -401,6 +412,17 @@ impl TrainArgs {
     /// The options with the defaults for what is not given, checked (`alone`: a run without
     /// a network, which stops after [`defaults::ALONE_STEPS`]).
     pub fn resolve(self, alone: bool) -> Result<Resolved> {
+        if self.offline && !alone {
+            return Err(Error::usage(
+                "--offline is for `alone`: run `mindnet-learner alone --offline --checkpoint FILE` with the checkpoint of a learner that ran on a network",
+            ));
+        }
+        if self.offline && !self.checkpoint.as_ref().is_some_and(|p| p.exists()) {
+            return Err(Error::usage(
+                "--offline needs --checkpoint FILE, an existing checkpoint of a learner that ran on a network (its student stands in for the peers)",
+            ));
+        }
+        let offline = self.offline;
         let (model, market) = self.market()?;
         let shard: Shard = self
             .shard
@@ -435,6 +457,7 @@ impl TrainArgs {
             seed: self.seed.unwrap_or(defaults::SEED),
             score_rate: defaults::SCORE_RATE,
             network: None,
+            offline,
         };
         Ok(Resolved {
             options,
@@ -470,6 +493,7 @@ impl NetArgs {
             weights_every: self.weights_every.or(file.weights_every),
             peer_timeout_ms: self.peer_timeout_ms.or(file.peer_timeout_ms),
             min_peers: self.min_peers.or(file.min_peers),
+            temperature: self.temperature.or(file.temperature),
             axon_rate: self.axon_rate.or(file.axon_rate),
             axon_concurrency: self.axon_concurrency.or(file.axon_concurrency),
         }
@@ -501,6 +525,12 @@ impl NetArgs {
                 .max(1),
         );
         let min_peers = self.min_peers.unwrap_or(defaults::MIN_PEERS);
+        let temperature = self.temperature;
+        if temperature.is_some_and(|t| !(t.is_finite() && t > 0.0)) {
+            return Err(Error::usage(
+                "--temperature must be a positive number, e.g. 0.1 (leave it out to serve every caller fully)",
+            ));
+        }
         let rate = self.axon_rate.unwrap_or(defaults::AXON_RATE);
         if !(rate.is_finite() && rate > 0.0) {
             return Err(Error::usage(
@@ -528,6 +558,7 @@ impl NetArgs {
             chain_timeout: Duration::from_secs(defaults::CHAIN_TIMEOUT_S),
             min_peers,
             limits,
+            temperature,
         })
     }
 

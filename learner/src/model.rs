@@ -112,6 +112,44 @@ pub struct Head<B: Backend> {
     out: Linear<B>,
 }
 
+/// Hidden width of the distilled student.
+pub const STUDENT_HIDDEN: usize = 64;
+/// Distillation steps before the student stands in for peers that do not answer.
+pub const STUDENT_READY: u64 = 200;
+
+/// The distilled student (seed 000 §2.8): from the token window alone, it predicts the
+/// gate's combination of the peers' normalised representations (a vector of width `H`,
+/// not bounded: a softmax-weighted sum of unit-RMS vectors), so it can stand in for the
+/// network when the peers do not answer. It is a byte MLP like the encoder, smaller, with
+/// a linear output.
+#[derive(Module, Debug)]
+pub struct Student<B: Backend> {
+    embed: Embedding<B>,
+    hidden: Linear<B>,
+    out: Linear<B>,
+}
+
+impl<B: Backend> Student<B> {
+    /// A freshly initialised student.
+    pub fn new(config: &ModelConfig, device: &B::Device) -> Self {
+        Self {
+            embed: EmbeddingConfig::new(VOCAB, config.embed).init(device),
+            hidden: LinearConfig::new(config.context * config.embed, STUDENT_HIDDEN).init(device),
+            out: LinearConfig::new(STUDENT_HIDDEN, config.width).init(device),
+        }
+    }
+
+    /// Its stand-in for the combination `[B, H]` of token windows `[B, K]`.
+    pub fn forward(&self, tokens: Tensor<B, 2, Int>) -> Tensor<B, 2> {
+        let [rows, context] = tokens.dims();
+        let e = self.embed.forward(tokens);
+        let [_, _, width] = e.dims();
+        self.out.forward(relu(
+            self.hidden.forward(e.reshape([rows, context * width])),
+        ))
+    }
+}
+
 impl<B: Backend> Encoder<B> {
     /// A freshly initialised encoder of `config.kind`.
     pub fn new(config: &ModelConfig, device: &B::Device) -> Self {
@@ -180,8 +218,27 @@ impl<B: Backend> Head<B> {
     /// Next-token logits `[B, 256]` and the gate's weights `[B, k]`, from the local
     /// representation `[B, H]`, the chosen peers' normalised representations `[B, k, H]`
     /// ([`Routed::normalize`]), their gate columns `[B, k]` and whether each answered
-    /// (`mask`, 1 or 0, `[B, k]`).
+    /// (`mask`, 1 or 0, `[B, k]`); with `stand_in` (the student's combination `[B, H]` and
+    /// a `[B, 1]` row mask), the student's combination is added on the rows it marks
+    /// (rows where no chosen peer answered).
     pub fn forward(
+        &self,
+        local: Tensor<B, 2>,
+        peers: Tensor<B, 3>,
+        columns: Tensor<B, 2, Int>,
+        mask: Tensor<B, 2>,
+        stand_in: Option<(Tensor<B, 2>, Tensor<B, 2>)>,
+    ) -> (Tensor<B, 2>, Tensor<B, 2>) {
+        let (mut combined, weights) = self.combine(local.clone(), peers, columns, mask);
+        if let Some((student, rows)) = stand_in {
+            combined = combined + student * rows;
+        }
+        (self.predict(local, combined), weights)
+    }
+
+    /// The gate's combination `[B, H]` of the chosen peers' answers and its weights `[B, k]`
+    /// (see [`Head::forward`]).
+    pub fn combine(
         &self,
         local: Tensor<B, 2>,
         peers: Tensor<B, 3>,
@@ -199,8 +256,13 @@ impl<B: Backend> Head<B> {
         let combined = (peers * weights.clone().unsqueeze_dim::<3>(2))
             .sum_dim(1)
             .reshape([rows, width]);
+        (combined, weights)
+    }
+
+    /// Next-token logits `[B, 256]` from the local representation and a combination.
+    pub fn predict(&self, local: Tensor<B, 2>, combined: Tensor<B, 2>) -> Tensor<B, 2> {
         let joined = Tensor::cat(vec![local, combined], 1);
-        (self.out.forward(relu(self.hidden.forward(joined))), weights)
+        self.out.forward(relu(self.hidden.forward(joined)))
     }
 
     /// Zeroes the gate of `columns` (given to new peers); each parameter keeps its id.
@@ -293,6 +355,11 @@ pub struct Routed {
     pub rms: Vec<f32>,
     /// The gate columns eligible this batch (the importance loss spreads weight over them).
     pub eligible: Vec<usize>,
+    /// Whether each row is a probe (one peer alone on it): the student does not learn
+    /// from those rows, whose combination is not the gate's.
+    pub probe_rows: Vec<bool>,
+    /// Whether the student stands in on rows where no chosen peer answered.
+    pub stand_in: bool,
 }
 
 impl Routed {
@@ -306,7 +373,43 @@ impl Routed {
             reps: vec![0.0; rows * k * width],
             rms: vec![1.0; rows * k],
             eligible: Vec::new(),
+            probe_rows: vec![false; rows],
+            stand_in: false,
         }
+    }
+
+    /// Whether any chosen peer of row `r` answered.
+    fn answered(&self, r: usize) -> bool {
+        self.mask
+            .get(r * self.k..(r + 1) * self.k)
+            .is_some_and(|m| m.iter().any(|v| *v > 0.0))
+    }
+
+    /// The `[rows]` mask of the rows the student stands in on (no chosen peer answered),
+    /// if it stands in on any.
+    pub fn stand_in_rows(&self) -> Option<Vec<f32>> {
+        if !self.stand_in {
+            return None;
+        }
+        let rows: Vec<f32> = (0..self.rows)
+            .map(|r| if self.answered(r) { 0.0 } else { 1.0 })
+            .collect();
+        rows.iter().any(|v| *v > 0.0).then_some(rows)
+    }
+
+    /// The `[rows]` mask of the rows the student learns from: some chosen peer answered,
+    /// and the row is not a probe.
+    pub fn distil_rows(&self) -> Vec<f32> {
+        (0..self.rows)
+            .map(|r| {
+                let probe = self.probe_rows.get(r).copied().unwrap_or(false);
+                if self.answered(r) && !probe {
+                    1.0
+                } else {
+                    0.0
+                }
+            })
+            .collect()
     }
 
     /// Scales each position's representation to unit RMS, so that no peer weighs more by
@@ -400,6 +503,8 @@ pub struct StepReport {
     pub local_grad: Vec<f32>,
     /// Whether the update was undone because it left a parameter non-finite.
     pub undone: bool,
+    /// The student's distillation loss this step (None: no row to learn from).
+    pub distillation: Option<f64>,
 }
 
 /// What the head's backward pass leaves for the rest of the step.
@@ -440,6 +545,11 @@ pub struct Trainer<B: AutodiffBackend> {
     pub head: Head<B>,
     encoder_opt: Adam<Encoder<B>, B>,
     head_opt: Adam<Head<B>, B>,
+    /// The distilled student (private, like the head).
+    pub student: Student<B>,
+    student_opt: Adam<Student<B>, B>,
+    /// Distillation steps taken (the student stands in from [`STUDENT_READY`] on).
+    pub student_steps: u64,
     /// The learning rate.
     pub lr: f64,
     /// The importance loss's weight.
@@ -458,6 +568,9 @@ impl<B: AutodiffBackend> Trainer<B> {
             head: Head::new(&config, &device),
             encoder_opt: AdamConfig::new().init(),
             head_opt: AdamConfig::new().init(),
+            student: Student::new(&config, &device),
+            student_opt: AdamConfig::new().init(),
+            student_steps: 0,
             lr,
             balance: 0.01,
             device,
@@ -500,10 +613,16 @@ impl<B: AutodiffBackend> Trainer<B> {
             self.encoder_opt.clone(),
             self.head_opt.clone(),
         );
+        let saved_student = (
+            self.student.clone(),
+            self.student_opt.clone(),
+            self.student_steps,
+        );
         let pass = self.head_pass(batch, routed, true);
         let head_grads = GradientsParams::from_grads(pass.grads, &self.head);
         self.head = self.head_opt.step(self.lr, self.head.clone(), head_grads);
         let (local, local_grad, mut report) = (pass.local, pass.local_grad, pass.report);
+        report.distillation = self.distil(batch, routed, local.clone().detach());
         // Pass 2: the encoder, with the gradients it was given (eq. 3).
         let total_weight = self_weight + remote.iter().map(|r| r.weight).sum::<f64>();
         let mut surrogate = None;
@@ -531,11 +650,69 @@ impl<B: AutodiffBackend> Trainer<B> {
                 .encoder_opt
                 .step(self.lr, self.encoder.clone(), enc_grads);
         }
-        if !(report.loss.is_finite() && finite(&self.encoder) && finite(&self.head)) {
+        if !(report.loss.is_finite()
+            && finite(&self.encoder)
+            && finite(&self.head)
+            && finite(&self.student))
+        {
             (self.encoder, self.head, self.encoder_opt, self.head_opt) = saved;
+            (self.student, self.student_opt, self.student_steps) = saved_student;
             report.undone = true;
         }
         report
+    }
+
+    /// One distillation step of the student (seed 000 eq. 11) on the rows where the gate's
+    /// combination came from peers that answered (not probes): the KL divergence from the
+    /// head's prediction with the peers' combination to its prediction with the student's,
+    /// plus the squared error between the two combinations (which keeps the student a good
+    /// stand-in as the head moves). Only the student learns from it. Returns the loss
+    /// (None: no such rows).
+    fn distil(&mut self, batch: &Batch, routed: &Routed, local: Tensor<B, 2>) -> Option<f64> {
+        let rows_mask = routed.distil_rows();
+        let n = rows_mask.iter().filter(|v| **v > 0.0).count();
+        if n == 0 {
+            return None;
+        }
+        let c = self.config;
+        let device = &self.device;
+        let rows = routed.rows;
+        let (tokens, _) = batch_tensors::<B>(batch, c.context, device);
+        let (reps, columns, mask) = routed.tensors::<B>(c.width, device);
+        let (teacher, _) = self.head.combine(local.clone(), reps, columns, mask);
+        let teacher = teacher.detach();
+        let target = log_softmax(self.head.predict(local.clone(), teacher.clone()), 1).detach();
+        let student = self.student.forward(tokens);
+        let predicted = log_softmax(self.head.predict(local, student.clone()), 1);
+        let kl = (target.clone().exp() * (target - predicted))
+            .sum_dim(1)
+            .reshape([rows]);
+        let mse = (student - teacher).square().mean_dim(1).reshape([rows]);
+        let weights: Tensor<B, 1> = Tensor::from_data(TensorData::new(rows_mask, [rows]), device);
+        let loss = ((kl + mse) * weights).sum() / n as f64;
+        let value: f64 = loss.clone().into_scalar().elem();
+        let grads = GradientsParams::from_grads(loss.backward(), &self.student);
+        self.student = self.student_opt.step(self.lr, self.student.clone(), grads);
+        self.student_steps += 1;
+        Some(value)
+    }
+
+    /// Whether the student has learnt enough to stand in for peers that do not answer.
+    pub fn student_ready(&self) -> bool {
+        self.student_steps >= STUDENT_READY
+    }
+
+    /// The student's stand-in for the rows `routed` marks, as [`Head::forward`] takes it.
+    fn stand_in<C: Backend>(
+        student: &Student<C>,
+        routed: &Routed,
+        tokens: Tensor<C, 2, Int>,
+        device: &C::Device,
+    ) -> Option<(Tensor<C, 2>, Tensor<C, 2>)> {
+        let rows = routed.stand_in_rows()?;
+        let n = rows.len();
+        let mask = Tensor::from_data(TensorData::new(rows, [n, 1]), device);
+        Some((student.forward(tokens).detach(), mask))
     }
 
     /// The loss on `batch` and its gradients at the representations, without training
@@ -549,13 +726,18 @@ impl<B: AutodiffBackend> Trainer<B> {
     fn head_pass(&self, batch: &Batch, routed: &Routed, training: bool) -> HeadPass<B> {
         let c = self.config;
         let (tokens, targets) = batch_tensors::<B>(batch, c.context, &self.device);
-        let local = self.encoder.forward(tokens);
+        let local = self.encoder.forward(tokens.clone());
         let local_leaf = local.clone().detach().require_grad();
         let (reps, columns, mask) = routed.tensors::<B>(c.width, &self.device);
         let peers_leaf = reps.require_grad();
-        let (logits, weights) =
-            self.head
-                .forward(local_leaf.clone(), peers_leaf.clone(), columns, mask);
+        let stand_in = Self::stand_in(&self.student, routed, tokens, &self.device);
+        let (logits, weights) = self.head.forward(
+            local_leaf.clone(),
+            peers_leaf.clone(),
+            columns,
+            mask,
+            stand_in,
+        );
         let ce = cross_entropy(logits, targets);
         let loss_value: f64 = ce.clone().into_scalar().elem();
         let loss = match self.importance(routed, weights) {
@@ -570,6 +752,7 @@ impl<B: AutodiffBackend> Trainer<B> {
             local: to_vec(local.clone().inner()),
             local_grad: local_grad.clone().map(to_vec).unwrap_or_default(),
             undone: false,
+            distillation: None,
         };
         HeadPass {
             grads,
@@ -618,11 +801,13 @@ impl<B: AutodiffBackend> Trainer<B> {
         let c = self.config;
         let device = &self.device;
         let (tokens, targets) = batch_tensors::<B::InnerBackend>(batch, c.context, device);
-        let local = self.encoder.valid().forward(tokens);
+        let local = self.encoder.valid().forward(tokens.clone());
         let head = self.head.valid();
+        let student = self.student.valid();
         let losses = |r: &Routed| -> Vec<f64> {
             let (reps, columns, mask) = r.tensors::<B::InnerBackend>(c.width, device);
-            let (logits, _) = head.forward(local.clone(), reps, columns, mask);
+            let stand_in = Self::stand_in(&student, r, tokens.clone(), device);
+            let (logits, _) = head.forward(local.clone(), reps, columns, mask, stand_in);
             to_vec(row_losses(logits, targets.clone()))
                 .into_iter()
                 .map(f64::from)
@@ -665,6 +850,10 @@ pub use crate::params::NamedTensors;
 const ENCODER: &str = "encoder.";
 /// The prefix of the head's tensors in a checkpoint.
 const HEAD: &str = "head.";
+/// The prefix of the student's tensors in a checkpoint.
+const STUDENT: &str = "student.";
+/// The name of the student's distillation step count among the Adam step counts.
+const STUDENT_STEPS: &str = "distillation_steps";
 
 fn prefixed(prefix: &str, tensors: NamedTensors) -> NamedTensors {
     tensors
@@ -723,7 +912,7 @@ fn optimiser<B: AutodiffBackend, M: AutodiffModule<B>>(
 /// What a checkpoint holds of a trainer: every parameter and the optimisers' state.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TrainerState {
-    /// Parameters and Adam's moments, named `encoder.…` and `head.…`.
+    /// Parameters and Adam's moments, named `encoder.…`, `head.…` and `student.…`.
     pub tensors: NamedTensors,
     /// Adam's step count of each parameter, by the same names.
     pub steps: std::collections::BTreeMap<String, usize>,
@@ -732,23 +921,34 @@ pub struct TrainerState {
 impl<B: AutodiffBackend> Trainer<B> {
     /// Every parameter and Adam's state, named.
     pub fn state(&self) -> TrainerState {
-        let enc = crate::params::adam_state(&self.encoder, &self.encoder_opt);
-        let head = crate::params::adam_state(&self.head, &self.head_opt);
-        let mut tensors = prefixed(ENCODER, crate::params::named(&self.encoder));
-        tensors.extend(prefixed(HEAD, crate::params::named(&self.head)));
-        tensors.extend(prefixed(ENCODER, enc.moments));
-        tensors.extend(prefixed(HEAD, head.moments));
+        let mut tensors = NamedTensors::new();
         let mut steps = std::collections::BTreeMap::new();
-        steps.extend(
-            enc.steps
-                .into_iter()
-                .map(|(n, t)| (format!("{ENCODER}{n}"), t)),
+        let mut add = |prefix: &str, params: NamedTensors, adam: crate::params::AdamSnapshot| {
+            tensors.extend(prefixed(prefix, params));
+            tensors.extend(prefixed(prefix, adam.moments));
+            steps.extend(
+                adam.steps
+                    .into_iter()
+                    .map(|(n, t)| (format!("{prefix}{n}"), t)),
+            );
+        };
+        add(
+            ENCODER,
+            crate::params::named(&self.encoder),
+            crate::params::adam_state(&self.encoder, &self.encoder_opt),
         );
-        steps.extend(
-            head.steps
-                .into_iter()
-                .map(|(n, t)| (format!("{HEAD}{n}"), t)),
+        add(
+            HEAD,
+            crate::params::named(&self.head),
+            crate::params::adam_state(&self.head, &self.head_opt),
         );
+        add(
+            STUDENT,
+            crate::params::named(&self.student),
+            crate::params::adam_state(&self.student, &self.student_opt),
+        );
+        // The student's distillation steps are its Adam steps (one per distillation).
+        steps.insert(STUDENT_STEPS.to_string(), self.student_steps as usize);
         TrainerState { tensors, steps }
     }
 
@@ -757,17 +957,34 @@ impl<B: AutodiffBackend> Trainer<B> {
     pub fn load_state(&mut self, state: TrainerState) -> Result<(), String> {
         let (enc, rest) = split(ENCODER, state.tensors);
         let (head, rest) = split(HEAD, rest);
+        let (student, rest) = split(STUDENT, rest);
         if let Some((name, _, _)) = rest.first() {
             return Err(format!("the checkpoint has an unknown tensor {name}"));
         }
         let (enc_moments, enc) = moments_apart(enc);
         let (head_moments, head) = moments_apart(head);
+        let (student_moments, student) = moments_apart(student);
         let encoder = crate::params::load(self.encoder.clone(), enc)?;
         let head = crate::params::load(self.head.clone(), head)?;
         let encoder_opt = optimiser(&encoder, enc_moments, &state.steps, ENCODER)?;
         let head_opt = optimiser(&head, head_moments, &state.steps, HEAD)?;
+        // A checkpoint from before the student keeps a fresh one.
+        let (student, student_opt, student_steps) = if student.is_empty() {
+            (
+                Student::new(&self.config, &self.device),
+                AdamConfig::new().init(),
+                0,
+            )
+        } else {
+            let student = crate::params::load(self.student.clone(), student)?;
+            let opt = optimiser(&student, student_moments, &state.steps, STUDENT)?;
+            let steps = state.steps.get(STUDENT_STEPS).copied().unwrap_or(0) as u64;
+            (student, opt, steps)
+        };
         (self.encoder, self.head, self.encoder_opt, self.head_opt) =
             (encoder, head, encoder_opt, head_opt);
+        (self.student, self.student_opt, self.student_steps) =
+            (student, student_opt, student_steps);
         Ok(())
     }
 }

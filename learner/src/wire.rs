@@ -45,6 +45,9 @@ pub const CALLEE: &str = "x-mindnet-callee";
 pub const NONCE: &str = "x-mindnet-nonce";
 /// Header: the signature (hex).
 pub const SIGNATURE: &str = "x-mindnet-signature";
+/// Response header of `forward`: the share of the representation the caller was served
+/// (seed 000 eq. 7's competitive connectivity; 1 when the axon serves everyone fully).
+pub const SERVED: &str = "x-mindnet-served";
 /// How far a nonce may be from the callee's clock: 60 s.
 pub const NONCE_WINDOW_US: u64 = 60_000_000;
 /// The largest request body an axon reads: 4 MiB.

@@ -67,6 +67,7 @@ async fn start_with(mode: ServeMode, limits: Limits) -> Setup {
             uid: 5,
             stake: 1_000,
             may_train: true,
+            served: 1.0,
         },
     );
     axon.callers.write().unwrap().insert(
@@ -75,6 +76,7 @@ async fn start_with(mode: ServeMode, limits: Limits) -> Setup {
             uid: 6,
             stake: 10,
             may_train: false,
+            served: 1.0,
         },
     );
     let trainer = Trainer::<CpuTrain>::new(config, 0.003, 1, Default::default());
@@ -604,4 +606,87 @@ async fn under_load_the_higher_stake_is_admitted_first_and_the_lowest_shed() {
         "{order:?}"
     );
     assert_eq!(gate.load(), (0, 0));
+}
+
+/// Seed 000 eq. 7: callers are served the share σ((s_i w_ij − μ_j)/T) of each
+/// representation, so one that weights the server more gets more, and one that sets no
+/// weight on it gets the least.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn callers_are_served_by_the_weight_they_put_on_the_server() {
+    let s = start(ServeMode::Model).await;
+    let c = ModelConfig::default();
+    // The server, a caller weighting it 0.5 with twice the stake, one weighting it 0.1,
+    // and one setting no weight on it.
+    let stakes = [1_000u128, 2_000, 1_000, 1_000];
+    let weights = [0.0, 0.5, 0.1, 0.0];
+    let t = 0.2;
+    let served = axon::connectivity(&stakes, &weights, t);
+    let mean_stake = 5_000.0 / 4.0;
+    let x: Vec<f64> = (0..4)
+        .map(|i| stakes[i] as f64 / mean_stake * weights[i])
+        .collect();
+    let mu = x.iter().sum::<f64>() / 4.0;
+    for i in 0..4 {
+        let sigma = 1.0 / (1.0 + (-(x[i] - mu) / t).exp());
+        assert!((served[i] - sigma).abs() < 1e-12, "eq. 7 for neuron {i}");
+    }
+    assert!(served[1] > served[2] && served[2] > served[3]);
+    assert_eq!(
+        axon::connectivity(&stakes, &weights, f64::INFINITY),
+        vec![1.0; 4]
+    );
+
+    let keys: Vec<Key> = ["//Heavy", "//Light", "//Absent"]
+        .iter()
+        .map(|s| Key::from_suri(s).unwrap())
+        .collect();
+    for (i, k) in keys.iter().enumerate() {
+        s.axon.callers.write().unwrap().insert(
+            k.public(),
+            Caller {
+                uid: 10 + i as u16,
+                stake: stakes[i + 1],
+                may_train: true,
+                served: served[i + 1],
+            },
+        );
+    }
+    let peer = Peer {
+        uid: 0,
+        hotkey: s.callee.public(),
+        addr: s.addr.clone(),
+    };
+    let rows = 256;
+    let tokens: Vec<u8> = mindnet_learner::data::BUNDLED.as_bytes()[..rows * c.context].to_vec();
+    let full = represent(&s.trainer.serving_encoder(), &tokens, rows, c.context);
+    let mut kept = Vec::new();
+    for (i, k) in keys.iter().enumerate() {
+        let d = Dendrite::new(k.clone(), 0, Duration::from_secs(5));
+        let rep = d
+            .forward(&peer, &tokens, rows, c.context, c.width)
+            .await
+            .unwrap();
+        // What is served is the representation itself where it is not masked.
+        assert!(rep.iter().zip(&full).all(|(a, b)| *a == 0.0 || a == b));
+        let share = rep.iter().filter(|v| **v != 0.0).count() as f64 / rep.len() as f64;
+        assert!(
+            (share - served[i + 1]).abs() < 0.03,
+            "caller {i}: served {share}, eq. 7 gives {}",
+            served[i + 1]
+        );
+        // The same windows again: the same mask (asking twice reveals nothing more).
+        let again = d
+            .forward(&peer, &tokens, rows, c.context, c.width)
+            .await
+            .unwrap();
+        assert_eq!(rep, again);
+        kept.push(share);
+    }
+    let (ratio, expected) = (kept[0] / kept[1], served[1] / served[2]);
+    assert!(
+        (ratio / expected - 1.0).abs() < 0.08,
+        "served in the ratio eq. 7 gives: {ratio} vs {expected}"
+    );
+    println!("eq. 7 shares {:?}, served {kept:?}", &served[1..]);
+    assert!(kept[2] < kept[1] && kept[1] < kept[0], "{kept:?}");
 }

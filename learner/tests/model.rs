@@ -286,3 +286,83 @@ fn the_transformer_trains_and_checkpoints_like_the_mlp() {
     back.load_state(t.state()).unwrap();
     assert_eq!(back.evaluate(&valid, &alone(64)), after);
 }
+
+#[test]
+fn the_student_learns_the_combination_and_stands_in_for_silent_peers() {
+    let c = small();
+    let text = text();
+    let oracle = Oracle::new(mindnet_learner::data::BUNDLED.as_bytes(), c.context);
+    // Four peers that always tell the truth: the head learns to rely on them.
+    let n = 4;
+    let p = vec![1.0; n];
+    let mut t = Trainer::<CpuTrain>::new(c, 0.005, 21, Default::default());
+    let mut router = Router::new(c.max_peers, c.topk, 1, 1.0);
+    let (fresh, _) = router.sync(&(0..n).map(peer).collect::<Vec<_>>());
+    t.reset_gate(&fresh);
+    let (mut rng, mut route_rng, mut peer_rng) = (Rng::new(31), Rng::new(32), Rng::new(33));
+    let mut distillation = Vec::new();
+    for step in 0..600 {
+        let b = sample(&text, 64, c.context, &mut rng);
+        let routing = router.route(&t.gate_logits(&b), b.rows, step, &mut route_rng, true);
+        let mut routed = answers(&c, &b, &routing, &oracle, &p, &mut peer_rng, &router);
+        routed.probe_rows = (0..b.rows).map(|r| routing.probe[r * c.topk]).collect();
+        routed.stand_in = t.student_ready();
+        let report = t.step(&b, &routed, &[], 1.0);
+        distillation.push(
+            report
+                .distillation
+                .expect("rows with answers to learn from"),
+        );
+    }
+    assert_eq!(t.student_steps, 600);
+    assert!(t.student_ready());
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    println!(
+        "distillation loss: {:.3} (steps 0-50) {:.3} (250-300) {:.3} (550-600)",
+        mean(&distillation[..50]),
+        mean(&distillation[250..300]),
+        mean(&distillation[550..])
+    );
+
+    // On held-out windows: with the peers, with the student in their place, with nothing.
+    let valid = sample(&text, 512, c.context, &mut Rng::new(77));
+    let routing = router.route(
+        &t.gate_logits(&valid),
+        valid.rows,
+        10_000,
+        &mut route_rng,
+        false,
+    );
+    let with_peers = t.evaluate(
+        &valid,
+        &answers(&c, &valid, &routing, &oracle, &p, &mut peer_rng, &router),
+    );
+    let mut silent = Routed::alone(valid.rows, c.topk, c.width);
+    let nothing = t.evaluate(&valid, &silent);
+    silent.stand_in = true;
+    let student = t.evaluate(&valid, &silent);
+    println!("with peers {with_peers:.3}, student {student:.3}, nothing {nothing:.3}");
+    assert!(
+        with_peers < student,
+        "the peers know more than their student"
+    );
+    assert!(
+        student < nothing - 0.3,
+        "the student stands in for the silent peers: {student} vs {nothing}"
+    );
+    // A row whose peers answered keeps their answers: the student only fills silent rows.
+    let answered = answers(&c, &valid, &routing, &oracle, &p, &mut peer_rng, &router);
+    let mut with_stand_in = answered.clone();
+    with_stand_in.stand_in = true;
+    assert_eq!(with_stand_in.stand_in_rows(), None);
+    assert_eq!(
+        t.evaluate(&valid, &with_stand_in),
+        t.evaluate(&valid, &answered)
+    );
+
+    // The student and its step count survive a checkpoint.
+    let mut back = Trainer::<CpuTrain>::new(c, 0.005, 22, Default::default());
+    back.load_state(t.state()).unwrap();
+    assert_eq!(back.student_steps, 600);
+    assert_eq!(back.evaluate(&valid, &silent), student);
+}

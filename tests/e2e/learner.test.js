@@ -9,7 +9,7 @@
 // 127.0.0.1 refuses to start, and one whose serve_axon keeps failing backs off.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
@@ -113,6 +113,137 @@ test('on a chain that refuses non-routable axons: refused at start, and failures
     assert.ok(attempts <= bound, `at most ${bound} attempts in ${watchMs / 1000} s, not one per refresh: ${attempts}\n${log}`);
     assert.deepEqual(after, before, 'no fee was paid');
   } finally {
+    await node.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// Seed 000 §2.5 and §2.8 on a dev chain: three learners ask each other; learner A serves
+// its callers by competitive connectivity (--temperature), and learns a distilled student
+// of its peers. Then both peers die: A keeps training and validating on its student, and
+// later validates offline, from its checkpoint, with no network at all.
+test('competitive connectivity serves callers by their weights; the student stands in for dead peers and offline', { timeout: 900_000 }, async () => {
+  await cryptoWaitReady();
+  const node = await startDevNode();
+  const dir = mkdtempSync(join(tmpdir(), 'mindnet-student-'));
+  const { spawn } = await import('node:child_process');
+  const children = [];
+  try {
+    const cli = async (args) => JSON.parse(await run(cliBinary(), [...args, '--json', '--url', node.url]));
+    const keyring = new Keyring({ type: 'sr25519', ss58Format: 7734 });
+    const owners = ['//Alice', '//Bob', '//Dave'];
+    const stakes = ['1000', '1000', '3000'];
+    const ls = owners.map((owner, i) => ({ i, owner, suri: `${owner}//student`, address: keyring.addFromUri(`${owner}//student`).address }));
+    for (const l of ls) {
+      await cli(['transfer', '--suri', l.owner, '--to', l.address, '--amount', '10', '--yes', '--wait', 'inclusion']);
+      l.uid = (await cli(['register', '--netuid', '0', '--suri', l.owner, '--hotkey-suri', l.suri, '--yes', '--wait', 'inclusion'])).uid;
+      await cli(['stake', 'add', '--suri', l.owner, '--hotkey', l.address, '--amount', stakes[l.i], '--yes', '--wait', 'inclusion']);
+    }
+    // A neuron that sets no weights at all.
+    const idle = (await cli(['register', '--netuid', '0', '--suri', '//Eve', '--hotkey-suri', '//Eve//idle', '--yes', '--wait', 'inclusion'])).uid;
+    await cli(['stake', 'add', '--suri', '//Eve', '--hotkey', keyring.addFromUri('//Eve//idle').address, '--amount', '1000', '--yes', '--wait', 'inclusion']);
+    const T = 0.5;
+    for (const l of ls) {
+      l.port = await freePort();
+      l.summary = join(dir, `summary-${l.i}.json`);
+      l.checkpoint = join(dir, `learner-${l.i}.safetensors`);
+      const child = spawn(learnerBinary(), [
+        'run', '--url', node.url, '--suri', l.suri, '--netuid', '0', '--port', String(l.port), '--bind', '127.0.0.1',
+        '--shard', `${l.i}/3`, '--seed', String(l.i + 1), '--eval-every', '100', '--eval-batches', '32', '--min-peers', '2',
+        '--min-evidence', '5', '--weights-every', '5', '--summary', l.summary, '--checkpoint', l.checkpoint,
+        ...(l.i === 0 ? ['--temperature', String(T)] : []),
+      ], { stdio: ['ignore', 'ignore', 'pipe'] });
+      l.log = '';
+      child.stderr.on('data', (d) => { l.log = (l.log + d.toString()).slice(-20_000); });
+      l.exited = new Promise((resolve) => child.on('exit', resolve));
+      l.child = child;
+      children.push(l);
+    }
+    const [a, b, c] = ls;
+    // A's validation losses as its evaluations publish them: [steps, loss].
+    const seen = [];
+    const watch = async () => {
+      const s = await metrics(a.port);
+      const v = s.mindnet_learner_validation_loss;
+      if (v !== undefined && (!seen.length || seen[seen.length - 1][1] !== v)) seen.push([s.mindnet_learner_steps, v]);
+      return s;
+    };
+    const until = async (what, ok, ms = 300_000) => {
+      const t0 = Date.now();
+      for (;;) {
+        for (const l of ls) if (l.child.exitCode !== null && !l.stopped) throw new Error(`learner ${l.i} exited:\n${l.log}`);
+        try { if (await ok()) return; } catch { /* not up yet */ }
+        if (Date.now() - t0 > ms) throw new Error(`${what} within ${ms / 1000} s:\n${ls.map((l) => l.log.slice(-2000)).join('\n')}`);
+        await sleep(1000);
+      }
+    };
+    // B and C weight A on chain; A serves each the share eq. 7 gives, from the chain's
+    // stakes and weights (retried: weights and A's reading of them move every few blocks).
+    await until('B and C set weights on A', async () => {
+      const rows = await Promise.all([b, c].map((l) => node.api.query.mindnet.weights(0, l.uid)));
+      return rows.every((r) => r.toJSON().some(([to]) => to === a.uid));
+    });
+    let checked = null;
+    await until('A serves its callers as eq. 7 gives', async () => {
+      const neurons = (await node.api.call.mindnetApi.neurons(0)).toJSON();
+      const onA = await Promise.all(neurons.map(async (n) => {
+        const row = (await node.api.query.mindnet.weights(0, n.uid)).toJSON();
+        const total = row.reduce((s, [, v]) => s + v, 0);
+        const on = row.find(([to]) => to === a.uid);
+        return on && total ? on[1] / total : 0;
+      }));
+      const st = neurons.map((n) => Number(BigInt(n.stake) / 1_000_000n));
+      const mean = st.reduce((x, y) => x + y, 0) / st.length;
+      const x = neurons.map((_, k) => (st[k] / mean) * onA[k]);
+      const mu = x.reduce((p, q) => p + q, 0) / x.length;
+      const expected = Object.fromEntries(neurons.map((n, k) => [n.uid, 1 / (1 + Math.exp(-(x[k] - mu) / T))]));
+      const info = await (await fetch(`http://127.0.0.1:${a.port}/info`)).json();
+      const ok = [b.uid, c.uid, idle].every((uid) => Math.abs((info.served[uid] ?? 1) - expected[uid]) < 1e-3);
+      checked = { served: info.served, expected, onA };
+      return ok;
+    }, 120_000);
+    console.log(`A serves by eq. 7 (T = ${T}): ${JSON.stringify(checked)}`);
+    const least = Math.min(...Object.values(checked.served));
+    assert.equal(checked.served[idle], least, `the neuron that sets no weight on A (uid ${idle}) gets the least`);
+    assert.ok(least < checked.served[b.uid] && least < checked.served[c.uid]);
+
+    // A's student is ready and A has trained a while with its peers.
+    await until('A trains 1500 steps', async () => (await watch()).mindnet_learner_steps >= 1500);
+    const before = seen.slice(-3).map(([, v]) => v);
+    const lossBefore = before.reduce((x, y) => x + y, 0) / before.length;
+    const killedAt = (await watch()).mindnet_learner_steps;
+    for (const l of [b, c]) { l.stopped = true; l.child.kill('SIGKILL'); await l.exited; }
+    const answersAtKill = (await watch()).mindnet_learner_peer_answers;
+    // Three evaluations with every peer dead.
+    await until('A trains on without its peers', async () => {
+      await watch();
+      return seen.filter(([s]) => s > killedAt + 100).length >= 3;
+    });
+    const s = await watch();
+    const after = seen.filter(([st]) => st > killedAt + 100).slice(0, 3).map(([, v]) => v);
+    const lossAfter = after.reduce((x, y) => x + y, 0) / after.length;
+    console.log(`A: validation ${lossBefore.toFixed(4)} with its peers (steps to ${killedAt}), ${lossAfter.toFixed(4)} on its student after they died (${JSON.stringify(seen.slice(-6))})`);
+    assert.ok(s.mindnet_learner_peer_answers - answersAtKill <= 2, 'nobody answers any more');
+    assert.ok(lossAfter <= lossBefore * 1.1, `on its student, A's validation loss ${lossAfter} stays within 10 % of ${lossBefore}`);
+    a.stopped = true;
+    a.child.kill('SIGINT');
+    assert.equal(await a.exited, 0, a.log);
+    const summary = JSON.parse(readFileSync(a.summary, 'utf8'));
+    console.log(`A's summary: student ${summary.student_validation_loss}, unaided ${summary.unaided_validation_loss}, distilled ${summary.student_steps} steps`);
+    assert.ok(summary.student_validation_loss < summary.unaided_validation_loss, 'the student knows more than nothing');
+
+    // Offline, from the checkpoint: the student stands in for every peer, no node at all.
+    const offline = JSON.parse(await run(learnerBinary(), [
+      'alone', '--offline', '--checkpoint', a.checkpoint, '--shard', '0/3', '--seed', '1',
+      '--steps', String(summary.steps + 100), '--eval-every', '100', '--eval-batches', '32',
+    ]));
+    console.log(`offline: validation ${offline.validation_loss.toFixed(4)} after ${offline.steps} steps`);
+    assert.ok(offline.validation_loss <= lossBefore * 1.1, `offline, A validates within 10 % of its networked loss: ${offline.validation_loss} vs ${lossBefore}`);
+    const refused = await run(learnerBinary(), ['alone', '--offline', '--checkpoint', join(dir, 'none.safetensors')]).then(() => null, (e) => e);
+    assert.equal(refused?.code, 2);
+    assert.match(refused.stderr, /--offline needs --checkpoint FILE, an existing checkpoint/);
+  } finally {
+    for (const l of children) if (l.child.exitCode === null) l.child.kill('SIGKILL');
     await node.stop();
     rmSync(dir, { recursive: true, force: true });
   }

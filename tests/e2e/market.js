@@ -81,11 +81,13 @@ export async function freePorts(count) {
  * Runs a market and returns what it measured. Options:
  * - peers: synthetic peers; adversaries: names for `peers --adversaries`;
  * - learners: honest learners (owners //Alice, //Bob, …); learnerArgs: extra flags each;
- * - trainMs: how long they train once each has set weights twice; node: a started node.
+ * - trainMs: how long they train once each has set weights twice; node: a started node;
+ * - steps: instead of trainMs, each learner trains this many steps (`--steps`) and stops by
+ *   itself, so that runs compare at equal steps; evalBatches: validation batches.
  */
 export async function runMarket({
   peers = 6, adversaries = [], learners = 2, learnerArgs = [], trainMs = 30_000,
-  weightsEvery = 5, node: given, log = () => {},
+  weightsEvery = 5, node: given, log = () => {}, steps, evalBatches = 16, evalEvery = 200,
 } = {}) {
   await cryptoWaitReady();
   const node = given || await startDevNode();
@@ -139,10 +141,23 @@ export async function runMarket({
       p.proc = start(`learner ${p.i}`, [
         'run', '--url', node.url, '--suri', p.suri, '--netuid', '0', '--port', String(p.port),
         '--bind', '127.0.0.1', '--shard', `${p.i}/${learners}`, '--seed', String(p.i + 1),
-        '--eval-every', '200', '--eval-batches', '16', '--min-peers', String(size + learners - 1),
+        '--eval-every', String(evalEvery), '--eval-batches', String(evalBatches),
+        '--min-peers', String(size + learners - 1),
         '--weights-every', String(weightsEvery), '--summary', p.summary,
-        '--checkpoint', join(dir, `learner-${p.i}.safetensors`), ...learnerArgs,
+        '--checkpoint', join(dir, `learner-${p.i}.safetensors`),
+        ...(steps ? ['--steps', String(steps)] : []), ...learnerArgs,
       ]);
+    }
+    if (steps) {
+      // Each learner stops by itself after `steps`.
+      const deadline = sleep(1_800_000).then(() => 'timeout');
+      for (const p of honest) {
+        const code = await Promise.race([p.proc.exited, deadline]);
+        if (code !== 0) throw new Error(`learner ${p.i} ended with ${code}:\n${p.proc.log}`);
+        p.result = JSON.parse(readFileSync(p.summary, 'utf8'));
+      }
+      log(`every learner took ${steps} steps`);
+      return { node, members, honest, served: [], incentive: {}, dir };
     }
     // Every learner sets weights twice (each only once enough peers have enough evidence).
     const started = Date.now();

@@ -180,6 +180,36 @@ impl Client {
         Ok(out)
     }
 
+    /// The weight each neuron of `netuid` puts on `uid`, as a share of its row (the chain
+    /// normalises each row to sum to one): `caller uid → share`, only the uids whose row
+    /// names `uid`. Reads every weight row of the network.
+    pub async fn weights_on(
+        &self,
+        netuid: u16,
+        uid: u16,
+    ) -> Result<std::collections::HashMap<u16, f64>> {
+        let at = self.at().await?;
+        self.within("reading the weights", async {
+            let mut rows = at
+                .storage()
+                .iter(runtime::storage().mindnet().weights(), (netuid,))
+                .await?;
+            let mut out = std::collections::HashMap::new();
+            while let Some(kv) = rows.next().await {
+                let kv = kv?;
+                let (_, from): (u16, u16) = kv.key()?.decode()?;
+                let row = kv.value().decode()?.0;
+                let total: u64 = row.iter().map(|(_, v)| u64::from(*v)).sum();
+                let on = row.iter().find(|(to, _)| *to == uid).map(|(_, v)| *v);
+                if let (Some(v), true) = (on, total > 0) {
+                    out.insert(from, f64::from(v) / total as f64);
+                }
+            }
+            Ok::<_, subxt::Error>(out)
+        })
+        .await
+    }
+
     /// The network's `MinStake`, in base units.
     pub async fn min_stake(&self, netuid: u16) -> Result<u128> {
         let at = self.at().await?;

@@ -200,7 +200,11 @@ impl<'a> Follower<'a> {
     async fn refresh(&self, pace: &mut Pace, warned_unregistered: &mut bool) -> Result<()> {
         let n = self.n;
         let best = self.client.best_number().await?;
-        let roster = Roster::read(self.client, n.netuid).await?;
+        let mut roster = Roster::read(self.client, n.netuid).await?;
+        if let (Some(t), Some(me)) = (n.temperature, roster.callers.get(&self.me)) {
+            let on_me = self.client.weights_on(n.netuid, me.uid).await?;
+            roster.connect(&on_me, t);
+        }
         let peers = roster.axons(|h| *h != self.me);
         let registered: HashMap<Hotkey, u16> =
             roster.callers.iter().map(|(h, c)| (*h, c.uid)).collect();

@@ -69,6 +69,8 @@ pub struct Options {
     pub market: Market,
     /// The network, when not alone.
     pub network: Option<NetworkOptions>,
+    /// The student stands in for every peer (`alone --offline`).
+    pub offline: bool,
 }
 
 /// Which measurement the weights are set from.
@@ -126,6 +128,8 @@ pub struct NetworkOptions {
     pub min_peers: usize,
     /// The axon's limits.
     pub limits: axon::Limits,
+    /// Competitive connectivity's temperature (None: every caller served fully).
+    pub temperature: Option<f64>,
 }
 
 /// What a run ends with (printed as JSON).
@@ -157,6 +161,13 @@ pub struct Summary {
     pub weights_block: Option<u64>,
     /// This learner's uid.
     pub uid: Option<u16>,
+    /// The student's distillation steps in all.
+    pub student_steps: u64,
+    /// The validation loss with the student standing in for every peer (None: no student
+    /// trained).
+    pub student_validation_loss: Option<f64>,
+    /// The validation loss with nothing in the peers' place.
+    pub unaided_validation_loss: f64,
 }
 
 /// What the loops share.

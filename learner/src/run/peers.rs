@@ -187,6 +187,9 @@ impl<'a> Peers<'a> {
         for (p, col) in routing.choice.iter().enumerate() {
             routed.columns[p] = col.map_or(0, |c| c as i32);
         }
+        routed.probe_rows = (0..batch.rows)
+            .map(|r| routing.probe.get(r * k).copied().unwrap_or(false))
+            .collect();
         let mut outcomes = BTreeMap::new();
         let Some(net) = self.net else {
             return Asked {

@@ -7,7 +7,7 @@ use crate::checkpoint::{self, Meta};
 use crate::data::{self, Batch, Corpus, Rng};
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
-use crate::model::{RemoteGrad, StepReport, Trainer};
+use crate::model::{RemoteGrad, Routed, StepReport, Trainer};
 use crate::route::{Router, Routing};
 use crate::score::{ablation, contribution, Hotkey, Scores};
 use burn::tensor::backend::AutodiffBackend;
@@ -39,6 +39,14 @@ pub(super) fn resume<B: AutodiffBackend>(opts: &Options, device: B::Device) -> R
         )));
     }
     trainer.load_state(state).map_err(Error::usage)?;
+    if opts.offline && !trainer.student_ready() {
+        return Err(Error::usage(format!(
+            "the checkpoint {} has a student distilled on {} steps, fewer than the {} --offline needs: train it on a network longer",
+            path.display(),
+            trainer.student_steps,
+            crate::model::STUDENT_READY
+        )));
+    }
     tracing::info!(step = meta.step, path = %path.display(), "resumed from the checkpoint");
     Ok((trainer, meta.step, meta.scores, meta.columns))
 }
@@ -148,6 +156,7 @@ impl<'a, B: AutodiffBackend> TrainLoop<'a, B> {
         let routing = self.route(&batch, true);
         let mut asked = self.peers.ask(&batch, &routing, &self.router);
         asked.routed.eligible = self.router.eligible(self.step);
+        asked.routed.stand_in = self.stand_in();
         if self.ablation_due() {
             self.ablate(&batch, &asked);
         }
@@ -315,10 +324,33 @@ impl<'a, B: AutodiffBackend> TrainLoop<'a, B> {
         for b in &valid {
             self.sync_peers();
             let routing = self.route(b, false);
-            let asked = self.peers.ask(b, &routing, &self.router);
+            let mut asked = self.peers.ask(b, &routing, &self.router);
+            asked.routed.stand_in = self.stand_in();
             total += self.trainer.evaluate(b, &asked.routed);
         }
         self.valid = valid;
+        total / self.valid.len().max(1) as f64
+    }
+
+    /// Whether the student stands in for peers that do not answer: with `--offline`, and
+    /// in a network once it has learnt enough.
+    fn stand_in(&self) -> bool {
+        self.opts.offline || (self.peers.networked() && self.trainer.student_ready())
+    }
+
+    /// The validation loss with no peer at all: with the student standing in for every
+    /// one (`student`), or with nothing in their place.
+    fn evaluate_without_peers(&self, student: bool) -> f64 {
+        let c = self.opts.model;
+        let total: f64 = self
+            .valid
+            .iter()
+            .map(|b| {
+                let mut routed = Routed::alone(b.rows, c.topk, c.width);
+                routed.stand_in = student;
+                self.trainer.evaluate(b, &routed)
+            })
+            .sum();
         total / self.valid.len().max(1) as f64
     }
 
@@ -388,7 +420,14 @@ impl<'a, B: AutodiffBackend> TrainLoop<'a, B> {
         let ran = (step - self.first_step).max(1) as f64;
         let fisher = self.shared.scores();
         let abl = self.shared.ablation();
+        let student_steps = self.trainer.student_steps;
+        let student_validation_loss =
+            (student_steps > 0).then(|| self.evaluate_without_peers(true));
+        let unaided_validation_loss = self.evaluate_without_peers(false);
         Ok(Summary {
+            student_steps,
+            student_validation_loss,
+            unaided_validation_loss,
             steps: step,
             validation_loss: self.valid_loss,
             validation_step: self.curve.last().map(|(s, _)| *s).unwrap_or(step),
