@@ -1,6 +1,6 @@
 //! # mindnet-sim
 //!
-//! Runs the chain's epoch ([`mindnet_math::epoch`], the very function the pallet calls) on
+//! Runs the chain's epoch ([`mindnet_math::epoch()`], the very function the pallet calls) on
 //! a scenario file, for as many epochs as asked, and reports every epoch's vectors.
 //!
 //! ## Scenario format
@@ -18,8 +18,16 @@
 //! neuron's emission to its stake, carries the bonds forward, advances `block` by
 //! `tempo` and treats every neuron's weights as re-submitted at the new block.
 //!
-//! The simulator is a host tool: floating point appears only to read decimals from the
+//! The scenario runner is a host tool: floating point appears only to read decimals from the
 //! scenario and to print fractions; every epoch is computed in the chain's fixed point.
+//!
+//! ## Seed 000's experiments
+//!
+//! [`seed`] reproduces the competitive-descent experiments of seed 000 (Figures 4–6) in
+//! `f64`, and ranks their outcome with the chain's epoch as well; the binary runs them as
+//! the subcommands `descent`, `scaling` and `adaptive`.
+
+pub mod seed;
 
 use mindnet_math::{epoch, EpochInput, EpochParams, Fixed, NeuronState, StoredBondRow};
 use serde::Serialize;

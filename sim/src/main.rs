@@ -1,55 +1,27 @@
-//! `mindnet-sim --scenario FILE.json [--epochs N] [--plot OUT.svg]`: runs the chain's epoch
-//! on a scenario and prints every epoch's results as JSON on stdout.
+//! `mindnet-sim`: the chain's epoch on a scenario file, and seed 000's experiments.
+//!
+//! ```text
+//! mindnet-sim --scenario FILE.json [--epochs N] [--plot OUT.svg]
+//! mindnet-sim descent  --n 16 --ratios 1,10,25,50 --seeds 20 --out DIR
+//! mindnet-sim scaling  --ns 4,8,16,32 --ratio 25 --seeds 20 --out DIR
+//! mindnet-sim adaptive --n 16 --target 0.5 --out DIR
+//! ```
+//!
+//! Exit codes: 0 success; 1 an output could not be written; 2 bad arguments or input (the
+//! message says what is wrong and how to fix it).
+
+mod commands;
 
 use clap::Parser;
-use std::{path::PathBuf, process::ExitCode};
-
-/// Runs the Mindnet epoch (the chain's own fixed-point code) on a scenario file.
-#[derive(Debug, Parser)]
-#[command(name = "mindnet-sim", version)]
-struct Args {
-    /// The scenario: params, block and neurons (see the crate docs for the format).
-    #[arg(long, value_name = "FILE.json")]
-    scenario: PathBuf,
-    /// How many epochs to run.
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
-    epochs: u32,
-    /// Also draw each neuron's (or group's) share of stake over the epochs as an SVG.
-    #[arg(long, value_name = "OUT.svg")]
-    plot: Option<PathBuf>,
-}
+use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let args = Args::parse();
-    let text = match std::fs::read_to_string(&args.scenario) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("mindnet-sim: cannot read {}: {e}", args.scenario.display());
-            return ExitCode::from(2);
-        }
-    };
-    let scenario = match mindnet_sim::Scenario::from_json(&text) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!(
-                "mindnet-sim: invalid scenario {}: {e}",
-                args.scenario.display()
-            );
-            return ExitCode::from(2);
-        }
-    };
-    let report = mindnet_sim::run(&scenario, args.epochs as usize);
-    if let Some(path) = &args.plot {
-        if let Err(e) = mindnet_sim::plot(&scenario, &report, path) {
-            eprintln!("mindnet-sim: cannot draw {}: {e}", path.display());
-            return ExitCode::from(1);
+    let cli = commands::Cli::parse();
+    match commands::exec(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("mindnet-sim: {}", failure.message);
+            ExitCode::from(failure.code)
         }
     }
-    let stdout = std::io::stdout().lock();
-    if let Err(e) = serde_json::to_writer(std::io::BufWriter::new(stdout), &report) {
-        eprintln!("mindnet-sim: cannot write the report: {e}");
-        return ExitCode::from(1);
-    }
-    println!();
-    ExitCode::SUCCESS
 }

@@ -101,3 +101,141 @@ fn bad_input_names_the_field() {
     assert!(error_of(&kappa).contains("params.kappa"));
     assert!(error_of("{not json").contains("not valid JSON"));
 }
+
+/// A fresh folder for one test's outputs.
+fn out_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("mindnet-sim-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// The seed's experiments at a small size and a large learning rate (fast in debug).
+const FAST: [&str; 6] = [
+    "--learning-rate",
+    "0.2",
+    "--steps-per-peer",
+    "25",
+    "--tolerance",
+    "1e-4",
+];
+
+fn run_ok(args: &[&str]) -> String {
+    let out = sim().args(args).args(FAST).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn is_svg(path: &std::path::Path) -> bool {
+    std::fs::read_to_string(path).is_ok_and(|t| t.starts_with("<svg"))
+}
+
+#[test]
+fn descent_writes_its_tables_and_figure() {
+    let dir = out_dir("descent");
+    let figure = dir.join("fig/four.svg");
+    let stdout = run_ok(&[
+        "descent",
+        "--n",
+        "6",
+        "--ratios",
+        "1,25",
+        "--seeds",
+        "3",
+        "--out",
+        dir.to_str().unwrap(),
+        "--figure",
+        figure.to_str().unwrap(),
+    ]);
+    let summary = std::fs::read_to_string(dir.join("descent.csv")).unwrap();
+    assert_eq!(stdout, summary);
+    let lines: Vec<&str> = summary.lines().collect();
+    assert!(lines[0].starts_with("n,ratio,seeds,rho_competitive,ci95_competitive,rho_chain"));
+    assert_eq!(lines.len(), 3, "{summary}");
+    assert!(lines[1].starts_with("6,1,3,0.0000,"), "{summary}");
+    let trials = std::fs::read_to_string(dir.join("descent-trials.csv")).unwrap();
+    assert_eq!(trials.lines().count(), 1 + 3 * 2);
+    let peers = std::fs::read_to_string(dir.join("descent-peers.csv")).unwrap();
+    assert_eq!(peers.lines().count(), 1 + 6 * 2);
+    assert!(is_svg(&figure));
+}
+
+#[test]
+fn scaling_and_adaptive_write_their_tables_and_figures() {
+    let dir = out_dir("scaling");
+    run_ok(&[
+        "scaling",
+        "--ns",
+        "4,6",
+        "--seeds",
+        "2",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    let summary = std::fs::read_to_string(dir.join("scaling.csv")).unwrap();
+    assert_eq!(summary.lines().count(), 3, "{summary}");
+    assert!(is_svg(&dir.join("scaling.svg")));
+    let dir = out_dir("adaptive");
+    run_ok(&[
+        "adaptive",
+        "--n",
+        "5",
+        "--targets",
+        "0.25,0.5",
+        "--steps",
+        "200",
+        "--every",
+        "50",
+        "--seeds",
+        "2",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    let trajectory = std::fs::read_to_string(dir.join("adaptive.csv")).unwrap();
+    // Steps 0, 50, …, 200 for each of the two targets.
+    assert_eq!(trajectory.lines().count(), 1 + 2 * 5, "{trajectory}");
+    let summary = std::fs::read_to_string(dir.join("adaptive-summary.csv")).unwrap();
+    assert!(summary.starts_with("target,seeds,sparsity"));
+    assert_eq!(summary.lines().count(), 3);
+    assert!(is_svg(&dir.join("adaptive.svg")));
+}
+
+#[test]
+fn bad_experiment_arguments_say_what_to_give() {
+    let dir = out_dir("bad");
+    for (args, expect) in [
+        (
+            vec!["descent", "--ratios", "1,0"],
+            "--ratios 0 is not usable",
+        ),
+        (vec!["descent", "--seeds", "1"], "--seeds 1 is too few"),
+        (vec!["scaling", "--ns", "8,2"], "--ns 2 is out of range"),
+        (
+            vec!["adaptive", "--targets", "1"],
+            "--targets 1 is not a sparsity",
+        ),
+        (vec!["descent", "--temperature", "-1"], "--temperature -1"),
+    ] {
+        let out = sim()
+            .args(&args)
+            .args(["--out", dir.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(expect), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("give"),
+            "{args:?} says how to fix it: {stderr}"
+        );
+        assert_eq!(
+            stderr.trim_end().lines().count(),
+            1,
+            "one sentence: {stderr}"
+        );
+    }
+    assert!(!dir.exists(), "nothing is written for bad arguments");
+}
