@@ -11,7 +11,7 @@
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { u8aToHex } from '@polkadot/util';
+import { u8aToHex, u8aWrapBytes } from '@polkadot/util';
 import { Localnet, VALIDATORS } from './localnet.js';
 
 const options = { hotkeys: 1000, epochs: 3, tempo: 20, validators: 4 };
@@ -123,7 +123,7 @@ async function main() {
         const via = apiFor(c);
         let nonce = (await via.rpc.system.accountNextIndex(cold.address)).toNumber();
         for (const item of queue.filter((q) => q.c === c).slice(0, 40)) {
-          const signature = { Sr25519: item.hot.sign(payloads.get(cold.address)) };
+          const signature = { Sr25519: item.hot.sign(u8aWrapBytes(payloads.get(cold.address))) };
           const both = Promise.all([
             submit(via, via.tx.mindnet.register(NETUID, item.hot.address, deadline, signature), cold, nonce),
             submit(via, via.tx.balances.transferKeepAlive(item.hot.address, 100n * MIND), cold, nonce + 1),

@@ -26,7 +26,7 @@ pub mod params;
 pub mod wallet;
 pub mod weights;
 
-pub use client::{Client, Included, Neuron, Pending, Wait, WeightPolicy};
+pub use client::{Client, Included, Neuron, Pending, Summary, Wait, WeightPolicy};
 pub use error::{Error, ErrorKind, Result};
 pub use keys::{Key, Keystore};
 /// The subxt this crate is built on, and the account id type its calls take.

@@ -310,25 +310,25 @@ pub fn mask(
 /// one's caller record (its counted stake against the network's `min_stake`).
 pub struct Roster {
     /// The registered neurons, by decoded hotkey.
-    pub neurons: Vec<([u8; 32], mindnet_client::Neuron)>,
+    pub neurons: Vec<([u8; 32], mindnet_client::Summary)>,
     /// Who may call the axon.
     pub callers: HashMap<[u8; 32], Caller>,
 }
 
 impl Roster {
-    /// Reads `netuid`'s metagraph, counted stake and `min_stake` through `client`.
+    /// Reads `netuid`'s neurons (with their counted stake) and `min_stake` through
+    /// `client`: the light, paged `MindnetApi.neuron_summaries`.
     pub async fn read(client: &mindnet_client::Client, netuid: u16) -> crate::error::Result<Self> {
-        let neurons = client.neurons(netuid).await?;
-        let counted = client.counted_stakes(netuid).await?;
+        let neurons = client.neuron_summaries(netuid).await?;
         let min_stake = client.min_stake(netuid).await?;
-        let neurons: Vec<([u8; 32], mindnet_client::Neuron)> = neurons
+        let neurons: Vec<([u8; 32], mindnet_client::Summary)> = neurons
             .into_iter()
             .filter_map(|n| Some((ss58_decode(&n.hotkey).ok()?, n)))
             .collect();
         let callers = neurons
             .iter()
             .map(|(hotkey, n)| {
-                let stake = counted.get(hotkey).copied().unwrap_or(0);
+                let stake = n.counted_stake;
                 let may_train = stake >= min_stake;
                 (
                     *hotkey,

@@ -572,7 +572,7 @@ impl<B: AutodiffBackend> Trainer<B> {
             student_opt: AdamConfig::new().init(),
             student_steps: 0,
             lr,
-            balance: 0.01,
+            balance: 0.001,
             device,
         }
     }

@@ -275,7 +275,7 @@ pub mod bed {
     async fn set_up(client: &Client, opts: &BedOptions, members: &mut [Member]) -> Result<()> {
         let owner = Key::from_suri(&opts.owner_suri)?;
         let on_chain: HashMap<String, (u16, Option<String>)> = client
-            .neurons(opts.netuid)
+            .neuron_summaries(opts.netuid)
             .await?
             .into_iter()
             .map(|n| (n.hotkey, (n.uid, n.axon)))
@@ -309,7 +309,7 @@ pub mod bed {
         }
         finish_all(client, pending).await?;
         let uids: HashMap<String, u16> = client
-            .neurons(opts.netuid)
+            .neuron_summaries(opts.netuid)
             .await?
             .into_iter()
             .map(|n| (n.hotkey, n.uid))

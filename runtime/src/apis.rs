@@ -184,6 +184,7 @@ impl_runtime_apis! {
         }
     }
 
+    #[api_version(2)]
     impl pallet_mindnet::runtime_api::MindnetApi<Block, AccountId, Balance> for Runtime {
         fn stake_of(netuid: u16, hotkey: AccountId, coldkey: AccountId) -> Balance {
             Mindnet::stake_of(netuid, &hotkey, &coldkey)
@@ -202,6 +203,20 @@ impl_runtime_apis! {
         }
         fn epoch_status(netuid: u16) -> pallet_mindnet::EpochStatus {
             Mindnet::epoch_status(netuid)
+        }
+        fn neurons_page(
+            netuid: u16,
+            start: u16,
+            count: u16,
+        ) -> Vec<pallet_mindnet::runtime_api::NeuronInfo<AccountId, Balance>> {
+            Mindnet::neurons_page(netuid, start, count)
+        }
+        fn neuron_summaries(
+            netuid: u16,
+            start: u16,
+            count: u16,
+        ) -> Vec<pallet_mindnet::runtime_api::NeuronSummary<AccountId, Balance>> {
+            Mindnet::neuron_summaries(netuid, start, count)
         }
     }
 

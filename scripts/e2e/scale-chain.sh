@@ -10,6 +10,12 @@
 #
 # NEURONS=65536 (up to 65,536) or TEMPO=20 run the same chain with another network size or
 # tempo, from the preset's chain spec with those two values changed.
+#
+# METAGRAPH=1 reads the metagraph instead of watching epochs (tests/read-metagraph.js):
+# `mindnet neurons` in full and a window of it, timed, and the largest page of the runtime
+# API as the RPC carries it:
+#
+#   NEURONS=65536 METAGRAPH=1 scripts/e2e/scale-chain.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/lib.sh
@@ -46,6 +52,10 @@ for _ in $(seq 1 600); do
   kill -0 $pid 2>/dev/null || { tail -n 20 "$base/node.log" >&2; exit 1; }
   sleep 1
 done
+if [ "${METAGRAPH:-0}" = 1 ]; then
+  (cd tests && node read-metagraph.js ws://127.0.0.1:9955 0)
+  exit 0
+fi
 (cd tests && node watch-epochs.js ws://127.0.0.1:9955 0 "${1:-1}")
 echo "node log (epoch lines):"
 grep -E "epoch of block|deferred" "$base/node.log" | tail -n 20 || true

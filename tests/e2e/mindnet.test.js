@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { startDevNode, send } from './node.js';
+import { u8aWrapBytes } from '@polkadot/util';
 
 const TOKEN = 1_000_000_000n;
 let node;
@@ -52,7 +53,7 @@ test('the dev chain produces and finalises blocks and says what its token is', a
 async function consent(netuid, hotkey, coldkey) {
   const deadline = (await api.query.system.number()).toNumber() + 100;
   const payload = await api.call.mindnetApi.registrationPayload(netuid, coldkey.address, deadline);
-  return { deadline, signature: { Sr25519: hotkey.sign(payload.toU8a()) } };
+  return { deadline, signature: { Sr25519: hotkey.sign(u8aWrapBytes(payload.toU8a())) } };
 }
 
 /** `api.tx.mindnet.register` signed by `coldkey` with `hotkey`'s consent. */

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
 import { startDevNode, send, cliBinary } from './node.js';
+import { u8aWrapBytes } from '@polkadot/util';
 
 const MIND = 1_000_000_000n;
 const PASSWORD = 'tr0ub4dor&3';
@@ -79,7 +80,7 @@ test('Polkadot.js opens wallet files the CLI made and signs with them', { timeou
   // own consent), it submits mindnet.setWeights.
   const deadline = (await api.query.system.number()).toNumber() + 100;
   const payload = await api.call.mindnetApi.registrationPayload(0, alice.address, deadline);
-  const consent = { Sr25519: coldkey.sign(payload.toU8a()) };
+  const consent = { Sr25519: coldkey.sign(u8aWrapBytes(payload.toU8a())) };
   await send(api, api.tx.mindnet.register(0, coldkey.address, deadline, consent), alice);
   const byCold = await send(api, api.tx.mindnet.setWeights(0, [peer.uid], [65535], 0), coldkey);
   assert.ok(byCold.events.find(({ event }) => api.events.mindnet.WeightsSet.is(event)), 'WeightsSet from the coldkey file');
@@ -109,4 +110,99 @@ test('the CLI imports keys Polkadot.js exported, with the same address', async (
   const reread = keyring.addFromJson(copy);
   reread.decodePkcs8('js-password');
   assert.equal(reread.address, pair.address);
+});
+
+test('the metagraph pages: offset, limit and filters read what the whole shows', { timeout: 300_000 }, async () => {
+  // Three more neurons, so that pages have something to cut.
+  for (const name of ['page1', 'page2', 'page3']) {
+    await mindnet(['register', '--netuid', '0', '--suri', '//Alice', '--hotkey-suri', `//Alice//${name}`, '--yes', '--wait', 'inclusion']);
+  }
+  const all = await mindnet(['neurons', '--netuid', '0']);
+  assert.ok(all.length >= 3, JSON.stringify(all));
+  const uids = all.map((n) => n.uid);
+  // By uid with --limit, only the pages shown are read; the same neurons as the whole.
+  const window = await mindnet(['neurons', '--netuid', '0', '--offset', '1', '--limit', '2']);
+  assert.deepEqual(window, all.slice(1, 3));
+  // The runtime's page and the whole agree, as Polkadot.js reads them.
+  const page = (await node.api.call.mindnetApi.neuronsPage(0, 1, 2)).toJSON();
+  assert.deepEqual(page.map((n) => n.uid), uids.slice(1, 3));
+  const summaries = (await node.api.call.mindnetApi.neuronSummaries(0, 0, 1024)).toJSON();
+  assert.deepEqual(summaries.map((n) => n.uid), uids);
+  // Filters: a hotkey (any SS58 prefix), a coldkey, activity.
+  const target = all[2];
+  const generic = new Keyring({ type: 'sr25519', ss58Format: 42 }).encodeAddress(keyring.decodeAddress(target.hotkey));
+  assert.deepEqual(await mindnet(['neurons', '--netuid', '0', '--filter', `hotkey=${generic}`]), [target]);
+  const byCold = await mindnet(['neurons', '--netuid', '0', '--filter', `coldkey=${target.coldkey}`]);
+  assert.ok(byCold.length >= 1 && byCold.every((n) => n.coldkey === target.coldkey));
+  const active = await mindnet(['neurons', '--netuid', '0', '--filter', 'active']);
+  assert.ok(active.every((n) => n.active));
+  // Sorted by stake, then paged.
+  const byStake = await mindnet(['neurons', '--netuid', '0', '--sort', 'stake', '--limit', '1']);
+  assert.equal(byStake.length, 1);
+  assert.equal(BigInt(byStake[0].stake), all.map((n) => BigInt(n.stake)).reduce((a, b) => (a > b ? a : b)));
+  // A bad filter: one sentence, exit 2.
+  await assert.rejects(mindnet(['neurons', '--netuid', '0', '--filter', 'stake>5']), /failed \(2\): .*write active, inactive, hotkey=ADDRESS or coldkey=ADDRESS/);
+});
+
+test('stake: min_stake checked before signing (no fee), and remove --all leaves nothing', { timeout: 300_000 }, async () => {
+  const hot = keyring.addFromUri('//Alice//all').address;
+  await mindnet(['register', '--netuid', '0', '--suri', '//Alice', '--hotkey-suri', '//Alice//all', '--yes', '--wait', 'inclusion']);
+  const alice = keyring.addFromUri('//Alice').address;
+  const free = async () => (await node.api.query.system.account(alice)).data.free.toBigInt();
+  const refused = async (args, pattern) => {
+    const before = await free();
+    await assert.rejects(mindnet(args), (e) => { assert.match(e.message, /failed \(4\)/); assert.match(e.message, pattern); return true; });
+    assert.equal(await free(), before, 'no fee paid');
+  };
+  // Below min_stake (1 MIND): refused before signing.
+  await refused(['stake', 'add', '--suri', '//Alice', '--hotkey', hot, '--amount', '0.5', '--yes', '--wait', 'inclusion'], /would hold 0\.5 MIND .*below its min_stake of 1 MIND/);
+  await mindnet(['stake', 'add', '--suri', '//Alice', '--hotkey', hot, '--amount', '2', '--yes', '--wait', 'inclusion']);
+  await refused(['stake', 'remove', '--suri', '//Alice', '--hotkey', hot, '--amount', '1.5', '--yes', '--wait', 'inclusion'], /would leave 0\.5 MIND .*withdraw everything with --all, or at most 0\.99999999\d MIND/);
+  // --all takes the whole position, whatever it is by then.
+  const out = await mindnet(['stake', 'remove', '--suri', '//Alice', '--hotkey', hot, '--all', '--yes', '--wait', 'inclusion']);
+  assert.equal(BigInt(out.stake), 0n);
+  assert.ok(BigInt(out.amount) >= 2n * MIND, JSON.stringify(out));
+  assert.equal((await node.api.call.mindnetApi.stakeOf(0, hot, alice)).toBigInt(), 0n);
+  // Nothing left to remove: refused before signing.
+  await refused(['stake', 'remove', '--suri', '//Alice', '--hotkey', hot, '--all', '--yes'], /has nothing staked behind/);
+  // --all with add is a usage error.
+  await assert.rejects(mindnet(['stake', 'add', '--suri', '//Alice', '--hotkey', hot, '--all', '--yes']), /failed \(2\): .*--all is for `stake remove`/);
+});
+
+test('weights show: a neuron\'s weights as the chain stores them', { timeout: 300_000 }, async () => {
+  for (const name of ['w1', 'w2']) {
+    await mindnet(['register', '--netuid', '0', '--suri', '//Alice', '--hotkey-suri', `//Alice//${name}`, '--yes', '--wait', 'inclusion']);
+  }
+  const w1 = keyring.addFromUri('//Alice//w1').address;
+  const w2 = keyring.addFromUri('//Alice//w2').address;
+  await mindnet(['transfer', '--suri', '//Alice', '--to', w1, '--amount', '1', '--yes', '--wait', 'inclusion']);
+  const uid2 = (await node.api.query.mindnet.uids(0, w2)).unwrap().toNumber();
+  const others = (await mindnet(['neurons', '--netuid', '0'])).map((n) => n.uid).filter((u) => u !== uid2).slice(0, 1);
+  const row = [`${uid2}=0.75`, ...others.map((u) => `${u}=0.25`)];
+  await mindnet(['weights', 'set', '--netuid', '0', '--suri', '//Alice//w1', ...row, '--yes', '--wait', 'inclusion']);
+  const shown = await mindnet(['weights', 'show', '--netuid', '0', '--hotkey', w1]);
+  const stored = (await node.api.query.mindnet.weights(0, shown.uid)).toJSON();
+  assert.deepEqual(shown.weights.map((w) => [w.uid, w.value]), stored);
+  const share = Object.fromEntries(shown.weights.map((w) => [w.uid, w.share]));
+  assert.ok(Math.abs(share[uid2] - 0.75) < 1e-3, JSON.stringify(shown));
+  assert.ok(Math.abs(shown.weights.reduce((s, w) => s + w.share, 0) - 1) < 1e-9);
+  assert.deepEqual((await mindnet(['weights', 'show', '--netuid', '0', '--uid', String(shown.uid)])).weights, shown.weights);
+  // A uid the network does not have: one sentence, exit 2.
+  await assert.rejects(mindnet(['weights', 'show', '--netuid', '0', '--uid', '60000']), /failed \(2\): .*network 0 has no uid 60000/);
+});
+
+test('take: the owner sets it, anyone reads it with each network\'s cap', { timeout: 300_000 }, async () => {
+  await mindnet(['register', '--netuid', '0', '--suri', '//Alice', '--hotkey-suri', '//Alice//taker', '--yes', '--wait', 'inclusion']);
+  const hot = keyring.addFromUri('//Alice//taker').address;
+  await mindnet(['stake', 'add', '--suri', '//Alice', '--hotkey', hot, '--amount', '2', '--yes', '--wait', 'inclusion']);
+  const set = await mindnet(['take', 'set', '--suri', '//Alice', '--hotkey', hot, '--take', '9%', '--yes', '--wait', 'inclusion']);
+  assert.equal(set.take, 0.09);
+  assert.equal((await node.api.query.mindnet.take(hot)).toNumber(), 90_000_000);
+  const shown = await mindnet(['take', 'show', '--hotkey', hot]);
+  assert.equal(shown.take, 0.09);
+  const net0 = shown.networks.find((n) => n.netuid === 0);
+  assert.equal(net0.applies, Math.min(0.09, net0.max_take));
+  // Not the owner: refused before signing (exit 4); a bad take: exit 2.
+  await assert.rejects(mindnet(['take', 'set', '--suri', '//Bob', '--hotkey', hot, '--take', '1%', '--yes']), /failed \(4\): .*does not own hotkey/);
+  await assert.rejects(mindnet(['take', 'set', '--suri', '//Alice', '--hotkey', hot, '--take', '150%', '--yes']), /failed \(2\): .*is not a take/);
 });

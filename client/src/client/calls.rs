@@ -43,6 +43,19 @@ pub fn remove_stake(netuid: u16, hotkey: AccountId32, amount: u128) -> impl Payl
     runtime::tx().mindnet().remove_stake(netuid, hotkey, amount)
 }
 
+/// `Mindnet.set_take`: the share (parts per billion) of `hotkey`'s emission its owner takes.
+pub fn set_take(hotkey: AccountId32, parts_per_billion: u32) -> impl Payload {
+    runtime::tx().mindnet().set_take(
+        hotkey,
+        runtime::runtime_types::sp_arithmetic::per_things::Perbill(parts_per_billion),
+    )
+}
+
+/// `Mindnet.remove_all_stake`: the signer's whole position behind `hotkey` on `netuid`.
+pub fn remove_all_stake(netuid: u16, hotkey: AccountId32) -> impl Payload {
+    runtime::tx().mindnet().remove_all_stake(netuid, hotkey)
+}
+
 /// `Mindnet.set_weights`: a row as the chain takes it (see
 /// [`crate::weights::to_chain_row`]) under the network's version key.
 pub fn set_weights(
@@ -90,11 +103,69 @@ impl Client {
             best = self.best_number().await?;
         }
         let deadline = best.saturating_add(100);
-        let payload = self.registration_payload(netuid, coldkey, deadline).await?;
-        let signature =
-            runtime::runtime_types::sp_runtime::MultiSignature::Sr25519(hotkey.sign(&payload));
+        // The payload is computed here, from the genesis hash pinned at connect; the
+        // node's is only compared with it (a node that hands out another coldkey's or
+        // chain's payload would take the hotkey with the signature).
+        let local = consent_payload(&self.genesis_hash(), netuid, &coldkey.0, deadline);
+        let from_node = self.registration_payload(netuid, coldkey, deadline).await?;
+        let payload = checked_consent(local, from_node)?;
+        let signature = runtime::runtime_types::sp_runtime::MultiSignature::Sr25519(
+            hotkey.sign(&mindnet_math::consent::wrap(&payload)),
+        );
         Ok(runtime::tx()
             .mindnet()
             .register(netuid, hotkey.account_id(), deadline, signature))
+    }
+}
+
+/// The consent payload a hotkey signs (wrapped, [`mindnet_math::consent::wrap`]) for
+/// `coldkey` to register it on `netuid` of the chain with `genesis`, valid up to block
+/// `deadline`: the BLAKE2-256 hash of [`mindnet_math::consent::consent_preimage`], as the
+/// pallet computes it.
+pub fn consent_payload(
+    genesis: &[u8; 32],
+    netuid: u16,
+    coldkey: &[u8; 32],
+    deadline: u64,
+) -> [u8; 32] {
+    use blake2::{digest::consts::U32, Blake2b, Digest};
+    let preimage = mindnet_math::consent::consent_preimage(genesis, netuid, coldkey, deadline);
+    Blake2b::<U32>::digest(&preimage).into()
+}
+
+/// `local`, the payload computed here, if the node's agrees; otherwise a refusal to sign.
+pub fn checked_consent(local: [u8; 32], from_node: [u8; 32]) -> Result<[u8; 32]> {
+    if local == from_node {
+        Ok(local)
+    } else {
+        Err(crate::error::Error::rejected(format!(
+            "the node's consent payload 0x{} is not the one computed here for this coldkey, network and chain (0x{}): refusing to sign it (a node that hands out another coldkey's payload would take the hotkey); use a node you trust",
+            hex::encode(from_node),
+            hex::encode(local)
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_payload_for_another_coldkey_is_refused() {
+        let genesis = [3u8; 32];
+        let (mine, attacker) = ([1u8; 32], [2u8; 32]);
+        let local = consent_payload(&genesis, 0, &mine, 100);
+        assert_eq!(checked_consent(local, local).unwrap(), local);
+        // A node hands out the payload for the attacker's coldkey, another chain, or
+        // another deadline: the client refuses to sign any of them.
+        for other in [
+            consent_payload(&genesis, 0, &attacker, 100),
+            consent_payload(&[4; 32], 0, &mine, 100),
+            consent_payload(&genesis, 1, &mine, 100),
+            consent_payload(&genesis, 0, &mine, 10_000),
+        ] {
+            let e = checked_consent(local, other).unwrap_err();
+            assert!(e.to_string().contains("refusing to sign"), "{e}");
+        }
     }
 }

@@ -6,7 +6,7 @@ use crate::error::Result;
 use crate::keys::address_of;
 use crate::runtime;
 use crate::runtime::runtime_types::pallet_mindnet::epoch::NeuronResult;
-use crate::runtime::runtime_types::pallet_mindnet::runtime_api::NeuronInfo;
+use crate::runtime::runtime_types::pallet_mindnet::runtime_api::{NeuronInfo, NeuronSummary};
 use crate::runtime::runtime_types::pallet_mindnet::AxonInfo;
 use crate::runtime::runtime_types::sp_arithmetic::per_things::Perbill;
 use serde::Serialize;
@@ -46,6 +46,34 @@ pub struct Neuron {
     pub axon: Option<String>,
 }
 
+/// What a learner polls of a neuron (`MindnetApi.neuron_summaries`).
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Summary {
+    /// Its uid.
+    pub uid: u16,
+    /// Its hotkey's address.
+    pub hotkey: String,
+    /// The stake behind it that counts in the running epoch, in base units.
+    pub counted_stake: u128,
+    /// Whether it set weights within the activity cutoff.
+    pub active: bool,
+    /// `ip:port` it serves at, if it served an axon.
+    pub axon: Option<String>,
+}
+
+/// Uids per `neurons_page` or `neuron_summaries` call (the runtime's cap).
+pub const PAGE: u16 = 1024;
+
+fn summary_of(n: NeuronSummary<AccountId32, u128>) -> Summary {
+    Summary {
+        uid: n.uid,
+        hotkey: address_of(&n.hotkey),
+        counted_stake: n.counted_stake,
+        active: n.active,
+        axon: n.axon.as_ref().map(axon_text),
+    }
+}
+
 fn neuron_of(n: NeuronInfo<AccountId32, u128>) -> Neuron {
     Neuron {
         uid: n.uid,
@@ -79,25 +107,120 @@ fn axon_text(axon: &AxonInfo) -> String {
     }
 }
 
+/// Whether the runtime at `at` has `MindnetApi.method`.
+fn has_api(at: &AtBlock, method: &str) -> bool {
+    at.metadata()
+        .runtime_api_trait_by_name("MindnetApi")
+        .and_then(|t| t.method_by_name(method))
+        .is_some()
+}
+
 impl Client {
-    /// Every neuron of `netuid`, in uid order: through `MindnetApi.neurons`, or from storage
-    /// where the runtime has no such API.
+    /// Every neuron of `netuid`, in uid order: in pages of [`PAGE`] uids through
+    /// `MindnetApi.neurons_page` (each response a few hundred KB, whatever the network's
+    /// size), through `MindnetApi.neurons` on runtimes before it, or from storage where
+    /// the runtime has neither.
     pub async fn neurons(&self, netuid: u16) -> Result<Vec<Neuron>> {
+        self.neurons_range(netuid, 0, usize::MAX).await
+    }
+
+    /// The neurons with uids `start..start + count` of `netuid` that are held, in uid
+    /// order, all read at one block: the pages of `MindnetApi.neurons_page` that cover
+    /// them, or the whole metagraph sliced on runtimes without it.
+    pub async fn neurons_range(
+        &self,
+        netuid: u16,
+        start: usize,
+        count: usize,
+    ) -> Result<Vec<Neuron>> {
         self.ensure_network(netuid).await?;
         let at = self.at().await?;
-        let has_api = at
-            .metadata()
-            .runtime_api_trait_by_name("MindnetApi")
-            .and_then(|t| t.method_by_name("neurons"))
-            .is_some();
-        if !has_api {
-            return self.neurons_from_storage(netuid).await;
+        let end = start.saturating_add(count);
+        if !has_api(&at, "neurons_page") {
+            let all = if has_api(&at, "neurons") {
+                let call = runtime::runtime_apis().mindnet_api().neurons(netuid);
+                self.within("reading the metagraph", at.runtime_apis().call(call))
+                    .await?
+                    .into_iter()
+                    .map(neuron_of)
+                    .collect()
+            } else {
+                self.neurons_from_storage(netuid).await?
+            };
+            return Ok(all
+                .into_iter()
+                .filter(|n| (start..end).contains(&usize::from(n.uid)))
+                .collect());
         }
-        let call = runtime::runtime_apis().mindnet_api().neurons(netuid);
-        let infos = self
-            .within("reading the metagraph", at.runtime_apis().call(call))
-            .await?;
-        Ok(infos.into_iter().map(neuron_of).collect())
+        let total = self.neuron_count_at(&at, netuid).await? as usize;
+        let mut out = Vec::new();
+        let mut next = start;
+        while next < end.min(total) {
+            let (Ok(from), Ok(want)) = (
+                u16::try_from(next),
+                u16::try_from((end.min(total) - next).min(usize::from(PAGE))),
+            ) else {
+                break;
+            };
+            let call = runtime::runtime_apis()
+                .mindnet_api()
+                .neurons_page(netuid, from, want);
+            let page = self
+                .within("reading the metagraph", at.runtime_apis().call(call))
+                .await?;
+            // The runtime may cap a page below what was asked: go on after its last uid.
+            let Some(last) = page.last().map(|n| usize::from(n.uid)) else {
+                break;
+            };
+            next = last + 1;
+            out.extend(page.into_iter().map(neuron_of));
+        }
+        Ok(out)
+    }
+
+    /// What a learner polls of every neuron of `netuid` (uid, hotkey, counted stake,
+    /// activity, axon), in uid order and pages of [`PAGE`] uids; on runtimes without
+    /// `MindnetApi.neuron_summaries`, from the full metagraph and the stake pools.
+    pub async fn neuron_summaries(&self, netuid: u16) -> Result<Vec<Summary>> {
+        self.ensure_network(netuid).await?;
+        let at = self.at().await?;
+        if !has_api(&at, "neuron_summaries") {
+            let counted = self.counted_stakes(netuid).await?;
+            return Ok(self
+                .neurons(netuid)
+                .await?
+                .into_iter()
+                .map(|n| {
+                    let key = crate::keys::ss58_decode(&n.hotkey).ok();
+                    Summary {
+                        uid: n.uid,
+                        counted_stake: key.and_then(|k| counted.get(&k).copied()).unwrap_or(0),
+                        hotkey: n.hotkey,
+                        active: n.active,
+                        axon: n.axon,
+                    }
+                })
+                .collect());
+        }
+        let total = self.neuron_count_at(&at, netuid).await? as usize;
+        let mut out = Vec::new();
+        let mut next = 0usize;
+        while next < total {
+            let Ok(from) = u16::try_from(next) else { break };
+            let call = runtime::runtime_apis()
+                .mindnet_api()
+                .neuron_summaries(netuid, from, PAGE);
+            let page = self
+                .within("reading the neurons", at.runtime_apis().call(call))
+                .await?;
+            // The runtime may cap a page below what was asked: go on after its last uid.
+            let Some(last) = page.last().map(|n| usize::from(n.uid)) else {
+                break;
+            };
+            next = last + 1;
+            out.extend(page.into_iter().map(summary_of));
+        }
+        Ok(out)
     }
 
     /// Neuron `uid` of `netuid`, if the uid is held (`MindnetApi.neuron`).

@@ -17,7 +17,7 @@ pub mod tx;
 pub use calls::axon_ip;
 pub use checks::WeightPolicy;
 pub use dispatch_error::describe_dispatch_error;
-pub use metagraph::Neuron;
+pub use metagraph::{Neuron, Summary};
 pub use query::EpochProgress;
 pub use tx::{Included, Pending, Wait};
 
@@ -121,6 +121,11 @@ impl Client {
             timeout,
             signers: Default::default(),
         })
+    }
+
+    /// The chain's genesis hash, as read when connecting.
+    pub fn genesis_hash(&self) -> [u8; 32] {
+        self.api.genesis_hash().0
     }
 
     /// The request deadline.

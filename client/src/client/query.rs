@@ -1,7 +1,7 @@
 //! Reads of the chain's state at the best block: balances, networks and their parameters,
 //! uids, owners, stake, the epoch and the sudo key.
 
-use super::Client;
+use super::{AtBlock, Client};
 use crate::error::{Error, Result};
 use crate::params::{value_json, PARAMETERS};
 use crate::runtime;
@@ -166,16 +166,7 @@ impl Client {
                 value_json(&value.remove_context()),
             ));
         }
-        let count = self
-            .within("reading the neuron count", async {
-                Ok::<_, subxt::Error>(
-                    at.storage()
-                        .fetch(runtime::storage().mindnet().neuron_count(), (netuid,))
-                        .await?
-                        .decode()?,
-                )
-            })
-            .await?;
+        let count = self.neuron_count_at(&at, netuid).await?;
         out.push(("neurons".to_string(), serde_json::Value::from(count)));
         Ok(out)
     }
@@ -206,6 +197,111 @@ impl Client {
                 }
             }
             Ok::<_, subxt::Error>(out)
+        })
+        .await
+    }
+
+    /// The weight row of `uid` on `netuid` as stored: `(uid, value)` sorted by uid (empty
+    /// if it has set none), and the block it was set in.
+    pub async fn weights_of(
+        &self,
+        netuid: u16,
+        uid: u16,
+    ) -> Result<(Vec<(u16, u16)>, Option<u64>)> {
+        self.ensure_network(netuid).await?;
+        let at = self.at().await?;
+        self.within("reading the weights", async {
+            let s = runtime::storage().mindnet();
+            let row = match at.storage().try_fetch(s.weights(), (netuid, uid)).await? {
+                Some(v) => v.decode()?.0,
+                None => Vec::new(),
+            };
+            let block = match at
+                .storage()
+                .try_fetch(s.last_update(), (netuid, uid))
+                .await?
+            {
+                Some(v) => Some(v.decode()?),
+                None => None,
+            };
+            Ok::<_, subxt::Error>((row, block))
+        })
+        .await
+    }
+
+    /// `hotkey`'s take (parts per billion) and each network's `MaxTake` among `netuids`.
+    pub async fn take_of(
+        &self,
+        hotkey: &AccountId32,
+        netuids: &[u16],
+    ) -> Result<(u32, Vec<(u16, u32)>)> {
+        let at = self.at().await?;
+        self.within("reading the take", async {
+            let s = runtime::storage().mindnet();
+            let take = match at.storage().try_fetch(s.take(), (*hotkey,)).await? {
+                Some(v) => v.decode()?.0,
+                None => 0,
+            };
+            let mut caps = Vec::new();
+            for &netuid in netuids {
+                caps.push((
+                    netuid,
+                    at.storage()
+                        .fetch(s.max_take(), (netuid,))
+                        .await?
+                        .decode()?
+                        .0,
+                ));
+            }
+            Ok::<_, subxt::Error>((take, caps))
+        })
+        .await
+    }
+
+    /// The most one share of `hotkey`'s pool on `netuid` is worth, in base units, rounded
+    /// up (1 without a pool): how far the chain's rounding of shares can move what a
+    /// withdrawal leaves from the plain difference.
+    pub async fn share_price_ceiling(&self, netuid: u16, hotkey: &AccountId32) -> Result<u128> {
+        let at = self.at().await?;
+        self.within("reading the stake pool", async {
+            let pool = at
+                .storage()
+                .try_fetch(
+                    runtime::storage().mindnet().stake_pools(),
+                    (netuid, *hotkey),
+                )
+                .await?;
+            Ok::<_, subxt::Error>(match pool {
+                Some(p) => {
+                    let p = p.decode()?;
+                    if p.shares == 0 {
+                        1
+                    } else {
+                        p.value.div_ceil(p.shares).max(1)
+                    }
+                }
+                None => 1,
+            })
+        })
+        .await
+    }
+
+    /// How many uids `netuid` holds (`NeuronCount`).
+    pub async fn neuron_count(&self, netuid: u16) -> Result<u32> {
+        self.ensure_network(netuid).await?;
+        let at = self.at().await?;
+        self.neuron_count_at(&at, netuid).await
+    }
+
+    /// `NeuronCount` of `netuid` at `at`.
+    pub(super) async fn neuron_count_at(&self, at: &AtBlock, netuid: u16) -> Result<u32> {
+        self.within("reading the neuron count", async {
+            Ok::<_, subxt::Error>(
+                at.storage()
+                    .fetch(runtime::storage().mindnet().neuron_count(), (netuid,))
+                    .await?
+                    .decode()?,
+            )
         })
         .await
     }

@@ -57,6 +57,7 @@
 extern crate alloc;
 
 pub mod axon;
+pub mod consent;
 pub mod epoch;
 pub mod fixed;
 

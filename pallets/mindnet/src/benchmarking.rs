@@ -10,7 +10,7 @@ use frame_support::{
     BoundedVec,
 };
 use frame_system::RawOrigin;
-use sp_runtime::traits::UniqueSaturatedFrom;
+use sp_runtime::traits::{UniqueSaturatedFrom, Zero};
 
 const SEED: u32 = 0;
 
@@ -28,7 +28,7 @@ fn consenting<T: Config>(
     coldkey: &T::AccountId,
 ) -> (T::AccountId, T::Signature) {
     let payload = Pallet::<T>::registration_payload(netuid, coldkey, u64::MAX);
-    T::BenchmarkHelper::hotkey_consent(index, &payload)
+    T::BenchmarkHelper::hotkey_consent(index, &mindnet_math::consent::wrap(&payload))
 }
 
 /// Fills network 0 with `n` neurons registered at block 0, each with stake.
@@ -270,6 +270,18 @@ mod benchmarks {
             amount,
         );
         assert_eq!(Pallet::<T>::stake_of(0, &hotkey, &coldkey), amount);
+    }
+
+    #[benchmark]
+    fn remove_all_stake() {
+        ensure_network::<T>();
+        let (coldkey, hotkey) = fill::<T>(1).remove(0);
+        // The same worst case as `remove_stake`, for the whole position.
+        EpochIndex::<T>::insert(0, 1);
+        running_epoch::<T>(1);
+        #[extrinsic_call]
+        _(RawOrigin::Signed(coldkey.clone()), 0, hotkey.clone());
+        assert!(Pallet::<T>::stake_of(0, &hotkey, &coldkey).is_zero());
     }
 
     #[benchmark]

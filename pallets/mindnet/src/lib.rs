@@ -12,7 +12,7 @@
 //! * A **neuron** is a hotkey registered on a network under a uid. The coldkey that
 //!   registers a hotkey owns it, and only with the hotkey's consent: a signature by the
 //!   hotkey over [`Pallet::registration_payload`] (genesis hash, network, coldkey,
-//!   deadline). Registration burns the network's fee. A full network replaces neurons in
+//!   deadline) wrapped as `<Bytes>payload</Bytes>` ([`mindnet_math::consent`]). Registration burns the network's fee. A full network replaces neurons in
 //!   the order its last epoch recorded ([`ReplacementOrder`]: lowest emission first, among
 //!   those past immunity then), so `register` costs the same at 10 neurons as at 65,536.
 //!   A hotkey with no uid and no stake left is released (its owner entry removed).
@@ -48,16 +48,18 @@
 //! ## Interface
 //!
 //! Signed by a coldkey: [`Pallet::register`], [`Pallet::add_stake`],
-//! [`Pallet::remove_stake`], [`Pallet::set_take`] (owner). Signed by a hotkey:
+//! [`Pallet::remove_stake`], [`Pallet::remove_all_stake`], [`Pallet::set_take`] (owner). Signed by a hotkey:
 //! [`Pallet::set_weights`], [`Pallet::serve_axon`]. Root: [`Pallet::create_network`],
 //! [`Pallet::set_parameter`], [`Pallet::set_epoch_budget`]. Runtime API:
-//! [`runtime_api::MindnetApi`] (stake, consent payload, the metagraph, epoch status).
+//! [`runtime_api::MindnetApi`] (stake, consent payload, the metagraph whole and in pages,
+//! epoch status).
 //!
 //! ## Usage
 //!
 //! ```text
 //! payload = api.call.mindnetApi.registrationPayload(0, coldkey, deadline)
-//! api.tx.mindnet.register(0, hotkey, deadline, { Sr25519: hotkey.sign(payload) })  // coldkey signs
+//! api.tx.mindnet.register(0, hotkey, deadline,
+//!     { Sr25519: hotkey.sign(u8aWrapBytes(payload)) })                             // coldkey signs
 //! api.tx.mindnet.addStake(0, hotkey, 10_000_000_000n)                              // coldkey signs
 //! api.tx.mindnet.setWeights(0, [1, 2], [65535, 32768], 0)                          // hotkey signs
 //! api.call.mindnetApi.stakeOf(0, hotkey, coldkey)
@@ -248,7 +250,7 @@ pub mod pallet {
     use super::*;
     use frame_support::{dispatch::DispatchResultWithPostInfo, pallet_prelude::*, PalletId};
     use frame_system::pallet_prelude::*;
-    use sp_runtime::traits::{IdentifyAccount, UniqueSaturatedFrom, Verify};
+    use sp_runtime::traits::{IdentifyAccount, UniqueSaturatedFrom, Verify, Zero};
 
     /// The in-code storage version.
     const STORAGE_VERSION: StorageVersion = StorageVersion::new(4);
@@ -404,7 +406,7 @@ pub mod pallet {
         /// The hotkey's consent has expired: its deadline block has passed.
         ConsentExpired,
         /// The signature is not the hotkey's over this registration's consent payload
-        /// ([`Pallet::registration_payload`]).
+        /// ([`Pallet::registration_payload`]) wrapped as `<Bytes>payload</Bytes>`.
         InvalidConsentSignature,
         /// The signer does not own the hotkey.
         NotHotkeyOwner,
@@ -500,7 +502,8 @@ pub mod pallet {
         /// Registers `hotkey` on network `netuid`, signed by the coldkey that will own it.
         ///
         /// The hotkey consents with `signature`: its signature over
-        /// [`Pallet::registration_payload`]`(netuid, coldkey, deadline)`, valid up to block
+        /// [`Pallet::registration_payload`]`(netuid, coldkey, deadline)` wrapped as
+        /// `<Bytes>payload</Bytes>` ([`mindnet_math::consent::wrap`]), valid up to block
         /// `deadline`, so nobody who sees the call in the pool can register the hotkey
         /// under another coldkey. Burns the network's `RegistrationFee`. On a full network
         /// the next neuron of the order the last epoch recorded ([`ReplacementOrder`]) that
@@ -617,6 +620,23 @@ pub mod pallet {
             Take::<T>::insert(&hotkey, take);
             Self::deposit_event(Event::TakeSet { hotkey, take });
             Ok(())
+        }
+
+        /// Pays all of the signing coldkey's stake behind `hotkey` on `netuid` back to it,
+        /// however much it has grown by the block the call lands in (stake grows every
+        /// epoch, so an amount read before signing is always stale). The same work as
+        /// `remove_stake` of the whole position, plus releasing the pool when it empties.
+        #[pallet::call_index(9)]
+        #[pallet::weight(T::WeightInfo::remove_all_stake())]
+        pub fn remove_all_stake(
+            origin: OriginFor<T>,
+            netuid: u16,
+            hotkey: T::AccountId,
+        ) -> DispatchResult {
+            let coldkey = ensure_signed(origin)?;
+            let owned = Self::stake_of(netuid, &hotkey, &coldkey);
+            ensure!(!owned.is_zero(), Error::<T>::NotEnoughStake);
+            Self::do_remove_stake(coldkey, netuid, hotkey, owned)
         }
 
         /// Sets the share of every block's maximum weight that running epochs may use

@@ -116,7 +116,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 pub fn consent(hotkey: AccountId, netuid: u16, coldkey: AccountId, deadline: u64) -> Signature {
     sp_runtime::testing::TestSignature(
         hotkey,
-        Mindnet::registration_payload(netuid, &coldkey, deadline).to_vec(),
+        mindnet_math::consent::wrap(&Mindnet::registration_payload(netuid, &coldkey, deadline)),
     )
 }
 

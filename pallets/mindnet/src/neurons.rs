@@ -10,8 +10,7 @@ use frame_support::{
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::traits::{BlakeTwo256, Hash, UniqueSaturatedInto, Verify, Zero};
 
-/// The domain tag at the start of every registration consent payload.
-pub const REGISTRATION_CONSENT_TAG: &[u8; 16] = b"mindnet/register";
+pub use mindnet_math::consent::REGISTRATION_CONSENT_TAG;
 
 impl<T: Config> Pallet<T> {
     /// The current block number as `u64`.
@@ -19,12 +18,12 @@ impl<T: Config> Pallet<T> {
         frame_system::Pallet::<T>::block_number().unique_saturated_into()
     }
 
-    /// The 32 bytes a hotkey signs to consent to being registered on `netuid` by
+    /// The 32-byte payload of a hotkey's consent to being registered on `netuid` by
     /// `coldkey`, valid up to block `deadline`: the BLAKE2-256 hash of the SCALE encoding
-    /// of `(b"mindnet/register", genesis_hash, netuid, coldkey, deadline)`. Binding the
-    /// coldkey stops a front-runner from reusing the signature; the genesis hash, another
-    /// chain; the deadline, a signature found much later. (Before the chain's first block
-    /// the genesis hash reads as a placeholder: make consents once blocks are produced.)
+    /// of `(b"mindnet/register", genesis_hash, netuid, coldkey, deadline)`
+    /// ([`mindnet_math::consent`]). The hotkey signs it wrapped, `<Bytes>payload</Bytes>`
+    /// ([`mindnet_math::consent::wrap`]). (Before the chain's first block the genesis hash
+    /// reads as a placeholder: make consents once blocks are produced.)
     pub fn registration_payload(netuid: u16, coldkey: &T::AccountId, deadline: u64) -> [u8; 32] {
         let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
         let encoded = (REGISTRATION_CONSENT_TAG, genesis, netuid, coldkey, deadline).encode();
@@ -58,7 +57,7 @@ impl<T: Config> Pallet<T> {
         );
         let payload = Self::registration_payload(netuid, &coldkey, deadline);
         ensure!(
-            signature.verify(&payload[..], &hotkey),
+            signature.verify(&mindnet_math::consent::wrap(&payload)[..], &hotkey),
             Error::<T>::InvalidConsentSignature
         );
         Self::register_consented(coldkey, netuid, hotkey, owner)
@@ -279,6 +278,54 @@ impl<T: Config> Pallet<T> {
             registered_at: RegisteredAt::<T>::get(netuid, uid),
             active: last_update.is_some_and(|u| now.saturating_sub(u) <= cutoff),
         })
+    }
+
+    /// The held uids of `netuid` from `start`, at most `count` (capped at
+    /// [`crate::runtime_api::NEURONS_PAGE_MAX`]) of them, in order.
+    fn page_uids(netuid: u16, start: u16, count: u16) -> impl Iterator<Item = u16> {
+        let count = count.min(crate::runtime_api::NEURONS_PAGE_MAX);
+        let end = u32::from(start)
+            .saturating_add(u32::from(count))
+            .min(NeuronCount::<T>::get(netuid));
+        (u32::from(start)..end).filter_map(|uid| u16::try_from(uid).ok())
+    }
+
+    /// `MindnetApi.neurons_page`: the held uids of `netuid` among `start..start + count`.
+    pub fn neurons_page(
+        netuid: u16,
+        start: u16,
+        count: u16,
+    ) -> Vec<crate::runtime_api::NeuronInfo<T::AccountId, BalanceOf<T>>> {
+        Self::page_uids(netuid, start, count)
+            .filter_map(|uid| Self::neuron_info(netuid, uid))
+            .collect()
+    }
+
+    /// `MindnetApi.neuron_summaries`: the same page, light.
+    pub fn neuron_summaries(
+        netuid: u16,
+        start: u16,
+        count: u16,
+    ) -> Vec<crate::runtime_api::NeuronSummary<T::AccountId, BalanceOf<T>>> {
+        let cutoff = ActivityCutoff::<T>::get(netuid);
+        let now = Self::current_block();
+        Self::page_uids(netuid, start, count)
+            .filter_map(|uid| {
+                let hotkey = Keys::<T>::get(netuid, uid)?;
+                let counted_stake = StakePools::<T>::get(netuid, &hotkey)
+                    .map(|pool| Self::counted_stake(netuid, &pool))
+                    .unwrap_or_default();
+                let active = LastUpdate::<T>::try_get(netuid, uid)
+                    .is_ok_and(|u| now.saturating_sub(u) <= cutoff);
+                Some(crate::runtime_api::NeuronSummary {
+                    uid,
+                    axon: Axons::<T>::get(netuid, &hotkey),
+                    hotkey,
+                    counted_stake,
+                    active,
+                })
+            })
+            .collect()
     }
 
     /// Every neuron of `netuid`, in uid order (`MindnetApi.neurons`).

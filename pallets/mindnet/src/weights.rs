@@ -42,6 +42,7 @@ pub trait WeightInfo {
 	fn register(n: u32, ) -> Weight;
 	fn add_stake() -> Weight;
 	fn remove_stake() -> Weight;
+	fn remove_all_stake() -> Weight;
 	fn set_weights(n: u32, ) -> Weight;
 	fn serve_axon() -> Weight;
 	fn set_take() -> Weight;
@@ -102,6 +103,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(15))
 			.saturating_add(T::DbWeight::get().writes(8))
+	}
+	/// Not yet measured on its own (the `remove_all_stake` benchmark exists; the next
+	/// `scripts/bench/benchmark.sh` run replaces this): `remove_stake`'s measured weight
+	/// plus the reads and writes of taking the whole position and releasing the pool
+	/// (`StakePools`, `HotkeyPools`, `HotkeyNetworks`, `PendingCredits`, `Owner`), an
+	/// upper bound.
+	fn remove_all_stake() -> Weight {
+		Self::remove_stake()
+			.saturating_add(T::DbWeight::get().reads(5))
+			.saturating_add(T::DbWeight::get().writes(4))
 	}
 	/// The range of component `n` is `[1, 256]`.
 	fn set_weights(n: u32, ) -> Weight {
@@ -391,6 +402,16 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(RocksDbWeight::get().reads(15))
 			.saturating_add(RocksDbWeight::get().writes(8))
+	}
+	/// Not yet measured on its own (the `remove_all_stake` benchmark exists; the next
+	/// `scripts/bench/benchmark.sh` run replaces this): `remove_stake`'s measured weight
+	/// plus the reads and writes of taking the whole position and releasing the pool
+	/// (`StakePools`, `HotkeyPools`, `HotkeyNetworks`, `PendingCredits`, `Owner`), an
+	/// upper bound.
+	fn remove_all_stake() -> Weight {
+		Self::remove_stake()
+			.saturating_add(RocksDbWeight::get().reads(5))
+			.saturating_add(RocksDbWeight::get().writes(4))
 	}
 	/// The range of component `n` is `[1, 256]`.
 	fn set_weights(n: u32, ) -> Weight {

@@ -75,9 +75,12 @@ pub enum Command {
     /// Add, remove or show stake.
     #[command(subcommand)]
     Stake(StakeCommand),
-    /// Set a hotkey's weights.
+    /// Set a hotkey's weights, or show a neuron's.
     #[command(subcommand)]
     Weights(WeightsCommand),
+    /// Show or set the share of a hotkey's emission its owner takes.
+    #[command(subcommand)]
+    Take(TakeCommand),
     /// Announce where a hotkey's learner serves.
     #[command(subcommand)]
     Axon(AxonCommand),
@@ -256,8 +259,12 @@ pub struct StakeArgs {
     #[arg(long)]
     pub hotkey: String,
     /// MIND to stake or withdraw (e.g. 1.5).
-    #[arg(long, allow_hyphen_values = true)]
-    pub amount: String,
+    #[arg(long, allow_hyphen_values = true, required_unless_present = "all")]
+    pub amount: Option<String>,
+    /// `stake remove` only: withdraw the whole position, however much it has grown by the
+    /// block the transaction lands in.
+    #[arg(long, conflicts_with = "amount")]
+    pub all: bool,
 }
 
 /// Names the hotkey that signs: a wallet's, or a secret URI.
@@ -291,6 +298,44 @@ pub enum WeightsCommand {
         /// `uid=weight` entries, e.g. 3=0.5 7=0.25 9=0.25.
         #[arg(required_unless_present = "file")]
         entries: Vec<String>,
+    },
+    /// Show a neuron's weights as the chain stores them: each uid, its value and its share.
+    Show {
+        /// The network.
+        #[arg(long)]
+        netuid: u16,
+        /// The neuron's uid.
+        #[arg(long, required_unless_present = "hotkey", conflicts_with = "hotkey")]
+        uid: Option<u16>,
+        /// The neuron's hotkey address.
+        #[arg(long)]
+        hotkey: Option<String>,
+    },
+}
+
+/// Take commands.
+#[derive(Subcommand, Debug)]
+pub enum TakeCommand {
+    /// A hotkey's take, and what each network it has stake on caps it at.
+    Show {
+        /// The hotkey: an address, or a hotkey name of `--wallet`.
+        #[arg(long)]
+        hotkey: String,
+        /// The wallet whose hotkey `--hotkey` names.
+        #[arg(long)]
+        wallet: Option<String>,
+    },
+    /// Set the take of one of the coldkey's hotkeys (signed by the coldkey that owns it).
+    Set {
+        /// The coldkey that owns the hotkey.
+        #[command(flatten)]
+        coldkey: Coldkey,
+        /// The hotkey: a hotkey name of the wallet, or an address.
+        #[arg(long)]
+        hotkey: String,
+        /// The take: a percentage (`9%`) or a fraction (`0.09`), from 0 to 100 %.
+        #[arg(long)]
+        take: String,
     },
 }
 
@@ -347,6 +392,16 @@ pub struct NeuronsArgs {
     /// The column to sort by (largest first, except uid).
     #[arg(long, value_enum, default_value_t = Column::Uid)]
     pub sort: Column,
+    /// Show at most this many neurons (after sorting and filtering).
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// Skip this many neurons first (after sorting and filtering).
+    #[arg(long, default_value_t = 0)]
+    pub offset: usize,
+    /// Only the neurons that match: `active`, `inactive`, `hotkey=ADDRESS` or
+    /// `coldkey=ADDRESS`.
+    #[arg(long, value_name = "FILTER")]
+    pub filter: Option<String>,
 }
 
 /// Network commands.

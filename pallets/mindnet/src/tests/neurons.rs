@@ -289,6 +289,16 @@ fn a_front_runner_cannot_register_someone_elses_hotkey() {
             ),
             Error::<Test>::InvalidConsentSignature
         );
+        // A signature over the bare payload (not wrapped in <Bytes>…</Bytes>) is no consent:
+        // the hotkey signs only wrapped bytes, never what could be a transaction's payload.
+        let bare = sp_runtime::testing::TestSignature(
+            11,
+            Mindnet::registration_payload(0, &1, DEADLINE).to_vec(),
+        );
+        assert_noop!(
+            Mindnet::register(RuntimeOrigin::signed(1), 0, 11, DEADLINE, bare),
+            Error::<Test>::InvalidConsentSignature
+        );
         // A signature by another key is no consent.
         assert_noop!(
             Mindnet::register(
@@ -447,5 +457,39 @@ fn a_hotkey_with_no_uid_and_no_stake_is_released() {
         register(4, 12, 0);
         assert_eq!(Owner::<Test>::get(12), Some(4));
         assert_ok!(Mindnet::do_try_state());
+    });
+}
+
+#[test]
+fn the_metagraph_pages_as_the_whole_and_summaries_say_what_learners_need() {
+    new_test_ext().execute_with(|| {
+        register_many(5);
+        stake(1, 11, 0, 5 * TOKEN);
+        System::set_block_number(2);
+        assert_ok!(vote(12, vec![0], vec![65535]));
+        let all = Mindnet::neurons(0);
+        assert_eq!(all.len(), 5);
+        // Pages of 2 put together are the whole, in uid order; past the end, nothing.
+        let mut paged = Vec::new();
+        for start in (0..5).step_by(2) {
+            paged.extend(Mindnet::neurons_page(0, start, 2));
+        }
+        assert_eq!(paged, all);
+        assert!(Mindnet::neurons_page(0, 5, 10).is_empty());
+        assert_eq!(Mindnet::neurons_page(0, 3, 0), vec![]);
+        assert_eq!(Mindnet::neurons_page(0, u16::MAX, u16::MAX), vec![]);
+        // A page is capped at NEURONS_PAGE_MAX whatever is asked.
+        assert_eq!(Mindnet::neurons_page(0, 0, u16::MAX).len(), 5);
+        let summaries = Mindnet::neuron_summaries(0, 0, 10);
+        assert_eq!(summaries.len(), 5);
+        for (s, n) in summaries.iter().zip(&all) {
+            assert_eq!(
+                (s.uid, s.hotkey, s.active, s.axon),
+                (n.uid, n.hotkey, n.active, n.axon)
+            );
+        }
+        // Stake added in the running epoch is joining: it does not count yet.
+        assert_eq!(summaries[0].counted_stake, 0);
+        assert!(summaries[1].active && !summaries[0].active);
     });
 }

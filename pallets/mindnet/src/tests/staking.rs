@@ -293,3 +293,26 @@ fn the_take_is_capped_by_the_networks_maximum() {
         assert!(owner.abs_diff(delegator) <= 1);
     });
 }
+
+#[test]
+fn remove_all_stake_takes_the_whole_position_however_it_grew() {
+    new_test_ext().execute_with(|| {
+        register_many(1);
+        stake(1, 11, 0, 5 * TOKEN);
+        let before = Balances::free_balance(1);
+        let owned = Mindnet::stake_of(0, &11, &1);
+        assert_eq!(owned, 5 * TOKEN);
+        assert_ok!(Mindnet::remove_all_stake(RuntimeOrigin::signed(1), 0, 11));
+        assert_eq!(Mindnet::stake_of(0, &11, &1), 0);
+        assert_eq!(Balances::free_balance(1), before + owned);
+        // Nothing left: a second call changes nothing and says why.
+        assert_noop!(
+            Mindnet::remove_all_stake(RuntimeOrigin::signed(1), 0, 11),
+            Error::<Test>::NotEnoughStake
+        );
+        assert_noop!(
+            Mindnet::remove_all_stake(RuntimeOrigin::signed(2), 0, 11),
+            Error::<Test>::NotEnoughStake
+        );
+    });
+}

@@ -7,6 +7,7 @@ mod network;
 mod neurons;
 mod register;
 mod stake;
+mod take;
 mod transfer;
 mod wallet;
 mod weights;
@@ -26,6 +27,7 @@ pub async fn run(cli: Cli) -> Result<Output> {
         Command::Register(a) => register::exec(&ctx, a).await,
         Command::Stake(c) => stake::exec(&ctx, c).await,
         Command::Weights(c) => weights::exec(&ctx, c).await,
+        Command::Take(c) => take::exec(&ctx, c).await,
         Command::Axon(c) => axon::exec(&ctx, c).await,
         Command::Neurons(a) => neurons::exec(&ctx, a).await,
         Command::Network(c) => network::exec(&ctx, c).await,

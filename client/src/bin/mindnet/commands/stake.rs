@@ -26,48 +26,141 @@ pub async fn exec(ctx: &Ctx, command: StakeCommand) -> Result<Output> {
     }
 }
 
-/// Adds (`adding`) or removes stake, after checking the chain would allow it.
+/// Adds (`adding`) or removes stake, after checking the chain would allow it: the funds,
+/// the stake to withdraw, and that the position stays at zero or at least the network's
+/// `min_stake` (a transaction the chain would refuse is never signed: no fee is paid).
 async fn change(ctx: &Ctx, adding: bool, a: StakeArgs) -> Result<Output> {
-    let amount = parse_mind(&a.amount)?;
-    if amount == 0 {
+    let amount = match (a.amount.as_deref(), a.all) {
+        (_, true) if adding => {
+            return Err(Error::usage(
+                "--all is for `stake remove`: give --amount with `stake add`",
+            ))
+        }
+        (_, true) => None,
+        (Some(text), false) => Some(parse_mind(text)?),
+        (None, false) => {
+            return Err(Error::usage(
+                "give --amount (e.g. 1.5), or --all to withdraw the whole position",
+            ))
+        }
+    };
+    if amount == Some(0) {
         return Err(Error::usage("the amount is zero: give more than 0 MIND"));
     }
     let hotkey = ctx.hotkey_address(a.coldkey.wallet.as_deref(), &a.hotkey)?;
     let coldkey = ctx.coldkey(&a.coldkey)?;
     let client = ctx.connect().await?;
     client.ensure_network(a.netuid).await?;
-    let verb = if adding { "stake" } else { "unstake" };
-    let call_add = calls::add_stake(a.netuid, hotkey, amount);
-    let call_remove = calls::remove_stake(a.netuid, hotkey, amount);
-    if adding {
-        client.require_uid(a.netuid, &hotkey).await?;
-        client.ensure_funds(&call_add, &coldkey, amount).await?;
+    let have = client
+        .stake_of(a.netuid, &hotkey, &coldkey.account_id())
+        .await?;
+    let min = client.min_stake(a.netuid).await?;
+    // Withdrawing burns shares rounded up and values the rest rounded down: what is left
+    // can be up to a share's price below the plain difference, so a partial withdrawal
+    // keeps that margin above min_stake (never signing what the chain would refuse).
+    let margin = if adding {
+        0
     } else {
+        client.share_price_ceiling(a.netuid, &hotkey).await?
+    };
+    let floor = min.saturating_add(margin);
+    let below = |left: u128, what: &str| {
+        Error::rejected(format!(
+            "{what} {} MIND behind {} on network {}, below its min_stake of {} MIND: {}",
+            format_mind(left),
+            address_of(&hotkey),
+            a.netuid,
+            format_mind(min),
+            if adding {
+                "stake more".to_string()
+            } else {
+                format!(
+                    "withdraw everything with --all, or at most {} MIND",
+                    format_mind(have.saturating_sub(floor))
+                )
+            }
+        ))
+    };
+    let verb = if adding { "stake" } else { "unstake" };
+    let shown = match amount {
+        Some(x) => format!("{} MIND", format_mind(x)),
+        None => format!("all {} MIND", format_mind(have)),
+    };
+    if adding {
+        let amount = amount.unwrap_or_default();
+        client.require_uid(a.netuid, &hotkey).await?;
+        let after = have.saturating_add(amount);
+        if after < min {
+            return Err(below(after, "the position would hold"));
+        }
+        client
+            .ensure_funds(
+                &calls::add_stake(a.netuid, hotkey, amount),
+                &coldkey,
+                amount,
+            )
+            .await?;
+    } else if let Some(amount) = amount {
         client
             .ensure_stake(a.netuid, &hotkey, &coldkey.account_id(), amount)
             .await?;
+        let left = have.saturating_sub(amount);
+        if left > 0 && left < floor {
+            return Err(below(left, "this would leave"));
+        }
+    } else if have == 0 {
+        return Err(Error::rejected(format!(
+            "{} has nothing staked behind {} on network {}: see mindnet stake show",
+            coldkey.address(),
+            address_of(&hotkey),
+            a.netuid
+        )));
     }
     ctx.confirm(&format!(
-        "{verb} {} MIND {} hotkey {} on network {}?",
-        format_mind(amount),
+        "{verb} {shown} {} hotkey {} on network {}?",
         if adding { "behind" } else { "from behind" },
         address_of(&hotkey),
         a.netuid
     ))?;
-    let inc = if adding {
-        ctx.send(&client, "add_stake", &call_add, &coldkey).await?
-    } else {
-        ctx.send(&client, "remove_stake", &call_remove, &coldkey)
+    let free_before = client.balance(&coldkey.account_id()).await?.0;
+    let inc = match (adding, amount) {
+        (true, Some(x)) => {
+            ctx.send(
+                &client,
+                "add_stake",
+                &calls::add_stake(a.netuid, hotkey, x),
+                &coldkey,
+            )
             .await?
+        }
+        (false, Some(x)) => {
+            let call = calls::remove_stake(a.netuid, hotkey, x);
+            ctx.send(&client, "remove_stake", &call, &coldkey).await?
+        }
+        (_, None) => {
+            let call = calls::remove_all_stake(a.netuid, hotkey);
+            ctx.send(&client, "remove_all_stake", &call, &coldkey)
+                .await?
+        }
     };
     let now = client
         .stake_of(a.netuid, &hotkey, &coldkey.account_id())
         .await?;
+    // With --all, what came back: the free balance's change plus the fee paid.
+    let moved = match amount {
+        Some(x) => x,
+        None => client
+            .balance(&coldkey.account_id())
+            .await?
+            .0
+            .saturating_sub(free_before)
+            .saturating_add(inc.fee.unwrap_or(0)),
+    };
     Ok(Output::new(
         format!(
             "{} {} MIND; {} now has {} MIND behind {} on network {}{}",
             if adding { "staked" } else { "unstaked" },
-            format_mind(amount),
+            format_mind(moved),
             coldkey.address(),
             format_mind(now),
             address_of(&hotkey),
@@ -76,7 +169,7 @@ async fn change(ctx: &Ctx, adding: bool, a: StakeArgs) -> Result<Output> {
         ),
         json!({
             "netuid": a.netuid, "hotkey": address_of(&hotkey), "coldkey": coldkey.address(),
-            "amount": units(amount), "stake": units(now), "included": included_json(&inc),
+            "amount": units(moved), "stake": units(now), "included": included_json(&inc),
         }),
     ))
 }

@@ -1,5 +1,5 @@
 //! `mindnet weights set`: set a hotkey's weights, checked against the network's rules and
-//! rate limit before signing.
+//! rate limit before signing; `mindnet weights show`: a neuron's weights as stored.
 
 use crate::cli::WeightsCommand;
 use crate::ctx::Ctx;
@@ -12,12 +12,19 @@ use std::path::Path;
 
 /// Runs a weights command.
 pub async fn exec(ctx: &Ctx, command: WeightsCommand) -> Result<Output> {
-    let WeightsCommand::Set {
-        netuid,
-        signer,
-        file,
-        entries,
-    } = command;
+    let (netuid, signer, file, entries) = match command {
+        WeightsCommand::Set {
+            netuid,
+            signer,
+            file,
+            entries,
+        } => (netuid, signer, file, entries),
+        WeightsCommand::Show {
+            netuid,
+            uid,
+            hotkey,
+        } => return show(ctx, netuid, uid, hotkey.as_deref()).await,
+    };
     let row = read_row(file.as_deref(), &entries)?;
     let hotkey = ctx.hotkey(&signer)?;
     let client = ctx.connect().await?;
@@ -54,4 +61,53 @@ fn read_row(file: Option<&Path>, entries: &[String]) -> Result<Row> {
         })?),
         None => parse_row(&entries.join(" ")),
     }
+}
+
+/// A neuron's weights as stored, with each entry's share of the row.
+async fn show(ctx: &Ctx, netuid: u16, uid: Option<u16>, hotkey: Option<&str>) -> Result<Output> {
+    let client = ctx.connect().await?;
+    client.ensure_network(netuid).await?;
+    let uid = match (uid, hotkey) {
+        (Some(u), _) => u,
+        (None, Some(h)) => {
+            let account = mindnet_client::keys::parse_account(h)?;
+            client.require_uid(netuid, &account).await?
+        }
+        (None, None) => return Err(Error::usage("name the neuron: --uid U or --hotkey ADDRESS")),
+    };
+    if u32::from(uid) >= client.neuron_count(netuid).await? {
+        return Err(Error::usage(format!(
+            "network {netuid} has no uid {uid}: see mindnet neurons --netuid {netuid}"
+        )));
+    }
+    let (row, block) = client.weights_of(netuid, uid).await?;
+    let total: f64 = row.iter().map(|(_, v)| f64::from(*v)).sum();
+    let share = |v: u16| {
+        if total > 0.0 {
+            f64::from(v) / total
+        } else {
+            0.0
+        }
+    };
+    let rows: Vec<Vec<String>> = row
+        .iter()
+        .map(|(j, v)| vec![j.to_string(), v.to_string(), format!("{:.4}", share(*v))])
+        .collect();
+    let human = if row.is_empty() {
+        format!("uid {uid} on network {netuid} has set no weights")
+    } else {
+        format!(
+            "uid {uid} on network {netuid}: {} weights, set in block {}\n{}",
+            row.len(),
+            block.map_or_else(|| "-".to_string(), |b| b.to_string()),
+            crate::output::table(&["uid", "value", "share"], &rows)
+        )
+    };
+    Ok(Output::new(
+        human,
+        json!({
+            "netuid": netuid, "uid": uid, "block": block,
+            "weights": row.iter().map(|(j, v)| json!({"uid": j, "value": v, "share": share(*v)})).collect::<Vec<_>>(),
+        }),
+    ))
 }
