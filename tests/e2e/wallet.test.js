@@ -206,3 +206,34 @@ test('take: the owner sets it, anyone reads it with each network\'s cap', { time
   await assert.rejects(mindnet(['take', 'set', '--suri', '//Bob', '--hotkey', hot, '--take', '1%', '--yes']), /failed \(4\): .*does not own hotkey/);
   await assert.rejects(mindnet(['take', 'set', '--suri', '//Alice', '--hotkey', hot, '--take', '150%', '--yes']), /failed \(2\): .*is not a take/);
 });
+
+test('network create: the sudo key makes a network, checked before signing', { timeout: 300_000 }, async () => {
+  const made = await mindnet(['network', 'create', '--netuid', '7', '--suri', '//Alice', '--yes', '--wait', 'inclusion']);
+  assert.equal(made.netuid, 7);
+  const list = await mindnet(['network', 'list']);
+  assert.ok(list.some((n) => n.netuid === 7), JSON.stringify(list));
+  assert.equal((await node.api.query.mindnet.tempo(7)).toNumber() > 0, true);
+  // Again: it exists (exit 4); by another key: not the sudo key (exit 2). No fee either way.
+  await assert.rejects(mindnet(['network', 'create', '--netuid', '7', '--suri', '//Alice', '--yes']), /failed \(4\): .*network 7 exists already/);
+  await assert.rejects(mindnet(['network', 'create', '--netuid', '8', '--suri', '//Bob', '--yes']), /failed \(2\): .*only the sudo key .* can create networks/);
+});
+
+test('wallet sign and verify agree with Polkadot.js both ways', { timeout: 120_000 }, async () => {
+  const { signatureVerify } = await import('@polkadot/util-crypto');
+  const { u8aToHex, stringToU8a } = await import('@polkadot/util');
+  const alice = keyring.addFromUri('//Alice');
+  const text = 'I own this key';
+  // The CLI signs; Polkadot.js verifies (signatureVerify accepts the <Bytes> wrapping).
+  const signed = await mindnet(['wallet', 'sign', '--suri', '//Alice', text]);
+  assert.equal(signed.address, alice.address);
+  assert.ok(signatureVerify(stringToU8a(text), signed.signature, alice.address).isValid);
+  // Polkadot.js signs as signRaw does; the CLI verifies, and says it was wrapped.
+  const sig = u8aToHex(alice.sign(u8aWrapBytes(stringToU8a(text))));
+  const ok = await mindnet(['wallet', 'verify', '--address', alice.address, '--signature', sig, text]);
+  assert.deepEqual([ok.valid, ok.wrapped], [true, true]);
+  // Another message, or another signer: exit 4; a malformed signature: exit 2.
+  await assert.rejects(mindnet(['wallet', 'verify', '--address', alice.address, '--signature', sig, 'something else']), /failed \(4\): .*is not .* over "something else"/);
+  const bob = keyring.addFromUri('//Bob').address;
+  await assert.rejects(mindnet(['wallet', 'verify', '--address', bob, '--signature', sig, text]), /failed \(4\)/);
+  await assert.rejects(mindnet(['wallet', 'verify', '--address', bob, '--signature', '0x1234', text]), /failed \(2\): .*is not a signature/);
+});

@@ -86,6 +86,14 @@ pub fn set_parameter(netuid: u16, parameter: NetworkParameter<u128>) -> impl Pay
     runtime::tx().sudo().sudo(inner)
 }
 
+/// `Sudo.sudo(Mindnet.create_network(netuid))`.
+pub fn create_network(netuid: u16) -> impl Payload {
+    let inner = runtime::runtime_types::mindnet_runtime::RuntimeCall::Mindnet(
+        runtime::runtime_types::pallet_mindnet::pallet::Call::create_network { netuid },
+    );
+    runtime::tx().sudo().sudo(inner)
+}
+
 impl Client {
     /// `Mindnet.register` of `hotkey` on `netuid`, for `coldkey` to sign: the hotkey
     /// consents by signing the registration payload, valid for 100 blocks.

@@ -99,12 +99,12 @@ impl Client {
         match self.sudo_key().await? {
             Some(k) if k == signer.account_id() => Ok(()),
             Some(k) => Err(Error::usage(format!(
-                "only the sudo key {} can set network parameters; {} is not it",
+                "only the sudo key {} can create networks or set their parameters; {} is not it",
                 address_of(&k),
                 signer.address()
             ))),
             None => Err(Error::usage(
-                "this chain has no sudo key: parameters cannot be set",
+                "this chain has no sudo key: networks cannot be created nor their parameters set",
             )),
         }
     }

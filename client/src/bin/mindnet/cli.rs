@@ -179,6 +179,37 @@ pub enum WalletCommand {
         #[arg(long)]
         name: String,
     },
+    /// Sign a message as Polkadot.js's signRaw does (the bytes wrapped in <Bytes>…</Bytes>,
+    /// so the signature can never pass for a transaction's).
+    ///
+    /// Example: mindnet wallet sign --name alice "I own this key"
+    Sign {
+        /// The wallet whose coldkey (or `--hotkey`) signs.
+        #[arg(long, required_unless_present = "suri")]
+        name: Option<String>,
+        /// Sign with this hotkey of the wallet instead of its coldkey.
+        #[arg(long, requires = "name")]
+        hotkey: Option<String>,
+        /// A secret URI that signs instead of a wallet (dev chains: //Alice).
+        #[arg(long, conflicts_with_all = ["name", "hotkey"])]
+        suri: Option<String>,
+        /// The message: text, or bytes as 0x and hex.
+        message: String,
+    },
+    /// Check that a signature is an address's over a message (wrapped in <Bytes>…</Bytes> as
+    /// signRaw signs, or bare); exits 4 when it is not.
+    ///
+    /// Example: mindnet wallet verify --address ADDRESS --signature 0x… "I own this key"
+    Verify {
+        /// The signer's address (any SS58 prefix).
+        #[arg(long)]
+        address: String,
+        /// The signature: 0x and 128 hex digits.
+        #[arg(long)]
+        signature: String,
+        /// The message: text, or bytes as 0x and hex.
+        message: String,
+    },
 }
 
 /// `balance`.
@@ -414,6 +445,15 @@ pub enum NetworkCommand {
         /// The network.
         #[arg(long)]
         netuid: u16,
+    },
+    /// Create a network with default parameters (signed by the sudo key).
+    Create {
+        /// The new network's id.
+        #[arg(long)]
+        netuid: u16,
+        /// The sudo key.
+        #[command(flatten)]
+        sudo: Coldkey,
     },
     /// Set a network parameter (signed by the sudo key).
     Set {

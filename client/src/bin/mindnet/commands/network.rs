@@ -1,5 +1,5 @@
-//! `mindnet network list|params|set`: the networks, a network's parameters, and setting one
-//! with the sudo key.
+//! `mindnet network list|params|create|set`: the networks, a network's parameters, and
+//! creating one or setting a parameter with the sudo key.
 
 use crate::cli::{Coldkey, NetworkCommand};
 use crate::ctx::Ctx;
@@ -20,6 +20,7 @@ pub async fn exec(ctx: &Ctx, command: NetworkCommand) -> Result<Output> {
     match command {
         NetworkCommand::List => list(&client).await,
         NetworkCommand::Params { netuid } => params(&client, netuid).await,
+        NetworkCommand::Create { netuid, sudo } => create(ctx, &client, netuid, &sudo).await,
         NetworkCommand::Set {
             netuid,
             sudo,
@@ -27,6 +28,32 @@ pub async fn exec(ctx: &Ctx, command: NetworkCommand) -> Result<Output> {
             value,
         } => set(ctx, &client, netuid, &sudo, param, value).await,
     }
+}
+
+/// Creates `netuid` through `Sudo.sudo`, after checking it is free and the signer is the
+/// sudo key.
+async fn create(ctx: &Ctx, client: &Client, netuid: u16, sudo: &Coldkey) -> Result<Output> {
+    let signer = ctx.coldkey(sudo)?;
+    if client.networks().await?.contains(&netuid) {
+        return Err(mindnet_client::Error::rejected(format!(
+            "network {netuid} exists already: see mindnet network list, or pick another --netuid"
+        )));
+    }
+    client.ensure_sudo(&signer).await?;
+    ctx.confirm(&format!("create network {netuid}?"))?;
+    let inc = ctx
+        .send(
+            client,
+            "create_network",
+            &calls::create_network(netuid),
+            &signer,
+        )
+        .await?;
+    client.ensure_network(netuid).await?;
+    Ok(Output::new(
+        format!("network {netuid} created{}", fee_text(&inc)),
+        json!({ "netuid": netuid, "included": included_json(&inc) }),
+    ))
 }
 
 /// The networks, their neuron counts, tempos and epochs.

@@ -34,6 +34,101 @@ pub fn exec(ctx: &Ctx, command: WalletCommand) -> Result<Output> {
         WalletCommand::Address { name, hotkey } => address(ctx, &name, hotkey.as_deref()),
         WalletCommand::List => list(ctx),
         WalletCommand::Show { name } => show(ctx, &name),
+        WalletCommand::Sign {
+            name,
+            hotkey,
+            suri,
+            message,
+        } => sign(ctx, name, hotkey, suri, &message),
+        WalletCommand::Verify {
+            address,
+            signature,
+            message,
+        } => verify(&address, &signature, &message),
+    }
+}
+
+/// A message's bytes: `0x` and hex as bytes, anything else as its UTF-8 text.
+fn message_bytes(message: &str) -> Vec<u8> {
+    message
+        .strip_prefix("0x")
+        .and_then(|h| hex::decode(h).ok())
+        .unwrap_or_else(|| message.as_bytes().to_vec())
+}
+
+/// `<Bytes>message</Bytes>`, as Polkadot.js's `u8aWrapBytes` (and so `signRaw`) makes it.
+fn wrapped(message: &[u8]) -> Vec<u8> {
+    if message.starts_with(b"<Bytes>") && message.ends_with(b"</Bytes>") {
+        return message.to_vec();
+    }
+    [b"<Bytes>".as_slice(), message, b"</Bytes>".as_slice()].concat()
+}
+
+fn sign(
+    ctx: &Ctx,
+    name: Option<String>,
+    hotkey: Option<String>,
+    suri: Option<String>,
+    message: &str,
+) -> Result<Output> {
+    let key = match (suri, name, hotkey) {
+        (Some(s), _, _) => Key::from_suri(&s)?,
+        (None, Some(w), Some(h)) => ctx.wallet_hotkey(&w, &h)?,
+        (None, Some(w), None) => ctx.coldkey(&crate::cli::Coldkey {
+            wallet: Some(w),
+            suri: None,
+        })?,
+        (None, None, _) => {
+            return Err(Error::usage(
+                "name the key that signs: --name WALLET [--hotkey NAME], or --suri URI",
+            ))
+        }
+    };
+    let bytes = message_bytes(message);
+    let signature = format!("0x{}", hex::encode(key.sign(&wrapped(&bytes))));
+    Ok(Output::new(
+        format!(
+            "{} signed {}:\n{signature}",
+            key.address(),
+            describe(&bytes)
+        ),
+        json!({ "address": key.address(), "message": format!("0x{}", hex::encode(&bytes)), "signature": signature }),
+    ))
+}
+
+fn verify(address: &str, signature: &str, message: &str) -> Result<Output> {
+    let public = mindnet_client::keys::ss58_decode(address)?;
+    let sig: [u8; 64] = signature
+        .strip_prefix("0x")
+        .and_then(|h| hex::decode(h).ok())
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| {
+            Error::usage(format!(
+                "--signature {signature:?} is not a signature: give 0x and 128 hex digits, as `mindnet wallet sign` prints"
+            ))
+        })?;
+    let bytes = message_bytes(message);
+    let form = if Key::verify(&public, &wrapped(&bytes), &sig) {
+        "wrapped in <Bytes>…</Bytes>"
+    } else if Key::verify(&public, &bytes, &sig) {
+        "bare"
+    } else {
+        return Err(Error::rejected(format!(
+            "the signature is not {address}'s over {}",
+            describe(&bytes)
+        )));
+    };
+    Ok(Output::new(
+        format!("valid: {address} signed {} ({form})", describe(&bytes)),
+        json!({ "valid": true, "address": address, "wrapped": form != "bare" }),
+    ))
+}
+
+/// A message for people: its text if it is printable, else its length.
+fn describe(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(t) if !t.chars().any(char::is_control) => format!("{t:?}"),
+        _ => format!("{} bytes", bytes.len()),
     }
 }
 
