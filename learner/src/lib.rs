@@ -15,6 +15,8 @@
 //! - [`score`]: contribution scores (Fisher and ablation), their moving averages and the
 //!   weight row.
 //! - [`wire`], [`axon`], [`dendrite`]: safetensors over signed HTTP.
+//! - [`connectivity`]: seed 000 eq. 7, how much of its representation the axon serves each
+//!   caller.
 //! - [`run`]: the training loop and the chain loop (through `mindnet-client`).
 //! - [`checkpoint`], [`metrics`]: safetensors checkpoints and Prometheus metrics.
 //! - [`config`], [`device`]: the options (flags, config file, defaults) and the backend.
@@ -26,6 +28,7 @@
 pub mod axon;
 pub mod checkpoint;
 pub mod config;
+pub mod connectivity;
 pub mod data;
 pub mod dendrite;
 pub mod device;

@@ -620,7 +620,7 @@ async fn callers_are_served_by_the_weight_they_put_on_the_server() {
     let stakes = [1_000u128, 2_000, 1_000, 1_000];
     let weights = [0.0, 0.5, 0.1, 0.0];
     let t = 0.2;
-    let served = axon::connectivity(&stakes, &weights, t);
+    let served = mindnet_learner::connectivity::shares(&stakes, &weights, t);
     let mean_stake = 5_000.0 / 4.0;
     let x: Vec<f64> = (0..4)
         .map(|i| stakes[i] as f64 / mean_stake * weights[i])
@@ -632,7 +632,7 @@ async fn callers_are_served_by_the_weight_they_put_on_the_server() {
     }
     assert!(served[1] > served[2] && served[2] > served[3]);
     assert_eq!(
-        axon::connectivity(&stakes, &weights, f64::INFINITY),
+        mindnet_learner::connectivity::shares(&stakes, &weights, f64::INFINITY),
         vec![1.0; 4]
     );
 

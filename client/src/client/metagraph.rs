@@ -107,6 +107,37 @@ fn axon_text(axon: &AxonInfo) -> String {
     }
 }
 
+/// The held uids `start..end` through `page(from, count)` (a runtime API call of at most
+/// [`PAGE`] uids), page after page: each goes on after the last uid the one before
+/// returned, as the runtime may cap a page below what was asked. `uid` reads an item's uid.
+async fn paged<T, F>(
+    start: usize,
+    end: usize,
+    uid: impl Fn(&T) -> u16,
+    page: impl Fn(u16, u16) -> F,
+) -> Result<Vec<T>>
+where
+    F: std::future::Future<Output = Result<Vec<T>>>,
+{
+    let mut out = Vec::new();
+    let mut next = start;
+    while next < end {
+        let (Ok(from), Ok(want)) = (
+            u16::try_from(next),
+            u16::try_from((end - next).min(usize::from(PAGE))),
+        ) else {
+            break;
+        };
+        let items = page(from, want).await?;
+        let Some(last) = items.last().map(|n| usize::from(uid(n))) else {
+            break;
+        };
+        next = last + 1;
+        out.extend(items);
+    }
+    Ok(out)
+}
+
 /// Whether the runtime at `at` has `MindnetApi.method`.
 fn has_api(at: &AtBlock, method: &str) -> bool {
     at.metadata()
@@ -153,29 +184,16 @@ impl Client {
                 .collect());
         }
         let total = self.neuron_count_at(&at, netuid).await? as usize;
-        let mut out = Vec::new();
-        let mut next = start;
-        while next < end.min(total) {
-            let (Ok(from), Ok(want)) = (
-                u16::try_from(next),
-                u16::try_from((end.min(total) - next).min(usize::from(PAGE))),
-            ) else {
-                break;
-            };
+        let at = &at;
+        let page = |from: u16, want: u16| async move {
             let call = runtime::runtime_apis()
                 .mindnet_api()
                 .neurons_page(netuid, from, want);
-            let page = self
-                .within("reading the metagraph", at.runtime_apis().call(call))
-                .await?;
-            // The runtime may cap a page below what was asked: go on after its last uid.
-            let Some(last) = page.last().map(|n| usize::from(n.uid)) else {
-                break;
-            };
-            next = last + 1;
-            out.extend(page.into_iter().map(neuron_of));
-        }
-        Ok(out)
+            self.within("reading the metagraph", at.runtime_apis().call(call))
+                .await
+        };
+        let infos = paged(start, end.min(total), |n| n.uid, page).await?;
+        Ok(infos.into_iter().map(neuron_of).collect())
     }
 
     /// What a learner polls of every neuron of `netuid` (uid, hotkey, counted stake,
@@ -203,24 +221,16 @@ impl Client {
                 .collect());
         }
         let total = self.neuron_count_at(&at, netuid).await? as usize;
-        let mut out = Vec::new();
-        let mut next = 0usize;
-        while next < total {
-            let Ok(from) = u16::try_from(next) else { break };
+        let at = &at;
+        let page = |from: u16, want: u16| async move {
             let call = runtime::runtime_apis()
                 .mindnet_api()
-                .neuron_summaries(netuid, from, PAGE);
-            let page = self
-                .within("reading the neurons", at.runtime_apis().call(call))
-                .await?;
-            // The runtime may cap a page below what was asked: go on after its last uid.
-            let Some(last) = page.last().map(|n| usize::from(n.uid)) else {
-                break;
-            };
-            next = last + 1;
-            out.extend(page.into_iter().map(summary_of));
-        }
-        Ok(out)
+                .neuron_summaries(netuid, from, want);
+            self.within("reading the neurons", at.runtime_apis().call(call))
+                .await
+        };
+        let summaries = paged(0, total, |n| n.uid, page).await?;
+        Ok(summaries.into_iter().map(summary_of).collect())
     }
 
     /// Neuron `uid` of `netuid`, if the uid is held (`MindnetApi.neuron`).

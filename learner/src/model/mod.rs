@@ -20,6 +20,9 @@
 //!   gate's total weight per eligible peer, weighted by `balance`) keeps the gate from
 //!   collapsing onto a few peers.
 //!
+//! - **Student** ([`student`]): a small model distilled from the gate's combination, standing
+//!   in for peers that do not answer; [`state`] is what a checkpoint holds of a trainer.
+//!
 //! The training step ([`Trainer::step`]) runs two backward passes: one through the head,
 //! whose leaves are the local and peer representations (their gradients score the peers,
 //! [`crate::score`]), and one through the encoder with the gradients it was given, by the
@@ -110,44 +113,6 @@ pub struct Head<B: Backend> {
     gate: Linear<B>,
     hidden: Linear<B>,
     out: Linear<B>,
-}
-
-/// Hidden width of the distilled student.
-pub const STUDENT_HIDDEN: usize = 64;
-/// Distillation steps before the student stands in for peers that do not answer.
-pub const STUDENT_READY: u64 = 200;
-
-/// The distilled student (seed 000 §2.8): from the token window alone, it predicts the
-/// gate's combination of the peers' normalised representations (a vector of width `H`,
-/// not bounded: a softmax-weighted sum of unit-RMS vectors), so it can stand in for the
-/// network when the peers do not answer. It is a byte MLP like the encoder, smaller, with
-/// a linear output.
-#[derive(Module, Debug)]
-pub struct Student<B: Backend> {
-    embed: Embedding<B>,
-    hidden: Linear<B>,
-    out: Linear<B>,
-}
-
-impl<B: Backend> Student<B> {
-    /// A freshly initialised student.
-    pub fn new(config: &ModelConfig, device: &B::Device) -> Self {
-        Self {
-            embed: EmbeddingConfig::new(VOCAB, config.embed).init(device),
-            hidden: LinearConfig::new(config.context * config.embed, STUDENT_HIDDEN).init(device),
-            out: LinearConfig::new(STUDENT_HIDDEN, config.width).init(device),
-        }
-    }
-
-    /// Its stand-in for the combination `[B, H]` of token windows `[B, K]`.
-    pub fn forward(&self, tokens: Tensor<B, 2, Int>) -> Tensor<B, 2> {
-        let [rows, context] = tokens.dims();
-        let e = self.embed.forward(tokens);
-        let [_, _, width] = e.dims();
-        self.out.forward(relu(
-            self.hidden.forward(e.reshape([rows, context * width])),
-        ))
-    }
 }
 
 impl<B: Backend> Encoder<B> {
@@ -662,59 +627,6 @@ impl<B: AutodiffBackend> Trainer<B> {
         report
     }
 
-    /// One distillation step of the student (seed 000 eq. 11) on the rows where the gate's
-    /// combination came from peers that answered (not probes): the KL divergence from the
-    /// head's prediction with the peers' combination to its prediction with the student's,
-    /// plus the squared error between the two combinations (which keeps the student a good
-    /// stand-in as the head moves). Only the student learns from it. Returns the loss
-    /// (None: no such rows).
-    fn distil(&mut self, batch: &Batch, routed: &Routed, local: Tensor<B, 2>) -> Option<f64> {
-        let rows_mask = routed.distil_rows();
-        let n = rows_mask.iter().filter(|v| **v > 0.0).count();
-        if n == 0 {
-            return None;
-        }
-        let c = self.config;
-        let device = &self.device;
-        let rows = routed.rows;
-        let (tokens, _) = batch_tensors::<B>(batch, c.context, device);
-        let (reps, columns, mask) = routed.tensors::<B>(c.width, device);
-        let (teacher, _) = self.head.combine(local.clone(), reps, columns, mask);
-        let teacher = teacher.detach();
-        let target = log_softmax(self.head.predict(local.clone(), teacher.clone()), 1).detach();
-        let student = self.student.forward(tokens);
-        let predicted = log_softmax(self.head.predict(local, student.clone()), 1);
-        let kl = (target.clone().exp() * (target - predicted))
-            .sum_dim(1)
-            .reshape([rows]);
-        let mse = (student - teacher).square().mean_dim(1).reshape([rows]);
-        let weights: Tensor<B, 1> = Tensor::from_data(TensorData::new(rows_mask, [rows]), device);
-        let loss = ((kl + mse) * weights).sum() / n as f64;
-        let value: f64 = loss.clone().into_scalar().elem();
-        let grads = GradientsParams::from_grads(loss.backward(), &self.student);
-        self.student = self.student_opt.step(self.lr, self.student.clone(), grads);
-        self.student_steps += 1;
-        Some(value)
-    }
-
-    /// Whether the student has learnt enough to stand in for peers that do not answer.
-    pub fn student_ready(&self) -> bool {
-        self.student_steps >= STUDENT_READY
-    }
-
-    /// The student's stand-in for the rows `routed` marks, as [`Head::forward`] takes it.
-    fn stand_in<C: Backend>(
-        student: &Student<C>,
-        routed: &Routed,
-        tokens: Tensor<C, 2, Int>,
-        device: &C::Device,
-    ) -> Option<(Tensor<C, 2>, Tensor<C, 2>)> {
-        let rows = routed.stand_in_rows()?;
-        let n = rows.len();
-        let mask = Tensor::from_data(TensorData::new(rows, [n, 1]), device);
-        Some((student.forward(tokens).detach(), mask))
-    }
-
     /// The loss on `batch` and its gradients at the representations, without training
     /// (what [`crate::score::contribution`] takes).
     pub fn input_gradients(&self, batch: &Batch, routed: &Routed) -> StepReport {
@@ -844,147 +756,7 @@ pub fn represent<B: Backend>(
     to_vec(encoder.forward(tokens_tensor::<B>(tokens, rows, context, &device)))
 }
 
-pub use crate::params::NamedTensors;
-
-/// The prefix of the encoder's tensors in a checkpoint.
-const ENCODER: &str = "encoder.";
-/// The prefix of the head's tensors in a checkpoint.
-const HEAD: &str = "head.";
-/// The prefix of the student's tensors in a checkpoint.
-const STUDENT: &str = "student.";
-/// The name of the student's distillation step count among the Adam step counts.
-const STUDENT_STEPS: &str = "distillation_steps";
-
-fn prefixed(prefix: &str, tensors: NamedTensors) -> NamedTensors {
-    tensors
-        .into_iter()
-        .map(|(n, s, v)| (format!("{prefix}{n}"), s, v))
-        .collect()
-}
-
-/// The tensors named `prefix…`, without the prefix, and the rest.
-fn split(prefix: &str, tensors: NamedTensors) -> (NamedTensors, NamedTensors) {
-    let (mine, rest): (NamedTensors, NamedTensors) = tensors
-        .into_iter()
-        .partition(|(n, _, _)| n.starts_with(prefix));
-    let mine = mine
-        .into_iter()
-        .map(|(n, s, v)| (n[prefix.len()..].to_string(), s, v))
-        .collect();
-    (mine, rest)
-}
-
-/// The Adam moments' tensors among `tensors`, and the rest.
-fn moments_apart(tensors: NamedTensors) -> (NamedTensors, NamedTensors) {
-    tensors.into_iter().partition(|(n, _, _)| {
-        [
-            crate::params::ADAM_M1,
-            crate::params::ADAM_M2,
-            crate::params::ADAM_VMAX,
-        ]
-        .iter()
-        .any(|p| n.starts_with(p))
-    })
-}
-
-/// Adam for `module` with its state restored from `moments` and the step counts named
-/// `prefix…` in `steps` (afresh when there are no moments: an older checkpoint).
-fn optimiser<B: AutodiffBackend, M: AutodiffModule<B>>(
-    module: &M,
-    moments: NamedTensors,
-    steps: &std::collections::BTreeMap<String, usize>,
-    prefix: &str,
-) -> Result<Adam<M, B>, String> {
-    if moments.is_empty() {
-        return Ok(AdamConfig::new().init());
-    }
-    let steps = steps
-        .iter()
-        .filter_map(|(n, t)| Some((n.strip_prefix(prefix)?.to_string(), *t)))
-        .collect();
-    crate::params::load_adam_state(
-        AdamConfig::new().init(),
-        module,
-        crate::params::AdamSnapshot { moments, steps },
-    )
-}
-
-/// What a checkpoint holds of a trainer: every parameter and the optimisers' state.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct TrainerState {
-    /// Parameters and Adam's moments, named `encoder.…`, `head.…` and `student.…`.
-    pub tensors: NamedTensors,
-    /// Adam's step count of each parameter, by the same names.
-    pub steps: std::collections::BTreeMap<String, usize>,
-}
-
-impl<B: AutodiffBackend> Trainer<B> {
-    /// Every parameter and Adam's state, named.
-    pub fn state(&self) -> TrainerState {
-        let mut tensors = NamedTensors::new();
-        let mut steps = std::collections::BTreeMap::new();
-        let mut add = |prefix: &str, params: NamedTensors, adam: crate::params::AdamSnapshot| {
-            tensors.extend(prefixed(prefix, params));
-            tensors.extend(prefixed(prefix, adam.moments));
-            steps.extend(
-                adam.steps
-                    .into_iter()
-                    .map(|(n, t)| (format!("{prefix}{n}"), t)),
-            );
-        };
-        add(
-            ENCODER,
-            crate::params::named(&self.encoder),
-            crate::params::adam_state(&self.encoder, &self.encoder_opt),
-        );
-        add(
-            HEAD,
-            crate::params::named(&self.head),
-            crate::params::adam_state(&self.head, &self.head_opt),
-        );
-        add(
-            STUDENT,
-            crate::params::named(&self.student),
-            crate::params::adam_state(&self.student, &self.student_opt),
-        );
-        // The student's distillation steps are its Adam steps (one per distillation).
-        steps.insert(STUDENT_STEPS.to_string(), self.student_steps as usize);
-        TrainerState { tensors, steps }
-    }
-
-    /// Replaces every parameter and Adam's state with `state` (a checkpoint without Adam's
-    /// state starts the optimisers afresh).
-    pub fn load_state(&mut self, state: TrainerState) -> Result<(), String> {
-        let (enc, rest) = split(ENCODER, state.tensors);
-        let (head, rest) = split(HEAD, rest);
-        let (student, rest) = split(STUDENT, rest);
-        if let Some((name, _, _)) = rest.first() {
-            return Err(format!("the checkpoint has an unknown tensor {name}"));
-        }
-        let (enc_moments, enc) = moments_apart(enc);
-        let (head_moments, head) = moments_apart(head);
-        let (student_moments, student) = moments_apart(student);
-        let encoder = crate::params::load(self.encoder.clone(), enc)?;
-        let head = crate::params::load(self.head.clone(), head)?;
-        let encoder_opt = optimiser(&encoder, enc_moments, &state.steps, ENCODER)?;
-        let head_opt = optimiser(&head, head_moments, &state.steps, HEAD)?;
-        // A checkpoint from before the student keeps a fresh one.
-        let (student, student_opt, student_steps) = if student.is_empty() {
-            (
-                Student::new(&self.config, &self.device),
-                AdamConfig::new().init(),
-                0,
-            )
-        } else {
-            let student = crate::params::load(self.student.clone(), student)?;
-            let opt = optimiser(&student, student_moments, &state.steps, STUDENT)?;
-            let steps = state.steps.get(STUDENT_STEPS).copied().unwrap_or(0) as u64;
-            (student, opt, steps)
-        };
-        (self.encoder, self.head, self.encoder_opt, self.head_opt) =
-            (encoder, head, encoder_opt, head_opt);
-        (self.student, self.student_opt, self.student_steps) =
-            (student, student_opt, student_steps);
-        Ok(())
-    }
-}
+mod state;
+mod student;
+pub use state::{NamedTensors, TrainerState};
+pub use student::{Student, STUDENT_HIDDEN, STUDENT_READY};
