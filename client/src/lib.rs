@@ -20,13 +20,17 @@
 
 pub mod amount;
 pub mod client;
+pub mod config;
 pub mod error;
 pub mod keys;
 pub mod params;
 pub mod wallet;
 pub mod weights;
 
-pub use client::{Client, Included, Neuron, Pending, Summary, Wait, WeightPolicy};
+pub use client::{
+    Client, EpochProgress, Included, Neuron, Pending, RunningEpoch, Summary, Wait, WeightPolicy,
+    EPOCH_PHASES,
+};
 pub use error::{Error, ErrorKind, Result};
 pub use keys::{Key, Keystore};
 /// The subxt this crate is built on, and the account id type its calls take.

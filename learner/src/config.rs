@@ -503,6 +503,21 @@ impl NetArgs {
         }
     }
 
+    /// These options, each of url, netuid, wallet, hotkey and wallet folder not given taken
+    /// from the config file `mindnet` reads too (`~/.mindnet/config.toml` or
+    /// `$MINDNET_CONFIG`); a `--suri` keeps the wallet unset.
+    pub fn or_shared(self, shared: mindnet_client::config::Config) -> NetArgs {
+        let keyed = self.suri.is_none();
+        NetArgs {
+            url: self.url.or(shared.url),
+            netuid: self.netuid.or(shared.netuid),
+            wallet: self.wallet.or(shared.wallet.filter(|_| keyed)),
+            hotkey: self.hotkey.or(shared.hotkey.filter(|_| keyed)),
+            wallet_dir: self.wallet_dir.or(shared.wallet_dir),
+            ..self
+        }
+    }
+
     /// The network options with the defaults for what is not given, and the hotkey (read
     /// from its wallet, which may ask for its password).
     pub fn resolve(self) -> Result<NetworkOptions> {
@@ -599,7 +614,8 @@ impl RunArgs {
     pub fn resolve(self) -> Result<Resolved> {
         let file = read_config(&self.train.config)?;
         let mut resolved = self.train.or(file.train).resolve(false)?;
-        resolved.options.network = Some(self.net.or(file.net).resolve()?);
+        let shared = mindnet_client::config::Config::load(None)?;
+        resolved.options.network = Some(self.net.or(file.net).or_shared(shared).resolve()?);
         Ok(resolved)
     }
 }
@@ -613,6 +629,32 @@ pub fn alone(args: TrainArgs) -> Result<Resolved> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_shared_config_fills_what_neither_flags_nor_file_give() {
+        let shared = mindnet_client::config::Config::parse(
+            "url = \"ws://node:1\"\nwallet = \"me\"\nhotkey = \"miner\"\nnetuid = 4\n",
+        )
+        .unwrap();
+        let flags = NetArgs {
+            netuid: Some(2),
+            ..Default::default()
+        };
+        let net = flags.or(NetArgs::default()).or_shared(shared.clone());
+        assert_eq!(net.netuid, Some(2), "the flag wins");
+        assert_eq!(net.url.as_deref(), Some("ws://node:1"));
+        assert_eq!(net.wallet.as_deref(), Some("me"));
+        assert_eq!(net.hotkey.as_deref(), Some("miner"));
+        let dev = NetArgs {
+            suri: Some("//Alice".into()),
+            ..Default::default()
+        }
+        .or_shared(shared);
+        assert_eq!(
+            dev.wallet, None,
+            "a secret URI is not mixed with the file's wallet"
+        );
+    }
 
     fn config(text: &str) -> Result<FileConfig> {
         let dir = tempfile::tempdir().unwrap();

@@ -7,5 +7,6 @@ frame_benchmarking::define_benchmarks!(
     [pallet_timestamp, Timestamp]
     [pallet_sudo, Sudo]
     [pallet_mindnet, Mindnet]
+    [pallet_migrations, MultiBlockMigrations]
     [pallet_validator_set, ValidatorSet]
 );

@@ -100,7 +100,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
     spec_name: alloc::borrow::Cow::Borrowed("mindnet"),
     impl_name: alloc::borrow::Cow::Borrowed("mindnet"),
     authoring_version: 1,
-    spec_version: 101,
+    spec_version: 102,
     impl_version: 1,
     apis: apis::RUNTIME_API_VERSIONS,
     transaction_version: 1,
@@ -129,7 +129,8 @@ pub type UncheckedExtrinsic =
     generic::UncheckedExtrinsic<Address, RuntimeCall, Signature, TxExtension>;
 /// The payload that is signed.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
-/// Storage migrations run on upgrade.
+/// Single-block storage migrations run on upgrade (none: anything per neuron or per stake
+/// position is a stepped migration of `pallet-migrations`, see `configs`).
 type Migrations = ();
 /// Dispatches blocks to the pallets.
 pub type Executive = frame_executive::Executive<
@@ -180,4 +181,6 @@ mod runtime {
     pub type Sudo = pallet_sudo;
     #[runtime::pallet_index(7)]
     pub type Mindnet = pallet_mindnet;
+    #[runtime::pallet_index(10)]
+    pub type MultiBlockMigrations = pallet_migrations;
 }

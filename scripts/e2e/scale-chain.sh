@@ -16,6 +16,12 @@
 # API as the RPC carries it:
 #
 #   NEURONS=65536 METAGRAPH=1 scripts/e2e/scale-chain.sh
+#
+# LEARNER=1 registers six synthetic peers and a learner into the uids NEURONS leaves free
+# and waits until the learner, reading the full metagraph, has set weights twice
+# (tests/scale-learner.js):
+#
+#   LEARNER=1 NEURONS=65529 scripts/e2e/scale-chain.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/lib.sh
@@ -52,6 +58,11 @@ for _ in $(seq 1 600); do
   kill -0 $pid 2>/dev/null || { tail -n 20 "$base/node.log" >&2; exit 1; }
   sleep 1
 done
+if [ "${LEARNER:-0}" = 1 ]; then
+  [ -x "$(dirname "$node")/mindnet-learner" ] || { echo "build the learner first (cargo build -p mindnet-learner)" >&2; exit 1; }
+  (cd tests && node scale-learner.js ws://127.0.0.1:9955)
+  exit 0
+fi
 if [ "${METAGRAPH:-0}" = 1 ]; then
   (cd tests && node read-metagraph.js ws://127.0.0.1:9955 0)
   exit 0

@@ -14,10 +14,13 @@ const held = devNodePastBlockOne();
 test('the wallet session of docs/wallet.md runs as pasted', { timeout: 600_000 }, async () => {
   const script = snippet('docs/wallet.md', '## A session on the dev chain', 'sh');
   const wallets = mkdtempSync(join(tmpdir(), 'mindnet-docs-'));
+  const home = mkdtempSync(join(tmpdir(), 'mindnet-docs-home-'));
   const cliDir = dirname(cliBinary());
   const env = {
     ...process.env,
     PATH: `${cliDir}:${process.env.PATH}`,
+    // The session writes ~/.mindnet/config.toml: a home of its own.
+    HOME: home,
     MINDNET_URL: held.node.url,
     MINDNET_WALLET_DIR: wallets,
     MINDNET_PASSWORD: 'a password for the docs',
@@ -29,6 +32,9 @@ test('the wallet session of docs/wallet.md runs as pasted', { timeout: 600_000 }
     });
     assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
     assert.match(run.stdout, /uid\s+hotkey\s+stake\s+rank/);
+    // The config file's wallet made `overview` list both registered hotkeys.
+    assert.match(run.stdout, /wallet me: coldkey/);
+    assert.match(run.stdout, /2 registrations/);
     // The miner the session registered earns incentive, the validator dividends.
     const cli = (args) => new Promise((resolve, reject) => execFile(cliBinary(), [...args, '--json'], { env },
       (error, stdout, stderr) => (error ? reject(new Error(stderr)) : resolve(JSON.parse(stdout)))));
@@ -47,5 +53,6 @@ test('the wallet session of docs/wallet.md runs as pasted', { timeout: 600_000 }
     assert.ok(v.dividends > 0, JSON.stringify(neurons));
   } finally {
     rmSync(wallets, { recursive: true, force: true });
+    rmSync(home, { recursive: true, force: true });
   }
 });

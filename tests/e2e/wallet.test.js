@@ -237,3 +237,72 @@ test('wallet sign and verify agree with Polkadot.js both ways', { timeout: 120_0
   await assert.rejects(mindnet(['wallet', 'verify', '--address', bob, '--signature', sig, text]), /failed \(4\)/);
   await assert.rejects(mindnet(['wallet', 'verify', '--address', bob, '--signature', '0x1234', text]), /failed \(2\): .*is not a signature/);
 });
+
+/** Runs the CLI with --json, extra environment and `input` on stdin; resolves with the parsed output. */
+function mindnetWith(args, { env = {}, input = '' } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = execFile(cliBinary(), [...args, '--json', '--url', node.url], {
+      env: { ...process.env, MINDNET_WALLET_DIR: dir, MINDNET_PASSWORD: PASSWORD, ...env },
+      timeout: 180_000,
+    }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`mindnet ${args.join(' ')} failed (${error.code}): ${stderr}`));
+      else resolve(JSON.parse(stdout));
+    });
+    child.stdin.end(input);
+  });
+}
+
+test('a config file shortens commands; overview lists what neurons shows for the wallet', { timeout: 300_000 }, async () => {
+  await mindnet(['wallet', 'new', '--name', 'ov', '--hotkey', 'a', '--no-password']);
+  await mindnet(['wallet', 'new', '--name', 'ov', '--hotkey', 'b', '--no-password']);
+  const cold = (await mindnet(['wallet', 'address', '--name', 'ov'])).address;
+  await mindnet(['transfer', '--suri', '//Alice', '--to', cold, '--amount', '50', '--yes', '--wait', 'inclusion']);
+  const config = join(dir, 'ov.toml');
+  writeFileSync(config, 'wallet = "ov"\nhotkey = "a"\nnetuid = 0\n');
+  const env = { MINDNET_CONFIG: config };
+  // No --wallet, --hotkey or --netuid: the file's.
+  const a = await mindnetWith(['register', '--yes', '--wait', 'inclusion'], { env });
+  const b = await mindnetWith(['register', '--hotkey', 'b', '--yes', '--wait', 'inclusion'], { env });
+  assert.equal(a.coldkey, cold);
+  assert.notEqual(a.uid, b.uid);
+  await mindnetWith(['stake', 'add', '--amount', '3', '--yes', '--wait', 'inclusion'], { env });
+  // overview: the rows `neurons` shows for the wallet's coldkey.
+  const overview = await mindnetWith(['overview'], { env });
+  const shown = await mindnet(['neurons', '--netuid', '0', '--filter', `coldkey=${cold}`]);
+  assert.equal(overview.coldkey, cold);
+  assert.deepEqual(overview.neurons.map((n) => [n.uid, n.hotkey, n.stake, n.incentive, n.emission, n.axon]).sort(),
+    shown.map((n) => [n.uid, n.hotkey, n.stake, n.incentive, n.emission, n.axon]).sort());
+  assert.deepEqual(overview.neurons.map((n) => n.hotkey_name).sort(), ['a', 'b']);
+  assert.equal(BigInt(overview.neurons.find((n) => n.hotkey_name === 'a').stake), 3n * MIND);
+  // stake show for any coldkey address, no wallet needed.
+  const positions = await mindnet(['stake', 'show', '--coldkey', cold]);
+  assert.deepEqual(positions.map((p) => [p.hotkey, BigInt(p.stake)]), [[a.hotkey, 3n * MIND]]);
+  // Flags win over the file; a malformed file is exit 2, naming it.
+  await assert.rejects(mindnetWith(['overview', '--wallet', 'nosuch'], { env }), /failed \(2\): .*nosuch/);
+  writeFileSync(config, 'walet = "ov"\n');
+  await assert.rejects(mindnetWith(['overview'], { env }), /failed \(2\): .*config file .*ov\.toml is malformed.*walet/);
+  await assert.rejects(mindnetWith(['overview'], { env: { MINDNET_CONFIG: join(dir, 'none.toml') } }), /failed \(2\): .*cannot read the config file/);
+});
+
+test('wallet inspect shows a key\'s public facts; a mnemonic is read from stdin', { timeout: 120_000 }, async () => {
+  const mnemonic = mnemonicGenerate(12);
+  const pair = keyring.addFromMnemonic(mnemonic);
+  // Piped in (no file, no terminal), and as --mnemonic-file -.
+  const piped = await mindnetWith(['wallet', 'import', '--name', 'piped'], { input: `${mnemonic}\n` });
+  assert.equal(piped.key.address, pair.address);
+  const dashed = await mindnetWith(['wallet', 'import', '--name', 'piped', '--hotkey', 'h', '--no-password', '--mnemonic-file', '-'], { input: `${mnemonic}//h` });
+  assert.equal(dashed.key.address, keyring.addFromUri(`${mnemonic}//h`).address);
+  await assert.rejects(mindnetWith(['wallet', 'import', '--name', 'empty'], { input: '\n' }), /failed \(2\): .*no mnemonic was given/);
+  // inspect: the same facts as Polkadot.js, from the file (no password), an address or a URI.
+  const generic = new Keyring({ type: 'sr25519', ss58Format: 42 }).encodeAddress(pair.publicKey);
+  const hex = `0x${Buffer.from(pair.publicKey).toString('hex')}`;
+  const fromFile = await mindnetWith(['wallet', 'inspect', '--name', 'piped'], { env: { MINDNET_PASSWORD: '' } });
+  assert.deepEqual([fromFile.address, fromFile.generic_address, fromFile.public_key, fromFile.encrypted], [pair.address, generic, hex, true]);
+  const fromAddress = await mindnet(['wallet', 'inspect', generic]);
+  assert.equal(fromAddress.address, pair.address);
+  const alice = await mindnet(['wallet', 'inspect', '--suri', '//Alice']);
+  assert.equal(alice.address, keyring.addFromUri('//Alice').address);
+  // Every command's help ends with examples.
+  const help = await new Promise((resolve) => execFile(cliBinary(), ['overview', '--help'], (e, out) => resolve(out)));
+  assert.match(help, /Examples:\n {2}mindnet overview --wallet me/);
+});

@@ -236,6 +236,16 @@ impl Client {
     /// Neuron `uid` of `netuid`, if the uid is held (`MindnetApi.neuron`).
     pub async fn neuron(&self, netuid: u16, uid: u16) -> Result<Option<Neuron>> {
         let at = self.at().await?;
+        self.neuron_in(&at, netuid, uid).await
+    }
+
+    /// Neuron `uid` of `netuid` as it was at block `number`.
+    pub async fn neuron_at(&self, netuid: u16, uid: u16, number: u64) -> Result<Option<Neuron>> {
+        let at = self.at_number(number).await?;
+        self.neuron_in(&at, netuid, uid).await
+    }
+
+    async fn neuron_in(&self, at: &AtBlock, netuid: u16, uid: u16) -> Result<Option<Neuron>> {
         let call = runtime::runtime_apis().mindnet_api().neuron(netuid, uid);
         let info = self
             .within("reading the neuron", at.runtime_apis().call(call))

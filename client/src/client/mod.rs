@@ -18,7 +18,7 @@ pub use calls::axon_ip;
 pub use checks::WeightPolicy;
 pub use dispatch_error::describe_dispatch_error;
 pub use metagraph::{Neuron, Summary};
-pub use query::EpochProgress;
+pub use query::{EpochProgress, RunningEpoch, EPOCH_PHASES};
 pub use tx::{Included, Pending, Wait};
 
 use crate::error::{Error, Result};
@@ -148,6 +148,22 @@ impl Client {
                 self.timeout.as_secs()
             ))),
         }
+    }
+
+    /// The state at block `number` of the best chain.
+    async fn at_number(&self, number: u64) -> Result<AtBlock> {
+        let hash = self
+            .within("reading a block hash", async {
+                self.rpc
+                    .chain_get_block_hash(Some(subxt::rpcs::methods::legacy::NumberOrHex::Number(
+                        number,
+                    )))
+                    .await
+            })
+            .await?
+            .ok_or_else(|| Error::usage(format!("the node has no block {number}")))?;
+        self.within("reading the chain state", self.api.at_block(hash))
+            .await
     }
 
     /// The best block's state: reads see what a just-included transaction changed.

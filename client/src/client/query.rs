@@ -19,12 +19,89 @@ pub struct EpochProgress {
     pub running: bool,
     /// The network's tempo.
     pub tempo: u16,
+    /// The running epoch's phase, cursor and size, when one is running.
+    pub run: Option<RunningEpoch>,
+}
+
+/// Where a running (multi-block) epoch is.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunningEpoch {
+    /// The phase's name (`Gather`, `FirstPass`, …, `Order`).
+    pub phase: String,
+    /// Its place among the [`EPOCH_PHASES`], from 0.
+    pub phase_index: usize,
+    /// The next uid (or row) of the phase.
+    pub cursor: u32,
+    /// The neurons the epoch covers.
+    pub neurons: u32,
+    /// The boundary block it started at.
+    pub started_at: u64,
+}
+
+/// The phases of an epoch, in the order they run.
+pub const EPOCH_PHASES: [&str; 9] = [
+    "Gather",
+    "Stake",
+    "FirstPass",
+    "Consensus",
+    "Rank",
+    "SecondPass",
+    "Emission",
+    "Credit",
+    "Order",
+];
+
+impl RunningEpoch {
+    /// How far the epoch is, from 0 to 1: whole phases done plus the phase's cursor.
+    pub fn progress(&self) -> f64 {
+        let within = if self.neurons == 0 {
+            0.0
+        } else {
+            (f64::from(self.cursor) / f64::from(self.neurons)).min(1.0)
+        };
+        (self.phase_index as f64 + within) / EPOCH_PHASES.len() as f64
+    }
 }
 
 impl Client {
     /// The best block's number.
     pub async fn best_number(&self) -> Result<u64> {
         Ok(self.at().await?.block_number())
+    }
+
+    /// The last finalised block's number.
+    pub async fn finalized_number(&self) -> Result<u64> {
+        let hash = self
+            .within("reading the finalised block", async {
+                self.rpc.chain_get_finalized_head().await
+            })
+            .await?;
+        let at = self
+            .within("reading the chain state", self.api.at_block(hash))
+            .await?;
+        Ok(at.block_number())
+    }
+
+    /// The weight rows of `uids` on `netuid` as stored, in `uids`' order (empty where a uid
+    /// has set none), all at one block.
+    pub async fn weight_rows(&self, netuid: u16, uids: &[u16]) -> Result<Vec<Vec<(u16, u16)>>> {
+        let at = self.at().await?;
+        self.within("reading the weights", async {
+            let mut out = Vec::with_capacity(uids.len());
+            for uid in uids {
+                let row = match at
+                    .storage()
+                    .try_fetch(runtime::storage().mindnet().weights(), (netuid, *uid))
+                    .await?
+                {
+                    Some(v) => v.decode()?.0,
+                    None => Vec::new(),
+                };
+                out.push(row);
+            }
+            Ok::<_, subxt::Error>(out)
+        })
+        .await
     }
 
     /// `account`'s free and reserved (held) balance and its nonce.
@@ -397,28 +474,70 @@ impl Client {
         .await
     }
 
-    /// The `(netuid, hotkey)` pools `coldkey` holds a position in.
+    /// The `(netuid, hotkey)` pools `coldkey` holds a position in: one prefix of the
+    /// runtime's coldkey index (`ColdkeyPositions`); on runtimes without it, or while the
+    /// migration that builds it runs, a scan of every position, network by network (each
+    /// under its own deadline).
     pub async fn positions_of(&self, coldkey: &AccountId32) -> Result<Vec<(u16, AccountId32)>> {
-        let netuids = self.networks().await?;
         let at = self.at().await?;
-        self.within("reading stake positions", async {
-            let mut out = Vec::new();
-            for netuid in netuids {
-                let mut it = at
-                    .storage()
-                    .iter(runtime::storage().mindnet().stake_positions(), (netuid,))
-                    .await?;
-                while let Some(kv) = it.next().await {
-                    let (n, hotkey, owner): (u16, AccountId32, AccountId32) =
-                        kv?.key()?.decode()?;
-                    if owner == *coldkey {
-                        out.push((n, hotkey));
+        let indexed = at
+            .metadata()
+            .pallet_by_name("Mindnet")
+            .and_then(|p| p.storage())
+            .and_then(|s| s.entry_by_name("ColdkeyPositions"))
+            .is_some();
+        let migrating = indexed
+            && self
+                .within("reading the migration cursor", async {
+                    at.storage()
+                        .try_fetch(runtime::storage().multi_block_migrations().cursor(), ())
+                        .await
+                })
+                .await?
+                .is_some();
+        if indexed && !migrating {
+            return self
+                .within("reading stake positions", async {
+                    let mut out = Vec::new();
+                    let mut it = at
+                        .storage()
+                        .iter(
+                            runtime::storage().mindnet().coldkey_positions(),
+                            (*coldkey,),
+                        )
+                        .await?;
+                    while let Some(kv) = it.next().await {
+                        let (_, netuid, hotkey): (AccountId32, u16, AccountId32) =
+                            kv?.key()?.decode()?;
+                        out.push((netuid, hotkey));
                     }
-                }
-            }
-            Ok::<_, subxt::Error>(out)
-        })
-        .await
+                    out.sort_by_key(|(netuid, _)| *netuid);
+                    Ok::<_, subxt::Error>(out)
+                })
+                .await;
+        }
+        let mut out = Vec::new();
+        for netuid in self.networks().await? {
+            let found = self
+                .within("reading stake positions", async {
+                    let mut found = Vec::new();
+                    let mut it = at
+                        .storage()
+                        .iter(runtime::storage().mindnet().stake_positions(), (netuid,))
+                        .await?;
+                    while let Some(kv) = it.next().await {
+                        let (n, hotkey, owner): (u16, AccountId32, AccountId32) =
+                            kv?.key()?.decode()?;
+                        if owner == *coldkey {
+                            found.push((n, hotkey));
+                        }
+                    }
+                    Ok::<_, subxt::Error>(found)
+                })
+                .await?;
+            out.extend(found);
+        }
+        Ok(out)
     }
 
     /// The networks on which `hotkey` has a stake pool.
@@ -448,6 +567,17 @@ impl Client {
     /// Where `netuid`'s epoch stands.
     pub async fn epoch_status(&self, netuid: u16) -> Result<EpochProgress> {
         let at = self.at().await?;
+        self.epoch_status_in(&at, netuid).await
+    }
+
+    /// Where `netuid`'s epoch stood at block `number` (a node keeps the state of recent
+    /// blocks only, unless it runs as an archive).
+    pub async fn epoch_status_at(&self, netuid: u16, number: u64) -> Result<EpochProgress> {
+        let at = self.at_number(number).await?;
+        self.epoch_status_in(&at, netuid).await
+    }
+
+    async fn epoch_status_in(&self, at: &AtBlock, netuid: u16) -> Result<EpochProgress> {
         let call = runtime::runtime_apis().mindnet_api().epoch_status(netuid);
         let s = self
             .within("reading the epoch status", at.runtime_apis().call(call))
@@ -457,6 +587,16 @@ impl Client {
             last_epoch_block: s.last_epoch_block,
             running: s.running.is_some(),
             tempo: s.tempo,
+            run: s.running.map(|(phase, started_at, cursor, neurons)| {
+                let phase = format!("{phase:?}");
+                RunningEpoch {
+                    phase_index: EPOCH_PHASES.iter().position(|p| *p == phase).unwrap_or(0),
+                    phase,
+                    cursor,
+                    neurons,
+                    started_at,
+                }
+            }),
         })
     }
 

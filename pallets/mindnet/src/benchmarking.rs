@@ -285,6 +285,25 @@ mod benchmarks {
     }
 
     #[benchmark]
+    fn index_coldkey_position() {
+        use crate::migrations::v5::IndexColdkeys;
+        use frame_support::migrations::SteppedMigration;
+        use frame_support::traits::StorageVersion;
+        ensure_network::<T>();
+        let (coldkey, hotkey) = fill::<T>(1).remove(0);
+        // As before the upgrade: no index, storage version 4; one step indexes the one
+        // position and ends the migration.
+        let _ = ColdkeyPositions::<T>::clear(u32::MAX, None);
+        StorageVersion::new(4).put::<Pallet<T>>();
+        let mut meter = frame_support::weights::WeightMeter::new();
+        #[block]
+        {
+            assert_eq!(IndexColdkeys::<T>::step(None, &mut meter), Ok(None));
+        }
+        assert!(ColdkeyPositions::<T>::contains_key((&coldkey, 0, &hotkey)));
+    }
+
+    #[benchmark]
     fn set_weights(n: Linear<1, { T::MaxWeightsPerRow::get() }>) {
         ensure_network::<T>();
         let count = u16::try_from(n).unwrap_or(u16::MAX);

@@ -80,6 +80,7 @@ impl<T: Config> Pallet<T> {
                     ..Default::default()
                 },
             );
+            ColdkeyPositions::<T>::insert((&hotkey, netuid, &hotkey), ());
             let mut uids: Vec<u16> = Vec::with_capacity(row as usize);
             while uids.len() < row as usize {
                 let j = u16::try_from(rng.below(u64::from(neurons))).unwrap_or(0);

@@ -85,6 +85,7 @@ pub use mindnet_math::axon;
 mod benchmarking;
 pub mod epoch;
 mod genesis_scale;
+pub mod migrations;
 mod network;
 mod neurons;
 pub mod runtime_api;
@@ -253,7 +254,7 @@ pub mod pallet {
     use sp_runtime::traits::{IdentifyAccount, UniqueSaturatedFrom, Verify, Zero};
 
     /// The in-code storage version.
-    const STORAGE_VERSION: StorageVersion = StorageVersion::new(4);
+    const STORAGE_VERSION: StorageVersion = StorageVersion::new(5);
 
     #[pallet::pallet]
     #[pallet::storage_version(STORAGE_VERSION)]

@@ -246,8 +246,10 @@ impl<T: Config> Pallet<T> {
         let existed = StakePools::<T>::contains_key(netuid, hotkey);
         if position.shares == 0 && position.joining.is_zero() {
             StakePositions::<T>::remove((netuid, hotkey, coldkey));
+            ColdkeyPositions::<T>::remove((coldkey, netuid, hotkey));
         } else {
             StakePositions::<T>::insert((netuid, hotkey, coldkey), position);
+            ColdkeyPositions::<T>::insert((coldkey, netuid, hotkey), ());
         }
         if pool.shares == 0 && pool.joining.is_zero() {
             StakePools::<T>::remove(netuid, hotkey);

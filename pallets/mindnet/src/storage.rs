@@ -448,6 +448,22 @@ mod storage {
         OptionQuery,
     >;
 
+    /// The pools `coldkey` holds a position in, as `(coldkey, netuid, hotkey)`: an index of
+    /// [`StakePositions`] by coldkey, so that a coldkey's stake is found by a prefix read
+    /// instead of a scan of every position. Written with each position; built for positions
+    /// older than it by the stepped migration `migrations::v5::IndexColdkeys`.
+    #[pallet::storage]
+    pub type ColdkeyPositions<T: Config> = StorageNMap<
+        _,
+        (
+            NMapKey<Blake2_128Concat, T::AccountId>,
+            NMapKey<Twox64Concat, u16>,
+            NMapKey<Blake2_128Concat, T::AccountId>,
+        ),
+        (),
+        OptionQuery,
+    >;
+
     /// The shares that the stake which joined `(netuid, hotkey)`'s pool in a period bought,
     /// kept until every position of that period has claimed its part.
     #[pallet::storage]

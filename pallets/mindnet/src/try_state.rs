@@ -22,10 +22,32 @@ impl<T: Config> Pallet<T> {
     /// while its hotkey holds a uid or stake.
     pub fn do_try_state() -> Result<(), TryRuntimeError> {
         let pools_of = Self::check_stake()?;
+        Self::check_coldkey_index()?;
         let networks_of = Self::check_uids()?;
         let owed = Self::check_pending_credits()?;
         Self::check_owners(&networks_of, &pools_of, &owed)?;
         Self::check_running_epochs()
+    }
+
+    /// The coldkey index lists exactly the stake positions (none missing, none stale), unless
+    /// the migration that builds it is still running.
+    fn check_coldkey_index() -> Result<(), TryRuntimeError> {
+        if crate::migrations::v5::building::<T>() {
+            return Ok(());
+        }
+        let mut positions = 0u64;
+        for (netuid, hotkey, coldkey) in StakePositions::<T>::iter_keys() {
+            ensure!(
+                ColdkeyPositions::<T>::contains_key((&coldkey, netuid, &hotkey)),
+                "a stake position is missing from the coldkey index"
+            );
+            positions = positions.saturating_add(1);
+        }
+        ensure!(
+            ColdkeyPositions::<T>::iter_keys().count() as u64 == positions,
+            "the coldkey index lists a position that does not exist"
+        );
+        Ok(())
     }
 
     /// One pool: not empty, its shares and joining stake those of its positions and unclaimed

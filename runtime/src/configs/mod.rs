@@ -78,6 +78,35 @@ impl frame_system::Config for Runtime {
     /// extensions (nonce, weight, era, … checks), not the zero weights of `()`.
     type SystemWeightInfo = crate::weights::frame_system::WeightInfo<Runtime>;
     type ExtensionsWeightInfo = frame_system::SubstrateExtensionsWeight<Runtime>;
+    /// Stepped (multi-block) migrations: while one runs, blocks carry only inherents.
+    type MultiBlockMigrator = MultiBlockMigrations;
+}
+
+parameter_types! {
+    /// What stepped migrations may use of each block: half of it, beside the epoch's
+    /// budget (`EpochBudget`, 10 % by default) and the mandatory inherents.
+    pub MbmServiceWeight: Weight = Perbill::from_percent(50) * MAXIMUM_BLOCK_WEIGHT;
+}
+
+impl pallet_migrations::Config for Runtime {
+    type RuntimeEvent = RuntimeEvent;
+    /// The stepped migrations of this runtime upgrade, in order. Only change this list in
+    /// an upgrade after the last list has completed (`MultiBlockMigrations::cursor` is
+    /// `None`).
+    #[cfg(not(feature = "runtime-benchmarks"))]
+    type Migrations = (pallet_mindnet::migrations::v5::IndexColdkeys<Runtime>,);
+    #[cfg(feature = "runtime-benchmarks")]
+    type Migrations = pallet_migrations::mock_helpers::MockedMigrations;
+    /// The largest cursor: `(netuid, hotkey, coldkey)` is 66 bytes.
+    type CursorMaxLen = ConstU32<256>;
+    type IdentifierMaxLen = ConstU32<64>;
+    type MigrationStatusHandler = ();
+    /// A migration that fails stops the chain from taking transactions until governance
+    /// (sudo) repairs it: safer than running on half-migrated state.
+    type FailedMigrationHandler = frame_support::migrations::FreezeChainOnFailedMigration;
+    type MaxServiceWeight = MbmServiceWeight;
+    /// Substrate's benchmarked weights of `pallet-migrations`.
+    type WeightInfo = pallet_migrations::weights::SubstrateWeight<Runtime>;
 }
 
 impl pallet_aura::Config for Runtime {

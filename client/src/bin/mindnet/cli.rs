@@ -22,14 +22,13 @@ const EXIT_CODES: &str =
 /// Options every command takes.
 #[derive(Args, Debug)]
 pub struct Global {
-    /// The node's RPC endpoint.
-    #[arg(
-        long,
-        global = true,
-        env = "MINDNET_URL",
-        default_value = "ws://127.0.0.1:9944"
-    )]
-    pub url: String,
+    /// The node's RPC endpoint [default: the config file's url, else ws://127.0.0.1:9944].
+    #[arg(long, global = true, env = "MINDNET_URL")]
+    pub url: Option<String>,
+    /// A config file of defaults: url, wallet, hotkey, netuid, wallet_dir [default:
+    /// ~/.mindnet/config.toml when it exists].
+    #[arg(long, global = true, env = "MINDNET_CONFIG")]
+    pub config: Option<PathBuf>,
     /// Machine output: one JSON document on stdout, nothing else.
     #[arg(long, global = true)]
     pub json: bool,
@@ -67,10 +66,19 @@ pub enum Command {
     #[command(subcommand)]
     Wallet(WalletCommand),
     /// The free and held balance of a wallet's coldkey or an address.
+    #[command(
+        after_help = "Examples:\n  mindnet balance --wallet me\n  mindnet balance 5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"
+    )]
     Balance(BalanceArgs),
     /// Send MIND from a wallet's coldkey.
+    #[command(
+        after_help = "Examples:\n  mindnet transfer --wallet me --to ADDRESS --amount 1.5\n  mindnet transfer --suri //Alice --to \"$(mindnet wallet address --name me)\" --amount 100 --yes"
+    )]
     Transfer(TransferArgs),
     /// Register a wallet's hotkey on a network (the coldkey pays the fee, the hotkey consents).
+    #[command(
+        after_help = "Examples:\n  mindnet register --netuid 0 --wallet me --hotkey validator"
+    )]
     Register(RegisterArgs),
     /// Add, remove or show stake.
     #[command(subcommand)]
@@ -85,11 +93,27 @@ pub enum Command {
     #[command(subcommand)]
     Axon(AxonCommand),
     /// A network's metagraph as a table.
+    #[command(
+        after_help = "Examples:\n  mindnet neurons --netuid 0 --sort emission --limit 20\n  mindnet neurons --netuid 0 --filter active --json\n  mindnet neurons --netuid 0 --filter coldkey=ADDRESS"
+    )]
     Neurons(NeuronsArgs),
+    /// What a wallet's hotkeys hold and earn on every network they are registered on.
+    #[command(after_help = "Examples:\n  mindnet overview --wallet me")]
+    Overview(OverviewArgs),
     /// List networks, show or set their parameters.
     #[command(subcommand)]
     Network(NetworkCommand),
+    /// Serve a web page of the chain's live state: networks, the metagraph, a weights
+    /// heatmap and trust graph, the running epoch, stake and emission over recent epochs,
+    /// a learner's loss curve.
+    #[command(
+        after_help = "Examples:\n  mindnet dashboard                      # http://127.0.0.1:8700/\n  mindnet dashboard --port 9000 --learner-metrics http://127.0.0.1:8091/metrics --alone-summary alone.json"
+    )]
+    Dashboard(DashboardArgs),
     /// Print a shell completion script.
+    #[command(
+        after_help = "Examples:\n  mindnet completions bash > ~/.local/share/bash-completion/completions/mindnet"
+    )]
     Completions {
         /// The shell.
         shell: clap_complete::Shell,
@@ -99,8 +123,8 @@ pub enum Command {
 /// Names a coldkey: a wallet's, or a secret URI.
 #[derive(Args, Debug, Clone)]
 pub struct Coldkey {
-    /// The wallet whose coldkey signs.
-    #[arg(long, required_unless_present = "suri")]
+    /// The wallet whose coldkey signs [default: the config file's wallet].
+    #[arg(long)]
     pub wallet: Option<String>,
     /// A secret URI that signs instead of a wallet's coldkey (dev chains: //Alice).
     #[arg(long, conflicts_with = "wallet")]
@@ -111,6 +135,9 @@ pub struct Coldkey {
 #[derive(Subcommand, Debug)]
 pub enum WalletCommand {
     /// Create a wallet (coldkey, encrypted) or add a hotkey to an existing one.
+    #[command(
+        after_help = "Examples:\n  mindnet wallet new --name me\n  mindnet wallet new --name me --hotkey validator --no-password"
+    )]
     New {
         /// The wallet's name.
         #[arg(long)]
@@ -129,16 +156,17 @@ pub enum WalletCommand {
         force: bool,
     },
     /// Import a key from a mnemonic file or a Polkadot.js JSON keystore.
+    #[command(
+        after_help = "Examples:\n  mindnet wallet import --name me                       # asks for the mnemonic\n  mindnet wallet import --name me --mnemonic-file - < words.txt\n  mindnet wallet import --name me --keystore polkadot-js.json"
+    )]
     Import {
         /// The wallet's name.
         #[arg(long)]
         name: String,
-        /// A file holding the mnemonic (or secret URI).
-        #[arg(
-            long,
-            required_unless_present = "keystore",
-            conflicts_with = "keystore"
-        )]
+        /// A file holding the mnemonic (or secret URI); `-` reads it from stdin. With neither
+        /// this nor --keystore, the mnemonic is asked for on the terminal (not echoed), or
+        /// read from stdin when that is not a terminal.
+        #[arg(long, conflicts_with = "keystore")]
         mnemonic_file: Option<PathBuf>,
         /// A Polkadot.js JSON keystore (its password: --password-file, MINDNET_PASSWORD or a prompt).
         #[arg(long)]
@@ -154,6 +182,7 @@ pub enum WalletCommand {
         force: bool,
     },
     /// Print a key as a Polkadot.js JSON keystore.
+    #[command(after_help = "Examples:\n  mindnet wallet export --name me > coldkey.json")]
     Export {
         /// The wallet's name.
         #[arg(long)]
@@ -163,6 +192,9 @@ pub enum WalletCommand {
         hotkey: Option<String>,
     },
     /// Print the address of a wallet's coldkey or one of its hotkeys.
+    #[command(
+        after_help = "Examples:\n  mindnet wallet address --name me\n  mindnet wallet address --name me --hotkey validator"
+    )]
     Address {
         /// The wallet's name.
         #[arg(long)]
@@ -172,8 +204,29 @@ pub enum WalletCommand {
         hotkey: Option<String>,
     },
     /// List wallets.
+    #[command(after_help = "Examples:\n  mindnet wallet list")]
     List,
+    /// A key's public facts: its address here (prefix 7734) and in the generic format
+    /// (42), its public key; of a wallet's key file, whether it is encrypted. Nothing secret
+    /// is shown, and no password is asked.
+    #[command(
+        after_help = "Examples:\n  mindnet wallet inspect --name me\n  mindnet wallet inspect --name me --hotkey validator\n  mindnet wallet inspect 5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY\n  mindnet wallet inspect --suri //Alice"
+    )]
+    Inspect {
+        /// The wallet.
+        #[arg(long, conflicts_with_all = ["suri", "address"])]
+        name: Option<String>,
+        /// This hotkey of the wallet instead of its coldkey.
+        #[arg(long, requires = "name")]
+        hotkey: Option<String>,
+        /// A secret URI (dev chains: //Alice); only its public key is shown.
+        #[arg(long, conflicts_with = "address")]
+        suri: Option<String>,
+        /// An address in any SS58 format, or 0x and 64 hex digits.
+        address: Option<String>,
+    },
     /// Show a wallet's keys.
+    #[command(after_help = "Examples:\n  mindnet wallet show --name me")]
     Show {
         /// The wallet's name.
         #[arg(long)]
@@ -215,8 +268,8 @@ pub enum WalletCommand {
 /// `balance`.
 #[derive(Args, Debug)]
 pub struct BalanceArgs {
-    /// The wallet whose coldkey to show.
-    #[arg(long, conflicts_with_all = ["address", "suri"], required_unless_present_any = ["address", "suri"])]
+    /// The wallet whose coldkey to show [default: the config file's wallet].
+    #[arg(long, conflicts_with_all = ["address", "suri"])]
     pub wallet: Option<String>,
     /// The account of a secret URI (dev chains: //Alice).
     #[arg(long, conflicts_with = "address")]
@@ -242,14 +295,14 @@ pub struct TransferArgs {
 /// `register`.
 #[derive(Args, Debug)]
 pub struct RegisterArgs {
-    /// The network.
+    /// The network [default: the config file's netuid].
     #[arg(long)]
-    pub netuid: u16,
+    pub netuid: Option<u16>,
     /// The coldkey that pays and will own the hotkey.
     #[command(flatten)]
     pub coldkey: Coldkey,
-    /// The wallet's hotkey to register.
-    #[arg(long, required_unless_present = "hotkey_suri", requires = "wallet")]
+    /// The wallet's hotkey to register [default: the config file's hotkey].
+    #[arg(long)]
     pub hotkey: Option<String>,
     /// A secret URI for the hotkey instead of a wallet's hotkey.
     #[arg(long, conflicts_with = "hotkey")]
@@ -260,17 +313,29 @@ pub struct RegisterArgs {
 #[derive(Subcommand, Debug)]
 pub enum StakeCommand {
     /// Stake MIND behind a hotkey (one of the wallet's, or any address to delegate).
+    #[command(
+        after_help = "Examples:\n  mindnet stake add --wallet me --hotkey validator --amount 50\n  mindnet stake add --wallet me --hotkey ADDRESS --amount 10   # delegate"
+    )]
     Add(StakeArgs),
     /// Withdraw stake from behind a hotkey.
+    #[command(
+        after_help = "Examples:\n  mindnet stake remove --wallet me --hotkey validator --amount 5\n  mindnet stake remove --wallet me --hotkey validator --all"
+    )]
     Remove(StakeArgs),
     /// Stake of a wallet's coldkey behind its hotkeys, or all stake behind a hotkey.
+    #[command(
+        after_help = "Examples:\n  mindnet stake show --wallet me\n  mindnet stake show --coldkey ADDRESS\n  mindnet stake show --hotkey ADDRESS"
+    )]
     Show {
-        /// The wallet.
-        #[arg(long, conflicts_with_all = ["hotkey", "suri"], required_unless_present_any = ["hotkey", "suri"])]
+        /// The wallet [default: the config file's wallet].
+        #[arg(long, conflicts_with_all = ["hotkey", "suri", "coldkey"])]
         wallet: Option<String>,
-        /// A hotkey address.
-        #[arg(long, conflicts_with = "suri")]
+        /// A hotkey address: all stake behind it.
+        #[arg(long, conflicts_with_all = ["suri", "coldkey"])]
         hotkey: Option<String>,
+        /// Any coldkey address: every position it holds.
+        #[arg(long, conflicts_with = "suri")]
+        coldkey: Option<String>,
         /// The coldkey of a secret URI (dev chains: //Alice), instead of a wallet's.
         #[arg(long)]
         suri: Option<String>,
@@ -280,15 +345,16 @@ pub enum StakeCommand {
 /// `stake add|remove`.
 #[derive(Args, Debug)]
 pub struct StakeArgs {
-    /// The network.
-    #[arg(long, default_value_t = 0)]
-    pub netuid: u16,
+    /// The network [default: the config file's netuid, else 0].
+    #[arg(long)]
+    pub netuid: Option<u16>,
     /// The coldkey whose balance is staked.
     #[command(flatten)]
     pub coldkey: Coldkey,
-    /// The hotkey: a hotkey name of the wallet, or an address.
+    /// The hotkey: a hotkey name of the wallet, or an address [default: the config file's
+    /// hotkey].
     #[arg(long)]
-    pub hotkey: String,
+    pub hotkey: Option<String>,
     /// MIND to stake or withdraw (e.g. 1.5).
     #[arg(long, allow_hyphen_values = true, required_unless_present = "all")]
     pub amount: Option<String>,
@@ -301,11 +367,11 @@ pub struct StakeArgs {
 /// Names the hotkey that signs: a wallet's, or a secret URI.
 #[derive(Args, Debug, Clone)]
 pub struct Hotkey {
-    /// The wallet.
-    #[arg(long, requires = "hotkey", required_unless_present = "suri")]
+    /// The wallet [default: the config file's wallet].
+    #[arg(long)]
     pub wallet: Option<String>,
-    /// The wallet's hotkey that signs.
-    #[arg(long, requires = "wallet")]
+    /// The wallet's hotkey that signs [default: the config file's hotkey].
+    #[arg(long)]
     pub hotkey: Option<String>,
     /// A secret URI that signs instead of a wallet's hotkey.
     #[arg(long, conflicts_with_all = ["wallet", "hotkey"])]
@@ -316,10 +382,13 @@ pub struct Hotkey {
 #[derive(Subcommand, Debug)]
 pub enum WeightsCommand {
     /// Set the hotkey's weights: `uid=weight` entries, scaled so the largest is 65535.
+    #[command(
+        after_help = "Examples:\n  mindnet weights set --netuid 0 --wallet me --hotkey validator 3=0.5 7=0.25 9=0.25\n  mindnet weights set --netuid 0 --wallet me --hotkey validator --file weights.json"
+    )]
     Set {
-        /// The network.
+        /// The network [default: the config file's netuid].
         #[arg(long)]
-        netuid: u16,
+        netuid: Option<u16>,
         /// The hotkey that sets them.
         #[command(flatten)]
         signer: Hotkey,
@@ -331,10 +400,13 @@ pub enum WeightsCommand {
         entries: Vec<String>,
     },
     /// Show a neuron's weights as the chain stores them: each uid, its value and its share.
+    #[command(
+        after_help = "Examples:\n  mindnet weights show --netuid 0 --uid 3\n  mindnet weights show --netuid 0 --hotkey ADDRESS"
+    )]
     Show {
-        /// The network.
+        /// The network [default: the config file's netuid].
         #[arg(long)]
-        netuid: u16,
+        netuid: Option<u16>,
         /// The neuron's uid.
         #[arg(long, required_unless_present = "hotkey", conflicts_with = "hotkey")]
         uid: Option<u16>,
@@ -348,6 +420,9 @@ pub enum WeightsCommand {
 #[derive(Subcommand, Debug)]
 pub enum TakeCommand {
     /// A hotkey's take, and what each network it has stake on caps it at.
+    #[command(
+        after_help = "Examples:\n  mindnet take show --wallet me --hotkey validator\n  mindnet take show --hotkey ADDRESS"
+    )]
     Show {
         /// The hotkey: an address, or a hotkey name of `--wallet`.
         #[arg(long)]
@@ -357,6 +432,9 @@ pub enum TakeCommand {
         wallet: Option<String>,
     },
     /// Set the take of one of the coldkey's hotkeys (signed by the coldkey that owns it).
+    #[command(
+        after_help = "Examples:\n  mindnet take set --wallet me --hotkey validator --take 9%"
+    )]
     Set {
         /// The coldkey that owns the hotkey.
         #[command(flatten)]
@@ -374,10 +452,13 @@ pub enum TakeCommand {
 #[derive(Subcommand, Debug)]
 pub enum AxonCommand {
     /// Announce the hotkey's endpoint on a network.
+    #[command(
+        after_help = "Examples:\n  mindnet axon serve --netuid 0 --wallet me --hotkey miner --ip 203.0.113.7 --port 8091"
+    )]
     Serve {
-        /// The network.
+        /// The network [default: the config file's netuid].
         #[arg(long)]
-        netuid: u16,
+        netuid: Option<u16>,
         /// The hotkey that serves.
         #[command(flatten)]
         signer: Hotkey,
@@ -417,9 +498,9 @@ pub enum Column {
 /// `neurons`.
 #[derive(Args, Debug)]
 pub struct NeuronsArgs {
-    /// The network.
+    /// The network [default: the config file's netuid].
     #[arg(long)]
-    pub netuid: u16,
+    pub netuid: Option<u16>,
     /// The column to sort by (largest first, except uid).
     #[arg(long, value_enum, default_value_t = Column::Uid)]
     pub sort: Column,
@@ -435,18 +516,50 @@ pub struct NeuronsArgs {
     pub filter: Option<String>,
 }
 
+/// `overview`.
+#[derive(Args, Debug)]
+pub struct OverviewArgs {
+    /// The wallet [default: the config file's wallet].
+    #[arg(long)]
+    pub wallet: Option<String>,
+}
+
+/// `dashboard`.
+#[derive(Args, Debug)]
+pub struct DashboardArgs {
+    /// The port to serve on (0: any free port, printed at start).
+    #[arg(long, default_value_t = 8700)]
+    pub port: u16,
+    /// The address to serve on: loopback by default, so only this machine sees it.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+    /// A learner's metrics (`http://HOST:PORT/metrics`): its validation loss is plotted as
+    /// it trains.
+    #[arg(long)]
+    pub learner_metrics: Option<String>,
+    /// A learner's summary JSON (`mindnet-learner run --summary FILE`): its loss curve.
+    #[arg(long)]
+    pub learner_summary: Option<PathBuf>,
+    /// The summary JSON of `mindnet-learner alone`: the baseline curve.
+    #[arg(long)]
+    pub alone_summary: Option<PathBuf>,
+}
+
 /// Network commands.
 #[derive(Subcommand, Debug)]
 pub enum NetworkCommand {
     /// The networks, their neuron counts and tempos.
+    #[command(after_help = "Examples:\n  mindnet network list")]
     List,
     /// A network's parameters.
+    #[command(after_help = "Examples:\n  mindnet network params --netuid 0")]
     Params {
         /// The network.
         #[arg(long)]
         netuid: u16,
     },
     /// Create a network with default parameters (signed by the sudo key).
+    #[command(after_help = "Examples:\n  mindnet network create --netuid 1 --suri //Alice")]
     Create {
         /// The new network's id.
         #[arg(long)]
@@ -456,6 +569,9 @@ pub enum NetworkCommand {
         sudo: Coldkey,
     },
     /// Set a network parameter (signed by the sudo key).
+    #[command(
+        after_help = "Examples:\n  mindnet network set --netuid 0 --suri //Alice tempo 20\n  mindnet network set --netuid 0 --suri //Alice kappa 50%"
+    )]
     Set {
         /// The network.
         #[arg(long)]

@@ -2,6 +2,7 @@
 //! directory, keys opened from either, and confirmation before signing.
 
 use crate::cli::{Coldkey, Global, Hotkey, WaitFor};
+use mindnet_client::config::Config;
 use mindnet_client::keys::{parse_account, ss58_decode};
 use mindnet_client::wallet::WalletDir;
 use mindnet_client::{Client, Error, Included, Key, Keystore, Result, Wait};
@@ -16,15 +17,48 @@ pub struct Ctx {
     pub global: Global,
     /// Where wallets live.
     pub wallets: WalletDir,
+    /// The config file's defaults (flags and environment variables win).
+    pub config: Config,
 }
+
+/// The URL when neither `--url`, `MINDNET_URL` nor the config file gives one.
+pub const DEFAULT_URL: &str = "ws://127.0.0.1:9944";
 
 impl Ctx {
     /// The context of `global`'s options.
     pub fn new(global: Global) -> Result<Self> {
+        let config = Config::load(global.config.as_deref())?;
         Ok(Self {
-            wallets: WalletDir::new(global.wallet_dir.clone())?,
+            wallets: WalletDir::new(global.wallet_dir.clone().or(config.wallet_dir.clone()))?,
             global,
+            config,
         })
+    }
+
+    /// The node's URL: `--url`, `MINDNET_URL`, the config file's, or the local default.
+    pub fn url(&self) -> &str {
+        self.global
+            .url
+            .as_deref()
+            .or(self.config.url.as_deref())
+            .unwrap_or(DEFAULT_URL)
+    }
+
+    /// The network: `--netuid`, else the config file's.
+    pub fn netuid(&self, flag: Option<u16>) -> Result<u16> {
+        flag.or(self.config.netuid).ok_or_else(|| {
+            Error::usage("say which network: --netuid N (or netuid = N in ~/.mindnet/config.toml)")
+        })
+    }
+
+    /// The wallet: `--wallet`, else the config file's.
+    pub fn wallet_name(&self, flag: Option<&str>) -> Option<String> {
+        flag.map(str::to_string).or(self.config.wallet.clone())
+    }
+
+    /// The hotkey name: `--hotkey`, else the config file's.
+    pub fn hotkey_name(&self, flag: Option<&str>) -> Option<String> {
+        flag.map(str::to_string).or(self.config.hotkey.clone())
     }
 
     fn wait(&self) -> Wait {
@@ -36,7 +70,7 @@ impl Ctx {
 
     /// A connection to `--url`, with `--timeout`.
     pub async fn connect(&self) -> Result<Client> {
-        Client::connect(&self.global.url, Duration::from_secs(self.global.timeout)).await
+        Client::connect(self.url(), Duration::from_secs(self.global.timeout)).await
     }
 
     /// The password from `--password-file`, `MINDNET_PASSWORD` or a prompt.
@@ -56,9 +90,10 @@ impl Ctx {
 
     /// The signing coldkey: a secret URI's, or a wallet's (asking for its password).
     pub fn coldkey(&self, c: &Coldkey) -> Result<Key> {
-        match (&c.suri, &c.wallet) {
+        match (&c.suri, self.wallet_name(c.wallet.as_deref())) {
             (Some(suri), _) => Key::from_suri(suri),
             (None, Some(wallet)) => {
+                let wallet = &wallet;
                 let path = self.wallets.coldkey_path(wallet)?;
                 let store = self
                     .wallets
@@ -66,7 +101,7 @@ impl Ctx {
                 self.open(&store, &format!("wallet {wallet:?}'s coldkey"))
             }
             (None, None) => Err(Error::usage(
-                "name the signing key: --wallet W or --suri URI",
+                "name the signing key: --wallet W or --suri URI (or wallet = \"W\" in ~/.mindnet/config.toml)",
             )),
         }
     }
@@ -82,11 +117,13 @@ impl Ctx {
 
     /// The signing hotkey: a secret URI's, or a wallet's.
     pub fn hotkey(&self, h: &Hotkey) -> Result<Key> {
-        match (&h.suri, &h.wallet, &h.hotkey) {
+        let wallet = self.wallet_name(h.wallet.as_deref());
+        let hotkey = self.hotkey_name(h.hotkey.as_deref());
+        match (&h.suri, wallet, hotkey) {
             (Some(suri), _, _) => Key::from_suri(suri),
-            (None, Some(w), Some(k)) => self.wallet_hotkey(w, k),
+            (None, Some(w), Some(k)) => self.wallet_hotkey(&w, &k),
             _ => Err(Error::usage(
-                "name the signing hotkey: --wallet W --hotkey H, or --suri URI",
+                "name the signing hotkey: --wallet W --hotkey H, or --suri URI (or wallet and hotkey in ~/.mindnet/config.toml)",
             )),
         }
     }
@@ -107,7 +144,8 @@ impl Ctx {
         if let Ok(id) = ss58_decode(hotkey) {
             return Ok(AccountId32(id));
         }
-        let wallet = wallet.ok_or_else(|| {
+        let wallet = self.wallet_name(wallet);
+        let wallet = wallet.as_deref().ok_or_else(|| {
             Error::usage(format!(
                 "{hotkey:?} is not an address: give a hotkey address, or --wallet with one of its hotkey names"
             ))

@@ -316,3 +316,79 @@ fn remove_all_stake_takes_the_whole_position_however_it_grew() {
         );
     });
 }
+
+#[test]
+fn the_coldkey_index_follows_every_position() {
+    new_test_ext().execute_with(|| {
+        register(1, 11, 0);
+        register(2, 12, 0);
+        stake(1, 11, 0, 10 * TOKEN);
+        stake(1, 12, 0, 10 * TOKEN);
+        stake(2, 12, 0, 10 * TOKEN);
+        let of = |coldkey: AccountId| -> Vec<(u16, AccountId)> {
+            let mut v: Vec<_> = ColdkeyPositions::<Test>::iter_key_prefix((coldkey,)).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(of(1), vec![(0, 11), (0, 12)]);
+        assert_eq!(of(2), vec![(0, 12)]);
+        // Withdrawn in full: gone from the index too.
+        assert_ok!(Mindnet::remove_all_stake(RuntimeOrigin::signed(1), 0, 12));
+        assert_eq!(of(1), vec![(0, 11)]);
+        assert_ok!(Mindnet::do_try_state());
+    });
+}
+
+#[test]
+fn the_v5_migration_indexes_old_positions_in_steps_within_its_budget() {
+    use crate::migrations::v5::{building, IndexColdkeys};
+    use crate::weights::WeightInfo;
+    use frame_support::migrations::{SteppedMigration, SteppedMigrationError};
+    use frame_support::traits::{GetStorageVersion, StorageVersion};
+    use frame_support::weights::WeightMeter;
+    new_test_ext().execute_with(|| {
+        for (cold, hot) in [(1, 11), (2, 12), (3, 13), (4, 14), (5, 15)] {
+            register(cold, hot, 0);
+            stake(cold, hot, 0, 10 * TOKEN);
+        }
+        stake(1, 12, 0, 10 * TOKEN);
+        // As a chain before the upgrade: positions, no index, storage version 4.
+        let _ = ColdkeyPositions::<Test>::clear(u32::MAX, None);
+        StorageVersion::new(4).put::<Mindnet>();
+        assert!(building::<Test>());
+        let each = <Test as Config>::WeightInfo::index_coldkey_position();
+        // Too little weight for one position: an error that changes nothing.
+        let mut starved = WeightMeter::with_limit(each / 2);
+        assert_eq!(
+            IndexColdkeys::<Test>::step(None, &mut starved),
+            Err(SteppedMigrationError::InsufficientWeight { required: each })
+        );
+        assert_eq!(ColdkeyPositions::<Test>::iter_keys().count(), 0);
+        // Two positions a step: six positions take three steps and a fourth that ends it.
+        let mut cursor = None;
+        let mut steps = 0;
+        loop {
+            let mut meter = WeightMeter::with_limit(each * 2);
+            cursor = IndexColdkeys::<Test>::step(cursor, &mut meter).unwrap();
+            steps += 1;
+            assert!(meter.consumed().all_lte(each * 2));
+            if steps == 2 {
+                // A position written mid-migration is indexed by its call.
+                stake(5, 11, 0, 10 * TOKEN);
+            }
+            if cursor.is_none() {
+                break;
+            }
+        }
+        assert_eq!(steps, 4);
+        assert!(!building::<Test>());
+        assert_eq!(Mindnet::on_chain_storage_version(), StorageVersion::new(5));
+        assert_eq!(ColdkeyPositions::<Test>::iter_keys().count(), 7);
+        assert!(ColdkeyPositions::<Test>::contains_key((1, 0, 12)));
+        assert!(ColdkeyPositions::<Test>::contains_key((5, 0, 11)));
+        // Done: a further step does nothing.
+        let mut meter = WeightMeter::new();
+        assert_eq!(IndexColdkeys::<Test>::step(None, &mut meter), Ok(None));
+        assert_ok!(Mindnet::do_try_state());
+    });
+}

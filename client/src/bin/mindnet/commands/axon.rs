@@ -16,6 +16,7 @@ pub async fn exec(ctx: &Ctx, command: AxonCommand) -> Result<Output> {
         port,
         protocol,
     } = command;
+    let netuid = ctx.netuid(netuid)?;
     let hotkey = ctx.hotkey(&signer)?;
     let call = calls::serve_axon(netuid, ip, port, protocol);
     let client = ctx.connect().await?;

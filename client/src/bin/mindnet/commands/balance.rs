@@ -14,9 +14,12 @@ pub async fn exec(ctx: &Ctx, a: BalanceArgs) -> Result<Output> {
         (Some(w), _, _) => ctx.coldkey_address(w)?,
         (None, Some(suri), _) => Key::from_suri(suri)?.account_id(),
         (None, None, Some(address)) => parse_account(address)?,
-        (None, None, None) => {
-            return Err(Error::usage("give --wallet W, --suri URI or an address"))
-        }
+        (None, None, None) => match ctx.wallet_name(None) {
+            Some(w) => ctx.coldkey_address(&w)?,
+            None => return Err(Error::usage(
+                "give --wallet W, --suri URI or an address (or wallet = in ~/.mindnet/config.toml)",
+            )),
+        },
     };
     let client = ctx.connect().await?;
     let (free, reserved) = client.balance(&who).await?;

@@ -3,8 +3,10 @@
 mod axon;
 mod balance;
 mod completions;
+mod dashboard;
 mod network;
 mod neurons;
+mod overview;
 mod register;
 mod stake;
 mod take;
@@ -30,7 +32,9 @@ pub async fn run(cli: Cli) -> Result<Output> {
         Command::Take(c) => take::exec(&ctx, c).await,
         Command::Axon(c) => axon::exec(&ctx, c).await,
         Command::Neurons(a) => neurons::exec(&ctx, a).await,
+        Command::Overview(a) => overview::exec(&ctx, a).await,
         Command::Network(c) => network::exec(&ctx, c).await,
+        Command::Dashboard(a) => dashboard::exec(&ctx, a).await,
         Command::Completions { shell } => Ok(completions::exec(shell)),
     }
 }

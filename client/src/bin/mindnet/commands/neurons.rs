@@ -77,12 +77,13 @@ pub async fn exec(ctx: &Ctx, a: NeuronsArgs) -> Result<Output> {
             "--limit 0 shows nothing: give a positive number, or leave it out for every neuron",
         ));
     }
+    let netuid = ctx.netuid(a.netuid)?;
     let client = ctx.connect().await?;
     let (total, list) = match (a.sort, &filter, a.limit) {
         // By uid, unfiltered, with a limit: only the pages the window covers.
-        (Column::Uid, None, Some(limit)) => window(&client, a.netuid, a.offset, limit).await?,
+        (Column::Uid, None, Some(limit)) => window(&client, netuid, a.offset, limit).await?,
         _ => {
-            let mut all = client.neurons(a.netuid).await?;
+            let mut all = client.neurons(netuid).await?;
             if let Some(f) = &filter {
                 all.retain(|n| f.keeps(n));
             }
@@ -105,14 +106,14 @@ pub async fn exec(ctx: &Ctx, a: NeuronsArgs) -> Result<Output> {
     let human = if list.len() == total {
         format!(
             "network {}: {} neurons\n{}",
-            a.netuid,
+            netuid,
             total,
             table(&HEADER, &rows)
         )
     } else {
         format!(
             "network {}: {} of {total} neurons {what} (from #{}; --offset and --limit page on)\n{}",
-            a.netuid,
+            netuid,
             list.len(),
             a.offset + 1,
             table(&HEADER, &rows)

@@ -19,9 +19,17 @@ pub async fn exec(ctx: &Ctx, command: StakeCommand) -> Result<Output> {
             wallet,
             hotkey,
             suri,
-        } => match hotkey {
-            Some(h) => show_hotkey(ctx, &h).await,
-            None => show_coldkey(ctx, wallet, suri).await,
+            coldkey,
+        } => match (hotkey, coldkey) {
+            (Some(h), _) => show_hotkey(ctx, &h).await,
+            (None, Some(c)) => show_coldkey(ctx, (parse_account(&c)?, Vec::new())).await,
+            (None, None) => {
+                show_coldkey(
+                    ctx,
+                    coldkey_and_hotkey_names(ctx, wallet.as_deref(), suri.as_deref())?,
+                )
+                .await
+            }
         },
     }
 }
@@ -47,21 +55,27 @@ async fn change(ctx: &Ctx, adding: bool, a: StakeArgs) -> Result<Output> {
     if amount == Some(0) {
         return Err(Error::usage("the amount is zero: give more than 0 MIND"));
     }
-    let hotkey = ctx.hotkey_address(a.coldkey.wallet.as_deref(), &a.hotkey)?;
+    let netuid = a.netuid.or(ctx.config.netuid).unwrap_or(0);
+    let hotkey_name = ctx.hotkey_name(a.hotkey.as_deref()).ok_or_else(|| {
+        Error::usage(
+            "name the hotkey: --hotkey NAME or ADDRESS (or hotkey = in ~/.mindnet/config.toml)",
+        )
+    })?;
+    let hotkey = ctx.hotkey_address(a.coldkey.wallet.as_deref(), &hotkey_name)?;
     let coldkey = ctx.coldkey(&a.coldkey)?;
     let client = ctx.connect().await?;
-    client.ensure_network(a.netuid).await?;
+    client.ensure_network(netuid).await?;
     let have = client
-        .stake_of(a.netuid, &hotkey, &coldkey.account_id())
+        .stake_of(netuid, &hotkey, &coldkey.account_id())
         .await?;
-    let min = client.min_stake(a.netuid).await?;
+    let min = client.min_stake(netuid).await?;
     // Withdrawing burns shares rounded up and values the rest rounded down: what is left
     // can be up to a share's price below the plain difference, so a partial withdrawal
     // keeps that margin above min_stake (never signing what the chain would refuse).
     let margin = if adding {
         0
     } else {
-        client.share_price_ceiling(a.netuid, &hotkey).await?
+        client.share_price_ceiling(netuid, &hotkey).await?
     };
     let floor = min.saturating_add(margin);
     let below = |left: u128, what: &str| {
@@ -69,7 +83,7 @@ async fn change(ctx: &Ctx, adding: bool, a: StakeArgs) -> Result<Output> {
             "{what} {} MIND behind {} on network {}, below its min_stake of {} MIND: {}",
             format_mind(left),
             address_of(&hotkey),
-            a.netuid,
+            netuid,
             format_mind(min),
             if adding {
                 "stake more".to_string()
@@ -88,21 +102,17 @@ async fn change(ctx: &Ctx, adding: bool, a: StakeArgs) -> Result<Output> {
     };
     if adding {
         let amount = amount.unwrap_or_default();
-        client.require_uid(a.netuid, &hotkey).await?;
+        client.require_uid(netuid, &hotkey).await?;
         let after = have.saturating_add(amount);
         if after < min {
             return Err(below(after, "the position would hold"));
         }
         client
-            .ensure_funds(
-                &calls::add_stake(a.netuid, hotkey, amount),
-                &coldkey,
-                amount,
-            )
+            .ensure_funds(&calls::add_stake(netuid, hotkey, amount), &coldkey, amount)
             .await?;
     } else if let Some(amount) = amount {
         client
-            .ensure_stake(a.netuid, &hotkey, &coldkey.account_id(), amount)
+            .ensure_stake(netuid, &hotkey, &coldkey.account_id(), amount)
             .await?;
         let left = have.saturating_sub(amount);
         if left > 0 && left < floor {
@@ -113,14 +123,14 @@ async fn change(ctx: &Ctx, adding: bool, a: StakeArgs) -> Result<Output> {
             "{} has nothing staked behind {} on network {}: see mindnet stake show",
             coldkey.address(),
             address_of(&hotkey),
-            a.netuid
+            netuid
         )));
     }
     ctx.confirm(&format!(
         "{verb} {shown} {} hotkey {} on network {}?",
         if adding { "behind" } else { "from behind" },
         address_of(&hotkey),
-        a.netuid
+        netuid
     ))?;
     let free_before = client.balance(&coldkey.account_id()).await?.0;
     let inc = match (adding, amount) {
@@ -128,23 +138,23 @@ async fn change(ctx: &Ctx, adding: bool, a: StakeArgs) -> Result<Output> {
             ctx.send(
                 &client,
                 "add_stake",
-                &calls::add_stake(a.netuid, hotkey, x),
+                &calls::add_stake(netuid, hotkey, x),
                 &coldkey,
             )
             .await?
         }
         (false, Some(x)) => {
-            let call = calls::remove_stake(a.netuid, hotkey, x);
+            let call = calls::remove_stake(netuid, hotkey, x);
             ctx.send(&client, "remove_stake", &call, &coldkey).await?
         }
         (_, None) => {
-            let call = calls::remove_all_stake(a.netuid, hotkey);
+            let call = calls::remove_all_stake(netuid, hotkey);
             ctx.send(&client, "remove_all_stake", &call, &coldkey)
                 .await?
         }
     };
     let now = client
-        .stake_of(a.netuid, &hotkey, &coldkey.account_id())
+        .stake_of(netuid, &hotkey, &coldkey.account_id())
         .await?;
     // With --all, what came back: the free balance's change plus the fee paid.
     let moved = match amount {
@@ -164,11 +174,11 @@ async fn change(ctx: &Ctx, adding: bool, a: StakeArgs) -> Result<Output> {
             coldkey.address(),
             format_mind(now),
             address_of(&hotkey),
-            a.netuid,
+            netuid,
             fee_text(&inc)
         ),
         json!({
-            "netuid": a.netuid, "hotkey": address_of(&hotkey), "coldkey": coldkey.address(),
+            "netuid": netuid, "hotkey": address_of(&hotkey), "coldkey": coldkey.address(),
             "amount": units(moved), "stake": units(now), "included": included_json(&inc),
         }),
     ))
@@ -193,10 +203,12 @@ async fn show_hotkey(ctx: &Ctx, hotkey: &str) -> Result<Output> {
     Ok(Output::new(human, Value::Array(rows)))
 }
 
-/// Every position a coldkey (a wallet's or a secret URI's) holds: behind its own hotkeys
-/// and delegated to others.
-async fn show_coldkey(ctx: &Ctx, wallet: Option<String>, suri: Option<String>) -> Result<Output> {
-    let (cold, names) = coldkey_and_hotkey_names(ctx, wallet.as_deref(), suri.as_deref())?;
+/// Every position a coldkey holds (a wallet's, a secret URI's or any address): behind its
+/// own hotkeys and delegated to others; `names` names the wallet's hotkeys.
+async fn show_coldkey(
+    ctx: &Ctx,
+    (cold, names): (AccountId32, Vec<(String, String)>),
+) -> Result<Output> {
     let client = ctx.connect().await?;
     let mut rows = Vec::new();
     let mut human = format!("stake of coldkey {}\n", address_of(&cold));
@@ -228,7 +240,7 @@ fn coldkey_and_hotkey_names(
     wallet: Option<&str>,
     suri: Option<&str>,
 ) -> Result<(AccountId32, Vec<(String, String)>)> {
-    match (wallet, suri) {
+    match (ctx.wallet_name(wallet).as_deref().filter(|_| suri.is_none()), suri) {
         (Some(w), _) => {
             let names: Vec<(String, String)> = ctx
                 .wallets
@@ -241,7 +253,7 @@ fn coldkey_and_hotkey_names(
         }
         (None, Some(suri)) => Ok((Key::from_suri(suri)?.account_id(), Vec::new())),
         (None, None) => Err(Error::usage(
-            "give --wallet W, --suri URI or --hotkey ADDRESS",
+            "give --wallet W, --suri URI, --coldkey ADDRESS or --hotkey ADDRESS (or wallet = in ~/.mindnet/config.toml)",
         )),
     }
 }

@@ -33,6 +33,12 @@ pub fn exec(ctx: &Ctx, command: WalletCommand) -> Result<Output> {
         WalletCommand::Export { name, hotkey } => export(ctx, &name, hotkey.as_deref()),
         WalletCommand::Address { name, hotkey } => address(ctx, &name, hotkey.as_deref()),
         WalletCommand::List => list(ctx),
+        WalletCommand::Inspect {
+            name,
+            hotkey,
+            suri,
+            address,
+        } => inspect(ctx, name, hotkey, suri, address),
         WalletCommand::Show { name } => show(ctx, &name),
         WalletCommand::Sign {
             name,
@@ -249,8 +255,10 @@ fn new(
 
 /// Where `wallet import` reads the key from.
 enum KeySource {
-    /// A file holding a mnemonic or secret URI.
+    /// A file holding a mnemonic or secret URI (`-`: stdin).
     Mnemonic(PathBuf),
+    /// The terminal (asked for, not echoed), or stdin when it is not a terminal.
+    Ask,
     /// A Polkadot.js JSON keystore.
     Keystore(PathBuf),
 }
@@ -261,7 +269,7 @@ impl KeySource {
         match (mnemonic_file, keystore) {
             (Some(file), _) => Ok(Self::Mnemonic(file)),
             (None, Some(file)) => Ok(Self::Keystore(file)),
-            (None, None) => Err(Error::usage("give --mnemonic-file FILE or --keystore FILE")),
+            (None, None) => Ok(Self::Ask),
         }
     }
 
@@ -272,9 +280,23 @@ impl KeySource {
                 .map_err(|e| Error::usage(format!("cannot read {}: {e}", file.display())))
         };
         match self {
+            Self::Mnemonic(file) if file.as_os_str() == "-" => Ok((mnemonic(&stdin()?)?, None)),
             Self::Mnemonic(file) => {
                 let text = Zeroizing::new(read(file)?);
-                Ok((Key::from_suri(text.trim())?, None))
+                Ok((mnemonic(&text)?, None))
+            }
+            Self::Ask => {
+                use std::io::IsTerminal;
+                let text = if std::io::stdin().is_terminal() {
+                    Zeroizing::new(
+                        rpassword::prompt_password("mnemonic (not shown): ").map_err(|e| {
+                            Error::usage(format!("cannot read the mnemonic from the terminal: {e}"))
+                        })?,
+                    )
+                } else {
+                    stdin()?
+                };
+                Ok((mnemonic(&text)?, None))
             }
             Self::Keystore(file) => {
                 let store = Keystore::parse(&read(file)?)?;
@@ -287,6 +309,87 @@ impl KeySource {
             }
         }
     }
+}
+
+/// All of stdin.
+fn stdin() -> Result<Zeroizing<String>> {
+    use std::io::Read;
+    let mut text = Zeroizing::new(String::new());
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .map_err(|e| Error::usage(format!("cannot read the mnemonic from stdin: {e}")))?;
+    Ok(text)
+}
+
+/// The key of a mnemonic or secret URI as typed or read: surrounding blanks and line breaks
+/// do not count; nothing at all is a usage error, not an empty phrase.
+fn mnemonic(text: &str) -> Result<Key> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(Error::usage(
+            "no mnemonic was given: type its words, pipe them in, or pass --mnemonic-file FILE",
+        ));
+    }
+    Key::from_suri(text)
+}
+
+/// `wallet inspect`: a key's public facts, from a wallet's file (no password), a secret URI
+/// or an address.
+fn inspect(
+    ctx: &Ctx,
+    name: Option<String>,
+    hotkey: Option<String>,
+    suri: Option<String>,
+    address: Option<String>,
+) -> Result<Output> {
+    use mindnet_client::keys::{ss58_decode, ss58_encode, SS58_PREFIX};
+    let mut file = None;
+    let public = match (name, suri, address) {
+        (_, Some(suri), _) => Key::from_suri(&suri)?.public(),
+        (_, None, Some(a)) => ss58_decode(&a)?,
+        (name, None, None) => {
+            let name = ctx.wallet_name(name.as_deref()).ok_or_else(|| {
+                Error::usage(
+                    "say which key: --name WALLET [--hotkey NAME], --suri URI or an address",
+                )
+            })?;
+            let path = key_path(ctx, &name, hotkey.as_deref())?;
+            let store = ctx.wallets.read(&path, "key")?;
+            file = Some((path, store.is_encrypted()));
+            ss58_decode(&store.address)?
+        }
+    };
+    let here = ss58_encode(&public, SS58_PREFIX);
+    let generic = ss58_encode(&public, 42);
+    let hex_key = format!("0x{}", hex::encode(public));
+    let mut human = format!(
+        "address      {here}
+generic (42) {generic}
+public key   {hex_key}
+crypto       sr25519
+"
+    );
+    if let Some((path, encrypted)) = &file {
+        human.push_str(&format!(
+            "file         {}{}
+",
+            path.display(),
+            if *encrypted {
+                " (encrypted)"
+            } else {
+                " (not encrypted)"
+            }
+        ));
+    }
+    Ok(Output::new(
+        human,
+        json!({
+            "address": here, "generic_address": generic, "public_key": hex_key,
+            "crypto": "sr25519", "ss58_prefix": SS58_PREFIX,
+            "file": file.as_ref().map(|(p, _)| p.display().to_string()),
+            "encrypted": file.as_ref().map(|(_, e)| *e),
+        }),
+    ))
 }
 
 /// `wallet import`: a key as the wallet's coldkey, or as one of its hotkeys.

@@ -18,12 +18,12 @@ pub async fn exec(ctx: &Ctx, command: WeightsCommand) -> Result<Output> {
             signer,
             file,
             entries,
-        } => (netuid, signer, file, entries),
+        } => (ctx.netuid(netuid)?, signer, file, entries),
         WeightsCommand::Show {
             netuid,
             uid,
             hotkey,
-        } => return show(ctx, netuid, uid, hotkey.as_deref()).await,
+        } => return show(ctx, ctx.netuid(netuid)?, uid, hotkey.as_deref()).await,
     };
     let row = read_row(file.as_deref(), &entries)?;
     let hotkey = ctx.hotkey(&signer)?;
