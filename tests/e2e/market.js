@@ -188,7 +188,13 @@ export async function runMarket({
     const { api } = node;
     const lastSet = Math.max(...honest.map((p) => p.result.weights_block));
     while ((await api.rpc.chain.getHeader()).number.toNumber() <= lastSet + 12) await sleep(3000);
-    const neurons = (await api.call.mindnetApi.neurons(0)).toJSON();
+    // In pages, as a client must read a full-size network.
+    const neurons = [];
+    for (let start = 0; ; start += 1024) {
+      const page = (await api.call.mindnetApi.neuronsPage(0, start, 1024)).toJSON();
+      neurons.push(...page);
+      if (page.length === 0 || page[page.length - 1].uid >= (await api.query.mindnet.neuronCount(0)).toNumber() - 1) break;
+    }
     const incentive = Object.fromEntries(neurons.map((n) => [n.uid, Number(n.incentive)]));
     return { node, members, honest, served, incentive, dir };
   } finally {

@@ -47,12 +47,15 @@ const INDEX: &str = include_str!("../dashboard/index.html");
 const APP: &str = include_str!("../dashboard/app.js");
 const STYLE: &str = include_str!("../dashboard/style.css");
 
+/// A network's metagraph and when it was read.
+type Cached = (Instant, Arc<Vec<Neuron>>);
+
 /// What the handlers share.
 struct Dash {
     client: Client,
     url: String,
     /// Each network's metagraph and when it was read.
-    metagraphs: Mutex<HashMap<u16, (Instant, Arc<Vec<Neuron>>)>>,
+    metagraphs: Mutex<HashMap<u16, Cached>>,
     /// Past reads, which never change: the epoch boundary before a block
     /// (`(netuid, block)`), and a neuron at a block (`(netuid, block, uid)`).
     boundaries: Mutex<HashMap<(u16, u64), Option<u64>>>,
