@@ -94,6 +94,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(16))
 			.saturating_add(T::DbWeight::get().writes(8))
+			// The coldkey index's entry (`ColdkeyPositions`), written with the position
+			// since storage version 5: added by hand until the next benchmark run.
+			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	fn remove_stake() -> Weight {
 		// Proof Size summary in bytes:
@@ -104,6 +107,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(15))
 			.saturating_add(T::DbWeight::get().writes(8))
+			// The coldkey index's entry (`ColdkeyPositions`), written with the position
+			// since storage version 5: added by hand until the next benchmark run.
+			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// Not yet measured on its own (the `remove_all_stake` benchmark exists; the next
 	/// `scripts/bench/benchmark.sh` run replaces this): `remove_stake`'s measured weight
@@ -403,6 +409,9 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(RocksDbWeight::get().reads(16))
 			.saturating_add(RocksDbWeight::get().writes(8))
+			// The coldkey index's entry (`ColdkeyPositions`), written with the position
+			// since storage version 5: added by hand until the next benchmark run.
+			.saturating_add(RocksDbWeight::get().writes(1))
 	}
 	fn remove_stake() -> Weight {
 		// Proof Size summary in bytes:
@@ -413,6 +422,9 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(RocksDbWeight::get().reads(15))
 			.saturating_add(RocksDbWeight::get().writes(8))
+			// The coldkey index's entry (`ColdkeyPositions`), written with the position
+			// since storage version 5: added by hand until the next benchmark run.
+			.saturating_add(RocksDbWeight::get().writes(1))
 	}
 	/// Not yet measured on its own (the `remove_all_stake` benchmark exists; the next
 	/// `scripts/bench/benchmark.sh` run replaces this): `remove_stake`'s measured weight
