@@ -55,6 +55,21 @@ impl SubstrateCli for Cli {
     }
 }
 
+/// The run options, with a node key generated when none is given on the one-machine chains
+/// (`local`, `scale`): their validators start as typed (`--chain scale --alice --validator
+/// --tmp`) instead of stopping with `NetworkKeyNotFound`. `--dev` does the same already;
+/// other chains (a testnet or a chain spec file) still require a kept node key
+/// (`mindnet-node key generate-node-key`), since peers know a validator by it.
+fn one_machine_node_key(run: &sc_cli::RunCmd) -> sc_cli::RunCmd {
+    let mut run = run.clone();
+    if matches!(run.shared_params.chain.as_deref(), Some("local" | "scale")) {
+        run.network_params
+            .node_key_params
+            .unsafe_force_node_key_generation = true;
+    }
+    run
+}
+
 /// Parses the command line and runs it.
 pub fn run() -> sc_cli::Result<()> {
     let cli = Cli::from_args();
@@ -154,7 +169,8 @@ pub fn run() -> sc_cli::Result<()> {
             })
         }
         None => {
-            let runner = cli.create_runner(&cli.run)?;
+            let run = one_machine_node_key(&cli.run);
+            let runner = cli.create_runner(&run)?;
             runner.run_node_until_exit(|config| async move {
                 match config.network.network_backend {
                     sc_network::config::NetworkBackendType::Libp2p => service::new_full::<

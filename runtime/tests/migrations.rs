@@ -5,7 +5,7 @@
 //! positions takes (`--nocapture`).
 
 use frame_support::migrations::MultiStepMigrator;
-use frame_support::traits::{Get, GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
 use mindnet_runtime::{configs::MbmServiceWeight, Mindnet, MultiBlockMigrations, Runtime, System};
 use sp_runtime::AccountId32;
 

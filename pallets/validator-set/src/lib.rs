@@ -23,10 +23,14 @@
 //!
 //! ## Security
 //!
-//! Only `AddRemoveOrigin` (root, through sudo, on Mindnet) changes the set. A validator
-//! that purges its session keys (`session.purgeKeys`) is left out of the authority set
-//! from the next planned session on, as `pallet-session` skips accounts without keys;
-//! if every validator did so the chain would stop, as it would if they all went offline.
+//! Only `AddRemoveOrigin` (root, through sudo, on Mindnet) changes the set, and it cannot
+//! leave fewer than `MinValidators` validators *with session keys* (an empty authority set
+//! halts the chain for good: no block, so no sudo call, could follow). A set is only
+//! handed over when at least `MinValidators` of its validators have keys. A validator that
+//! purges its session keys (`session.purgeKeys`) is left out of the authority set from the
+//! next planned session on, as `pallet-session` skips accounts without keys; one that
+//! registers keys after a rotation joins at the next one ([`Handed`]). If every validator
+//! purged its keys the chain would stop, as it would if they all went offline.
 //!
 //! ## Interface
 //!
@@ -100,6 +104,14 @@ pub mod pallet {
     #[pallet::storage]
     pub type Changed<T: Config> = StorageValue<_, bool, ValueQuery>;
 
+    /// The validators that had session keys when the set was last handed to
+    /// `pallet-session` (`pallet-session` leaves out the others). A validator that registers
+    /// keys later makes the set differ from this, and the set is handed over again at the
+    /// next rotation: it joins without root acting again.
+    #[pallet::storage]
+    pub type Handed<T: Config> =
+        StorageValue<_, BoundedVec<T::AccountId, T::MaxValidators>, ValueQuery>;
+
     /// The length of a session in blocks, fixed at genesis (at least 1).
     #[pallet::storage]
     pub type SessionLength<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
@@ -166,6 +178,10 @@ pub mod pallet {
         TooManyValidators,
         /// Removing the validator would leave fewer than `MinValidators`.
         TooFewValidators,
+        /// Removing the validator would leave fewer than `MinValidators` validators with
+        /// session keys: the next authority set could be too small to author (an empty one
+        /// halts the chain for good). Add a validator with keys first.
+        TooFewKeyedValidators,
     }
 
     #[pallet::hooks]
@@ -226,6 +242,14 @@ pub mod pallet {
                 validators.len() > T::MinValidators::get() as usize,
                 Error::<T>::TooFewValidators
             );
+            let keyed_after = validators
+                .iter()
+                .filter(|v| *v != &who && T::ValidatorRegistration::is_registered(v))
+                .count();
+            ensure!(
+                keyed_after >= T::MinValidators::get() as usize,
+                Error::<T>::TooFewKeyedValidators
+            );
             validators.remove(position);
             Validators::<T>::put(validators);
             Changed::<T>::put(true);
@@ -274,21 +298,47 @@ impl<T: Config> SessionManager<T::AccountId> for Pallet<T> {
     /// The new set if it changed since the last session, else `None` (the same set, with
     /// each validator's current session keys).
     fn new_session(new_index: u32) -> Option<Vec<T::AccountId>> {
-        if !Changed::<T>::take() {
+        let validators = Validators::<T>::get();
+        let keyed: Vec<T::AccountId> = validators
+            .iter()
+            .filter(|v| T::ValidatorRegistration::is_registered(v))
+            .cloned()
+            .collect();
+        if !Changed::<T>::get() && keyed == Handed::<T>::get().into_inner() {
             return None;
         }
-        let validators = Validators::<T>::get().into_inner();
+        // Never plan a set that could not author: with fewer keyed validators than
+        // `MinValidators` the current set stays (and the change waits for keys).
+        if keyed.len() < T::MinValidators::get() as usize {
+            log::warn!(
+                target: "runtime::validator-set",
+                "session {new_index}: only {} of {} validators have session keys, fewer than {}; the set is not changed",
+                keyed.len(),
+                validators.len(),
+                T::MinValidators::get()
+            );
+            return None;
+        }
+        Changed::<T>::kill();
+        Handed::<T>::put(BoundedVec::truncate_from(keyed.clone()));
         log::info!(
             target: "runtime::validator-set",
-            "session {new_index} planned with {} validators",
-            validators.len()
+            "session {new_index} planned with {} validators, {} with session keys",
+            validators.len(),
+            keyed.len()
         );
-        Some(validators)
+        Some(validators.into_inner())
     }
 
     fn new_session_genesis(_new_index: u32) -> Option<Vec<T::AccountId>> {
-        let validators = Validators::<T>::get().into_inner();
-        (!validators.is_empty()).then_some(validators)
+        let validators = Validators::<T>::get();
+        let keyed: Vec<T::AccountId> = validators
+            .iter()
+            .filter(|v| T::ValidatorRegistration::is_registered(v))
+            .cloned()
+            .collect();
+        Handed::<T>::put(BoundedVec::truncate_from(keyed));
+        (!validators.is_empty()).then_some(validators.into_inner())
     }
 
     fn end_session(_end_index: u32) {}

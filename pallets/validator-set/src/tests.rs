@@ -138,3 +138,75 @@ fn a_validator_that_purges_its_keys_leaves_the_authority_set() {
         assert_eq!(authorities(), vec![1, 2, 4]);
     });
 }
+
+#[test]
+fn removing_down_to_the_last_keyed_validator_is_refused() {
+    new_test_ext().execute_with(|| {
+        // 2 and 3 purge their keys: 1 is the only validator that can author.
+        assert_ok!(Session::purge_keys(RuntimeOrigin::signed(2)));
+        assert_ok!(Session::purge_keys(RuntimeOrigin::signed(3)));
+        // Removing 1 would leave two validators, none with keys: refused, nothing changed.
+        assert_noop!(
+            ValidatorSet::remove_validator(RuntimeOrigin::root(), 1),
+            Error::<Test>::TooFewKeyedValidators
+        );
+        // Removing a keyless one is fine.
+        assert_ok!(ValidatorSet::remove_validator(RuntimeOrigin::root(), 2));
+        assert_noop!(
+            ValidatorSet::remove_validator(RuntimeOrigin::root(), 1),
+            Error::<Test>::TooFewKeyedValidators
+        );
+        run_to_block(30);
+        assert_eq!(authorities(), vec![1]);
+        assert_ok!(ValidatorSet::do_try_state());
+    });
+}
+
+#[test]
+fn a_validator_that_registers_keys_after_a_rotation_joins_at_the_next() {
+    new_test_ext().execute_with(|| {
+        // 3 purges its keys and drops out of the authority set with the next change.
+        assert_ok!(Session::purge_keys(RuntimeOrigin::signed(3)));
+        run_to_block(30);
+        assert_eq!(authorities(), vec![1, 2]);
+        assert!(!Changed::<Test>::get());
+        // It registers keys again; root does nothing.
+        assert_ok!(Session::set_keys(
+            RuntimeOrigin::signed(3),
+            keys(3),
+            Vec::new()
+        ));
+        // The next rotation hands the set over again, the one after makes it active.
+        run_to_block(50);
+        assert_eq!(authorities(), vec![1, 2, 3]);
+        assert_eq!(crate::Handed::<Test>::get().into_inner(), vec![1, 2, 3]);
+    });
+}
+
+#[test]
+fn a_set_with_too_few_keyed_validators_is_not_handed_over() {
+    new_test_ext().execute_with(|| {
+        // Every validator purges its keys (nothing in this pallet can stop that) and root
+        // changes the set: the change is not planned, so no session is queued without a
+        // keyed validator by this pallet.
+        for who in [1, 2, 3] {
+            assert_ok!(Session::purge_keys(RuntimeOrigin::signed(who)));
+        }
+        assert_ok!(ValidatorSet::add_validator(RuntimeOrigin::root(), 4));
+        assert_ok!(Session::purge_keys(RuntimeOrigin::signed(4)));
+        run_to_block(10);
+        assert!(Changed::<Test>::get(), "the change waits for keys");
+        let queued = System::events()
+            .iter()
+            .any(|r| r.event == pallet_session::Event::<Test>::NewQueued.into());
+        assert!(!queued, "no new set was handed over");
+        // Keys come back: the waiting change is planned at the next rotation.
+        assert_ok!(Session::set_keys(
+            RuntimeOrigin::signed(4),
+            keys(4),
+            Vec::new()
+        ));
+        run_to_block(20);
+        assert!(!Changed::<Test>::get());
+    });
+}

@@ -508,6 +508,7 @@ async fn history(State(d): State<Arc<Dash>>, Query(q): Query<NetQuery>) -> ApiRe
     // Forget what the page can no longer ask for.
     let oldest = blocks.first().copied().unwrap_or(0);
     d.past.lock().await.retain(|(_, b, _), _| *b >= oldest);
+    d.boundaries.lock().await.retain(|(_, b), _| *b >= oldest);
     Ok(Json(
         json!({ "netuid": netuid, "blocks": blocks, "series": series }),
     ))
