@@ -320,7 +320,7 @@ impl<T: Config> SessionManager<T::AccountId> for Pallet<T> {
             return None;
         }
         Changed::<T>::kill();
-        Handed::<T>::put(BoundedVec::truncate_from(keyed.clone()));
+        Handed::<T>::put(frame_support::BoundedVec::truncate_from(keyed.clone()));
         log::info!(
             target: "runtime::validator-set",
             "session {new_index} planned with {} validators, {} with session keys",
@@ -337,7 +337,7 @@ impl<T: Config> SessionManager<T::AccountId> for Pallet<T> {
             .filter(|v| T::ValidatorRegistration::is_registered(v))
             .cloned()
             .collect();
-        Handed::<T>::put(BoundedVec::truncate_from(keyed));
+        Handed::<T>::put(frame_support::BoundedVec::truncate_from(keyed));
         (!validators.is_empty()).then_some(validators.into_inner())
     }
 

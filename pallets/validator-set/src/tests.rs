@@ -6,6 +6,16 @@ use crate::{mock::*, Changed, Error, Event, SessionLength, Validators};
 use frame_support::{assert_noop, assert_ok, assert_storage_noop};
 use sp_runtime::DispatchError;
 
+/// `who`'s proof that it owns its mock session key, as `session.setKeys` checks it.
+fn proof(who: u64) -> Vec<u8> {
+    use codec::Encode;
+    use sp_runtime::RuntimeAppPublic;
+    sp_runtime::testing::UintAuthorityId(who)
+        .sign(&who.encode())
+        .expect("a mock key signs")
+        .encode()
+}
+
 fn validators() -> Vec<u64> {
     Validators::<Test>::get().into_inner()
 }
@@ -174,7 +184,7 @@ fn a_validator_that_registers_keys_after_a_rotation_joins_at_the_next() {
         assert_ok!(Session::set_keys(
             RuntimeOrigin::signed(3),
             keys(3),
-            Vec::new()
+            proof(3)
         ));
         // The next rotation hands the set over again, the one after makes it active.
         run_to_block(50);
@@ -204,7 +214,7 @@ fn a_set_with_too_few_keyed_validators_is_not_handed_over() {
         assert_ok!(Session::set_keys(
             RuntimeOrigin::signed(4),
             keys(4),
-            Vec::new()
+            proof(4)
         ));
         run_to_block(20);
         assert!(!Changed::<Test>::get());
