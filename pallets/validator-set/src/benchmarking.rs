@@ -1,5 +1,6 @@
 //! Benchmarks of the calls at their worst case: a set one short of `MaxValidators` (add)
-//! and a full set whose last member leaves (remove: the longest search).
+//! and a full set, every member with session keys, whose last member leaves (remove: the
+//! longest search, and a key lookup for each member that stays).
 
 #![allow(clippy::arithmetic_side_effects, clippy::unwrap_used)]
 
@@ -52,6 +53,9 @@ mod benchmarks {
     fn remove_validator() {
         let max = T::MaxValidators::get();
         let set = set_of::<T>(max);
+        for member in set.iter() {
+            with_keys::<T>(member);
+        }
         let who = set.last().cloned().unwrap();
         Validators::<T>::put(set);
         let origin = T::AddRemoveOrigin::try_successful_origin().unwrap();
