@@ -242,9 +242,9 @@ pub mod pallet {
                 validators.len() > T::MinValidators::get() as usize,
                 Error::<T>::TooFewValidators
             );
-            let keyed_after = validators
+            let keyed_after = Self::keyed(&validators)
                 .iter()
-                .filter(|v| *v != &who && T::ValidatorRegistration::is_registered(v))
+                .filter(|v| *v != &who)
                 .count();
             ensure!(
                 keyed_after >= T::MinValidators::get() as usize,
@@ -260,6 +260,16 @@ pub mod pallet {
 }
 
 impl<T: Config> Pallet<T> {
+    /// The members of `validators` with session keys, in order: those `pallet-session`
+    /// keeps when the set is handed over.
+    fn keyed(validators: &[T::AccountId]) -> Vec<T::AccountId> {
+        validators
+            .iter()
+            .filter(|v| T::ValidatorRegistration::is_registered(v))
+            .cloned()
+            .collect()
+    }
+
     /// The set's invariants: no duplicates, at least `MinValidators`.
     pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
         let validators = Validators::<T>::get();
@@ -299,11 +309,7 @@ impl<T: Config> SessionManager<T::AccountId> for Pallet<T> {
     /// each validator's current session keys).
     fn new_session(new_index: u32) -> Option<Vec<T::AccountId>> {
         let validators = Validators::<T>::get();
-        let keyed: Vec<T::AccountId> = validators
-            .iter()
-            .filter(|v| T::ValidatorRegistration::is_registered(v))
-            .cloned()
-            .collect();
+        let keyed = Pallet::<T>::keyed(&validators);
         if !Changed::<T>::get() && keyed == Handed::<T>::get().into_inner() {
             return None;
         }
@@ -332,12 +338,9 @@ impl<T: Config> SessionManager<T::AccountId> for Pallet<T> {
 
     fn new_session_genesis(_new_index: u32) -> Option<Vec<T::AccountId>> {
         let validators = Validators::<T>::get();
-        let keyed: Vec<T::AccountId> = validators
-            .iter()
-            .filter(|v| T::ValidatorRegistration::is_registered(v))
-            .cloned()
-            .collect();
-        Handed::<T>::put(frame_support::BoundedVec::truncate_from(keyed));
+        Handed::<T>::put(frame_support::BoundedVec::truncate_from(
+            Pallet::<T>::keyed(&validators),
+        ));
         (!validators.is_empty()).then_some(validators.into_inner())
     }
 

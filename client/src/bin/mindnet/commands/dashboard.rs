@@ -12,7 +12,8 @@
 //! neurons at past blocks, each remembered once read. It binds to loopback unless told
 //! otherwise.
 
-use crate::cli::DashboardArgs;
+use super::neurons::{value, Filter};
+use crate::cli::{Column, DashboardArgs};
 use crate::ctx::Ctx;
 use crate::output::Output;
 use axum::extract::{Query, State};
@@ -20,6 +21,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use clap::ValueEnum;
 use mindnet_client::amount::UNIT;
 use mindnet_client::{Client, Error, Neuron, Result};
 use serde::Deserialize;
@@ -254,31 +256,18 @@ impl Dash {
     }
 }
 
-/// A metagraph column's value, for sorting.
-fn column(n: &Neuron, name: &str) -> Option<f64> {
-    Some(match name {
-        "uid" => f64::from(n.uid),
-        "stake" => n.stake as f64,
-        "rank" => n.rank,
-        "trust" => n.trust,
-        "consensus" => n.consensus,
-        "incentive" => n.incentive,
-        "dividends" => n.dividends,
-        "emission" => n.emission as f64,
-        _ => return None,
-    })
+/// `sort=NAME`'s column (the names `mindnet neurons --sort` takes).
+fn column(name: &str) -> Option<Column> {
+    Column::from_str(name, false).ok()
 }
 
-/// Whether `filter` (`active`, `inactive`, `hotkey=A`, `coldkey=A`, or text in either key)
-/// keeps `n`.
+/// Whether `filter` keeps `n`: `active`, `inactive`, `hotkey=A` and `coldkey=A` as
+/// `mindnet neurons --filter` reads them (any SS58 prefix), any other text as part of
+/// either key.
 fn keeps(filter: &str, n: &Neuron) -> bool {
-    match filter.split_once('=') {
-        _ if filter.is_empty() => true,
-        None if filter == "active" => n.active,
-        None if filter == "inactive" => !n.active,
-        Some(("hotkey", a)) => n.hotkey == a,
-        Some(("coldkey", a)) => n.coldkey == a,
-        _ => n.hotkey.contains(filter) || n.coldkey.contains(filter),
+    match Filter::parse(filter) {
+        Ok(f) => f.keeps(n),
+        Err(_) => n.hotkey.contains(filter) || n.coldkey.contains(filter),
     }
 }
 
@@ -318,13 +307,13 @@ async fn neurons(State(d): State<Arc<Dash>>, Query(q): Query<NetQuery>) -> ApiRe
     let all = d.metagraph(netuid).await?;
     let filter = q.filter.as_deref().unwrap_or("").trim();
     let mut list: Vec<(f64, &Neuron)> = Vec::with_capacity(all.len());
+    let by = column(&sort).ok_or_else(|| {
+        bad(format!(
+            "sort={sort:?}: sort by uid, stake, rank, trust, consensus, incentive, dividends or emission"
+        ))
+    })?;
     for n in all.iter().filter(|n| keeps(filter, n)) {
-        let key = column(n, &sort).ok_or_else(|| {
-            bad(format!(
-                "sort={sort:?}: sort by uid, stake, rank, trust, consensus, incentive, dividends or emission"
-            ))
-        })?;
-        list.push((key, n));
+        list.push((value(n, by), n));
     }
     list.sort_by(|(x, a), (y, b)| {
         let order = if desc { y.total_cmp(x) } else { x.total_cmp(y) };
@@ -611,12 +600,18 @@ async fn poll_learner(d: Arc<Dash>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mindnet_client::keys::{ss58_encode, SS58_PREFIX};
+
+    /// The address of the all-`byte` public key, with `prefix`.
+    fn address(byte: u8, prefix: u16) -> String {
+        ss58_encode(&[byte; 32], prefix)
+    }
 
     fn neuron(uid: u16, stake: u128, active: bool) -> Neuron {
         Neuron {
             uid,
-            hotkey: format!("hot{uid}"),
-            coldkey: "cold".into(),
+            hotkey: address(u8::try_from(uid).unwrap_or(0), SS58_PREFIX),
+            coldkey: address(200, SS58_PREFIX),
             stake,
             rank: 0.0,
             trust: 0.0,
@@ -635,10 +630,14 @@ mod tests {
     fn filters_and_columns() {
         let n = neuron(3, 5, true);
         assert!(keeps("", &n) && keeps("active", &n) && !keeps("inactive", &n));
-        assert!(keeps("hotkey=hot3", &n) && !keeps("hotkey=hot4", &n));
-        assert!(keeps("coldkey=cold", &n) && keeps("ot3", &n) && !keeps("zzz", &n));
-        assert_eq!(column(&n, "stake"), Some(5.0));
-        assert_eq!(column(&n, "height"), None);
+        let hot = |byte, prefix| format!("hotkey={}", address(byte, prefix));
+        assert!(keeps(&hot(3, SS58_PREFIX), &n) && !keeps(&hot(4, SS58_PREFIX), &n));
+        // Any SS58 prefix names the same key, as in `mindnet neurons --filter`.
+        assert!(keeps(&hot(3, 42), &n));
+        let cold = format!("coldkey={}", address(200, SS58_PREFIX));
+        assert!(keeps(&cold, &n) && keeps(&n.hotkey[5..15], &n) && !keeps("zzz", &n));
+        assert_eq!(column("stake").map(|c| value(&n, c)), Some(5.0));
+        assert_eq!(column("height"), None);
     }
 
     #[test]

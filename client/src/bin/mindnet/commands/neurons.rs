@@ -24,16 +24,16 @@ const HEADER: [&str; 11] = [
     "axon",
 ];
 
-/// Which neurons `--filter` keeps.
+/// Which neurons `--filter` keeps (the dashboard's filter box too).
 #[derive(Debug, PartialEq)]
-enum Filter {
+pub(crate) enum Filter {
     Active(bool),
     Hotkey(String),
     Coldkey(String),
 }
 
 impl Filter {
-    fn parse(text: &str) -> Result<Self> {
+    pub(crate) fn parse(text: &str) -> Result<Self> {
         let bad = || {
             Error::usage(format!(
                 "--filter {text:?} is not a filter: write active, inactive, hotkey=ADDRESS or coldkey=ADDRESS"
@@ -60,7 +60,7 @@ impl Filter {
         }
     }
 
-    fn keeps(&self, n: &Neuron) -> bool {
+    pub(crate) fn keeps(&self, n: &Neuron) -> bool {
         match self {
             Filter::Active(a) => n.active == *a,
             Filter::Hotkey(h) => n.hotkey == *h,
@@ -147,18 +147,26 @@ fn short(address: &str) -> String {
     format!("{head}…{tail}")
 }
 
+/// A neuron's value in `column`, to sort by.
+pub(crate) fn value(n: &Neuron, column: Column) -> f64 {
+    match column {
+        Column::Uid => f64::from(n.uid),
+        Column::Stake => n.stake as f64,
+        Column::Rank => n.rank,
+        Column::Trust => n.trust,
+        Column::Consensus => n.consensus,
+        Column::Incentive => n.incentive,
+        Column::Dividends => n.dividends,
+        Column::Emission => n.emission as f64,
+    }
+}
+
 /// Largest first by `column`, except uids (smallest first); ties by uid.
 fn sort(list: &mut [Neuron], column: Column) {
     let key = |n: &Neuron| -> f64 {
         match column {
-            Column::Uid => -f64::from(n.uid),
-            Column::Stake => n.stake as f64,
-            Column::Rank => n.rank,
-            Column::Trust => n.trust,
-            Column::Consensus => n.consensus,
-            Column::Incentive => n.incentive,
-            Column::Dividends => n.dividends,
-            Column::Emission => n.emission as f64,
+            Column::Uid => -value(n, column),
+            _ => value(n, column),
         }
     };
     list.sort_by(|x, y| key(y).total_cmp(&key(x)).then(x.uid.cmp(&y.uid)));
