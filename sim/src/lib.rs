@@ -27,6 +27,7 @@
 //! `f64`, and ranks their outcome with the chain's epoch as well; the binary runs them as
 //! the subcommands `descent`, `scaling` and `adaptive`.
 
+pub mod copier;
 pub mod seed;
 
 use mindnet_math::{epoch, EpochInput, EpochParams, Fixed, NeuronState, StoredBondRow};

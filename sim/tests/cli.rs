@@ -239,3 +239,37 @@ fn bad_experiment_arguments_say_what_to_give() {
     }
     assert!(!dir.exists(), "nothing is written for bad arguments");
 }
+
+#[test]
+fn copier_writes_its_table_and_figures_and_refuses_a_bad_share() {
+    let dir = std::env::temp_dir().join(format!("mindnet-sim-copier-{}", std::process::id()));
+    let out = sim()
+        .args([
+            "copier", "--shares", "0.1", "--drifts", "0.05", "--epochs", "60", "--seeds", "1",
+            "--out",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let csv = std::fs::read_to_string(dir.join("copier.csv")).unwrap();
+    // Static and drifting, copier with commit-reveal off and on, and the uniform control.
+    assert_eq!(csv.lines().count(), 1 + 2 * 2 + 2, "{csv}");
+    for svg in ["copier-off.svg", "copier-on.svg"] {
+        assert!(std::fs::read_to_string(dir.join(svg))
+            .unwrap()
+            .contains("<svg"));
+    }
+    let bad = sim()
+        .args(["copier", "--shares", "1.5", "--out"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("--shares 1.5 is not a stake share"), "{err}");
+}

@@ -1,6 +1,7 @@
 //! The command line: the scenario runner (no subcommand) and one module per experiment.
 
 mod adaptive;
+mod copier;
 mod descent;
 mod model_args;
 mod scaling;
@@ -33,6 +34,8 @@ enum Command {
     Scaling(scaling::Args),
     /// Figure 5: inflation τ from zero, steered to hold the sparsity at a target.
     Adaptive(adaptive::Args),
+    /// A weight copier's dividend yield G against honest validators, commit-reveal off and on.
+    Copier(copier::Args),
 }
 
 /// Why a command failed: the message is printed once, after `mindnet-sim: `.
@@ -69,6 +72,7 @@ pub fn exec(cli: Cli) -> Result<(), Failure> {
         Some(Command::Descent(args)) => descent::exec(args),
         Some(Command::Scaling(args)) => scaling::exec(args),
         Some(Command::Adaptive(args)) => adaptive::exec(args),
+        Some(Command::Copier(args)) => copier::exec(args),
     }
 }
 
