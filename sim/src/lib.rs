@@ -13,6 +13,10 @@
 //!               "weights": [[1, 65535], [2, 100]], "group": "honest"}]}
 //! ```
 //!
+//! Two optional params choose the ranking (MECHANISM.md "Transitive ranking"):
+//! `"ranking": "direct"` (the default) or `"transitive"`, and `"transitive_iterations"`
+//! (passes, default 8).
+//!
 //! `emission` is the epoch's `E` in base units; `weights` are `[uid, u16 value]` pairs;
 //! `group` is optional (it labels the plot). Between epochs the simulator credits each
 //! neuron's emission to its stake, carries the bonds forward, advances `block` by
@@ -30,7 +34,7 @@
 pub mod copier;
 pub mod seed;
 
-use mindnet_math::{epoch, EpochInput, EpochParams, Fixed, NeuronState, StoredBondRow};
+use mindnet_math::{epoch, epoch::Ranking, EpochInput, EpochParams, Fixed, NeuronState, StoredBondRow};
 use serde::Serialize;
 use serde_json::Value;
 use std::fmt;
@@ -117,6 +121,31 @@ impl Scenario {
             mask_self_weight: p("mask_self_weight")?
                 .as_bool()
                 .ok_or_else(|| err("params.mask_self_weight", "expected true or false"))?,
+            ranking: match params.get("ranking") {
+                None => Ranking::Direct,
+                Some(v) => match v.as_str() {
+                    Some("direct") => Ranking::Direct,
+                    Some("transitive") => Ranking::Transitive,
+                    _ => {
+                        return Err(err(
+                            "params.ranking",
+                            format!("expected \"direct\" or \"transitive\", got {v}"),
+                        ))
+                    }
+                },
+            },
+            transitive_iterations: match params.get("transitive_iterations") {
+                None => mindnet_math::epoch::DEFAULT_ITERATIONS,
+                Some(v) => {
+                    let k = uint(v, "params.transitive_iterations")?;
+                    u8::try_from(k).ok().filter(|k| *k >= 1).ok_or_else(|| {
+                        err(
+                            "params.transitive_iterations",
+                            format!("expected 1 to 255 passes, got {k}"),
+                        )
+                    })?
+                }
+            },
         };
         let emission = uint(p("emission")?, "params.emission")?;
         let tempo = uint(p("tempo")?, "params.tempo")?;

@@ -161,3 +161,52 @@ fn the_loss_peg_raises_min_allowed_weights_until_loss_is_negative() {
     // 8 of 15 voters.
     assert_eq!(k_final, n / 2 + 1, "{losses:?}");
 }
+
+/// The cabal's share of the first epoch's rank and incentive, and of stake after 200
+/// epochs, in `file` run with `ranking`.
+fn cabal_shares(file: &str, ranking: mindnet_math::epoch::Ranking) -> (f64, f64, f64) {
+    let mut scenario = scenario_file(file);
+    scenario.params.ranking = ranking;
+    let report = run(&scenario, 200);
+    let cabal: Vec<usize> = (0..scenario.groups.len())
+        .filter(|i| scenario.groups[*i].as_deref() == Some("cabal"))
+        .collect();
+    let share = |v: &[f64]| cabal.iter().map(|i| v[*i]).sum::<f64>() / v.iter().sum::<f64>();
+    let first = &report.epochs[0];
+    let stake = |e: &mindnet_sim::EpochReport| {
+        let total: f64 = e.stake.iter().map(|s| *s as f64).sum();
+        cabal.iter().map(|i| e.stake[*i] as f64).sum::<f64>() / total
+    };
+    (
+        share(&first.rank),
+        share(&first.incentive),
+        stake(report.epochs.last().unwrap()),
+    )
+}
+
+#[test]
+fn transitive_ranking_starves_a_cabal_that_only_passes_stake_around() {
+    use mindnet_math::epoch::Ranking;
+    // 40 % of the stake votes only for its own members, never for itself.
+    let (rank, incentive, _) = cabal_shares("cabal_ring_60_40.json", Ranking::Direct);
+    assert!((rank - 0.4).abs() < 1e-9, "{rank}");
+    assert!(incentive > 0.05, "{incentive}");
+    let (rank, incentive, stake) = cabal_shares("cabal_ring_60_40.json", Ranking::Transitive);
+    assert_eq!((rank, incentive), (0.0, 0.0));
+    // Nothing minted to it: its 4 of the starting 10 tokens, against 200 epochs of 1.
+    assert!((stake - 4.0 / 210.0).abs() < 1e-9, "{stake}");
+}
+
+#[test]
+fn transitive_ranking_lets_a_closed_clique_that_weights_itself_keep_more() {
+    use mindnet_math::epoch::Ranking;
+    // The cabal (4 members) and the honest (6) each weight only their own group, self
+    // included: within 8 passes the smaller group keeps more of its stake (1 − (3/4)⁸
+    // against 1 − (5/6)⁸), so transitive ranking gives it more than its 40 %.
+    let (direct, _, _) = cabal_shares("cabal_60_40.json", Ranking::Direct);
+    let (transitive, _, _) = cabal_shares("cabal_60_40.json", Ranking::Transitive);
+    let kept = |k: f64| 1.0 - (1.0 - 1.0 / k).powi(8);
+    let expected = 0.4 * kept(4.0) / (0.4 * kept(4.0) + 0.6 * kept(6.0));
+    assert!((direct - 0.4).abs() < 1e-9);
+    assert!((transitive - expected).abs() < 1e-6, "{transitive} vs {expected}");
+}

@@ -87,6 +87,10 @@ pub struct EpochParams {
     pub activity_cutoff: u64,
     /// Drop self-weights `W_ii` (default false).
     pub mask_self_weight: bool,
+    /// Direct or transitive ranking (default direct).
+    pub ranking: epoch::Ranking,
+    /// Passes of the transitive ranking (default 8).
+    pub transitive_iterations: u8,
 }
 
 impl Default for EpochParams {
@@ -98,6 +102,8 @@ impl Default for EpochParams {
             delta: fixed::HALF,
             activity_cutoff: 5000,
             mask_self_weight: false,
+            ranking: epoch::Ranking::Direct,
+            transitive_iterations: epoch::DEFAULT_ITERATIONS,
         }
     }
 }
@@ -276,7 +282,18 @@ where
         (weighted(i, &neuron), s(i), previous(i))
     });
     let consensus = epoch::consensus(&first.trust, params.rho, params.kappa);
-    let (rank, incentive, loss) = rank_incentive_loss(&first.raw_rank, &consensus);
+    // Transitive ranking replaces `r` in steps 4, 7 and 13 only: the bonds stay direct.
+    let absorbed = match params.ranking {
+        epoch::Ranking::Direct => None,
+        epoch::Ranking::Transitive => Some(epoch::transitive_absorbed(
+            neurons,
+            input.weights,
+            &stake,
+            params.transitive_iterations,
+        )),
+    };
+    let ranked = absorbed.as_deref().unwrap_or(&first.raw_rank);
+    let (rank, incentive, loss) = rank_incentive_loss(ranked, &consensus);
 
     let (delta_scale, bond_scale) =
         epoch::second_pass_scales(&first.raw_rank, &first.old_bond_columns, params.alpha);

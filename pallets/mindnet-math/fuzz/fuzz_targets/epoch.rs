@@ -54,6 +54,12 @@ fuzz_target!(|input: Input| {
         delta: fixed::from_parts_per_billion(input.delta),
         activity_cutoff: input.activity_cutoff,
         mask_self_weight: input.mask_self_weight,
+        ranking: if input.block % 2 == 1 {
+            mindnet_math::epoch::Ranking::Transitive
+        } else {
+            mindnet_math::epoch::Ranking::Direct
+        },
+        transitive_iterations: (input.activity_cutoff % 17) as u8,
     };
     let out = epoch(
         &params,

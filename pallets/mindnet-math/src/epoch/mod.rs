@@ -13,7 +13,8 @@
 //! * `bonds`: steps 8 and 9 row by row, and as per-column multipliers
 //!   ([`second_pass_scales`]);
 //! * `second_pass`: each row's `B'_i·` and dividend ([`SecondPass`]);
-//! * `column_table`: the second pass's columns packed ([`ColumnTable`]).
+//! * `column_table`: the second pass's columns packed ([`ColumnTable`]);
+//! * `transitive`: the transitive ranking's passes ([`TransitivePass`]).
 
 use crate::Fixed;
 use alloc::vec::Vec;
@@ -23,6 +24,7 @@ mod column_table;
 mod first_pass;
 mod rows;
 mod second_pass;
+mod transitive;
 mod vectors;
 
 pub use bonds::{
@@ -36,6 +38,10 @@ pub use rows::{
     weighted_rows, Registrations, RowScale,
 };
 pub use second_pass::SecondPass;
+pub use transitive::{
+    epsilon, flow_entries, transitive_absorbed, transitive_done, Ranking, TransitivePass,
+    DEFAULT_ITERATIONS, EPSILON,
+};
 pub use vectors::{
     active_mask, active_stake, apportion, consensus, emission_shares, incentive, loss, ranks,
 };

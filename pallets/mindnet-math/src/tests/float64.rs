@@ -87,6 +87,22 @@ proptest! {
     }
 
     #[test]
+    fn transitive_ranking_matches_float64(
+        (neurons, weights) in network(2001),
+        mask in any::<bool>(),
+        iterations in 1u8..12,
+    ) {
+        let params = EpochParams {
+            mask_self_weight: mask,
+            activity_cutoff: 15,
+            ranking: crate::epoch::Ranking::Transitive,
+            transitive_iterations: iterations,
+            ..Default::default()
+        };
+        check_against_reference(&params, &neurons, &weights, 1, 1e-6)?;
+    }
+
+    #[test]
     fn row_order_does_not_matter((neurons, weights) in network(2001)) {
         let params = EpochParams::default();
         let forward = run(&params, &neurons, &weights, NO_BONDS, 999_999_937);

@@ -37,7 +37,21 @@ pub(super) fn reference(
     let r: Vec<f64> = (0..n)
         .map(|j| (0..n).map(|i| w[i][j] * s[i]).sum())
         .collect();
-    let rank = normalized(&r);
+    let rank = match params.ranking {
+        crate::epoch::Ranking::Direct => normalized(&r),
+        crate::epoch::Ranking::Transitive => normalized(&absorbed(
+            &weight_matrix(
+                &EpochParams {
+                    mask_self_weight: false,
+                    ..*params
+                },
+                neurons,
+                weights,
+            ),
+            &s,
+            params.transitive_iterations,
+        )),
+    };
     let trust: Vec<f64> = (0..n)
         .map(|j| (0..n).filter(|i| w[*i][j] > 0.0).map(|i| s[i]).sum())
         .collect();
@@ -72,6 +86,29 @@ pub(super) fn reference(
         loss,
         bonds: b,
     }
+}
+
+/// The transitive ranking's `N` (MECHANISM.md "Transitive ranking"), dense: stake enters
+/// at the voters, each keeps its self-weight's share and passes the rest on, until less
+/// than 10⁻⁹ is in flight or after `iterations` passes.
+fn absorbed(w: &[Vec<f64>], s: &[f64], iterations: u8) -> Vec<f64> {
+    let n = s.len();
+    let mut x = s.to_vec();
+    let mut kept = vec![0.0; n];
+    for _ in 0..iterations {
+        let mut next = vec![0.0; n];
+        for j in 0..n {
+            kept[j] += w[j][j] * x[j];
+            for k in (0..n).filter(|k| *k != j) {
+                next[k] += x[j] * w[j][k];
+            }
+        }
+        if next.iter().sum::<f64>() < 1e-9 {
+            break;
+        }
+        x = next;
+    }
+    kept
 }
 
 /// `v / Σ v`, or all zero when the sum is not positive.

@@ -1,0 +1,205 @@
+//! Transitive ranking (MECHANISM.md "Transitive ranking", seed 004's Algorithm 1): the
+//! stake that the weight graph absorbs, replacing the direct ranks `r` in steps 4, 7
+//! and 13 when a network's `ranking` is `transitive`.
+//!
+//! Stake enters at the voters (`x⁰ = s`); in each pass every neuron `j` keeps its
+//! self-weight's share of what reached it (`N_j += W_jj x_j`) and passes the rest along
+//! its off-diagonal weights (`x'_k += W_jk x_j`). The passes stop when less than
+//! [`EPSILON`] is still in flight or after `transitive_iterations`; what is still in
+//! flight then is dropped.
+//!
+//! Each pass is one streaming pass over the rows in ascending uid order
+//! ([`TransitivePass::add_row`]), so a multi-block epoch runs it as further row passes and
+//! gets bit-identical results: every sum is an exact fixed-point addition.
+
+use super::{weighted_entries, NeuronState, Registrations};
+use crate::fixed::{add, ratio_u128};
+use crate::Fixed;
+use alloc::{vec, vec::Vec};
+
+/// A network's ranking mode.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Ranking {
+    /// Step 4 as written: `r_j = Σ_i W_ij s_i`.
+    #[default]
+    Direct,
+    /// The stake the weight graph absorbs.
+    Transitive,
+}
+
+/// The default number of passes (`transitive_iterations`).
+pub const DEFAULT_ITERATIONS: u8 = 8;
+
+/// `ε`: the passes stop when less than this much stake (10⁻⁹) is still in flight.
+pub const EPSILON: Fixed = Fixed::from_bits(18_446_744_073);
+
+/// `ε` as MECHANISM.md writes it, for tests: `10⁻⁹` rounded down to the fixed point.
+pub fn epsilon() -> Fixed {
+    ratio_u128(1, 1_000_000_000)
+}
+
+/// One pass's sums: what each neuron absorbed so far (`N`), and the stake passed on
+/// (`x^{t+1}`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TransitivePass {
+    /// `N`, accumulated over the passes so far.
+    pub absorbed: Vec<Fixed>,
+    /// `x^{t+1}`, accumulated over this pass's rows.
+    pub next: Vec<Fixed>,
+}
+
+impl TransitivePass {
+    /// The first pass over `n` neurons, nothing absorbed yet.
+    pub fn new(n: usize) -> Self {
+        let zero = Fixed::from_num(0);
+        Self {
+            absorbed: vec![zero; n],
+            next: vec![zero; n],
+        }
+    }
+
+    /// Adds row `j`: its entries `(k, W_jk x_j)` ([`flow_entries`]).
+    pub fn add_row(&mut self, j: usize, entries: impl IntoIterator<Item = (u16, Fixed)>) {
+        for (k, y) in entries {
+            let k = usize::from(k);
+            let target = if k == j {
+                self.absorbed.get_mut(j)
+            } else {
+                self.next.get_mut(k)
+            };
+            if let Some(sum) = target {
+                *sum = add(*sum, y);
+            }
+        }
+    }
+}
+
+/// Row `j`'s entries `(k, W_jk x_j)` for a pass: step 3's row with the diagonal always
+/// kept (the mask applies to direct ranking only), scaled by the stake `x_j` that reached
+/// `j` in this pass (within two units in the last place below the exact product, as
+/// [`weighted_entries`]).
+pub fn flow_entries<'a>(
+    j: usize,
+    row: &'a [(u16, u16)],
+    last_update_j: u64,
+    registrations: &Registrations<'a>,
+    x_j: Fixed,
+) -> impl Iterator<Item = (u16, Fixed)> + Clone + 'a {
+    weighted_entries(j, row, last_update_j, registrations, false, x_j)
+}
+
+/// Whether the passes stop after pass `completed − 1` (passes are counted from one here),
+/// given what it passed on: less than [`EPSILON`] in flight, or `iterations` passes run.
+pub fn transitive_done(next: &[Fixed], completed: u8, iterations: u8) -> bool {
+    let in_flight = next.iter().fold(Fixed::from_num(0), |acc, x| add(acc, *x));
+    in_flight < EPSILON || completed >= iterations
+}
+
+/// The whole transitive ranking in one call: `N` (unnormalised; `R = N / Σ N` is
+/// [`ranks`](super::ranks)) from the active stake `s` and the weight rows.
+pub fn transitive_absorbed<R: AsRef<[(u16, u16)]>>(
+    neurons: &[NeuronState],
+    weights: &[R],
+    stake: &[Fixed],
+    iterations: u8,
+) -> Vec<Fixed> {
+    let n = neurons.len();
+    let registered_at: Vec<u64> = neurons.iter().map(|x| x.registered_at).collect();
+    let registrations = Registrations::new(&registered_at);
+    let zero = Fixed::from_num(0);
+    let mut pass = TransitivePass::new(n);
+    let mut x: Vec<Fixed> = (0..n).map(|j| stake.get(j).copied().unwrap_or(zero)).collect();
+    let mut completed = 0u8;
+    while completed < iterations {
+        for (j, neuron) in neurons.iter().enumerate() {
+            let row = weights.get(j).map(|r| r.as_ref()).unwrap_or(&[]);
+            let x_j = x.get(j).copied().unwrap_or(zero);
+            pass.add_row(
+                j,
+                flow_entries(j, row, neuron.last_update, &registrations, x_j),
+            );
+        }
+        completed = completed.saturating_add(1);
+        if transitive_done(&pass.next, completed, iterations) {
+            break;
+        }
+        x = core::mem::replace(&mut pass.next, vec![zero; n]);
+    }
+    pass.absorbed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use crate::fixed::ONE;
+
+    fn neurons(n: usize) -> Vec<NeuronState> {
+        vec![
+            NeuronState {
+                stake: 1,
+                last_update: 10,
+                registered_at: 0,
+            };
+            n
+        ]
+    }
+
+    fn f(x: Fixed) -> f64 {
+        x.to_num::<f64>()
+    }
+
+    #[test]
+    fn epsilon_is_one_billionth() {
+        assert_eq!(EPSILON, epsilon());
+    }
+
+    #[test]
+    fn a_neuron_that_weights_only_others_keeps_nothing_and_passes_all_on() {
+        // 0 → 1 → 2, and 2 keeps everything.
+        let weights = [vec![(1u16, 5u16)], vec![(2, 9)], vec![(2, 1)]];
+        let stake = [ONE, Fixed::from_num(0), Fixed::from_num(0)];
+        let n = transitive_absorbed(&neurons(3), &weights, &stake, 8);
+        assert_eq!(n[0], Fixed::from_num(0));
+        assert_eq!(n[1], Fixed::from_num(0));
+        assert!(f(n[2]) > 1.0 - 1e-15, "{}", n[2]);
+    }
+
+    #[test]
+    fn a_cabal_that_only_passes_stake_around_absorbs_nothing() {
+        // 0 and 1 keep half and give half to each other; 2 and 3 vote only for each other.
+        let weights = [
+            vec![(0u16, 1u16), (1, 1)],
+            vec![(0, 1), (1, 1)],
+            vec![(3, 1)],
+            vec![(2, 1)],
+        ];
+        let quarter = crate::fixed::ratio_u128(1, 4);
+        let n = transitive_absorbed(&neurons(4), &weights, &[quarter; 4], 8);
+        assert_eq!(n[2], Fixed::from_num(0));
+        assert_eq!(n[3], Fixed::from_num(0));
+        // The honest pair keeps all of its half (1 − 2⁻⁸ of it within 8 passes).
+        let kept = f(n[0]) + f(n[1]);
+        assert!((kept - 0.5 * (1.0 - 0.5f64.powi(8))).abs() < 1e-12, "{kept}");
+    }
+
+    #[test]
+    fn the_passes_stop_when_nothing_is_in_flight_or_after_the_limit() {
+        // Self-weight only: everything is absorbed in the first pass.
+        // (Row sums that are powers of two scale exactly.)
+        let weights = [vec![(0u16, 1u16)], vec![(1, 4)]];
+        let half = crate::fixed::HALF;
+        let n = transitive_absorbed(&neurons(2), &weights, &[half, half], 8);
+        assert_eq!(n, vec![half, half]);
+        // One pass: only what each keeps of its own stake.
+        let weights = [vec![(0u16, 1u16), (1, 1)], vec![(0, 1), (1, 1)]];
+        let n = transitive_absorbed(&neurons(2), &weights, &[half, half], 1);
+        assert_eq!(f(n[0]) + f(n[1]), 0.5);
+        assert!(transitive_done(&[EPSILON / 2], 1, 8));
+        assert!(!transitive_done(&[EPSILON], 1, 8));
+        assert!(transitive_done(&[ONE], 8, 8));
+        // Zero passes absorb nothing.
+        let n = transitive_absorbed(&neurons(2), &weights, &[half, half], 0);
+        assert_eq!(n, vec![Fixed::from_num(0); 2]);
+    }
+}
