@@ -8,6 +8,8 @@
 //!   failure to `Pallet.Variant — doc line`.
 //! - [`keys`] makes sr25519 keys exactly as Polkadot.js and `subkey` do, and reads and writes
 //!   Polkadot.js JSON keystores; [`wallet`] lays them out on disk.
+//! - [`commits`] commits and reveals weight rows on commit-reveal networks, keeping each
+//!   commit's salt on disk until it is revealed.
 //! - [`params`] names the network parameters and parses their values; [`weights`] parses
 //!   and scales weight rows; [`amount`] reads and writes MIND.
 //! - [`runtime`] is the chain's typed API, generated at build time from
@@ -20,6 +22,7 @@
 
 pub mod amount;
 pub mod client;
+pub mod commits;
 pub mod config;
 pub mod error;
 pub mod keys;

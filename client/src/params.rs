@@ -2,7 +2,7 @@
 //! value in words becomes `Mindnet.set_parameter`'s argument; and their values as JSON.
 
 use crate::error::{Error, Result};
-use crate::runtime::runtime_types::pallet_mindnet::network::NetworkParameter;
+use crate::runtime::runtime_types::pallet_mindnet::network::{NetworkParameter, RankingMode};
 use crate::runtime::runtime_types::sp_arithmetic::per_things::Perbill;
 
 type P = NetworkParameter<u128>;
@@ -21,7 +21,7 @@ pub struct Parameter {
 }
 
 /// Network parameters, in the order `network params` lists them.
-pub const PARAMETERS: [Parameter; 24] = [
+pub const PARAMETERS: [Parameter; 28] = [
     Parameter {
         name: "tempo",
         storage: "Tempo",
@@ -142,6 +142,30 @@ pub const PARAMETERS: [Parameter; 24] = [
         storage: "MaxWeightChange",
         parse: |v, bad| int(v, bad, "parts per billion").map(P::MaxWeightChange),
     },
+    Parameter {
+        name: "ranking",
+        storage: "NetworkRanking",
+        parse: |v, bad| match v.trim() {
+            "direct" => Ok(P::Ranking(RankingMode::Direct)),
+            "transitive" => Ok(P::Ranking(RankingMode::Transitive)),
+            _ => Err(bad("direct or transitive")),
+        },
+    },
+    Parameter {
+        name: "transitive_iterations",
+        storage: "TransitiveIterations",
+        parse: |v, bad| int(v, bad, "a number of passes (1 to 32)").map(P::TransitiveIterations),
+    },
+    Parameter {
+        name: "commit_reveal",
+        storage: "CommitReveal",
+        parse: |v, bad| boolean(v, bad).map(P::CommitReveal),
+    },
+    Parameter {
+        name: "reveal_delay",
+        storage: "RevealDelay",
+        parse: |v, bad| int(v, bad, "a number of epochs (1 to 16)").map(P::RevealDelay),
+    },
 ];
 
 /// A whole number (`_` allowed between digits).
@@ -195,7 +219,8 @@ pub fn parse_parameter(name: &str, value: &str) -> Result<NetworkParameter<u128>
 }
 
 /// A parameter's stored value as JSON: a number or a boolean, a fraction (`Perbill`) as a
-/// number in [0, 1], a number past `u64` as a string.
+/// number in [0, 1], a number past `u64` as a string, a choice (`RankingMode`) as its name
+/// in lower case.
 pub(crate) fn value_json(v: &subxt::ext::scale_value::Value<()>) -> serde_json::Value {
     use subxt::ext::scale_value::{Composite, Primitive, ValueDef};
     match &v.value {
@@ -213,6 +238,9 @@ pub(crate) fn value_json(v: &subxt::ext::scale_value::Value<()>) -> serde_json::
                 }
                 _ => serde_json::Value::String(v.to_string()),
             }
+        }
+        ValueDef::Variant(variant) if variant.values.is_empty() => {
+            serde_json::Value::String(variant.name.to_lowercase())
         }
         _ => serde_json::Value::String(v.to_string()),
     }
@@ -233,8 +261,21 @@ mod tests {
     #[test]
     fn every_parameter_parses_and_bad_values_say_what_to_give() {
         for p in &PARAMETERS {
-            assert!(parse_parameter(p.name, "1").is_ok(), "{}", p.name);
+            let value = if p.name == "ranking" {
+                "transitive"
+            } else {
+                "1"
+            };
+            assert!(parse_parameter(p.name, value).is_ok(), "{}", p.name);
         }
+        assert!(matches!(
+            parse_parameter("ranking", "direct").unwrap(),
+            P::Ranking(RankingMode::Direct)
+        ));
+        assert_eq!(
+            parse_parameter("ranking", "eigen").unwrap_err().message,
+            "\"eigen\" is not a valid value for ranking: give direct or transitive"
+        );
         assert!(matches!(
             parse_parameter("kappa", "50%").unwrap(),
             P::Kappa(Perbill(500_000_000))

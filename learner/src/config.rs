@@ -565,9 +565,15 @@ impl NetArgs {
             )? as usize,
             ..crate::axon::Limits::default()
         };
+        let commits = mindnet_client::commits::CommitStore::new(
+            WalletDir::new(self.wallet_dir.clone())?
+                .root()
+                .join("commits"),
+        );
         Ok(NetworkOptions {
             url,
             netuid,
+            commits,
             key: self.hotkey()?,
             bind: SocketAddr::new(bind, port),
             announce,

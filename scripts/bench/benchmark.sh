@@ -40,7 +40,7 @@ run_bench --pallet pallet_grandpa --extrinsic '*' --template scripts/templates/g
 # the per-unit epoch steps, and the epoch's whole-network steps up to MaxNeurons (65,536
 # neurons, each run filling 14 vectors of that size), which are slower to set up.
 parts=$(mktemp -d)
-bench "$parts/calls.rs" --extrinsic add_stake,remove_stake,remove_all_stake,index_coldkey_position,set_weights,serve_axon,create_network,set_parameter,set_take,set_epoch_budget,register,epoch_start,epoch_block,epoch_gather,epoch_consensus,epoch_credit,epoch_credit_copied,epoch_first_row,epoch_second_row,epoch_bond_page
+bench "$parts/calls.rs" --extrinsic add_stake,remove_stake,remove_all_stake,index_coldkey_position,set_weights,commit_weights,reveal_weights,serve_axon,create_network,set_parameter,set_take,set_epoch_budget,register,epoch_start,epoch_block,epoch_gather,epoch_consensus,epoch_credit,epoch_credit_copied,epoch_first_row,epoch_second_row,epoch_bond_page
 bench "$parts/vectors.rs" --extrinsic epoch_vector_read,epoch_vector_write,epoch_stake,epoch_rank,epoch_emission,epoch_order
 scripts/bench/merge-weights.py pallets/mindnet/src/weights.rs "$parts/calls.rs" "$parts/vectors.rs"
 rm -rf "$parts"

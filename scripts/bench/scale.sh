@@ -6,9 +6,9 @@
 # and the storage keys it read and wrote (distinct keys per block, summed; then by storage
 # item), and checks the result against the single-pass computation.
 #
-#   scripts/bench/scale.sh [SIZES]        (default: 4096,16384,65536)
+#   scripts/bench/scale.sh [SIZES] [direct|transitive]   (default: 4096,16384,65536 direct)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/lib.sh
-MINDNET_SCALE_N="${1:-4096,16384,65536}" SKIP_WASM_BUILD=1 \
+MINDNET_SCALE_N="${1:-4096,16384,65536}" MINDNET_SCALE_RANKING="${2:-direct}" SKIP_WASM_BUILD=1 \
   cargo test --locked --release -p pallet-mindnet --lib tests::scale::scale -- --ignored --nocapture

@@ -9,7 +9,7 @@ PLAIN_IN) and `mindnet-node build-spec --chain PLAIN_OUT --raw`. It replaces, in
 `genesis.runtimeGenesis.patch`, the validators (their accounts and session keys: Aura and
 GRANDPA), the sudo key and the endowed balances with those of the keys file, sets the session
 length, keeps the rest of the preset's genesis (network 0 and
-its tempo; axons must be publicly routable), and sets the name, id, chain type `Live`,
+its tempo; axons must be publicly routable; every network takes weights by commit and reveal), and sets the name, id, chain type `Live`,
 protocol id and boot nodes.
 
 The keys file holds public keys only, never secrets:
@@ -313,6 +313,10 @@ def main():
     mindnet = patch.get("mindnet")
     if isinstance(mindnet, dict) and "allowNonRoutableAxons" in mindnet:
         mindnet["allowNonRoutableAxons"] = False
+    # A public network takes weights by commit and reveal (docs/copier.md says what that
+    # does and does not prevent); root can switch it off per network.
+    if isinstance(mindnet, dict):
+        mindnet["commitRevealNetworks"] = [n[0] for n in mindnet.get("networks", [])]
 
     # Any other account the preset names (Alice as something's owner, say) would survive into
     # this genesis: refuse rather than start a network that trusts a well-known key.

@@ -34,7 +34,9 @@
 pub mod copier;
 pub mod seed;
 
-use mindnet_math::{epoch, epoch::Ranking, EpochInput, EpochParams, Fixed, NeuronState, StoredBondRow};
+use mindnet_math::{
+    epoch, epoch::Ranking, EpochInput, EpochParams, Fixed, NeuronState, StoredBondRow,
+};
 use serde::Serialize;
 use serde_json::Value;
 use std::fmt;

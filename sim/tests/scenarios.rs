@@ -208,5 +208,8 @@ fn transitive_ranking_lets_a_closed_clique_that_weights_itself_keep_more() {
     let kept = |k: f64| 1.0 - (1.0 - 1.0 / k).powi(8);
     let expected = 0.4 * kept(4.0) / (0.4 * kept(4.0) + 0.6 * kept(6.0));
     assert!((direct - 0.4).abs() < 1e-9);
-    assert!((transitive - expected).abs() < 1e-6, "{transitive} vs {expected}");
+    assert!(
+        (transitive - expected).abs() < 1e-6,
+        "{transitive} vs {expected}"
+    );
 }

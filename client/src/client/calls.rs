@@ -69,6 +69,25 @@ pub fn set_weights(
         .set_weights(netuid, uids, values, version_key)
 }
 
+/// `Mindnet.commit_weights`: commit to a row by its hash
+/// ([`crate::commits::commit_hash`]).
+pub fn commit_weights(netuid: u16, hash: [u8; 32]) -> impl Payload {
+    runtime::tx().mindnet().commit_weights(netuid, hash)
+}
+
+/// `Mindnet.reveal_weights`: reveal a committed row with its version key and salt.
+pub fn reveal_weights(
+    netuid: u16,
+    uids: Vec<u16>,
+    values: Vec<u16>,
+    version_key: u64,
+    salt: [u8; 32],
+) -> impl Payload {
+    runtime::tx()
+        .mindnet()
+        .reveal_weights(netuid, uids, values, version_key, salt)
+}
+
 /// `Mindnet.serve_axon`: the signing hotkey serves at `ip:port`, speaking `protocol`.
 pub fn serve_axon(netuid: u16, ip: IpAddr, port: u16, protocol: u8) -> impl Payload {
     let (bits, ip_type) = axon_ip(ip);

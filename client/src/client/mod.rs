@@ -135,7 +135,7 @@ impl Client {
 
     /// Runs `f` with the request deadline: a node that stops answering ends in a
     /// connection error.
-    async fn within<T, E: std::fmt::Display>(
+    pub(crate) async fn within<T, E: std::fmt::Display>(
         &self,
         what: &str,
         f: impl Future<Output = std::result::Result<T, E>>,
@@ -171,7 +171,7 @@ impl Client {
     /// A best block can be a fork's, pruned by finality between the two requests (a busy
     /// node's author can build two blocks at one height): its header is then gone, and the
     /// read starts again at the new best block, up to [`BEST_BLOCK_TRIES`] times.
-    async fn at(&self) -> Result<AtBlock> {
+    pub(crate) async fn at(&self) -> Result<AtBlock> {
         let mut tries = 1;
         loop {
             let best = self

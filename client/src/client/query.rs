@@ -39,11 +39,12 @@ pub struct RunningEpoch {
 }
 
 /// The phases of an epoch, in the order they run.
-pub const EPOCH_PHASES: [&str; 9] = [
+pub const EPOCH_PHASES: [&str; 10] = [
     "Gather",
     "Stake",
     "FirstPass",
     "Consensus",
+    "Transitive",
     "Rank",
     "SecondPass",
     "Emission",

@@ -8,6 +8,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::metrics::Metrics;
 use crate::score::Hotkey;
 use mindnet_client::client::calls;
+use mindnet_client::commits::RevealOutcome;
 use mindnet_client::{Client, Wait};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -253,8 +254,43 @@ impl<'a> Follower<'a> {
             pace.record(r.is_ok(), self.metrics);
             return r;
         }
+        self.reveal_pending(best).await?;
         if best >= pace.next_weights {
             self.set_weights(own.uid, best, pace).await?;
+        }
+        Ok(())
+    }
+
+    /// On a commit-reveal network: reveals the commits that are due (also those a previous
+    /// run made), and forgets those that expired or were refused.
+    async fn reveal_pending(&self, best: u64) -> Result<()> {
+        let n = self.n;
+        let pending = n.commits.load(n.netuid, &n.key.address())?;
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let outcomes = self.client.reveal_due(&n.commits, &n.key, n.netuid).await?;
+        for outcome in outcomes {
+            match &outcome {
+                RevealOutcome::Revealed { hash, block } => {
+                    let Some(c) = pending.iter().find(|c| c.hash == *hash) else {
+                        continue;
+                    };
+                    let set: std::collections::BTreeMap<u16, u16> = c
+                        .uids
+                        .iter()
+                        .copied()
+                        .zip(c.values.iter().copied())
+                        .collect();
+                    tracing::info!(%block, weights = ?set, "revealed committed weights");
+                    self.metrics.update(|m| {
+                        m.weights = set;
+                        m.weights_block = Some(best + 1);
+                    });
+                }
+                RevealOutcome::Waiting { .. } => {}
+                other => tracing::warn!("{}", other.describe()),
+            }
         }
         Ok(())
     }
@@ -304,6 +340,25 @@ impl<'a> Follower<'a> {
             return Ok(());
         }
         let (uids, values) = mindnet_client::weights::to_chain_row(&row, &policy.rules)?;
+        if self.client.commit_reveal_state(n.netuid).await?.enabled {
+            // Committed now, revealed by `reveal_pending` in its window.
+            let committed = self
+                .client
+                .commit_row(
+                    &n.commits,
+                    &n.key,
+                    n.netuid,
+                    uids,
+                    values,
+                    policy.version_key,
+                )
+                .await;
+            pace.record(committed.is_ok(), self.metrics);
+            let (commit, inc) = committed?;
+            pace.next_weights = best + n.weights_every;
+            tracing::info!(block = %inc.block, commit = %commit.hash, "committed weights");
+            return Ok(());
+        }
         let call = calls::set_weights(n.netuid, uids.clone(), values.clone(), policy.version_key);
         let submitted = self
             .client

@@ -130,6 +130,9 @@ pub struct NetworkOptions {
     pub limits: axon::Limits,
     /// Competitive connectivity's temperature (None: every caller served fully).
     pub temperature: Option<f64>,
+    /// Where commits awaiting their reveal are kept (the wallet folder's `commits/`), so a
+    /// restarted learner still reveals them.
+    pub commits: mindnet_client::commits::CommitStore,
 }
 
 /// What a run ends with (printed as JSON).

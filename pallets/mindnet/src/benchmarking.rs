@@ -322,6 +322,62 @@ mod benchmarks {
     }
 
     #[benchmark]
+    fn commit_weights() {
+        ensure_network::<T>();
+        CommitReveal::<T>::insert(0, true);
+        let (_, hotkey) = fill::<T>(1).remove(0);
+        // The worst case: a full list, one of them expired and dropped.
+        let old = |k: u8| WeightCommit {
+            hash: [k; 32],
+            epoch: 0,
+            block: 0,
+        };
+        let full: Vec<WeightCommit> = (0..MAX_WEIGHT_COMMITS as u8).map(old).collect();
+        WeightCommits::<T>::insert(0, &hotkey, BoundedVec::truncate_from(full));
+        EpochIndex::<T>::insert(0, 5);
+        #[extrinsic_call]
+        _(RawOrigin::Signed(hotkey.clone()), 0, [0xee; 32]);
+        assert_eq!(WeightCommits::<T>::get(0, &hotkey).len(), 1);
+    }
+
+    #[benchmark]
+    fn reveal_weights(n: Linear<1, { T::MaxWeightsPerRow::get() }>) {
+        ensure_network::<T>();
+        CommitReveal::<T>::insert(0, true);
+        let count = u16::try_from(n).unwrap_or(u16::MAX);
+        MaxWeightsPerRow::<T>::insert(0, count);
+        let keys = fill::<T>(count);
+        let hotkey = keys[0].1.clone();
+        let uids: Vec<u16> = (0..count).collect();
+        let values = vec![1u16; uids.len()];
+        let salt = [7u8; 32];
+        let hash = commit_hash(&hotkey, 0, &uids, &values, 0, &salt);
+        // The worst case: the matching commit last of a full list, the row's change
+        // checked, a running epoch that still needs the row.
+        let mut commits: Vec<WeightCommit> = (1..MAX_WEIGHT_COMMITS as u8)
+            .map(|k| WeightCommit {
+                hash: [k; 32],
+                epoch: 0,
+                block: 0,
+            })
+            .collect();
+        commits.push(WeightCommit {
+            hash,
+            epoch: 0,
+            block: 0,
+        });
+        WeightCommits::<T>::insert(0, &hotkey, BoundedVec::truncate_from(commits));
+        EpochIndex::<T>::insert(0, u64::from(RevealDelay::<T>::get(0)));
+        MaxWeightChange::<T>::insert(0, MAX_WEIGHT_CHANGE_LIMIT - 1);
+        Weights::<T>::insert(0, 0, BoundedVec::truncate_from(vec![(0u16, 1u16)]));
+        running_epoch::<T>(u32::from(count));
+        #[extrinsic_call]
+        _(RawOrigin::Signed(hotkey.clone()), 0, uids, values, 0, salt);
+        assert_eq!(Weights::<T>::get(0, 0).len(), usize::from(count));
+        assert!(!WeightCommits::<T>::contains_key(0, &hotkey));
+    }
+
+    #[benchmark]
     fn serve_axon() {
         ensure_network::<T>();
         let (_, hotkey) = fill::<T>(1).remove(0);

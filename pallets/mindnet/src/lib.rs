@@ -83,6 +83,7 @@ pub use pallet::*;
 pub use mindnet_math::axon;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod commit_reveal;
 pub mod epoch;
 mod genesis_scale;
 pub mod migrations;
@@ -99,8 +100,11 @@ mod mock;
 #[cfg(test)]
 mod tests;
 
-pub use epoch::{EpochPhase, EpochRun, EpochStatus, NeuronResult, NeuronSnapshot, VectorKind};
-pub use network::NetworkParameter;
+pub use commit_reveal::{commit_hash, WeightCommit, MAX_REVEAL_DELAY, MAX_WEIGHT_COMMITS};
+pub use epoch::{
+    EpochPhase, EpochRun, EpochStatus, NeuronResult, NeuronSnapshot, TransitiveRun, VectorKind,
+};
+pub use network::{NetworkParameter, RankingMode, MAX_TRANSITIVE_ITERATIONS};
 pub use weights::WeightInfo;
 
 use frame_support::{pallet_macros::import_section, traits::fungible};
@@ -331,6 +335,22 @@ pub mod pallet {
         },
         /// A neuron set its weights.
         WeightsSet { netuid: u16, uid: u16, count: u32 },
+        /// A neuron committed to a weight row, to be revealed in epoch `reveal_epoch` (the
+        /// network's epoch count then).
+        WeightsCommitted {
+            netuid: u16,
+            uid: u16,
+            hash: [u8; 32],
+            reveal_epoch: u64,
+        },
+        /// A neuron revealed the weight row it committed to in block `committed_at`; the
+        /// row is stored as cast in that block.
+        WeightsRevealed {
+            netuid: u16,
+            uid: u16,
+            count: u32,
+            committed_at: u64,
+        },
         /// A neuron served its axon.
         AxonServed {
             netuid: u16,
@@ -461,6 +481,21 @@ pub mod pallet {
         /// The epoch budget would not fit one step of an epoch on a network of
         /// `MaxNeurons` neurons, so such an epoch could never advance.
         EpochBudgetTooSmall,
+        /// The network takes weights by commit and reveal: use `commit_weights`, then
+        /// `reveal_weights`.
+        CommitRevealEnabled,
+        /// The network takes weights with `set_weights`; it has no commit-reveal.
+        CommitRevealDisabled,
+        /// The hotkey already holds `MAX_WEIGHT_COMMITS` unexpired commits on the network.
+        TooManyCommits,
+        /// The hotkey already committed this hash.
+        DuplicateCommit,
+        /// No commit of the hotkey matches the revealed row, version key and salt.
+        NoMatchingCommit,
+        /// The commit can be revealed only once `RevealDelay` epochs have completed since it.
+        RevealTooEarly,
+        /// The commit's reveal window (the epoch `RevealDelay` after it) has passed.
+        CommitExpired,
     }
 
     // ---- genesis --------------------------------------------------------------------
@@ -476,6 +511,8 @@ pub mod pallet {
         /// size: `(netuid, neurons, weights per row, seed)` (see
         /// [`Pallet::populate_generated_network`]).
         pub scale_networks: alloc::vec::Vec<(u16, u32, u32, u64)>,
+        /// Networks (of `networks`) that take weights by commit and reveal from genesis.
+        pub commit_reveal_networks: alloc::vec::Vec<u16>,
         #[serde(skip)]
         pub _phantom: core::marker::PhantomData<T>,
     }
@@ -488,6 +525,13 @@ pub mod pallet {
             for (netuid, tempo) in &self.networks {
                 Pallet::<T>::do_create_network(*netuid).expect("genesis networks are valid");
                 Tempo::<T>::insert(netuid, (*tempo).max(1));
+            }
+            for netuid in &self.commit_reveal_networks {
+                assert!(
+                    Pallet::<T>::network_exists(*netuid),
+                    "a commit-reveal network at genesis is one of the genesis networks"
+                );
+                CommitReveal::<T>::insert(netuid, true);
             }
             for (netuid, neurons, row, seed) in &self.scale_networks {
                 Pallet::<T>::populate_generated_network(*netuid, *neurons, *row, *seed)
@@ -565,6 +609,32 @@ pub mod pallet {
         ) -> DispatchResult {
             let hotkey = ensure_signed(origin)?;
             Self::do_set_weights(hotkey, netuid, uids, values, version_key)
+        }
+
+        /// Commits the signing hotkey to a weight row on `netuid` (a network with
+        /// commit-reveal): `hash` is [`commit_reveal::commit_hash`] of the row, the
+        /// version key and a secret salt. Reveal it with `reveal_weights`.
+        #[pallet::call_index(10)]
+        #[pallet::weight(T::WeightInfo::commit_weights())]
+        pub fn commit_weights(origin: OriginFor<T>, netuid: u16, hash: [u8; 32]) -> DispatchResult {
+            let hotkey = ensure_signed(origin)?;
+            Self::do_commit_weights(hotkey, netuid, hash)
+        }
+
+        /// Reveals a committed weight row in its window (`RevealDelay` epochs after the
+        /// commit) and stores it as `set_weights` would.
+        #[pallet::call_index(11)]
+        #[pallet::weight(T::WeightInfo::reveal_weights(uids.len() as u32))]
+        pub fn reveal_weights(
+            origin: OriginFor<T>,
+            netuid: u16,
+            uids: alloc::vec::Vec<u16>,
+            values: alloc::vec::Vec<u16>,
+            version_key: u64,
+            salt: [u8; 32],
+        ) -> DispatchResult {
+            let hotkey = ensure_signed(origin)?;
+            Self::do_reveal_weights(hotkey, netuid, uids, values, version_key, salt)
         }
 
         /// Announces where the signing hotkey's learner serves on `netuid`.

@@ -70,7 +70,50 @@ pub enum NetworkParameter<Balance> {
     /// The largest L1 change of a normalised weight row, in parts per billion, at most
     /// 2,000,000,000 (which bounds nothing).
     MaxWeightChange(u32),
+    /// Direct or transitive ranking.
+    Ranking(RankingMode),
+    /// The transitive ranking's most passes, 1 to [`MAX_TRANSITIVE_ITERATIONS`].
+    TransitiveIterations(u8),
+    /// Whether weights are committed and revealed (`set_weights` refused while set).
+    CommitReveal(bool),
+    /// Epochs from a commit to its reveal, 1 to `MAX_REVEAL_DELAY`.
+    RevealDelay(u16),
 }
+
+/// How a network ranks its neurons (MECHANISM.md step 4 and "Transitive ranking").
+#[derive(
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Debug,
+    Default,
+    TypeInfo,
+    MaxEncodedLen,
+)]
+pub enum RankingMode {
+    /// `r_j = Σ_i W_ij s_i`.
+    #[default]
+    Direct,
+    /// The stake the weight graph absorbs, in up to `TransitiveIterations` passes.
+    Transitive,
+}
+
+impl From<RankingMode> for mindnet_math::epoch::Ranking {
+    fn from(mode: RankingMode) -> Self {
+        match mode {
+            RankingMode::Direct => Self::Direct,
+            RankingMode::Transitive => Self::Transitive,
+        }
+    }
+}
+
+/// The most passes a transitive ranking may take: each is a pass over every weight row,
+/// as long as the first pass.
+pub const MAX_TRANSITIVE_ITERATIONS: u8 = 32;
 
 /// A [`Perbill`] as the math crate's fixed point.
 pub(crate) fn perbill_to_fixed(p: Perbill) -> mindnet_math::Fixed {
@@ -126,6 +169,8 @@ impl<T: Config> Pallet<T> {
             P::MaxBlockEmission(v) => v >= MinBlockEmission::<T>::get(netuid),
             P::MinStake(v) => !v.is_zero(),
             P::MaxWeightChange(v) => v <= MAX_WEIGHT_CHANGE_LIMIT,
+            P::TransitiveIterations(v) => (1..=MAX_TRANSITIVE_ITERATIONS).contains(&v),
+            P::RevealDelay(v) => (1..=crate::commit_reveal::MAX_REVEAL_DELAY).contains(&v),
             _ => true,
         };
         ensure!(in_range, Error::<T>::ParameterOutOfRange);
@@ -154,6 +199,10 @@ impl<T: Config> Pallet<T> {
             P::MinStake(v) => MinStake::<T>::insert(netuid, v),
             P::MaxTake(v) => MaxTake::<T>::insert(netuid, v),
             P::MaxWeightChange(v) => MaxWeightChange::<T>::insert(netuid, v),
+            P::Ranking(v) => NetworkRanking::<T>::insert(netuid, v),
+            P::TransitiveIterations(v) => TransitiveIterations::<T>::insert(netuid, v),
+            P::CommitReveal(v) => CommitReveal::<T>::insert(netuid, v),
+            P::RevealDelay(v) => RevealDelay::<T>::insert(netuid, v),
         }
         Self::deposit_event(Event::ParameterSet { netuid, parameter });
         Ok(())
@@ -168,6 +217,8 @@ impl<T: Config> Pallet<T> {
             delta: perbill_to_fixed(DividendShare::<T>::get(netuid)),
             activity_cutoff: ActivityCutoff::<T>::get(netuid),
             mask_self_weight: MaskSelfWeight::<T>::get(netuid),
+            ranking: NetworkRanking::<T>::get(netuid).into(),
+            transitive_iterations: TransitiveIterations::<T>::get(netuid),
         }
     }
 }

@@ -107,6 +107,7 @@ impl<T: Config> Pallet<T> {
             Self::preserve_for_epoch(netuid, uid);
             Uids::<T>::remove(netuid, old);
             Axons::<T>::remove(netuid, old);
+            WeightCommits::<T>::remove(netuid, old);
             HotkeyNetworks::<T>::mutate(old, |n| *n = n.saturating_sub(1));
             // A hotkey owed a credit keeps its owner until it is paid (the credit releases
             // it afterwards).
@@ -152,12 +153,8 @@ impl<T: Config> Pallet<T> {
         );
         let uid = Uids::<T>::get(netuid, &hotkey).ok_or(Error::<T>::NotRegistered)?;
         ensure!(
-            uids.len() == values.len(),
-            Error::<T>::WeightVecLengthMismatch
-        );
-        ensure!(
-            version_key >= WeightsVersionKey::<T>::get(netuid),
-            Error::<T>::IncorrectWeightVersionKey
+            !CommitReveal::<T>::get(netuid),
+            Error::<T>::CommitRevealEnabled
         );
         let now = Self::current_block();
         let last = LastUpdate::<T>::try_get(netuid, uid)
@@ -165,6 +162,29 @@ impl<T: Config> Pallet<T> {
         ensure!(
             now.saturating_sub(last) >= WeightsSetRateLimit::<T>::get(netuid),
             Error::<T>::SettingWeightsTooFast
+        );
+        let row = Self::checked_row(netuid, uid, uids, values, version_key)?;
+        let count = Self::store_row(netuid, uid, row, now);
+        Self::deposit_event(Event::WeightsSet { netuid, uid, count });
+        Ok(())
+    }
+
+    /// `set_weights`' checks of a row (everything but the rate limit), and the row sorted
+    /// and bounded as stored.
+    pub(crate) fn checked_row(
+        netuid: u16,
+        uid: u16,
+        uids: Vec<u16>,
+        values: Vec<u16>,
+        version_key: u64,
+    ) -> Result<BoundedVec<(u16, u16), T::MaxWeightsPerRow>, DispatchError> {
+        ensure!(
+            uids.len() == values.len(),
+            Error::<T>::WeightVecLengthMismatch
+        );
+        ensure!(
+            version_key >= WeightsVersionKey::<T>::get(netuid),
+            Error::<T>::IncorrectWeightVersionKey
         );
         ensure!(
             uids.len() <= usize::from(MaxWeightsPerRow::<T>::get(netuid)),
@@ -196,18 +216,23 @@ impl<T: Config> Pallet<T> {
                 Error::<T>::WeightChangeTooLarge
             );
         }
-        let entries = u32::try_from(row.len()).map_err(|_| Error::<T>::TooManyWeights)?;
-        let bounded: BoundedVec<(u16, u16), T::MaxWeightsPerRow> =
-            row.try_into().map_err(|_| Error::<T>::TooManyWeights)?;
+        Ok(row.try_into().map_err(|_| Error::<T>::TooManyWeights)?)
+    }
+
+    /// Stores `uid`'s row as cast at block `cast` (its last update); a running epoch that
+    /// still needs the uid keeps what it held at the start. Returns the row's entries.
+    pub(crate) fn store_row(
+        netuid: u16,
+        uid: u16,
+        row: BoundedVec<(u16, u16), T::MaxWeightsPerRow>,
+        cast: u64,
+    ) -> u32 {
+        // At most `MaxWeightsPerRow`, a `u32`.
+        let entries = u32::try_from(row.len()).unwrap_or(u32::MAX);
         Self::preserve_for_epoch(netuid, uid);
-        Weights::<T>::insert(netuid, uid, bounded);
-        LastUpdate::<T>::insert(netuid, uid, now);
-        Self::deposit_event(Event::WeightsSet {
-            netuid,
-            uid,
-            count: entries,
-        });
-        Ok(())
+        Weights::<T>::insert(netuid, uid, row);
+        LastUpdate::<T>::insert(netuid, uid, cast);
+        entries
     }
 
     pub(crate) fn do_serve_axon(

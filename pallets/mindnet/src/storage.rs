@@ -70,6 +70,45 @@ mod storage {
     #[pallet::storage]
     pub type MaskSelfWeight<T> = StorageMap<_, Twox64Concat, u16, bool, ValueQuery>;
 
+    /// How the network ranks: by direct weights (step 4) or by the stake the weight graph
+    /// absorbs (MECHANISM.md "Transitive ranking").
+    #[pallet::storage]
+    pub type NetworkRanking<T> = StorageMap<_, Twox64Concat, u16, RankingMode, ValueQuery>;
+
+    #[pallet::type_value]
+    pub fn DefaultTransitiveIterations() -> u8 {
+        mindnet_math::epoch::DEFAULT_ITERATIONS
+    }
+    /// Whether weights are committed as a hash and revealed `RevealDelay` epochs later
+    /// (`set_weights` is refused while it is set).
+    #[pallet::storage]
+    pub type CommitReveal<T> = StorageMap<_, Twox64Concat, u16, bool, ValueQuery>;
+
+    #[pallet::type_value]
+    pub fn DefaultRevealDelay() -> u16 {
+        1
+    }
+    /// Epochs between a weight commit and the epoch in which it must be revealed.
+    #[pallet::storage]
+    pub type RevealDelay<T> = StorageMap<_, Twox64Concat, u16, u16, ValueQuery, DefaultRevealDelay>;
+
+    /// A hotkey's unexpired weight commits on a network, oldest first.
+    #[pallet::storage]
+    pub type WeightCommits<T: Config> = StorageDoubleMap<
+        _,
+        Twox64Concat,
+        u16,
+        Blake2_128Concat,
+        T::AccountId,
+        BoundedVec<WeightCommit, ConstU32<{ commit_reveal::MAX_WEIGHT_COMMITS }>>,
+        ValueQuery,
+    >;
+
+    /// The transitive ranking's most passes over the weight rows.
+    #[pallet::storage]
+    pub type TransitiveIterations<T> =
+        StorageMap<_, Twox64Concat, u16, u8, ValueQuery, DefaultTransitiveIterations>;
+
     #[pallet::type_value]
     pub fn DefaultBlockEmission() -> u64 {
         1_000_000_000
@@ -326,6 +365,12 @@ mod storage {
     /// The network's running epoch: its phase, cursor and parameters.
     #[pallet::storage]
     pub type RunningEpochs<T> = StorageMap<_, Twox64Concat, u16, EpochRun, OptionQuery>;
+
+    /// The running epoch's transitive ranking, when its network ranks transitively: its
+    /// passes and the stake in flight. Kept beside [`RunningEpochs`] so that an epoch
+    /// stored before transitive ranking existed reads as it was written.
+    #[pallet::storage]
+    pub type RunningTransitive<T> = StorageMap<_, Twox64Concat, u16, TransitiveRun, OptionQuery>;
 
     /// The O(n) vectors of the network's running epoch.
     #[pallet::storage]

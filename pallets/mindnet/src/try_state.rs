@@ -230,6 +230,16 @@ impl<T: Config> Pallet<T> {
             RunningEpochs::<T>::iter_keys().all(Self::network_exists),
             "an epoch runs on a network that does not exist"
         );
+        for (netuid, t) in RunningTransitive::<T>::iter() {
+            ensure!(
+                RunningEpochs::<T>::contains_key(netuid),
+                "a transitive ranking with no running epoch"
+            );
+            ensure!(
+                t.pass < t.iterations.max(1),
+                "a transitive ranking past its last pass"
+            );
+        }
         Ok(())
     }
 }

@@ -45,6 +45,8 @@ pub trait WeightInfo {
 	fn remove_all_stake() -> Weight;
 	fn index_coldkey_position() -> Weight;
 	fn set_weights(n: u32, ) -> Weight;
+	fn commit_weights() -> Weight;
+	fn reveal_weights(n: u32, ) -> Weight;
 	fn serve_axon() -> Weight;
 	fn set_take() -> Weight;
 	fn create_network() -> Weight;
@@ -130,6 +132,26 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		Weight::from_parts(20_000_000, 3_600)
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(2))
+	}
+	/// Not yet measured (the `commit_weights` benchmark exists; the next
+	/// `scripts/bench/benchmark.sh` run replaces this): the network, the hotkey's uid, the
+	/// commit-reveal switch and delay, the epoch count, the hotkey's commits, its
+	/// registration block and the rate limit read, the commits written, and 25 µs of
+	/// computation (an estimate, above `serve_axon`'s measured 20 µs).
+	fn commit_weights() -> Weight {
+		Weight::from_parts(25_000_000, 4_511)
+			.saturating_add(T::DbWeight::get().reads(8))
+			.saturating_add(T::DbWeight::get().writes(1))
+	}
+	/// Not yet measured (the `reveal_weights` benchmark exists; the next
+	/// `scripts/bench/benchmark.sh` run replaces this): `set_weights` of the same row, plus
+	/// the commit-reveal switch and delay, the epoch count and the hotkey's commits read,
+	/// the commits written, and 10 µs for the hash (a few kilobytes of blake2).
+	fn reveal_weights(n: u32, ) -> Weight {
+		Self::set_weights(n)
+			.saturating_add(Weight::from_parts(10_000_000, 0))
+			.saturating_add(T::DbWeight::get().reads(4))
+			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// The range of component `n` is `[1, 256]`.
 	fn set_weights(n: u32, ) -> Weight {
@@ -445,6 +467,26 @@ impl WeightInfo for () {
 		Weight::from_parts(20_000_000, 3_600)
 			.saturating_add(RocksDbWeight::get().reads(1))
 			.saturating_add(RocksDbWeight::get().writes(2))
+	}
+	/// Not yet measured (the `commit_weights` benchmark exists; the next
+	/// `scripts/bench/benchmark.sh` run replaces this): the network, the hotkey's uid, the
+	/// commit-reveal switch and delay, the epoch count, the hotkey's commits, its
+	/// registration block and the rate limit read, the commits written, and 25 µs of
+	/// computation (an estimate, above `serve_axon`'s measured 20 µs).
+	fn commit_weights() -> Weight {
+		Weight::from_parts(25_000_000, 4_511)
+			.saturating_add(RocksDbWeight::get().reads(8))
+			.saturating_add(RocksDbWeight::get().writes(1))
+	}
+	/// Not yet measured (the `reveal_weights` benchmark exists; the next
+	/// `scripts/bench/benchmark.sh` run replaces this): `set_weights` of the same row, plus
+	/// the commit-reveal switch and delay, the epoch count and the hotkey's commits read,
+	/// the commits written, and 10 µs for the hash (a few kilobytes of blake2).
+	fn reveal_weights(n: u32, ) -> Weight {
+		Self::set_weights(n)
+			.saturating_add(Weight::from_parts(10_000_000, 0))
+			.saturating_add(RocksDbWeight::get().reads(4))
+			.saturating_add(RocksDbWeight::get().writes(1))
 	}
 	/// The range of component `n` is `[1, 256]`.
 	fn set_weights(n: u32, ) -> Weight {

@@ -382,10 +382,17 @@ pub struct Hotkey {
 #[derive(Subcommand, Debug)]
 pub enum WeightsCommand {
     /// Set the hotkey's weights: `uid=weight` entries, scaled so the largest is 65535.
+    ///
+    /// On a network with commit-reveal it commits to the row (keeping its salt in the
+    /// wallet folder's `commits/`), waits for the reveal window and reveals it; with
+    /// `--no-wait` it only commits, and `weights reveal` reveals later.
     #[command(
-        after_help = "Examples:\n  mindnet weights set --netuid 0 --wallet me --hotkey validator 3=0.5 7=0.25 9=0.25\n  mindnet weights set --netuid 0 --wallet me --hotkey validator --file weights.json"
+        after_help = "Examples:\n  mindnet weights set --netuid 0 --wallet me --hotkey validator 3=0.5 7=0.25 9=0.25\n  mindnet weights set --netuid 0 --wallet me --hotkey validator --file weights.json\n  mindnet weights set --netuid 0 --wallet me --hotkey validator --no-wait 3=1"
     )]
     Set {
+        /// On a commit-reveal network, commit only: reveal later with `weights reveal`.
+        #[arg(long)]
+        no_wait: bool,
         /// The network [default: the config file's netuid].
         #[arg(long)]
         netuid: Option<u16>,
@@ -398,6 +405,19 @@ pub enum WeightsCommand {
         /// `uid=weight` entries, e.g. 3=0.5 7=0.25 9=0.25.
         #[arg(required_unless_present = "file")]
         entries: Vec<String>,
+    },
+    /// Reveal the hotkey's commits that are due (commit-reveal networks), and say what
+    /// became of the others: waiting for their window, expired, or gone.
+    #[command(
+        after_help = "Examples:\n  mindnet weights reveal --netuid 0 --wallet me --hotkey validator"
+    )]
+    Reveal {
+        /// The network [default: the config file's netuid].
+        #[arg(long)]
+        netuid: Option<u16>,
+        /// The hotkey that committed.
+        #[command(flatten)]
+        signer: Hotkey,
     },
     /// Show a neuron's weights as the chain stores them: each uid, its value and its share.
     #[command(

@@ -2,7 +2,7 @@
 //! one runs), and advances running epochs phase by phase within the block's budget, each
 //! phase followed by the next in [`EpochPhase::ALL`]'s order ([`EpochRun::next_phase`]).
 
-use super::{EpochPhase, EpochRun, Vectors, PAGE_SIZE};
+use super::{EpochPhase, EpochRun, TransitiveRun, VectorKind, Vectors, PAGE_SIZE};
 use crate::*;
 use alloc::vec::Vec;
 use frame_support::{pallet_prelude::*, traits::Defensive, weights::WeightMeter};
@@ -33,7 +33,10 @@ impl<T: Config> Pallet<T> {
                 }
             } else if due {
                 Self::start_epoch(netuid, now);
-                weight = weight.saturating_add(T::WeightInfo::epoch_start());
+                // With [`RunningTransitive`] written or removed.
+                weight = weight
+                    .saturating_add(T::WeightInfo::epoch_start())
+                    .saturating_add(db.writes(1));
             }
             if due || is_running {
                 running.push(netuid);
@@ -63,6 +66,16 @@ impl<T: Config> Pallet<T> {
         let blocks = now.saturating_sub(previous.unwrap_or(0));
         let emission = BlockEmission::<T>::get(netuid).saturating_mul(blocks);
         let params = Self::epoch_params(netuid);
+        match params.ranking {
+            mindnet_math::epoch::Ranking::Transitive => RunningTransitive::<T>::insert(
+                netuid,
+                TransitiveRun {
+                    iterations: params.transitive_iterations,
+                    ..Default::default()
+                },
+            ),
+            mindnet_math::epoch::Ranking::Direct => RunningTransitive::<T>::remove(netuid),
+        }
         let run = EpochRun {
             started_at: now,
             blocks,
@@ -102,7 +115,7 @@ impl<T: Config> Pallet<T> {
         // The block's own reads and writes and the vectors of the phase it resumes; then at
         // least that phase's largest unit of work, so that an epoch that starts a block
         // always makes progress in it. Each further phase pays for its vectors as it starts.
-        let overhead = T::WeightInfo::epoch_block();
+        let overhead = Self::epoch_block_overhead();
         let first = Self::phase_vectors_weight(run.phase, run.neurons);
         let needed = overhead
             .saturating_add(first)
@@ -142,6 +155,11 @@ impl<T: Config> Pallet<T> {
         // A `u32` neuron count and cursor fit a `usize`.
         let n = usize::try_from(run.neurons).defensive_unwrap_or(0);
         loop {
+            // Direct ranking skips the transitive passes, before paying for their vectors.
+            if run.phase == P::Transitive && v.transitive::<T>().is_none() {
+                run.next_phase();
+                continue;
+            }
             if !v.is_charged(run.phase) {
                 let vectors = Self::phase_vectors_weight(run.phase, run.neurons);
                 if meter.try_consume(vectors).is_err() {
@@ -153,6 +171,8 @@ impl<T: Config> Pallet<T> {
             let progressed = match run.phase {
                 // The whole-network steps run whatever the cursor; each moves on itself.
                 P::Stake | P::Rank | P::Emission => Self::network_step(netuid, now, run, v, meter),
+                // Its passes end where it decides (another pass, or the next phase).
+                P::Transitive => Self::transitive_step(netuid, run, v, meter, n, cursor),
                 // The other phases end when the cursor reaches the end of the uids (or
                 // rows), where `Order`'s step leaves it; after the last, the epoch is
                 // complete.
@@ -229,6 +249,61 @@ impl<T: Config> Pallet<T> {
         meter.consume(Self::row_weight(phase, entries, bonds));
         run.cursor = run.cursor.saturating_add(1);
         true
+    }
+
+    /// `Transitive`: the cursor's row of the current pass; at the end of the rows, another
+    /// pass or the next phase ([`mindnet_math::epoch::transitive_done`]). False when the
+    /// row does not fit.
+    fn transitive_step(
+        netuid: u16,
+        run: &mut EpochRun,
+        v: &mut Vectors,
+        meter: &mut WeightMeter,
+        n: usize,
+        cursor: usize,
+    ) -> bool {
+        let Some(mut t) = v.transitive::<T>() else {
+            run.next_phase();
+            return true;
+        };
+        if cursor >= n {
+            let completed = t.pass.saturating_add(1);
+            let in_flight = mindnet_math::Fixed::from_bits(t.in_flight);
+            if mindnet_math::epoch::transitive_done(in_flight, completed, t.iterations) {
+                run.next_phase();
+            } else {
+                t.pass = completed;
+                t.in_flight = 0;
+                run.cursor = 0;
+                v.set_transitive(t);
+            }
+            return true;
+        }
+        if !meter.can_consume(Self::row_max(EpochPhase::Transitive)) {
+            return false;
+        }
+        if cursor == 0 {
+            // A pass starts: what it passes on starts from zero, as does `N` in the first.
+            let zeros = alloc::vec![mindnet_math::Fixed::from_num(0); n];
+            if t.pass == 0 {
+                v.put::<T>(VectorKind::Absorbed, zeros.clone());
+            }
+            v.put::<T>(Self::flow_written(t.pass), zeros);
+        }
+        let entries = Self::transitive_unit(netuid, v, &mut t, cursor);
+        meter.consume(Self::row_weight(EpochPhase::Transitive, entries, 0));
+        run.cursor = run.cursor.saturating_add(1);
+        v.set_transitive(t);
+        true
+    }
+
+    /// The vector of stake in flight that pass `pass` writes (the next pass reads it).
+    pub(crate) fn flow_written(pass: u8) -> VectorKind {
+        if pass.is_multiple_of(2) {
+            VectorKind::FlowEven
+        } else {
+            VectorKind::FlowOdd
+        }
     }
 
     /// `Consensus` for the cursor's uid. False when it does not fit.

@@ -16,7 +16,8 @@
 //! | `Stake` | network | the gathered vectors | `a_i`, `s_i` |
 //! | `FirstPass` | row | weights, previous bonds (a page of 16 rows at a time) | `r_j`, `T_j`, old bond column sums, self-weight sums |
 //! | `Consensus` | uid | `T_j` | `C_j` |
-//! | `Rank` | network | `r`, `C`, old bond column sums | `R`, `I`, `L`; the second pass's two multipliers per column (`γ_j`, `β_j`: the new bonds' column sums in closed form, `α` and `r_j` folded in) |
+//! | `Transitive` | row, per pass | weights (a row at a time), `s` or the stake in flight | `N_j` and the stake passed on; up to `transitive_iterations` passes (only under transitive ranking) |
+//! | `Rank` | network | `r` (or `N`), `C`, old bond column sums | `R`, `I`, `L`; the second pass's two multipliers per column (`γ_j`, `β_j`: the new bonds' column sums in closed form, `α` and `r_j` folded in) |
 //! | `SecondPass` | row | weights, previous bonds | `B'_i·` (written a page at a time), `Σ_j B'_ij I_j` |
 //! | `Emission` | network | `D`, `I` | `D`, `e`, minted amounts |
 //! | `Credit` | uid | the uid's hotkey | stake pools credited, results pages written |
@@ -134,16 +135,21 @@ pub enum EpochPhase {
     /// Recording the replacement order (uids held since the boundary and past immunity,
     /// lowest emission first); the epoch completes.
     Order,
+    /// The transitive ranking's passes over the rows (skipped under direct ranking). Last
+    /// in the enum so that the phases stored before it existed decode as they were; it
+    /// runs after `Consensus` ([`Self::ALL`]).
+    Transitive,
 }
 
 impl EpochPhase {
     /// Every phase, in the order the epoch runs them: [`Self::next`] follows this list, the
     /// one place that says which phase follows which.
-    pub const ALL: [EpochPhase; 9] = [
+    pub const ALL: [EpochPhase; 10] = [
         Self::Gather,
         Self::Stake,
         Self::FirstPass,
         Self::Consensus,
+        Self::Transitive,
         Self::Rank,
         Self::SecondPass,
         Self::Emission,
@@ -203,6 +209,40 @@ pub enum VectorKind {
     Dividends,
     /// Base units minted to each uid.
     Emission,
+    /// `N`, the stake each uid absorbed (transitive ranking).
+    Absorbed,
+    /// The stake in flight written by even passes (`x¹`, `x³`, …; transitive ranking).
+    FlowEven,
+    /// The stake in flight written by odd passes (`x²`, `x⁴`, …).
+    FlowOdd,
+}
+
+impl VectorKind {
+    /// How many kinds there are: what an epoch's completion removes at most.
+    pub const COUNT: u32 = 16;
+}
+
+/// A running epoch's transitive ranking ([`RunningTransitive`]).
+#[derive(
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    TypeInfo,
+    MaxEncodedLen,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Debug,
+    Default,
+)]
+pub struct TransitiveRun {
+    /// The most passes (`transitive_iterations` at the boundary).
+    pub iterations: u8,
+    /// The pass now running, from 0.
+    pub pass: u8,
+    /// `Σ x^{t+1}` so far in this pass (fixed-point bits): the stake passed on.
+    pub in_flight: u128,
 }
 
 /// Everything about a running epoch that is not an O(n) vector.
@@ -282,6 +322,8 @@ impl EpochRun {
             delta: Fixed::from_bits(self.delta),
             activity_cutoff: self.activity_cutoff,
             mask_self_weight: self.mask_self_weight,
+            // The ranking is [`RunningTransitive`]'s, read by the phases that use it.
+            ..Default::default()
         }
     }
 

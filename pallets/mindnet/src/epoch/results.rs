@@ -23,7 +23,8 @@ impl<T: Config> Pallet<T> {
         let sparsity =
             mindnet_math::fixed::div_or_zero(Fixed::from_bits(run.own), Fixed::from_bits(run.all));
         Self::adjust_after_epoch(netuid, loss_bits, sparsity);
-        let _ = EpochVectors::<T>::clear_prefix(netuid, 16, None);
+        let _ = EpochVectors::<T>::clear_prefix(netuid, super::VectorKind::COUNT, None);
+        RunningTransitive::<T>::remove(netuid);
         let _ =
             EpochCopied::<T>::clear_prefix(netuid, u32::from(u16::MAX).div_ceil(COPIED_PAGE), None);
         RunningEpochs::<T>::remove(netuid);

@@ -92,8 +92,16 @@ impl<T: Config> Pallet<T> {
         for kind in [K::Consensus, K::RawRank, K::OldBondColumns] {
             v.get::<T>(kind);
         }
+        // Transitive ranking replaces `r` in steps 4, 7 and 13 by `N`; the bonds stay direct.
+        let ranked = if v.transitive::<T>().is_some() {
+            v.get::<T>(K::Absorbed);
+            K::Absorbed
+        } else {
+            K::RawRank
+        };
         let (raw_rank, consensus) = (v.loaded(K::RawRank), v.loaded(K::Consensus));
-        let (rank, incentive, loss) = mindnet_math::rank_incentive_loss(raw_rank, consensus);
+        let (rank, incentive, loss) =
+            mindnet_math::rank_incentive_loss(v.loaded(ranked), consensus);
         let (delta, bond) =
             steps::second_pass_scales(raw_rank, v.loaded(K::OldBondColumns), params.alpha);
         let bits = |scales: Vec<Scale>| -> Vec<Fixed> {
@@ -180,6 +188,47 @@ impl<T: Config> Pallet<T> {
             _ => Self::second_pass_row(v, i, &x, &previous),
         }
         cost
+    }
+
+    /// Row `j` of the transitive ranking's current pass: `j` keeps its self-weight's share
+    /// of the stake that reached it and passes the rest on. Returns the row's weight
+    /// entries (what it cost).
+    pub(crate) fn transitive_unit(
+        netuid: u16,
+        v: &mut Vectors,
+        t: &mut super::TransitiveRun,
+        j: usize,
+    ) -> u32 {
+        use VectorKind as K;
+        // A row of the epoch (`j < n ≤ 65,536`).
+        let uid = u16::try_from(j).defensive_unwrap_or(u16::MAX);
+        let last_update = v.int::<T>(K::LastUpdate, j);
+        // The first pass starts from the active stake; each later one from what the
+        // previous pass passed on.
+        let x_j = match t.pass.checked_sub(1) {
+            None => v.at::<T>(K::Stake, j),
+            Some(previous) => v.at::<T>(Self::flow_written(previous), j),
+        };
+        let copied = v.is_copied::<T>(uid);
+        let row = Self::epoch_weights(netuid, uid, copied);
+        let registered = v.take_registered::<T>();
+        let registrations = steps::Registrations::checking_each(&registered);
+        let written = Self::flow_written(t.pass);
+        let mut pass = steps::TransitivePass {
+            absorbed: v.take::<T>(K::Absorbed),
+            next: v.take::<T>(written),
+            in_flight: Fixed::from_bits(t.in_flight),
+        };
+        pass.add_row(
+            j,
+            steps::flow_entries(j, &row, last_update, &registrations, x_j),
+        );
+        v.put_registered(registered);
+        v.put::<T>(K::Absorbed, pass.absorbed);
+        v.put::<T>(written, pass.next);
+        t.in_flight = pass.in_flight.to_bits();
+        // A row holds at most `MaxWeightsPerRow` weights.
+        u32::try_from(row.len()).defensive_unwrap_or(u32::MAX)
     }
 
     /// Adds row `i` (`x`: its `W_ij s_i`) to the first pass's sums.

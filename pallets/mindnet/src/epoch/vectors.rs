@@ -4,7 +4,7 @@
 
 use super::{
     paging::{bit_set, pages},
-    BondRow, EpochPhase, VectorKind, COPIED_PAGE,
+    BondRow, EpochPhase, TransitiveRun, VectorKind, COPIED_PAGE,
 };
 use crate::*;
 use alloc::{collections::BTreeMap, vec::Vec};
@@ -27,8 +27,13 @@ impl EpochPhase {
                 1,
             ),
             Self::Consensus => (&[K::Trust], &[K::Consensus], 0),
+            Self::Transitive => (
+                &[K::Stake, K::LastUpdate, K::RegisteredAt],
+                &[K::Absorbed, K::FlowEven, K::FlowOdd],
+                1,
+            ),
             Self::Rank => (
-                &[K::Consensus, K::OldBondColumns, K::RawRank],
+                &[K::Consensus, K::OldBondColumns, K::RawRank, K::Absorbed],
                 &[K::Rank, K::Incentive, K::DeltaScale, K::BondScale],
                 0,
             ),
@@ -79,6 +84,11 @@ pub(crate) struct Vectors {
     pub(super) bonds: Option<(EpochPhase, u16, Vec<BondRow>, bool)>,
     /// The phases whose vectors the block has paid for; `None`: not metered (benchmarks).
     charged: Option<Vec<EpochPhase>>,
+    /// [`RunningTransitive`], read on first use (`None` before), and whether it changed
+    /// (then it is written at the end of the block). Its read and write are part of the
+    /// block's overhead.
+    transitive: Option<Option<TransitiveRun>>,
+    transitive_changed: bool,
 }
 
 impl Vectors {
@@ -92,7 +102,23 @@ impl Vectors {
             copied: None,
             bonds: None,
             charged: None,
+            transitive: None,
+            transitive_changed: false,
         }
+    }
+
+    /// The running epoch's transitive ranking, or `None` under direct ranking.
+    pub(crate) fn transitive<T: Config>(&mut self) -> Option<TransitiveRun> {
+        let netuid = self.netuid;
+        *self
+            .transitive
+            .get_or_insert_with(|| RunningTransitive::<T>::get(netuid))
+    }
+
+    /// Records the transitive ranking's progress, written at the end of the block.
+    pub(super) fn set_transitive(&mut self, run: TransitiveRun) {
+        self.transitive = Some(Some(run));
+        self.transitive_changed = true;
     }
 
     /// Whether `uid`'s inputs were copied into [`EpochSnapshots`] (the epoch reads the copy
@@ -271,6 +297,9 @@ impl Vectors {
 
     pub(crate) fn save<T: Config>(mut self) {
         self.flush_bonds::<T>();
+        if let (true, Some(Some(run))) = (self.transitive_changed, self.transitive) {
+            RunningTransitive::<T>::insert(self.netuid, run);
+        }
         for (kind, (v, dirty)) in self.loaded {
             if dirty {
                 let bits: Vec<u128> = v.into_iter().map(|x| x.to_bits()).collect();

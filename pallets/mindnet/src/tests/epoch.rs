@@ -399,3 +399,53 @@ fn a_failed_emission_credit_leaves_nothing_behind_and_is_reported() {
         )));
     });
 }
+
+#[test]
+fn under_transitive_ranking_stake_that_is_only_passed_on_ranks_nobody() {
+    new_test_ext().execute_with(|| {
+        // Every neuron weights only the next around the ring: nobody keeps any stake.
+        ring_voting_network(4);
+        assert_ok!(Mindnet::set_parameter(
+            RuntimeOrigin::root(),
+            0,
+            NetworkParameter::Ranking(RankingMode::Transitive)
+        ));
+        let issuance = Balances::total_issuance();
+        run_to_block(20);
+        System::assert_has_event(
+            Event::<Test>::EpochSkipped {
+                netuid: 0,
+                reason: SkipReason::NoRanks,
+            }
+            .into(),
+        );
+        assert_eq!(Balances::total_issuance(), issuance);
+        // One self-weight, and that neuron absorbs everything that reaches it.
+        assert_ok!(Mindnet::set_weights(
+            RuntimeOrigin::signed(11),
+            0,
+            vec![0, 1],
+            vec![1, 1],
+            0
+        ));
+        run_to_block(30);
+        let rank: Vec<Perbill> = (0..4)
+            .map(|uid| Mindnet::neuron_result(0, uid).rank)
+            .collect();
+        assert!(rank[0] > Perbill::from_percent(99), "{rank:?}");
+        assert!(Balances::total_issuance() > issuance);
+        // Direct ranking ranks the ring's targets by the stake behind them (uid 0: its
+        // self-weight and uid 3's vote, about 3/8).
+        assert_ok!(Mindnet::set_parameter(
+            RuntimeOrigin::root(),
+            0,
+            NetworkParameter::Ranking(RankingMode::Direct)
+        ));
+        run_to_block(40);
+        let rank: Vec<Perbill> = (0..4)
+            .map(|uid| Mindnet::neuron_result(0, uid).rank)
+            .collect();
+        assert!(rank[0] < Perbill::from_percent(45), "{rank:?}");
+        assert!(rank[2] > Perbill::from_percent(20), "{rank:?}");
+    });
+}

@@ -1,5 +1,6 @@
 //! Tests of the mindnet pallet against the mock runtime, split by topic.
 
+mod commit_reveal;
 mod epoch;
 mod multiblock;
 mod network;

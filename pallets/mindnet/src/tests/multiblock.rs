@@ -137,7 +137,7 @@ fn random_interference(rng: &mut Rng, next_hotkey: &mut u64) {
         5 => Mindnet::set_parameter(
             RuntimeOrigin::root(),
             0,
-            match rng.below(6) {
+            match rng.below(7) {
                 0 => NetworkParameter::Rho(1 + rng.below(30) as u32),
                 1 => NetworkParameter::Kappa(Perbill::from_percent(rng.below(100) as u32)),
                 2 => NetworkParameter::BondsMovingAverage(Perbill::from_percent(
@@ -145,6 +145,11 @@ fn random_interference(rng: &mut Rng, next_hotkey: &mut u64) {
                 )),
                 3 => NetworkParameter::DividendShare(Perbill::from_percent(rng.below(100) as u32)),
                 4 => NetworkParameter::ActivityCutoff(rng.below(20)),
+                5 => NetworkParameter::Ranking(if rng.chance(50) {
+                    RankingMode::Transitive
+                } else {
+                    RankingMode::Direct
+                }),
                 _ => NetworkParameter::MaskSelfWeight(rng.chance(50)),
             },
         ),
@@ -187,11 +192,25 @@ fn failed_credits() -> u64 {
 #[test]
 fn a_multi_block_epoch_equals_the_single_pass_computation() {
     for seed in 0..env("MINDNET_EPOCH_SEEDS", 4) {
+        for ranking in [RankingMode::Direct, RankingMode::Transitive] {
+            multi_block_equals_single_pass(seed, ranking);
+        }
+    }
+}
+
+fn multi_block_equals_single_pass(seed: u64, ranking: RankingMode) {
+    {
         new_test_ext().execute_with(|| {
             let mut rng = Rng(0x5eed_0000 + seed);
             let n = 8 + rng.below(33) as u32;
             populate(&mut rng, n);
+            set(0, NetworkParameter::Ranking(ranking));
+            set(
+                0,
+                NetworkParameter::TransitiveIterations(1 + rng.below(12) as u8),
+            );
             let (expected, hotkeys) = single_pass(30);
+            let mut passes = 0u8;
             let issuance = pallet_balances::TotalIssuance::<Test>::get();
             let (before_completed, before_failed) = (completed_epochs().len(), failed_credits());
             let mut next_hotkey = 10_000;
@@ -219,6 +238,15 @@ fn a_multi_block_epoch_equals_the_single_pass_computation() {
                     Some(run) if run.started_at == 30 => {}
                     _ => break now,
                 }
+                // Only a transitive epoch runs passes, and it keeps its own ranking
+                // whatever root sets meanwhile.
+                assert_eq!(
+                    RunningTransitive::<Test>::get(0).is_some(),
+                    ranking == RankingMode::Transitive
+                );
+                if let Some(t) = RunningTransitive::<Test>::get(0) {
+                    passes = passes.max(t.pass + 1);
+                }
                 for _ in 0..rng.below(4) {
                     random_interference(&mut rng, &mut next_hotkey);
                 }
@@ -228,6 +256,10 @@ fn a_multi_block_epoch_equals_the_single_pass_computation() {
                 blocks > 3,
                 "seed {seed}: the epoch ran in {blocks} blocks, expected several"
             );
+            if ranking == RankingMode::Transitive {
+                assert!(passes >= 1, "seed {seed}: no transitive pass ran");
+            }
+            assert!(RunningTransitive::<Test>::get(0).is_none());
             for uid in 0..n as u16 {
                 let i = usize::from(uid);
                 assert_eq!(

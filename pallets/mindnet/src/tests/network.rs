@@ -64,6 +64,8 @@ fn root_sets_every_parameter() {
             P::EmissionAdjustment(Perbill::from_percent(2)),
             P::MinBlockEmission(1),
             P::MaxBlockEmission(1_000),
+            P::Ranking(RankingMode::Transitive),
+            P::TransitiveIterations(MAX_TRANSITIVE_ITERATIONS),
         ];
         for p in all {
             assert_ok!(Mindnet::set_parameter(RuntimeOrigin::root(), 0, p));
@@ -99,6 +101,11 @@ fn root_sets_every_parameter() {
         assert_eq!(EmissionAdjustment::<Test>::get(0), Perbill::from_percent(2));
         assert_eq!(MinBlockEmission::<Test>::get(0), 1);
         assert_eq!(MaxBlockEmission::<Test>::get(0), 1_000);
+        assert_eq!(NetworkRanking::<Test>::get(0), RankingMode::Transitive);
+        assert_eq!(
+            TransitiveIterations::<Test>::get(0),
+            MAX_TRANSITIVE_ITERATIONS
+        );
     });
 }
 
@@ -116,6 +123,12 @@ fn out_of_range_parameters_are_rejected() {
             Error::<Test>::NetworkDoesNotExist
         );
         assert_noop!(set(P::Tempo(0)), Error::<Test>::ParameterOutOfRange);
+        for passes in [0, MAX_TRANSITIVE_ITERATIONS + 1] {
+            assert_noop!(
+                set(P::TransitiveIterations(passes)),
+                Error::<Test>::ParameterOutOfRange
+            );
+        }
         assert_noop!(
             set(P::MinAllowedWeights(0)),
             Error::<Test>::ParameterOutOfRange

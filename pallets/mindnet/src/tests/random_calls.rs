@@ -80,6 +80,19 @@ fn random_call(rng: &mut Rng) -> (&'static str, DispatchResultWithPostInfo) {
                 .map(|_| rng.below(u64::from(n) + 1) as u16)
                 .collect();
             let values: Vec<u16> = uids.iter().map(|_| rng.below(65_536) as u16).collect();
+            // On a commit-reveal network: commit the row, or reveal one of a few rows
+            // (each with a salt of its own), whichever the state allows.
+            if CommitReveal::<Test>::get(netuid) {
+                let salt = [rng.below(3) as u8; 32];
+                let row = (vec![0u16, 1], vec![1u16, 1 + u16::from(salt[0])]);
+                let result = if rng.chance(50) {
+                    let hash = commit_hash(&who, netuid, &row.0, &row.1, 0, &salt);
+                    Mindnet::commit_weights(signed, netuid, hash)
+                } else {
+                    Mindnet::reveal_weights(signed, netuid, row.0, row.1, 0, salt)
+                };
+                return ("commit_reveal", result.map(Into::into).map_err(Into::into));
+            }
             let result = Mindnet::set_weights(signed, netuid, uids, values, 0);
             ("set_weights", result.map(Into::into).map_err(Into::into))
         }
@@ -99,7 +112,7 @@ fn random_call(rng: &mut Rng) -> (&'static str, DispatchResultWithPostInfo) {
         }
         9 => {
             use NetworkParameter as P;
-            let parameter = match rng.below(9) {
+            let parameter = match rng.below(11) {
                 0 => P::Tempo(1 + rng.below(12) as u16),
                 1 => P::MinStake(rng.below(3 * TOKEN as u64) as Balance),
                 2 => P::MaxTake(Perbill::from_percent(rng.below(101) as u32)),
@@ -108,6 +121,12 @@ fn random_call(rng: &mut Rng) -> (&'static str, DispatchResultWithPostInfo) {
                 5 => P::MaxWeightChange(rng.below(2_000_000_001) as u32),
                 6 => P::MinAllowedWeights(1 + rng.below(3) as u16),
                 7 => P::ActivityCutoff(rng.below(30)),
+                8 => P::CommitReveal(rng.chance(50)),
+                9 => P::Ranking(if rng.chance(50) {
+                    RankingMode::Transitive
+                } else {
+                    RankingMode::Direct
+                }),
                 _ => P::BlockEmission(rng.below(3 * TOKEN as u64)),
             };
             let origin = if rng.chance(90) {
