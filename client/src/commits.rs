@@ -99,7 +99,7 @@ fn bytes32(text: &str, what: &str) -> Result<[u8; 32]> {
 }
 
 /// The commits of each hotkey and network not yet revealed, one JSON file each in a folder
-/// (`<wallet dir>/commits` for the `mindnet` wallet).
+/// (`<wallet dir>/.commits`, [`crate::wallet::WalletDir::commit_store`]).
 #[derive(Clone, Debug)]
 pub struct CommitStore {
     dir: PathBuf,

@@ -140,6 +140,12 @@ impl WalletDir {
         Keystore::parse(&text)
     }
 
+    /// Where weight commits awaiting their reveal are kept ([`crate::commits`]): a folder
+    /// that is no wallet (its name starts with a dot).
+    pub fn commit_store(&self) -> crate::commits::CommitStore {
+        crate::commits::CommitStore::new(self.root.join(".commits"))
+    }
+
     /// Every wallet, by name.
     pub fn list(&self) -> Result<Vec<WalletSummary>> {
         let mut out = Vec::new();

@@ -565,11 +565,7 @@ impl NetArgs {
             )? as usize,
             ..crate::axon::Limits::default()
         };
-        let commits = mindnet_client::commits::CommitStore::new(
-            WalletDir::new(self.wallet_dir.clone())?
-                .root()
-                .join("commits"),
-        );
+        let commits = WalletDir::new(self.wallet_dir.clone())?.commit_store();
         Ok(NetworkOptions {
             url,
             netuid,

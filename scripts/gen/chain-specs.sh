@@ -60,7 +60,9 @@ fi
 
 . scripts/lib.sh
 node="${MINDNET_NODE:-$CARGO_TARGET_DIR/debug/mindnet-node}"
-[ -x "$node" ] || cargo build -p mindnet-node --locked
+# The node embeds the runtime the specs carry: build it (a no-op when it is current), unless
+# MINDNET_NODE names one.
+[ -n "${MINDNET_NODE:-}" ] || cargo build -p mindnet-node --locked
 
 tmp=$(mktemp -d /tmp/mindnet-chain-specs.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT

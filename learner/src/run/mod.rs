@@ -130,7 +130,7 @@ pub struct NetworkOptions {
     pub limits: axon::Limits,
     /// Competitive connectivity's temperature (None: every caller served fully).
     pub temperature: Option<f64>,
-    /// Where commits awaiting their reveal are kept (the wallet folder's `commits/`), so a
+    /// Where commits awaiting their reveal are kept (the wallet folder's `.commits/`), so a
     /// restarted learner still reveals them.
     pub commits: mindnet_client::commits::CommitStore,
 }

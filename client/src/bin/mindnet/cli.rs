@@ -384,7 +384,7 @@ pub enum WeightsCommand {
     /// Set the hotkey's weights: `uid=weight` entries, scaled so the largest is 65535.
     ///
     /// On a network with commit-reveal it commits to the row (keeping its salt in the
-    /// wallet folder's `commits/`), waits for the reveal window and reveals it; with
+    /// wallet folder's `.commits/`), waits for the reveal window and reveals it; with
     /// `--no-wait` it only commits, and `weights reveal` reveals later.
     #[command(
         after_help = "Examples:\n  mindnet weights set --netuid 0 --wallet me --hotkey validator 3=0.5 7=0.25 9=0.25\n  mindnet weights set --netuid 0 --wallet me --hotkey validator --file weights.json\n  mindnet weights set --netuid 0 --wallet me --hotkey validator --no-wait 3=1"

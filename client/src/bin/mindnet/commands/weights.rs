@@ -76,7 +76,7 @@ pub async fn exec(ctx: &Ctx, command: WeightsCommand) -> Result<Output> {
 
 /// Where the wallet keeps its pending commits.
 fn commit_store(ctx: &Ctx) -> CommitStore {
-    CommitStore::new(ctx.wallets.root().join("commits"))
+    ctx.wallets.commit_store()
 }
 
 /// `weights set` on a commit-reveal network: reveals what is due, commits the row, and
