@@ -75,20 +75,27 @@ impl<T: Config> Pallet<T> {
         epoch.saturating_add(u64::from(RevealDelay::<T>::get(netuid)))
     }
 
+    /// The uid of `hotkey`, which commits or reveals on `netuid`: the network exists, takes
+    /// weights by commit and reveal, and the hotkey holds a uid on it.
+    fn committer_uid(netuid: u16, hotkey: &T::AccountId) -> Result<u16, DispatchError> {
+        ensure!(
+            Self::network_exists(netuid),
+            Error::<T>::NetworkDoesNotExist
+        );
+        let uid = Uids::<T>::get(netuid, hotkey).ok_or(Error::<T>::NotRegistered)?;
+        ensure!(
+            CommitReveal::<T>::get(netuid),
+            Error::<T>::CommitRevealDisabled
+        );
+        Ok(uid)
+    }
+
     pub(crate) fn do_commit_weights(
         hotkey: T::AccountId,
         netuid: u16,
         hash: [u8; 32],
     ) -> DispatchResult {
-        ensure!(
-            Self::network_exists(netuid),
-            Error::<T>::NetworkDoesNotExist
-        );
-        let uid = Uids::<T>::get(netuid, &hotkey).ok_or(Error::<T>::NotRegistered)?;
-        ensure!(
-            CommitReveal::<T>::get(netuid),
-            Error::<T>::CommitRevealDisabled
-        );
+        let uid = Self::committer_uid(netuid, &hotkey)?;
         let now = Self::current_block();
         let epoch = EpochIndex::<T>::get(netuid);
         let mut commits = WeightCommits::<T>::get(netuid, &hotkey);
@@ -131,15 +138,7 @@ impl<T: Config> Pallet<T> {
         version_key: u64,
         salt: [u8; 32],
     ) -> DispatchResult {
-        ensure!(
-            Self::network_exists(netuid),
-            Error::<T>::NetworkDoesNotExist
-        );
-        let uid = Uids::<T>::get(netuid, &hotkey).ok_or(Error::<T>::NotRegistered)?;
-        ensure!(
-            CommitReveal::<T>::get(netuid),
-            Error::<T>::CommitRevealDisabled
-        );
+        let uid = Self::committer_uid(netuid, &hotkey)?;
         let hash = commit_hash(&hotkey, netuid, &uids, &values, version_key, &salt);
         let mut commits = WeightCommits::<T>::get(netuid, &hotkey);
         let at = commits

@@ -148,6 +148,9 @@ pub struct AxonInfo {
     pub protocol: u8,
 }
 
+/// The largest share of a block root may give epochs (`set_epoch_budget`).
+pub const MAX_EPOCH_BUDGET: Perbill = Perbill::from_percent(50);
+
 /// `MaxWeightChange` that bounds nothing: two normalised rows are at most 2 apart in L1.
 pub const MAX_WEIGHT_CHANGE_LIMIT: u32 = 2_000_000_000;
 
@@ -717,10 +720,7 @@ pub mod pallet {
         #[pallet::weight(T::WeightInfo::set_parameter())]
         pub fn set_epoch_budget(origin: OriginFor<T>, budget: Perbill) -> DispatchResult {
             ensure_root(origin)?;
-            ensure!(
-                budget <= Perbill::from_percent(50),
-                Error::<T>::ParameterOutOfRange
-            );
+            ensure!(budget <= MAX_EPOCH_BUDGET, Error::<T>::ParameterOutOfRange);
             ensure!(
                 Self::budget_fits_largest_network(budget),
                 Error::<T>::EpochBudgetTooSmall

@@ -66,5 +66,21 @@ mod benchmarks {
         assert!(!Validators::<T>::get().contains(&who));
     }
 
+    /// A rotation that hands over a changed set of `v` validators, each with keys.
+    #[benchmark]
+    fn rotate_session(v: Linear<1, { T::MaxValidators::get() }>) {
+        let set = set_of::<T>(v);
+        for member in set.iter() {
+            with_keys::<T>(member);
+        }
+        Validators::<T>::put(set);
+        Changed::<T>::put(true);
+        #[block]
+        {
+            pallet_session::Pallet::<T>::rotate_session();
+        }
+        assert!(!Changed::<T>::get());
+    }
+
     impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
 }

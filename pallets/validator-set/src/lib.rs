@@ -20,6 +20,12 @@
 //!   sessions after the call.
 //! * Sessions are [`SessionLength`] blocks long, fixed at genesis ([`SessionPeriod`]
 //!   reads it for `pallet_session::PeriodicSessions`).
+//! * This pallet rotates the sessions itself, in its `on_initialize` at every multiple of
+//!   [`SessionLength`] (`pallet_session::Pallet::rotate_session`), and charges the
+//!   rotation's benchmarked weight (`rotate_session`, by the size of the set).
+//!   `pallet-session`'s own hook charges a whole block for a rotation, so a rotation block
+//!   carried no transactions; the runtime gives `pallet-session`
+//!   [`RotatedByValidatorSet`] as its `ShouldEndSession`, so its hook never rotates.
 //!
 //! ## Security
 //!
@@ -76,7 +82,7 @@ pub mod pallet {
     pub struct Pallet<T>(_);
 
     #[pallet::config]
-    pub trait Config: frame_system::Config {
+    pub trait Config: frame_system::Config + pallet_session::Config {
         /// The overarching event type.
         #[allow(deprecated)]
         type RuntimeEvent: From<Event<Self>> + IsType<<Self as frame_system::Config>::RuntimeEvent>;
@@ -186,6 +192,19 @@ pub mod pallet {
 
     #[pallet::hooks]
     impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+        /// Rotates the session at each multiple of [`SessionLength`] (as
+        /// `PeriodicSessions` with offset 0 would end it), charging what the rotation costs.
+        fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+            let read = T::DbWeight::get().reads(1);
+            if !Pallet::<T>::ends_session(now) {
+                return read;
+            }
+            pallet_session::Pallet::<T>::rotate_session();
+            // At most `MaxValidators`, a `u32`.
+            let set = u32::try_from(Validators::<T>::decode_len().unwrap_or(0)).unwrap_or(u32::MAX);
+            read.saturating_add(<T as Config>::WeightInfo::rotate_session(set))
+        }
+
         fn integrity_test() {
             assert!(
                 T::MinValidators::get() >= 1,
@@ -209,7 +228,7 @@ pub mod pallet {
         ///
         /// `who` must have registered session keys (`session.setKeys`).
         #[pallet::call_index(0)]
-        #[pallet::weight(T::WeightInfo::add_validator())]
+        #[pallet::weight(<T as Config>::WeightInfo::add_validator())]
         pub fn add_validator(origin: OriginFor<T>, who: T::AccountId) -> DispatchResult {
             T::AddRemoveOrigin::ensure_origin(origin)?;
             let mut validators = Validators::<T>::get();
@@ -230,7 +249,7 @@ pub mod pallet {
         /// Removes `who` from the validator set; it stops authoring one to two sessions
         /// later. Its session keys stay registered until it purges them.
         #[pallet::call_index(1)]
-        #[pallet::weight(T::WeightInfo::remove_validator())]
+        #[pallet::weight(<T as Config>::WeightInfo::remove_validator())]
         pub fn remove_validator(origin: OriginFor<T>, who: T::AccountId) -> DispatchResult {
             T::AddRemoveOrigin::ensure_origin(origin)?;
             let mut validators = Validators::<T>::get();
@@ -294,6 +313,23 @@ fn has_duplicates<A: Ord + Clone>(accounts: &[A]) -> bool {
     let mut sorted = accounts.to_vec();
     sorted.sort();
     sorted.windows(2).any(|pair| pair.first() == pair.last())
+}
+
+impl<T: Config> Pallet<T> {
+    /// Whether block `now` ends a session: a multiple of the session length, past genesis.
+    pub fn ends_session(now: frame_system::pallet_prelude::BlockNumberFor<T>) -> bool {
+        use sp_runtime::traits::Zero;
+        !now.is_zero() && (now % SessionPeriod::<T>::get()).is_zero()
+    }
+}
+
+/// `pallet_session`'s `ShouldEndSession`: never, since this pallet rotates sessions itself
+/// (see the module docs).
+pub struct RotatedByValidatorSet;
+impl<B> pallet_session::ShouldEndSession<B> for RotatedByValidatorSet {
+    fn should_end_session(_now: B) -> bool {
+        false
+    }
 }
 
 /// `pallet_session::PeriodicSessions`' period: [`SessionLength`], at least one block.

@@ -84,8 +84,7 @@ impl pallet_session::Config for Test {
     type RuntimeEvent = RuntimeEvent;
     type ValidatorId = u64;
     type ValidatorIdOf = ConvertInto;
-    type ShouldEndSession =
-        pallet_session::PeriodicSessions<pallet_validator_set::SessionPeriod<Test>, ConstU64<0>>;
+    type ShouldEndSession = pallet_validator_set::RotatedByValidatorSet;
     type NextSessionRotation =
         pallet_session::PeriodicSessions<pallet_validator_set::SessionPeriod<Test>, ConstU64<0>>;
     type SessionManager = ValidatorSet;
@@ -140,6 +139,7 @@ pub fn run_to_block(n: u64) {
     while System::block_number() < n {
         let next = System::block_number() + 1;
         System::set_block_number(next);
+        ValidatorSet::on_initialize(next);
         Session::on_initialize(next);
     }
 }

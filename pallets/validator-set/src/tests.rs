@@ -220,3 +220,33 @@ fn a_set_with_too_few_keyed_validators_is_not_handed_over() {
         assert!(!Changed::<Test>::get());
     });
 }
+
+#[test]
+fn the_pallet_rotates_sessions_and_charges_what_a_rotation_costs() {
+    use crate::WeightInfo;
+    use frame_support::traits::{Get, Hooks};
+    new_test_ext().execute_with(|| {
+        // pallet-session's own hook never rotates (it would charge a whole block).
+        for n in 1..=10 {
+            System::set_block_number(n);
+            assert_eq!(
+                Session::on_initialize(n),
+                frame_support::weights::Weight::zero()
+            );
+        }
+        assert_eq!(Session::current_index(), 0);
+        // The validator set's does, at block 10, and charges the rotation's weight.
+        let max = <<Test as frame_system::Config>::BlockWeights as Get<
+            frame_system::limits::BlockWeights,
+        >>::get()
+        .max_block;
+        let quiet = ValidatorSet::on_initialize(9);
+        let rotating = ValidatorSet::on_initialize(10);
+        assert_eq!(Session::current_index(), 1);
+        assert!(rotating.all_gte(<() as WeightInfo>::rotate_session(3)));
+        assert!(rotating.all_lt(max), "{rotating:?} of {max:?}");
+        assert!(quiet.all_lt(rotating));
+        assert!(!ValidatorSet::ends_session(0) && !ValidatorSet::ends_session(15));
+        assert!(ValidatorSet::ends_session(20));
+    });
+}

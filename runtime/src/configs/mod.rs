@@ -230,7 +230,8 @@ impl pallet_session::Config for Runtime {
     /// A validator is identified by its account.
     type ValidatorId = AccountId;
     type ValidatorIdOf = sp_runtime::traits::ConvertInto;
-    type ShouldEndSession = Sessions;
+    /// The validator set rotates sessions, and charges what a rotation costs.
+    type ShouldEndSession = pallet_validator_set::RotatedByValidatorSet;
     type NextSessionRotation = Sessions;
     type SessionManager = ValidatorSet;
     type SessionHandler =

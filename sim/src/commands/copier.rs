@@ -18,7 +18,8 @@ enum Copies {
 /// The copier experiment's flags.
 #[derive(Debug, ClapArgs)]
 #[command(after_help = "Examples:\n  mindnet-sim copier --out /tmp/copier\n  \
-                        mindnet-sim copier --out /tmp/copier --reveal-delay 2 --seeds 8")]
+                        mindnet-sim copier --out /tmp/copier --reveal-delay 2 --seeds 8\n  \
+                        mindnet-sim copier --out /tmp/c --miners 6 --honest 3 --shares 0.142857 --no-static --drifts 0.1 --epochs 16 --warmup 6")]
 pub struct Args {
     /// The copier's stake shares to run, comma-separated, each in (0, 1).
     #[arg(long, value_delimiter = ',', default_values_t = [0.05, 0.1, 0.2, 0.3])]
@@ -26,6 +27,18 @@ pub struct Args {
     /// Per-epoch quality drifts to run besides static quality, comma-separated.
     #[arg(long, value_delimiter = ',', default_values_t = [0.02, 0.1])]
     drifts: Vec<f64>,
+    /// Leave out the static-quality runs (only the drifts).
+    #[arg(long)]
+    no_static: bool,
+    /// Miners.
+    #[arg(long, default_value_t = Market::MINERS as u32, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    miners: u32,
+    /// Honest validators (stake in the ratio k, k − 1, …, 1).
+    #[arg(long, default_value_t = Market::HONEST as u32, value_parser = clap::value_parser!(u32).range(1..=100))]
+    honest: u32,
+    /// Epochs left out of G at the start [default: a quarter of --epochs, at most 100].
+    #[arg(long)]
+    warmup: Option<u32>,
     /// The reveal delay (epochs) of the commit-reveal runs.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=16))]
     reveal_delay: u32,
@@ -33,7 +46,7 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = Copies::Weights)]
     copies: Copies,
     /// Epochs per run.
-    #[arg(long, default_value_t = Market::EPOCHS as u32, value_parser = clap::value_parser!(u32).range(20..))]
+    #[arg(long, default_value_t = Market::EPOCHS as u32, value_parser = clap::value_parser!(u32).range(2..))]
     epochs: u32,
     /// Markets per scenario (seeds first-seed, first-seed + 1, …).
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=1000))]
@@ -68,22 +81,39 @@ pub fn exec(args: Args) -> Result<(), Failure> {
         Copies::Consensus => Strategy::Consensus,
     };
     let epochs = args.epochs as usize;
+    let warmup = match args.warmup {
+        Some(w) if w >= args.epochs => {
+            return Err(Failure::usage(format!(
+                "--warmup {w} leaves no epoch to measure: give fewer than --epochs {}",
+                args.epochs
+            )))
+        }
+        Some(w) => w as usize,
+        None => (epochs / 4).min(Market::WARMUP),
+    };
     let base = Market {
-        miners: Market::MINERS,
-        honest: Market::HONEST,
+        miners: args.miners as usize,
+        honest: args.honest as usize,
         copier_share: 0.1,
         drift: 0.0,
         noise: Market::NOISE,
         reveal_delay: 0,
         strategy,
         epochs,
-        warmup: (epochs / 4).min(Market::WARMUP),
+        warmup,
         seed: 0,
     };
     create_dir(&args.out)?;
-    let qualities: Vec<f64> = std::iter::once(0.0)
+    let statics = if args.no_static { None } else { Some(0.0) };
+    let qualities: Vec<f64> = statics
+        .into_iter()
         .chain(args.drifts.iter().copied())
         .collect();
+    if qualities.is_empty() {
+        return Err(Failure::usage(
+            "--no-static with no --drifts leaves nothing to run: give e.g. --drifts 0.1",
+        ));
+    }
     let mut rows: Vec<TableRow> = Vec::new();
     for (strategy, delays) in [
         (strategy, vec![0, args.reveal_delay]),

@@ -7,9 +7,25 @@ use crate::*;
 use frame_support::{pallet_prelude::*, traits::Defensive, weights::WeightMeter};
 
 impl<T: Config> Pallet<T> {
-    /// The weight a block may spend on epochs: `EpochBudget` of the block's maximum.
+    /// The weight a block may spend on epochs: `EpochBudget` of the block's maximum, but
+    /// never less than one step of an epoch on a network of `MaxNeurons` neurons needs
+    /// ([`Self::epoch_step_floor`]).
+    ///
+    /// `set_epoch_budget` refuses a budget below that floor, but a runtime upgrade can raise
+    /// the benchmarked weights under a budget stored before it: without the floor, epochs
+    /// of the largest networks would stop advancing until root acted.
     pub fn epoch_budget() -> Weight {
-        Self::budget_weight(EpochBudget::<T>::get())
+        Self::budget_weight(EpochBudget::<T>::get()).max(Self::epoch_step_floor())
+    }
+
+    /// What one step of an epoch on a network of `MaxNeurons` neurons needs (its block's
+    /// overhead and vectors, and its largest unit of work), at most the largest budget root
+    /// may set (half a block).
+    pub fn epoch_step_floor() -> Weight {
+        let n = T::MaxNeurons::get();
+        Self::epoch_block_max(n)
+            .saturating_add(Self::epoch_unit_max(n))
+            .min(Self::budget_weight(MAX_EPOCH_BUDGET))
     }
 
     fn budget_weight(share: Perbill) -> Weight {
@@ -23,11 +39,10 @@ impl<T: Config> Pallet<T> {
     /// Whether `budget` of a block fits loading the vectors of a network of `MaxNeurons`
     /// neurons and its largest unit of work.
     pub fn budget_fits_largest_network(budget: Perbill) -> bool {
-        let limit = Self::budget_weight(budget);
         let n = T::MaxNeurons::get();
         Self::epoch_block_max(n)
             .saturating_add(Self::epoch_unit_max(n))
-            .all_lte(limit)
+            .all_lte(Self::budget_weight(budget))
     }
 
     /// Loading (and, for those it writes, saving) the vectors `phase` uses, over `n`

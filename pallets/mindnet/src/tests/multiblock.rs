@@ -534,3 +534,32 @@ fn a_hotkey_replaced_then_left_by_its_stakers_is_still_credited() {
         );
     });
 }
+
+#[test]
+fn epochs_advance_under_a_stored_budget_that_an_upgrade_made_too_small() {
+    new_test_ext().execute_with(|| {
+        let mut rng = Rng(0x5eed_b0d6);
+        populate(&mut rng, 24);
+        // As if an upgrade raised the benchmarked weights under the stored budget: the
+        // stored share no longer fits one step (set_epoch_budget would refuse it).
+        EpochBudget::<Test>::put(Perbill::from_parts(1));
+        assert!(!Mindnet::budget_fits_largest_network(Perbill::from_parts(
+            1
+        )));
+        assert_eq!(
+            Mindnet::epoch_budget().ref_time(),
+            Mindnet::epoch_step_floor().ref_time()
+        );
+        let n = <Test as Config>::MaxNeurons::get();
+        assert!(Mindnet::epoch_budget()
+            .all_gte(Mindnet::epoch_block_max(n).saturating_add(Mindnet::epoch_unit_max(n))));
+        let before = EpochIndex::<Test>::get(0);
+        run_to_block(System::block_number() + 200);
+        assert!(
+            EpochIndex::<Test>::get(0) > before + 5,
+            "epochs kept completing: {} → {}",
+            before,
+            EpochIndex::<Test>::get(0)
+        );
+    });
+}
