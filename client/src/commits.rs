@@ -268,7 +268,7 @@ impl Client {
             let s = crate::runtime::storage().mindnet();
             let list = at
                 .storage()
-                .fetch(s.weight_commits(), (netuid, hotkey.clone()))
+                .fetch(s.weight_commits(), (netuid, *hotkey))
                 .await?
                 .decode()?;
             Ok::<_, subxt::Error>(

@@ -318,8 +318,11 @@ fn has_duplicates<A: Ord + Clone>(accounts: &[A]) -> bool {
 impl<T: Config> Pallet<T> {
     /// Whether block `now` ends a session: a multiple of the session length, past genesis.
     pub fn ends_session(now: frame_system::pallet_prelude::BlockNumberFor<T>) -> bool {
-        use sp_runtime::traits::Zero;
-        !now.is_zero() && (now % SessionPeriod::<T>::get()).is_zero()
+        use sp_runtime::traits::UniqueSaturatedInto;
+        let now: u64 = now.unique_saturated_into();
+        let period: u64 = SessionPeriod::<T>::get().unique_saturated_into();
+        // The period is at least one block, so the remainder exists.
+        now != 0 && now.checked_rem(period) == Some(0)
     }
 }
 
