@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# A forkless runtime upgrade on a live four-validator local network (issue 28): starts it
+# on the previous runtime (chain-specs/local.json as committed at FROM_REV, default
+# b905433: runtime 102), fills it (neurons, stake, a delegation, weights, bonds), upgrades
+# to this checkout's runtime with sudo(system.setCode), and checks that every node runs it,
+# finality continues, the state reads the same through the new runtime, and the next
+# epochs (one under transitive ranking) mint exactly. Prints a timeline (see tests/upgrade.js).
+#
+#   scripts/e2e/upgrade.sh
+#   FROM_REV=<commit> scripts/e2e/upgrade.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+. scripts/lib.sh
+cargo build -p mindnet-node --locked
+need_node
+export MINDNET_WASM="${MINDNET_WASM:-$CARGO_TARGET_DIR/debug/wbuild/mindnet-runtime/mindnet_runtime.wasm}"
+node tests/upgrade.js
