@@ -250,3 +250,96 @@ fn the_pallet_rotates_sessions_and_charges_what_a_rotation_costs() {
         assert!(ValidatorSet::ends_session(20));
     });
 }
+
+/// A small deterministic generator (SplitMix64).
+struct Rng(u64);
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        (z ^ (z >> 31)) % n.max(1)
+    }
+}
+
+/// Random validator-set calls (root and others adding and removing), key registrations
+/// and purges, over many sessions: a failed call changes nothing, the set's invariants
+/// hold after every block, and the consensus pallets always have an authority while any
+/// validator in the set still holds keys. (Every validator purging its own keys does stop
+/// a chain: the generator leaves the last keyed validator its keys, and the module docs
+/// say so.)
+#[test]
+fn random_validator_set_calls_never_leave_the_chain_without_authorities() {
+    use frame_support::traits::Get;
+    let (mut added, mut removed, mut purged) = (0, 0, 0);
+    for seed in 0..16u64 {
+        new_test_ext().execute_with(|| {
+            let mut rng = Rng(seed.wrapping_mul(0x1234_5678_9abc_def1) | 1);
+            let keyed = |who: u64| pallet_session::NextKeys::<Test>::contains_key(who);
+            for call in 0..400 {
+                let who = 1 + rng.below(6);
+                let root = rng.below(10) < 8;
+                let origin = if root {
+                    RuntimeOrigin::root()
+                } else {
+                    RuntimeOrigin::signed(who)
+                };
+                let state = sp_io::storage::root(sp_runtime::StateVersion::V1);
+                let kind = rng.below(5);
+                let result = match kind {
+                    0 | 1 => ValidatorSet::add_validator(origin, who),
+                    2 => ValidatorSet::remove_validator(origin, who),
+                    3 => Session::set_keys(RuntimeOrigin::signed(who), keys(who), proof(who)),
+                    _ => {
+                        let others = validators()
+                            .into_iter()
+                            .filter(|v| *v != who && keyed(*v))
+                            .count();
+                        if others == 0 {
+                            continue;
+                        }
+                        Session::purge_keys(RuntimeOrigin::signed(who))
+                    }
+                };
+                if result.is_ok() {
+                    match kind {
+                        0 | 1 => added += 1,
+                        2 => removed += 1,
+                        4 => purged += 1,
+                        _ => {}
+                    }
+                }
+                if let Err(e) = result {
+                    assert_eq!(
+                        sp_io::storage::root(sp_runtime::StateVersion::V1),
+                        state,
+                        "seed {seed} call {call}: a failed call ({e:?}) changed storage"
+                    );
+                }
+                if rng.below(3) == 0 {
+                    run_to_block(System::block_number() + 1 + rng.below(6));
+                    assert_ok!(ValidatorSet::do_try_state());
+                    let min = <<Test as crate::Config>::MinValidators as Get<u32>>::get() as usize;
+                    assert!(validators().len() >= min);
+                    if validators().into_iter().any(keyed) {
+                        assert!(
+                            !authorities().is_empty(),
+                            "seed {seed} block {}: no authority",
+                            System::block_number()
+                        );
+                    }
+                }
+            }
+            assert!(
+                Session::current_index() > 10,
+                "seed {seed}: sessions rotated"
+            );
+        });
+    }
+    // The calls reach past their checks.
+    assert!(
+        added > 20 && removed > 20 && purged > 20,
+        "{added} {removed} {purged}"
+    );
+}
