@@ -145,6 +145,23 @@ fn fractions(row: &[(u16, u16)], first_uid: usize, miners: usize) -> Vec<f64> {
     out
 }
 
+/// The mean of `rows` (each as fractions over `miners` miners from `first_uid`), row `i`
+/// weighted by `stake[i]`, as a weight row.
+fn stake_weighted_mean(
+    rows: &[Vec<(u16, u16)>],
+    stake: &[f64],
+    first_uid: usize,
+    miners: usize,
+) -> Vec<(u16, u16)> {
+    let mut mean = vec![0.0; miners];
+    for (row, s) in rows.iter().zip(stake) {
+        for (k, f) in fractions(row, first_uid, miners).into_iter().enumerate() {
+            mean[k] += s * f;
+        }
+    }
+    to_row(&mean, first_uid)
+}
+
 fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
     let n = values.len();
@@ -213,36 +230,18 @@ fn simulate(m: &Market, copier: bool) -> Run {
                 let seen = t - d;
                 match m.strategy {
                     Strategy::Weights => {
-                        // Honest rows in force at `seen`: measured at `seen − d`.
-                        match seen.checked_sub(d).and_then(|k| measured.get(k)) {
-                            Some(rows_then) => {
-                                let mut mean = vec![0.0; m.miners];
-                                for (i, row) in rows_then.iter().enumerate().take(m.honest) {
-                                    for (k, f) in fractions(row, first_miner, m.miners)
-                                        .into_iter()
-                                        .enumerate()
-                                    {
-                                        mean[k] += stake[i] * f;
-                                    }
-                                }
-                                to_row(&mean, first_miner)
-                            }
-                            // Nothing was revealed yet at `seen`, or `seen` is the current
-                            // epoch without commit-reveal: the current honest rows.
-                            None if d == 0 => {
-                                let mut mean = vec![0.0; m.miners];
-                                for (i, row) in rows.iter().enumerate().take(m.honest) {
-                                    for (k, f) in fractions(row, first_miner, m.miners)
-                                        .into_iter()
-                                        .enumerate()
-                                    {
-                                        mean[k] += stake[i] * f;
-                                    }
-                                }
-                                to_row(&mean, first_miner)
-                            }
-                            None => Vec::new(),
-                        }
+                        // The honest rows in force at `seen`: measured at `seen − d`, which
+                        // without commit-reveal are this epoch's (not yet recorded).
+                        let source = if d == 0 {
+                            Some(&rows)
+                        } else {
+                            seen.checked_sub(d).and_then(|k| measured.get(k))
+                        };
+                        source
+                            .map(|r| {
+                                stake_weighted_mean(&r[..m.honest], &stake, first_miner, m.miners)
+                            })
+                            .unwrap_or_default()
                     }
                     Strategy::Uniform => to_row(&vec![1.0; m.miners], first_miner),
                     Strategy::Consensus => match seen.checked_sub(1).and_then(|k| ranks.get(k)) {
