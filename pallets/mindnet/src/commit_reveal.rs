@@ -70,9 +70,10 @@ pub fn commit_hash<AccountId: Encode>(
 }
 
 impl<T: Config> Pallet<T> {
-    /// The epoch in which a commit made in epoch `epoch` can be revealed.
-    pub(crate) fn reveal_epoch(netuid: u16, epoch: u64) -> u64 {
-        epoch.saturating_add(u64::from(RevealDelay::<T>::get(netuid)))
+    /// The epoch in which a commit made in epoch `epoch` can be revealed, `delay` being the
+    /// network's `RevealDelay`.
+    fn reveal_epoch(epoch: u64, delay: u16) -> u64 {
+        epoch.saturating_add(u64::from(delay))
     }
 
     /// The uid of `hotkey`, which commits or reveals on `netuid`: the network exists, takes
@@ -98,6 +99,7 @@ impl<T: Config> Pallet<T> {
         let uid = Self::committer_uid(netuid, &hotkey)?;
         let now = Self::current_block();
         let epoch = EpochIndex::<T>::get(netuid);
+        let delay = RevealDelay::<T>::get(netuid);
         let mut commits = WeightCommits::<T>::get(netuid, &hotkey);
         let last = commits
             .last()
@@ -112,7 +114,7 @@ impl<T: Config> Pallet<T> {
             Error::<T>::DuplicateCommit
         );
         // Expired commits no longer count against the bound.
-        commits.retain(|c| Self::reveal_epoch(netuid, c.epoch) >= epoch);
+        commits.retain(|c| Self::reveal_epoch(c.epoch, delay) >= epoch);
         commits
             .try_push(WeightCommit {
                 hash,
@@ -125,7 +127,7 @@ impl<T: Config> Pallet<T> {
             netuid,
             uid,
             hash,
-            reveal_epoch: Self::reveal_epoch(netuid, epoch),
+            reveal_epoch: Self::reveal_epoch(epoch, delay),
         });
         Ok(())
     }
@@ -147,7 +149,7 @@ impl<T: Config> Pallet<T> {
             .ok_or(Error::<T>::NoMatchingCommit)?;
         let commit = *commits.get(at).ok_or(Error::<T>::NoMatchingCommit)?;
         let epoch = EpochIndex::<T>::get(netuid);
-        let due = Self::reveal_epoch(netuid, commit.epoch);
+        let due = Self::reveal_epoch(commit.epoch, RevealDelay::<T>::get(netuid));
         ensure!(epoch >= due, Error::<T>::RevealTooEarly);
         ensure!(epoch == due, Error::<T>::CommitExpired);
         let row = Self::checked_row(netuid, uid, uids, values, version_key)?;

@@ -2,8 +2,8 @@
 //!
 //! The shared helpers are here; the tests are grouped by topic: the whole epoch on small
 //! networks (`whole_epoch`), against the f64 reference (`float64`, with `reference`), the
-//! emission steps (`emission`), the passes over the rows (`passes`) and the fixed-point
-//! arithmetic (`fixed`).
+//! emission steps (`emission`), the passes over the rows (`passes`), transitive ranking
+//! (`transitive`) and the fixed-point arithmetic (`fixed`).
 
 use crate::{epoch, EpochInput, EpochOutput, EpochParams, Fixed, NeuronState, StoredBondRow};
 
@@ -12,6 +12,7 @@ mod fixed;
 mod float64;
 mod passes;
 mod reference;
+mod transitive;
 mod whole_epoch;
 
 fn f(x: Fixed) -> f64 {

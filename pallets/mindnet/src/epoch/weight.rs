@@ -22,10 +22,14 @@ impl<T: Config> Pallet<T> {
     /// overhead and vectors, and its largest unit of work), at most the largest budget root
     /// may set (half a block).
     pub fn epoch_step_floor() -> Weight {
+        Self::largest_step().min(Self::budget_weight(MAX_EPOCH_BUDGET))
+    }
+
+    /// One step of an epoch on a network of `MaxNeurons` neurons: its block's overhead and
+    /// vectors, and its largest unit of work.
+    fn largest_step() -> Weight {
         let n = T::MaxNeurons::get();
-        Self::epoch_block_max(n)
-            .saturating_add(Self::epoch_unit_max(n))
-            .min(Self::budget_weight(MAX_EPOCH_BUDGET))
+        Self::epoch_block_max(n).saturating_add(Self::epoch_unit_max(n))
     }
 
     fn budget_weight(share: Perbill) -> Weight {
@@ -39,10 +43,7 @@ impl<T: Config> Pallet<T> {
     /// Whether `budget` of a block fits loading the vectors of a network of `MaxNeurons`
     /// neurons and its largest unit of work.
     pub fn budget_fits_largest_network(budget: Perbill) -> bool {
-        let n = T::MaxNeurons::get();
-        Self::epoch_block_max(n)
-            .saturating_add(Self::epoch_unit_max(n))
-            .all_lte(Self::budget_weight(budget))
+        Self::largest_step().all_lte(Self::budget_weight(budget))
     }
 
     /// Loading (and, for those it writes, saving) the vectors `phase` uses, over `n`
