@@ -9,10 +9,9 @@
 //
 //   node tests/copier-chain.js            # EPOCHS=16 WARMUP=6 TEMPO=5 DRIFT=0.1
 import { Keyring } from '@polkadot/keyring';
-import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { blake2AsU8a, cryptoWaitReady, randomAsU8a } from '@polkadot/util-crypto';
 import { u8aWrapBytes } from '@polkadot/util';
-import { blake2AsU8a, randomAsU8a } from '@polkadot/util-crypto';
-import { startDevNode } from './e2e/node.js';
+import { startDevNode, send } from './e2e/node.js';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
@@ -41,22 +40,6 @@ function rng(seed) {
   };
   const normal = () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
   return { next, normal };
-}
-
-/** Signs and sends; resolves when in a block, rejects with `section.name` on failure. */
-function sendWith(api, tx, signer, options = {}) {
-  return new Promise((resolve, reject) => {
-    tx.signAndSend(signer, options, ({ status, dispatchError }) => {
-      if (dispatchError) {
-        if (dispatchError.isModule) {
-          const { section, name } = api.registry.findMetaError(dispatchError.asModule);
-          reject(new Error(`${section}.${name}`));
-        } else reject(new Error(dispatchError.toString()));
-        return;
-      }
-      if (status.isInBlock) resolve();
-    }).catch(reject);
-  });
 }
 
 /** `values` scaled so the largest is 65535 (zeros dropped), over `uids`. */
@@ -91,7 +74,7 @@ async function run(commitReveal) {
     while ((await api.query.system.number()).toNumber() < 1) await new Promise((r) => setTimeout(r, 500));
     // Setup from Alice, nonces in order so the transactions share blocks.
     let nonce = (await api.rpc.system.accountNextIndex(alice.address)).toNumber();
-    const fromAlice = (tx) => sendWith(api, tx, alice, { nonce: nonce++ });
+    const fromAlice = (tx) => send(api, tx, alice, { nonce: nonce++ });
     const sudo = (call) => fromAlice(api.tx.sudo.sudo(call));
     await Promise.all([
       sudo(api.tx.mindnet.setParameter(0, { Tempo: TEMPO })),
@@ -114,17 +97,17 @@ async function run(commitReveal) {
     const pending = new Map(); // validator index → {uids, values, salt}
     const setRow = async (k, r) => {
       const signer = validators[k];
-      if (!commitReveal) return sendWith(api, api.tx.mindnet.setWeights(0, r.uids, r.values, 0), signer);
+      if (!commitReveal) return send(api, api.tx.mindnet.setWeights(0, r.uids, r.values, 0), signer);
       // Reveal last epoch's commit (due now), then commit this one.
       const last = pending.get(k);
       if (last) {
-        await sendWith(api, api.tx.mindnet.revealWeights(0, last.uids, last.values, 0, last.salt), signer)
+        await send(api, api.tx.mindnet.revealWeights(0, last.uids, last.values, 0, last.salt), signer)
           .catch((e) => console.error(`validator ${k}: reveal: ${e.message}`));
       }
       const salt = randomAsU8a(32);
       const encoded = api.createType('(AccountId32, u16, Vec<u16>, Vec<u16>, u64, [u8; 32])',
         [signer.address, 0, r.uids, r.values, 0, salt]).toU8a();
-      await sendWith(api, api.tx.mindnet.commitWeights(0, blake2AsU8a(encoded, 256)), signer);
+      await send(api, api.tx.mindnet.commitWeights(0, blake2AsU8a(encoded, 256)), signer);
       pending.set(k, { ...r, salt });
     };
     const yields = validators.map(() => 0);

@@ -20,6 +20,7 @@ import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
 import { join } from 'node:path';
 import { Localnet, VALIDATORS } from './localnet.js';
+import { send } from './e2e/node.js';
 
 const FROM_REV = process.env.FROM_REV ?? 'b905433';
 const WASM = process.env.MINDNET_WASM ?? join(process.env.CARGO_TARGET_DIR ?? join(homedir(), '.cache/mindnet-target'),
@@ -29,21 +30,6 @@ const TEMPO = 10;
 const t0 = Date.now();
 const log = (s) => console.log(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${s}`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function send(api, tx, signer, options = {}) {
-  return new Promise((resolve, reject) => {
-    tx.signAndSend(signer, options, ({ status, events, dispatchError }) => {
-      if (dispatchError) {
-        if (dispatchError.isModule) {
-          const { section, name } = api.registry.findMetaError(dispatchError.asModule);
-          reject(new Error(`${section}.${name}`));
-        } else reject(new Error(dispatchError.toString()));
-        return;
-      }
-      if (status.isInBlock) resolve({ events, blockHash: status.asInBlock });
-    }).catch(reject);
-  });
-}
 
 /** Everything the upgrade must keep, read at block `hash`. */
 async function snapshot(api, hash, accounts) {

@@ -180,8 +180,13 @@ impl CommitStore {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum RevealOutcome {
-    /// Revealed in block `block` (its hash).
-    Revealed { hash: String, block: String },
+    /// Revealed in block `block` (its hash): the row `uids`, `values`.
+    Revealed {
+        hash: String,
+        block: String,
+        uids: Vec<u16>,
+        values: Vec<u16>,
+    },
     /// Not yet due: revealable once the network has completed `epoch` epochs.
     Waiting { hash: String, epoch: u64 },
     /// Its window passed unrevealed: it counts as no weights, and is forgotten.
@@ -197,7 +202,7 @@ impl RevealOutcome {
     pub fn describe(&self) -> String {
         let short = |h: &str| h.chars().take(12).collect::<String>();
         match self {
-            Self::Revealed { hash, block } => {
+            Self::Revealed { hash, block, .. } => {
                 format!("commit {} revealed in block {block}", short(hash))
             }
             Self::Waiting { hash, epoch } => format!(
@@ -380,6 +385,8 @@ impl Client {
                             Ok(included) => RevealOutcome::Revealed {
                                 hash,
                                 block: included.block,
+                                uids: commit.uids.clone(),
+                                values: commit.values.clone(),
                             },
                             Err(e) if e.kind == crate::ErrorKind::Connection => return Err(e),
                             Err(e) => RevealOutcome::Refused {

@@ -39,30 +39,28 @@ test('a learner commits, reveals, and reveals after a restart', { timeout: 900_0
     const files = existsSync(commitsDir) ? readdirSync(commitsDir) : [];
     const pending = files.flatMap((f) => JSON.parse(readFileSync(join(commitsDir, f), 'utf8')));
     assert.ok(pending.length >= 1, 'a commit pending');
-    {
-      // Restarted (training alone, no peers needed), it reveals them in their windows.
-      const port = await freePort();
-      const child = spawn(learnerBinary(), [
-        'run', '--url', node.url, '--suri', p.suri, '--netuid', '0', '--port', String(port),
-        '--bind', '127.0.0.1', '--wallet-dir', wallets, '--weights-every', '1000',
-      ], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, MINDNET_LOG: 'info' } });
-      let log = '';
-      child.stderr.on('data', (d) => { log = (log + d.toString()).slice(-20_000); });
-      const unsub = await api.query.system.events((records) => {
-        for (const { event } of records) {
-          if (api.events.mindnet.WeightsRevealed.is(event) && event.data.uid.toNumber() === p.uid) events.push(event);
-        }
-      });
-      const started = Date.now();
-      while ((existsSync(commitsDir) ? readdirSync(commitsDir) : []).length > 0) {
-        if (Date.now() - started > 240_000) throw new Error(`the restarted learner did not clear its commits:\n${log}`);
-        await sleep(2000);
+    // Started again (training alone, no peers needed), it reveals them in their windows.
+    const port = await freePort();
+    const child = spawn(learnerBinary(), [
+      'run', '--url', node.url, '--suri', p.suri, '--netuid', '0', '--port', String(port),
+      '--bind', '127.0.0.1', '--wallet-dir', wallets, '--weights-every', '1000',
+    ], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, MINDNET_LOG: 'info' } });
+    let log = '';
+    child.stderr.on('data', (d) => { log = (log + d.toString()).slice(-20_000); });
+    const unsub = await api.query.system.events((records) => {
+      for (const { event } of records) {
+        if (api.events.mindnet.WeightsRevealed.is(event) && event.data.uid.toNumber() === p.uid) events.push(event);
       }
-      unsub();
-      child.kill('SIGINT');
-      assert.ok(events.length > 0, `a reveal after the restart:\n${log.slice(-3000)}`);
-      console.log(`the restarted learner revealed ${events.length} commit(s) in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    });
+    const started = Date.now();
+    while ((existsSync(commitsDir) ? readdirSync(commitsDir) : []).length > 0) {
+      if (Date.now() - started > 240_000) throw new Error(`the restarted learner did not clear its commits:\n${log}`);
+      await sleep(2000);
     }
+    unsub();
+    child.kill('SIGINT');
+    assert.ok(events.length > 0, `a reveal after the restart:\n${log.slice(-3000)}`);
+    console.log(`the restarted learner revealed ${events.length} commit(s) in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   } finally {
     cleanUp(m);
     await node.stop();

@@ -138,12 +138,13 @@ async function startDevNodeOnce({ timeoutMs = 180_000, chain } = {}) {
 }
 
 /**
- * Signs and sends `tx`, resolving with its events once it is in a block; rejects with the
- * module error's `section.name` when dispatch fails.
+ * Signs and sends `tx` (with `options`, e.g. `{ nonce }`), resolving with its events and
+ * block hash once it is in a block; rejects with the module error's `section.name` when
+ * dispatch fails.
  */
-export function send(api, tx, signer) {
+export function send(api, tx, signer, options = {}) {
   return new Promise((resolve, reject) => {
-    tx.signAndSend(signer, ({ status, events, dispatchError }) => {
+    tx.signAndSend(signer, options, ({ status, events, dispatchError }) => {
       if (dispatchError) {
         if (dispatchError.isModule) {
           const { section, name } = api.registry.findMetaError(dispatchError.asModule);

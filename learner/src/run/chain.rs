@@ -265,23 +265,18 @@ impl<'a> Follower<'a> {
     /// run made), and forgets those that expired or were refused.
     async fn reveal_pending(&self, best: u64) -> Result<()> {
         let n = self.n;
-        let pending = n.commits.load(n.netuid, &n.key.address())?;
-        if pending.is_empty() {
-            return Ok(());
-        }
+        // With nothing pending this reads only the (absent) file, not the chain.
         let outcomes = self.client.reveal_due(&n.commits, &n.key, n.netuid).await?;
         for outcome in outcomes {
             match &outcome {
-                RevealOutcome::Revealed { hash, block } => {
-                    let Some(c) = pending.iter().find(|c| c.hash == *hash) else {
-                        continue;
-                    };
-                    let set: std::collections::BTreeMap<u16, u16> = c
-                        .uids
-                        .iter()
-                        .copied()
-                        .zip(c.values.iter().copied())
-                        .collect();
+                RevealOutcome::Revealed {
+                    block,
+                    uids,
+                    values,
+                    ..
+                } => {
+                    let set: std::collections::BTreeMap<u16, u16> =
+                        uids.iter().copied().zip(values.iter().copied()).collect();
                     tracing::info!(%block, weights = ?set, "revealed committed weights");
                     self.metrics.update(|m| {
                         m.weights = set;

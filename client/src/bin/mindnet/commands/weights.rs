@@ -47,10 +47,8 @@ pub async fn exec(ctx: &Ctx, command: WeightsCommand) -> Result<Output> {
     let (uids, values) = to_chain_row(&row, &policy.rules)?;
     let state = client.commit_reveal_state(netuid).await?;
     if state.enabled {
-        return commit_and_reveal(
-            ctx, &client, &hotkey, netuid, own_uid, uids, values, no_wait,
-        )
-        .await;
+        let row = (uids, values, policy.version_key);
+        return commit_and_reveal(ctx, &client, &hotkey, netuid, own_uid, row, no_wait).await;
     }
     // The rate limit, checked before signing.
     policy.check(netuid, client.best_number().await?)?;
@@ -79,17 +77,16 @@ fn commit_store(ctx: &Ctx) -> CommitStore {
     ctx.wallets.commit_store()
 }
 
-/// `weights set` on a commit-reveal network: reveals what is due, commits the row, and
-/// (unless `no_wait`) waits for its window and reveals it.
-#[allow(clippy::too_many_arguments)]
+/// `weights set` on a commit-reveal network: reveals what is due, commits the row (`uids`,
+/// `values` and the network's version key), and (unless `no_wait`) waits for its window
+/// and reveals it.
 async fn commit_and_reveal(
     ctx: &Ctx,
     client: &mindnet_client::Client,
     hotkey: &mindnet_client::Key,
     netuid: u16,
     own_uid: u16,
-    uids: Vec<u16>,
-    values: Vec<u16>,
+    (uids, values, version_key): (Vec<u16>, Vec<u16>, u64),
     no_wait: bool,
 ) -> Result<Output> {
     let store = commit_store(ctx);
@@ -97,7 +94,6 @@ async fn commit_and_reveal(
     for outcome in &earlier {
         eprintln!("{}", outcome.describe());
     }
-    let policy = client.weight_policy(netuid, own_uid).await?;
     ctx.confirm(&format!(
         "commit {} weights of uid {own_uid} on network {netuid}{}?",
         uids.len(),
@@ -114,7 +110,7 @@ async fn commit_and_reveal(
             netuid,
             uids.clone(),
             values.clone(),
-            policy.version_key,
+            version_key,
         )
         .await?;
     let state = client.commit_reveal_state(netuid).await?;
