@@ -4,16 +4,24 @@
 //      block hash and state root at a common height;
 //   3. kill two: finality stops while blocks continue; restart one: finality resumes, and
 //      the blocks made during the stall are the ones finalised (nothing lost);
-//   4. a fifth node joins: `author_rotateKeysWithOwner` on it, `session.setKeys(keys, proof)`
-//      from its account (//Eve), `sudo(validatorSet.addValidator(eve))` from Alice; it
-//      enters the authority set at a session boundary and authors a block that is finalised.
+//   4. charlie, one of the four, equivocates: a twin node runs with his keys (nodes log his
+//      Aura double blocks when both author in one slot), and his GRANDPA key signs two
+//      prevotes in one round; Bob
+//      reports them with the node's key-ownership proof, the offence is recorded once (the
+//      same report again, and an unsigned one from outside, are refused), charlie is
+//      disabled at once (authors nothing more) and leaves the authority set at the next
+//      session; finality continues;
+//   5. a fifth node replaces him: `author_rotateKeysWithOwner` on it, `session.setKeys(keys,
+//      proof)` from its account (//Eve), `sudo(validatorSet.addValidator(eve))` from Alice;
+//      it enters the authority set at a session boundary and authors a block that is
+//      finalised.
 // Prints the figures (finality gap, catch-up and resumption times) as it goes and a JSON
 // summary at the end. Exit 0 on success, 1 on any failed check or timeout.
 //
 //   node tests/faults.js            (scripts/e2e/fault-test.sh; MINDNET_NODE picks the binary)
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
-import { u8aToHex } from '@polkadot/util';
+import { u8aConcat, u8aToHex } from '@polkadot/util';
 import { Localnet, VALIDATORS } from './localnet.js';
 import { send } from './e2e/node.js';
 
@@ -47,6 +55,20 @@ async function sampleFinality(net, who, seconds) {
   }
   longestPause = Math.max(longestPause, (Date.now() - lastChange) / 1000);
   return { maxGapBlocks: maxGap, longestPauseS: Math.round(longestPause), finalized: lastFinal };
+}
+
+/** Block `number`'s hash and Aura author (the authority at its slot, in the set of its
+ *  parent), and the number of authorities. */
+async function auraAuthor(api, number) {
+  const header = await api.rpc.chain.getHeader(await api.rpc.chain.getBlockHash(number));
+  const at = await api.at(header.parentHash);
+  const authorities = (await at.query.aura.authorities()).map((a) => a.toHex());
+  const pre = header.digest.logs.find((l) => l.isPreRuntime && l.asPreRuntime[0].isAura);
+  const slot = api.createType('u64', pre.asPreRuntime[1].toU8a(true)).toBigInt();
+  return {
+    number, hash: header.hash.toHex(), authorities: authorities.length,
+    author: authorities[Number(slot % BigInt(authorities.length))],
+  };
 }
 
 async function connect(port) {
@@ -143,24 +165,153 @@ async function main() {
     net.start('dave');
     net.nodes.get('dave').expectRunning = true;
 
-    // 4. A fifth validator joins through session keys.
+    // 4. Charlie equivocates. A second node runs with his keys (`--charlie`), as an operator
+    //    who starts a backup while the main node still runs: both author in his slots, and
+    //    nodes log the Aura double blocks they see (FRAME has no report for those). GRANDPA votes
+    //    two blocks below the best, so on one machine the two nodes' votes almost never
+    //    differ; the test signs the GRANDPA double vote itself, with his GRANDPA key: two
+    //    prevotes for different blocks in the current round. Bob reports it with the key-
+    //    ownership proof from the node's GrandpaApi; the offence is recorded once, charlie is
+    //    disabled at once and leaves at the next session. Eve starts, to replace him (step 5).
     net.start('eve');
     net.nodes.get('eve').expectRunning = true;
+    const keyring = new Keyring({ type: 'sr25519' });
+    const alice = keyring.addFromUri('//Alice');
+    const bob = keyring.addFromUri('//Bob');
+    const eve = keyring.addFromUri('//Eve');
+    const charlie = keyring.addFromUri('//Charlie');
+    const charlieId = u8aToHex(charlie.publicKey);
+    const charlieGrandpa = new Keyring({ type: 'ed25519' }).addFromUri('//Charlie');
+    api = await connect(net.nodes.get('alice').rpc);
+    const charlieKeys = (await api.query.session.nextKeys(charlie.address)).unwrap();
+    check(charlieKeys.grandpa.toHex() === u8aToHex(charlieGrandpa.publicKey),
+      `charlie's GRANDPA key on chain is ${charlieKeys.grandpa.toHex()}, not //Charlie's ed25519 key`);
+    const charlieAura = charlieKeys.aura.toHex();
+    await net.add('charlie-twin', { dev: 'charlie' });
+    net.start('charlie-twin');
+    net.nodes.get('charlie-twin').expectRunning = true;
+    const twinFrom = (await api.rpc.chain.getHeader()).number.toNumber();
+    const twinStarted = Date.now();
+    log(`charlie's twin started at #${twinFrom}: two nodes now sign with charlie's keys`);
+    // Let both author for a few of his slots (four validators: one slot in four).
+    await net.until('waiting for the twin to sync and author', async () => {
+      const [a, t] = [await net.best('alice'), await net.best('charlie-twin')];
+      return a !== null && t !== null && t >= a - 1 && a >= twinFrom + 8;
+    }, { timeoutMs: 180_000 });
+    const auraLogged = [...net.nodes.values()].filter((n) => /Slot author is equivocating/.test(n.log)).map((n) => n.name);
+    figures.equivocation = { auraDoubleBlockLoggedBy: auraLogged };
+    log(`nodes that logged an Aura double block by charlie: ${auraLogged.join(', ') || 'none (both nodes must author in the same slot)'}`);
+
+    const setId = (await api.query.grandpa.currentSetId()).toNumber();
+    const best = await api.rpc.chain.getHeader();
+    // A round of this set (the runtime keys the offence by set and round; it does not know
+    // which round the voters are in): GRANDPA runs about a round per block.
+    const round = best.number.toNumber();
+    const targets = [
+      { targetHash: best.hash.toHex(), targetNumber: best.number.toNumber() },
+      { targetHash: best.parentHash.toHex(), targetNumber: best.number.toNumber() - 1 },
+    ];
+    // GRANDPA signs SCALE((Message::Prevote(prevote), round, set_id)).
+    const signed = (prevote) => {
+      const payload = u8aConcat(
+        new Uint8Array([0]), // Message::Prevote
+        api.createType('FinalityGrandpaPrevote', prevote).toU8a(),
+        api.createType('u64', round).toU8a(),
+        api.createType('u64', setId).toU8a(),
+      );
+      return [prevote, charlieGrandpa.sign(payload)];
+    };
+    const proof = api.createType('SpConsensusGrandpaEquivocationProof', {
+      setId,
+      equivocation: {
+        Prevote: { roundNumber: round, identity: charlieGrandpa.publicKey, first: signed(targets[0]), second: signed(targets[1]) },
+      },
+    });
+    const opaque = await api.call.grandpaApi.generateKeyOwnershipProof(setId, charlieGrandpa.publicKey);
+    check(opaque.isSome, 'the node gave no key-ownership proof for charlie\'s GRANDPA key');
+    // The API answers Option<OpaqueKeyOwnershipProof>, bytes that hold the SCALE-encoded
+    // Option<MembershipProof bytes>: unwrap both.
+    const ownership = api.createType('SpSessionMembershipProof',
+      api.createType('Option<Bytes>', opaque.unwrap().toU8a(true)).unwrap().toU8a(true));
+    const active = (await api.query.session.validators()).length;
+    check(ownership.validatorCount.toNumber() === active,
+      `the key-ownership proof counts ${ownership.validatorCount} validators, the session ${active}`);
+    // A stranger cannot put an unsigned report in a node's pool: only its own voter can.
+    let external = null;
+    try {
+      await api.tx.grandpa.reportEquivocationUnsigned(proof, ownership).send();
+    } catch (e) {
+      external = e.message;
+    }
+    check(external !== null, 'an unsigned report from outside the node was accepted into the pool');
+    const { events, blockHash } = await send(api, api.tx.grandpa.reportEquivocation(proof, ownership), bob);
+    const reportBlock = (await api.rpc.chain.getHeader(blockHash)).number.toNumber();
+    const offences = events.filter(({ event }) => api.events.offences.Offence.is(event))
+      .map(({ event }) => ({ kind: event.data[0].toHex(), timeslot: event.data[1].toHex() }));
+    check(offences.length === 1, `the report recorded ${offences.length} offences`);
+    const removed = events.find(({ event }) => api.events.validatorSet.OffenderRemoved.is(event));
+    check(removed && removed.event.data.who.toHex() === charlieId,
+      `the report did not remove charlie: ${events.map(({ event }) => `${event.section}.${event.method}`).join(', ')}`);
+    check(events.some(({ event }) => api.events.session.ValidatorDisabled.is(event)), 'the report disabled nobody');
+    figures.equivocation = {
+      ...figures.equivocation, reportBlock, setId, round,
+      reportedAfterS: Math.round((Date.now() - twinStarted) / 1000),
+    };
+    log(`bob reported charlie's double prevote (set ${setId}, round ${round}) in #${reportBlock}: offence recorded, charlie disabled and removed from the set; an unsigned copy from outside was refused (${external.slice(0, 50)})`);
+    const atReport = await api.at(blockHash);
+    const activeAtReport = (await atReport.query.session.validators()).map((v) => v.toHex());
+    const disabled = (await atReport.query.session.disabledValidators()).map(([i]) => i.toNumber());
+    check(disabled.includes(activeAtReport.indexOf(charlieId)),
+      `charlie (index ${activeAtReport.indexOf(charlieId)}) is not among the disabled ${JSON.stringify(disabled)}`);
+    check(!(await atReport.query.validatorSet.validators()).map((v) => v.toHex()).includes(charlieId),
+      'charlie is still in validatorSet.validators after the offence');
+    const reports = await api.query.offences.concurrentReportsIndex(offences[0].kind, offences[0].timeslot);
+    check(reports.length === 1, `the offence has ${reports.length} reports`);
+
+    // The same report again is refused.
+    let duplicate = null;
+    try {
+      await send(api, api.tx.grandpa.reportEquivocation(proof, ownership), alice);
+    } catch (e) {
+      duplicate = e.message;
+    }
+    check(duplicate === 'grandpa.DuplicateOffenceReport', `a duplicate report gave ${duplicate}`);
+    log(`the same report from alice failed with ${duplicate}`);
+
+    // 5. Eve replaces him: session keys from her node, `session.setKeys`, and root adds
+    //    her; the same rotation plans the set without charlie and with eve.
     await net.until('waiting for eve and dave to sync', async () => {
       const [a, e, d] = [await net.best('alice'), await net.best('eve'), await net.best('dave')];
       return a !== null && e !== null && d !== null && e >= a - 1 && d >= a - 1;
     }, { timeoutMs: 180_000 });
-    const keyring = new Keyring({ type: 'sr25519' });
-    const alice = keyring.addFromUri('//Alice');
-    const eve = keyring.addFromUri('//Eve');
     const generated = await net.rpc('eve', 'author_rotateKeysWithOwner', [u8aToHex(eve.publicKey)]);
     check(generated && generated.keys && generated.proof, `author_rotateKeysWithOwner gave ${JSON.stringify(generated)}`);
-    api = await connect(net.nodes.get('alice').rpc);
     await send(api, api.tx.session.setKeys(generated.keys, generated.proof), eve);
     await send(api, api.tx.sudo.sudo(api.tx.validatorSet.addValidator(eve.address)), alice);
     const addedAt = (await api.rpc.chain.getHeader()).number.toNumber();
     const session = (await api.query.session.currentIndex()).toNumber();
     log(`eve set session keys and root added her at #${addedAt} (session ${session})`);
+    // He authors nothing while disabled, leaves the authority set, and finality goes on.
+    const gone = await net.until('waiting for charlie to leave the authority set', async () => {
+      const head = (await api.rpc.chain.getHeader()).number.toNumber();
+      const active = (await api.query.session.validators()).map((v) => v.toHex());
+      return active.includes(charlieId) ? false : { block: head, validators: active.length };
+    }, { timeoutMs: 300_000, everyMs: 3000 });
+    for (let n = reportBlock + 1; n <= gone.block; n++) {
+      const block = await auraAuthor(api, n);
+      check(block.author !== charlieAura, `charlie, disabled since #${reportBlock}, authored #${n}`);
+    }
+    const finalisedAtRemoval = await net.finalized('alice');
+    await net.until('waiting for finality after charlie left', async () => {
+      const f = await net.finalized('alice');
+      return f !== null && f >= gone.block + 3;
+    }, { timeoutMs: 120_000 });
+    figures.equivocation = {
+      ...figures.equivocation, removedFromSetAt: gone.block,
+      validatorsAfter: gone.validators, finalisedAtRemoval,
+      removalAfterS: Math.round((Date.now() - twinStarted) / 1000),
+    };
+    log(`charlie authored nothing after the report and left the authority set at #${gone.block} (${gone.validators} validators); finality continued past #${gone.block + 3}`);
     // The keys are SCALE (aura: 32 bytes, grandpa: 32 bytes): Aura's key comes first.
     const eveAura = generated.keys.slice(0, 66);
     let authored = null;
@@ -168,13 +319,9 @@ async function main() {
     await net.until('waiting for eve to author a block', async () => {
       const head = (await api.rpc.chain.getHeader()).number.toNumber();
       for (; checked < head && !authored; checked++) {
-        const header = await api.rpc.chain.getHeader(await api.rpc.chain.getBlockHash(checked + 1));
-        const at = await api.at(header.parentHash);
-        const authorities = (await at.query.aura.authorities()).map((a) => a.toHex());
-        const pre = header.digest.logs.find((l) => l.isPreRuntime && l.asPreRuntime[0].isAura);
-        const slot = api.createType('u64', pre.asPreRuntime[1].toU8a(true)).toBigInt();
-        if (authorities[Number(slot % BigInt(authorities.length))] === eveAura) {
-          authored = { number: header.number.toNumber(), hash: header.hash.toHex(), authorities: authorities.length };
+        const block = await auraAuthor(api, checked + 1);
+        if (block.author === eveAura) {
+          authored = { number: block.number, hash: block.hash, authorities: block.authorities };
         }
       }
       return authored;
@@ -187,6 +334,7 @@ async function main() {
       return (await net.blockAt('alice', authored.number)).hash === authored.hash;
     }, { timeoutMs: 120_000 });
     log(`eve's block #${authored.number} is finalised`);
+
     console.log(`faults: passed in ${Math.round((Date.now() - t0) / 1000)} s ${JSON.stringify(figures)}`);
   } catch (e) {
     console.error(`faults: ${e.stack || e.message}`);

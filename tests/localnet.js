@@ -54,9 +54,11 @@ export class Localnet {
   }
 
   /**
-   * Declares node `name` (ports, node key, peer id) without starting it. `dev` names the
-   * dev account whose keys the node inserts (`--alice` …); a node without one starts as
-   * a validator with an empty keystore (its keys come from `author_rotateKeysWithOwner`).
+   * Declares node `name` (ports, node key, peer id) without starting it. `dev` says whose
+   * dev keys the node inserts: true for its own name's (`--alice` …), or another dev
+   * account's name (a second node with the same keys: an equivocating validator); a node
+   * without one starts as a validator with an empty keystore (its keys come from
+   * `author_rotateKeysWithOwner`).
    */
   async add(name, { dev = VALIDATORS.includes(name) } = {}) {
     const index = this.nodes.size + 1;
@@ -84,7 +86,7 @@ export class Localnet {
       '--node-key', node.nodeKey, '--listen-addr', `/ip4/127.0.0.1/tcp/${node.p2p}`,
       '--rpc-port', String(node.rpc), '--rpc-cors', 'all',
       '--no-prometheus', '--no-telemetry', '--no-mdns', '--allow-private-ip',
-      node.dev ? `--${node.name}` : '--validator',
+      node.dev ? `--${typeof node.dev === 'string' ? node.dev : node.name}` : '--validator',
       ...(bootnodes.length ? ['--bootnodes', ...bootnodes] : []),
     ];
     const child = spawn(this.bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -10,7 +10,7 @@
 //     so does one under transitive ranking (the new runtime's code on the old state).
 // Prints a timeline.
 //
-//   node tests/upgrade.js      (FROM_REV=b905433, MINDNET_WASM=<the runtime's wasm>)
+//   node tests/upgrade.js      (FROM_REV=a4c616d, MINDNET_WASM=<the runtime's wasm>)
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { Localnet, VALIDATORS } from './localnet.js';
 import { send } from './e2e/node.js';
 
-const FROM_REV = process.env.FROM_REV ?? 'b905433';
+const FROM_REV = process.env.FROM_REV ?? 'a4c616d';
 const WASM = process.env.MINDNET_WASM ?? join(process.env.CARGO_TARGET_DIR ?? join(homedir(), '.cache/mindnet-target'),
   'debug/wbuild/mindnet-runtime/mindnet_runtime.wasm');
 const MIND = 1_000_000_000n;

@@ -1,7 +1,8 @@
 //! # Mindnet runtime
 //!
 //! The runtime of the Mindnet chain: frame-system, timestamp, Aura block production,
-//! GRANDPA finality, sessions over a validator set that root changes
+//! GRANDPA finality with equivocation reports (authorship, offences and the session
+//! pallet's historical roots), sessions over a validator set that root changes
 //! ([`pallet_validator_set`]), balances (token `MIND`, 9 decimals), transaction payment,
 //! sudo and the [`pallet_mindnet`] intelligence market.
 //!
@@ -100,7 +101,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
     spec_name: alloc::borrow::Cow::Borrowed("mindnet"),
     impl_name: alloc::borrow::Cow::Borrowed("mindnet"),
     authoring_version: 1,
-    spec_version: 103,
+    spec_version: 104,
     impl_version: 1,
     apis: apis::RUNTIME_API_VERSIONS,
     transaction_version: 1,
@@ -165,6 +166,10 @@ mod runtime {
     pub type Timestamp = pallet_timestamp;
     #[runtime::pallet_index(4)]
     pub type Balances = pallet_balances;
+    // The block's author is found before the session rotates in this block (the author
+    // was chosen from the set the block was built on).
+    #[runtime::pallet_index(11)]
+    pub type Authorship = pallet_authorship;
     // The validator set and the session pallet come before Aura and GRANDPA: at genesis
     // the session pallet reads the set and hands its keys to both.
     #[runtime::pallet_index(8)]
@@ -183,4 +188,10 @@ mod runtime {
     pub type Mindnet = pallet_mindnet;
     #[runtime::pallet_index(10)]
     pub type MultiBlockMigrations = pallet_migrations;
+    // Offences (GRANDPA equivocations) and the past sessions' validator roots that prove
+    // who was a validator when.
+    #[runtime::pallet_index(12)]
+    pub type Offences = pallet_offences;
+    #[runtime::pallet_index(13)]
+    pub type Historical = pallet_session::historical;
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A forkless runtime upgrade on a live four-validator local network (issue 28): starts it
 # on the previous runtime (chain-specs/local.json as committed at FROM_REV, default
-# b905433: runtime 102), fills it (neurons, stake, a delegation, weights, bonds), upgrades
+# a4c616d: runtime 103), fills it (neurons, stake, a delegation, weights, bonds), upgrades
 # to this checkout's runtime with sudo(system.setCode), and checks that every node runs it,
 # finality continues, the state reads the same through the new runtime, and the next
 # epochs (one under transitive ranking) mint exactly. Prints a timeline (see tests/upgrade.js).

@@ -1,6 +1,7 @@
 //! Benchmarks of the calls at their worst case: a set one short of `MaxValidators` (add)
 //! and a full set, every member with session keys, whose last member leaves (remove: the
-//! longest search, and a key lookup for each member that stays).
+//! longest search, and a key lookup for each member that stays); a purge by a member of a
+//! full keyed set (purge).
 
 #![allow(clippy::arithmetic_side_effects, clippy::unwrap_used)]
 
@@ -80,6 +81,35 @@ mod benchmarks {
             pallet_session::Pallet::<T>::rotate_session();
         }
         assert!(!Changed::<T>::get());
+    }
+
+    /// A purge by a member of a full set (also the active and the queued set) in which
+    /// every member has keys: the check reads every member's keys three times.
+    #[benchmark]
+    fn purge_keys() {
+        let max = T::MaxValidators::get();
+        let set = set_of::<T>(max);
+        for member in set.iter() {
+            with_keys::<T>(member);
+        }
+        let keys =
+            <T as pallet_session::Config>::Keys::decode(&mut TrailingZeroInput::zeroes()).unwrap();
+        let who = set.last().cloned().unwrap();
+        pallet_session::Validators::<T>::put(set.to_vec());
+        pallet_session::QueuedKeys::<T>::put(
+            set.iter()
+                .map(|v| (v.clone(), keys.clone()))
+                .collect::<alloc::vec::Vec<_>>(),
+        );
+        Validators::<T>::put(set);
+        // Registered keys hold a consumer reference on the account.
+        frame_system::Pallet::<T>::inc_providers(&who);
+        frame_system::Pallet::<T>::inc_consumers(&who).unwrap();
+
+        #[extrinsic_call]
+        _(frame_system::RawOrigin::Signed(who.clone()));
+
+        assert!(pallet_session::NextKeys::<T>::get(&who).is_none());
     }
 
     impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

@@ -27,21 +27,38 @@
 //!   carried no transactions; the runtime gives `pallet-session`
 //!   [`RotatedByValidatorSet`] as its `ShouldEndSession`, so its hook never rotates.
 //!
+//! ## Offences
+//!
+//! The pallet is `pallet-offences`' `OnOffenceHandler` (see [`offences`]): a validator
+//! reported for an offence (on Mindnet, a GRANDPA equivocation proven on chain) is disabled
+//! at once through `pallet-session`'s disabling strategy (a disabled Aura author's blocks
+//! are invalid) and taken out of [`Validators`], so it leaves the authority set at the next
+//! planned session, unless that would leave fewer than `MinValidators` validators with
+//! session keys ([`Event::OffenderKept`]). Validators post no bond and nothing is slashed:
+//! the set is chosen by root, and losing the seat is the penalty (see `docs/validators.md`).
+//! The pallet also hands `pallet_session::historical` each planned set with its
+//! identification (none beyond the account) and prunes the session roots older than
+//! [`Config::HistoryDepth`] sessions, past which an offence can no longer be proven.
+//!
 //! ## Security
 //!
 //! Only `AddRemoveOrigin` (root, through sudo, on Mindnet) changes the set, and it cannot
 //! leave fewer than `MinValidators` validators *with session keys* (an empty authority set
 //! halts the chain for good: no block, so no sudo call, could follow). A set is only
 //! handed over when at least `MinValidators` of its validators have keys. A validator that
-//! purges its session keys (`session.purgeKeys`) is left out of the authority set from the
-//! next planned session on, as `pallet-session` skips accounts without keys; one that
-//! registers keys after a rotation joins at the next one ([`Handed`]). If every validator
-//! purged its keys the chain would stop, as it would if they all went offline.
+//! purges its session keys ([`Pallet::purge_keys`]) is left out of the authority set from
+//! the next planned session on, as `pallet-session` skips accounts without keys; one that
+//! registers keys after a rotation joins at the next one ([`Handed`]). The last
+//! `MinValidators` validators with keys cannot purge them ([`Error::KeysStillNeeded`]):
+//! the runtime filters `session.purgeKeys` out, so every purge comes through this check.
+//! (Validators that all go offline still stop the chain, as on any chain.)
 //!
 //! ## Interface
 //!
 //! Root: [`Pallet::add_validator`], [`Pallet::remove_validator`].
-//! Events: [`Event::ValidatorAdded`], [`Event::ValidatorRemoved`].
+//! Anyone with session keys: [`Pallet::purge_keys`].
+//! Events: [`Event::ValidatorAdded`], [`Event::ValidatorRemoved`],
+//! [`Event::OffenderRemoved`], [`Event::OffenderKept`].
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![cfg_attr(
@@ -61,6 +78,7 @@ pub use pallet::*;
 mod benchmarking;
 #[cfg(test)]
 mod mock;
+pub mod offences;
 #[cfg(test)]
 mod tests;
 pub mod weights;
@@ -82,7 +100,11 @@ pub mod pallet {
     pub struct Pallet<T>(_);
 
     #[pallet::config]
-    pub trait Config: frame_system::Config + pallet_session::Config {
+    pub trait Config:
+        frame_system::Config
+        + pallet_session::Config<ValidatorId = <Self as frame_system::Config>::AccountId>
+        + pallet_session::historical::Config
+    {
         /// The overarching event type.
         #[allow(deprecated)]
         type RuntimeEvent: From<Event<Self>> + IsType<<Self as frame_system::Config>::RuntimeEvent>;
@@ -97,6 +119,11 @@ pub mod pallet {
         /// The fewest validators the set keeps: `remove_validator` refuses to go below.
         #[pallet::constant]
         type MinValidators: Get<u32>;
+        /// How many past sessions keep their validator-set root in
+        /// `pallet_session::historical`: an offence committed longer ago can no longer be
+        /// proven (GRANDPA's `MaxSetIdSessionEntries` should be the same).
+        #[pallet::constant]
+        type HistoryDepth: Get<u32>;
         /// Benchmarked weights of the calls.
         type WeightInfo: WeightInfo;
     }
@@ -116,6 +143,13 @@ pub mod pallet {
     /// next rotation: it joins without root acting again.
     #[pallet::storage]
     pub type Handed<T: Config> =
+        StorageValue<_, BoundedVec<T::AccountId, T::MaxValidators>, ValueQuery>;
+
+    /// Validators removed from the set for an offence that may still be in the active set
+    /// (a removal takes one to two sessions): a rotation that clears `pallet-session`'s
+    /// disabled list disables them again, until they have left.
+    #[pallet::storage]
+    pub type Offenders<T: Config> =
         StorageValue<_, BoundedVec<T::AccountId, T::MaxValidators>, ValueQuery>;
 
     /// The length of a session in blocks, fixed at genesis (at least 1).
@@ -169,6 +203,13 @@ pub mod pallet {
         ValidatorAdded { who: T::AccountId },
         /// `who` leaves the validator set at the next planned session.
         ValidatorRemoved { who: T::AccountId },
+        /// `who` was reported for an offence committed in `session`: it is disabled and
+        /// leaves the validator set at the next planned session.
+        OffenderRemoved { who: T::AccountId, session: u32 },
+        /// `who` was reported for an offence committed in `session` and is disabled, but
+        /// stays in the set: removing it would leave fewer than `MinValidators` validators
+        /// with session keys. Root should add a validator and remove it.
+        OffenderKept { who: T::AccountId, session: u32 },
     }
 
     #[pallet::error]
@@ -188,6 +229,11 @@ pub mod pallet {
         /// session keys: the next authority set could be too small to author (an empty one
         /// halts the chain for good). Add a validator with keys first.
         TooFewKeyedValidators,
+        /// The caller is one of the last `MinValidators` validators with session keys (in
+        /// the set, the active set or the next one): without its keys the authority set
+        /// could be too small to author and the chain would stop. Root adds another
+        /// validator with keys (or removes this one) first.
+        KeysStillNeeded,
     }
 
     #[pallet::hooks]
@@ -206,6 +252,10 @@ pub mod pallet {
         }
 
         fn integrity_test() {
+            assert!(
+                T::HistoryDepth::get() >= 1,
+                "offences need the current session's root at least"
+            );
             assert!(
                 T::MinValidators::get() >= 1,
                 "a chain needs at least one validator"
@@ -242,6 +292,8 @@ pub mod pallet {
                 .map_err(|_| Error::<T>::TooManyValidators)?;
             Validators::<T>::put(validators);
             Changed::<T>::put(true);
+            // Root takes an offender back: it is no longer disabled at rotations.
+            Offenders::<T>::mutate(|offenders| offenders.retain(|o| o != &who));
             Self::deposit_event(Event::ValidatorAdded { who });
             Ok(())
         }
@@ -275,18 +327,48 @@ pub mod pallet {
             Self::deposit_event(Event::ValidatorRemoved { who });
             Ok(())
         }
+
+        /// Removes the caller's session keys and releases their deposit, as
+        /// `session.purgeKeys` does (the runtime sends every purge through this call), unless
+        /// the caller is one of the last `MinValidators` validators with keys.
+        #[pallet::call_index(2)]
+        #[pallet::weight(<T as Config>::WeightInfo::purge_keys())]
+        pub fn purge_keys(origin: OriginFor<T>) -> DispatchResult {
+            let who = ensure_signed(origin.clone())?;
+            ensure!(Self::keys_not_needed(&who), Error::<T>::KeysStillNeeded);
+            pallet_session::Pallet::<T>::purge_keys(origin)
+        }
     }
 }
 
 impl<T: Config> Pallet<T> {
     /// The members of `validators` with session keys, in order: those `pallet-session`
     /// keeps when the set is handed over.
-    fn keyed(validators: &[T::AccountId]) -> Vec<T::AccountId> {
+    pub(crate) fn keyed(validators: &[T::AccountId]) -> Vec<T::AccountId> {
         validators
             .iter()
             .filter(|v| T::ValidatorRegistration::is_registered(v))
             .cloned()
             .collect()
+    }
+
+    /// Whether `who` can drop its session keys: in each of the set root maintains, the
+    /// active set and the queued one, `who` is not a keyed member, or at least
+    /// `MinValidators` other keyed members remain. (A rotation hands over the set if it
+    /// changed, else the active set again, keeping only members with keys.)
+    fn keys_not_needed(who: &T::AccountId) -> bool {
+        let min = T::MinValidators::get() as usize;
+        let spare = |set: &[T::AccountId]| {
+            let keyed = Self::keyed(set);
+            !keyed.contains(who) || keyed.len() > min
+        };
+        let queued: Vec<T::AccountId> = pallet_session::QueuedKeys::<T>::get()
+            .into_iter()
+            .map(|(validator, _)| validator)
+            .collect();
+        spare(&Validators::<T>::get())
+            && spare(&pallet_session::Validators::<T>::get())
+            && spare(&queued)
     }
 
     /// The set's invariants: no duplicates, at least `MinValidators`.
@@ -347,6 +429,7 @@ impl<T: Config> SessionManager<T::AccountId> for Pallet<T> {
     /// The new set if it changed since the last session, else `None` (the same set, with
     /// each validator's current session keys).
     fn new_session(new_index: u32) -> Option<Vec<T::AccountId>> {
+        offences::prune_history::<T>(new_index);
         let validators = Validators::<T>::get();
         let keyed = Pallet::<T>::keyed(&validators);
         if !Changed::<T>::get() && keyed == Handed::<T>::get().into_inner() {
@@ -385,5 +468,7 @@ impl<T: Config> SessionManager<T::AccountId> for Pallet<T> {
 
     fn end_session(_end_index: u32) {}
 
-    fn start_session(_start_index: u32) {}
+    fn start_session(_start_index: u32) {
+        offences::disable_remaining_offenders::<T>();
+    }
 }

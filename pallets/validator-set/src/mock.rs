@@ -1,5 +1,6 @@
 //! A test runtime: System, Balances, this pallet and `pallet-session` (10-block sessions,
-//! one dummy session key per validator). Accounts 1–3 validate at genesis; 1–6 have
+//! one dummy session key per validator, at most a third of the set disabled), with
+//! `pallet_session::historical`'s roots (3 sessions kept). Accounts 1–3 validate at genesis; 1–6 have
 //! session keys.
 
 use crate as pallet_validator_set;
@@ -23,6 +24,7 @@ frame_support::construct_runtime!(
         Balances: pallet_balances,
         ValidatorSet: pallet_validator_set,
         Session: pallet_session,
+        Historical: pallet_session::historical,
     }
 );
 
@@ -87,13 +89,19 @@ impl pallet_session::Config for Test {
     type ShouldEndSession = pallet_validator_set::RotatedByValidatorSet;
     type NextSessionRotation =
         pallet_session::PeriodicSessions<pallet_validator_set::SessionPeriod<Test>, ConstU64<0>>;
-    type SessionManager = ValidatorSet;
+    type SessionManager = pallet_session::historical::NoteHistoricalRoot<Test, ValidatorSet>;
     type SessionHandler = TestSessionHandler;
     type Keys = MockSessionKeys;
-    type DisablingStrategy = ();
+    type DisablingStrategy = pallet_session::disabling::UpToLimitDisablingStrategy;
     type WeightInfo = ();
     type Currency = Balances;
     type KeyDeposit = KeyDeposit;
+}
+
+impl pallet_session::historical::Config for Test {
+    type RuntimeEvent = RuntimeEvent;
+    type FullIdentification = ();
+    type FullIdentificationOf = pallet_validator_set::offences::Identified;
 }
 
 impl pallet_validator_set::Config for Test {
@@ -102,6 +110,7 @@ impl pallet_validator_set::Config for Test {
     type ValidatorRegistration = Session;
     type MaxValidators = ConstU32<4>;
     type MinValidators = ConstU32<1>;
+    type HistoryDepth = ConstU32<3>;
     type WeightInfo = ();
 }
 

@@ -1,6 +1,7 @@
 //! The validator-set pallet's tests on the mock runtime: genesis, adding and removing
 //! validators (effective from the session after next), root-only changes, refused changes,
-//! and validators that purge their session keys.
+//! validators that purge their session keys, offenders (disabled, removed, kept when they
+//! are the last keyed validator) and the historical session roots.
 
 use crate::{mock::*, Changed, Error, Event, SessionLength, Validators};
 use frame_support::{assert_noop, assert_ok, assert_storage_noop};
@@ -140,7 +141,7 @@ fn bad_changes_are_refused_and_change_nothing() {
 #[test]
 fn a_validator_that_purges_its_keys_leaves_the_authority_set() {
     new_test_ext().execute_with(|| {
-        assert_ok!(Session::purge_keys(RuntimeOrigin::signed(3)));
+        assert_ok!(ValidatorSet::purge_keys(RuntimeOrigin::signed(3)));
         // The set still names 3, but a set is planned only with keys.
         assert_ok!(ValidatorSet::add_validator(RuntimeOrigin::root(), 4));
         run_to_block(20);
@@ -150,11 +151,48 @@ fn a_validator_that_purges_its_keys_leaves_the_authority_set() {
 }
 
 #[test]
+fn the_last_keyed_validators_cannot_purge_their_keys() {
+    new_test_ext().execute_with(|| {
+        assert_ok!(ValidatorSet::purge_keys(RuntimeOrigin::signed(2)));
+        assert_ok!(ValidatorSet::purge_keys(RuntimeOrigin::signed(3)));
+        // 1 is the last validator with keys, in the set and in the active and queued sets.
+        assert_noop!(
+            ValidatorSet::purge_keys(RuntimeOrigin::signed(1)),
+            Error::<Test>::KeysStillNeeded
+        );
+        // Accounts outside every set purge freely; one without keys gets the session error.
+        assert_ok!(ValidatorSet::purge_keys(RuntimeOrigin::signed(5)));
+        assert_noop!(
+            ValidatorSet::purge_keys(RuntimeOrigin::signed(5)),
+            pallet_session::Error::<Test>::NoKeys
+        );
+        assert_noop!(
+            ValidatorSet::purge_keys(RuntimeOrigin::root()),
+            DispatchError::BadOrigin
+        );
+        // Root removes 1 from the set after adding a keyed validator: 1 is still active
+        // (and queued) for a session or two, so its keys stay needed until it has left.
+        assert_ok!(ValidatorSet::add_validator(RuntimeOrigin::root(), 4));
+        assert_ok!(ValidatorSet::remove_validator(RuntimeOrigin::root(), 1));
+        assert_noop!(
+            ValidatorSet::purge_keys(RuntimeOrigin::signed(1)),
+            Error::<Test>::KeysStillNeeded
+        );
+        run_to_block(20);
+        assert_eq!(authorities(), vec![4]);
+        run_to_block(30);
+        assert_ok!(ValidatorSet::purge_keys(RuntimeOrigin::signed(1)));
+        run_to_block(60);
+        assert_eq!(authorities(), vec![4]);
+    });
+}
+
+#[test]
 fn removing_down_to_the_last_keyed_validator_is_refused() {
     new_test_ext().execute_with(|| {
         // 2 and 3 purge their keys: 1 is the only validator that can author.
-        assert_ok!(Session::purge_keys(RuntimeOrigin::signed(2)));
-        assert_ok!(Session::purge_keys(RuntimeOrigin::signed(3)));
+        assert_ok!(ValidatorSet::purge_keys(RuntimeOrigin::signed(2)));
+        assert_ok!(ValidatorSet::purge_keys(RuntimeOrigin::signed(3)));
         // Removing 1 would leave two validators, none with keys: refused, nothing changed.
         assert_noop!(
             ValidatorSet::remove_validator(RuntimeOrigin::root(), 1),
@@ -176,7 +214,7 @@ fn removing_down_to_the_last_keyed_validator_is_refused() {
 fn a_validator_that_registers_keys_after_a_rotation_joins_at_the_next() {
     new_test_ext().execute_with(|| {
         // 3 purges its keys and drops out of the authority set with the next change.
-        assert_ok!(Session::purge_keys(RuntimeOrigin::signed(3)));
+        assert_ok!(ValidatorSet::purge_keys(RuntimeOrigin::signed(3)));
         run_to_block(30);
         assert_eq!(authorities(), vec![1, 2]);
         assert!(!Changed::<Test>::get());
@@ -196,7 +234,8 @@ fn a_validator_that_registers_keys_after_a_rotation_joins_at_the_next() {
 #[test]
 fn a_set_with_too_few_keyed_validators_is_not_handed_over() {
     new_test_ext().execute_with(|| {
-        // Every validator purges its keys (nothing in this pallet can stop that) and root
+        // Every validator purges its keys straight through `pallet-session` (the runtime
+        // filters that call out; only root's `sudo_as` could still make it) and root
         // changes the set: the change is not planned, so no session is queued without a
         // keyed validator by this pallet.
         for who in [1, 2, 3] {
@@ -263,16 +302,15 @@ impl Rng {
     }
 }
 
-/// Random validator-set calls (root and others adding and removing), key registrations
-/// and purges, over many sessions: a failed call changes nothing, the set's invariants
-/// hold after every block, and the consensus pallets always have an authority while any
-/// validator in the set still holds keys. (Every validator purging its own keys does stop
-/// a chain: the generator leaves the last keyed validator its keys, and the module docs
-/// say so.)
+/// Random validator-set calls (root and others adding and removing), key registrations,
+/// purges and offence reports, over many sessions: a failed call changes nothing, the
+/// set's invariants hold after every block, the consensus pallets always have an
+/// authority (the last keyed validators cannot purge their keys), and at most a third of
+/// the active set is disabled.
 #[test]
 fn random_validator_set_calls_never_leave_the_chain_without_authorities() {
     use frame_support::traits::Get;
-    let (mut added, mut removed, mut purged) = (0, 0, 0);
+    let (mut added, mut removed, mut purged, mut offended, mut kept_keys) = (0, 0, 0, 0, 0);
     for seed in 0..16u64 {
         new_test_ext().execute_with(|| {
             let mut rng = Rng(seed.wrapping_mul(0x1234_5678_9abc_def1) | 1);
@@ -286,21 +324,21 @@ fn random_validator_set_calls_never_leave_the_chain_without_authorities() {
                     RuntimeOrigin::signed(who)
                 };
                 let state = sp_io::storage::root(sp_runtime::StateVersion::V1);
-                let kind = rng.below(5);
+                let kind = rng.below(6);
                 let result = match kind {
                     0 | 1 => ValidatorSet::add_validator(origin, who),
                     2 => ValidatorSet::remove_validator(origin, who),
                     3 => Session::set_keys(RuntimeOrigin::signed(who), keys(who), proof(who)),
-                    _ => {
-                        let others = validators()
-                            .into_iter()
-                            .filter(|v| *v != who && keyed(*v))
-                            .count();
-                        if others == 0 {
+                    5 => {
+                        // An offence by an active validator, as GRANDPA's report gives it.
+                        if !Session::validators().contains(&who) {
                             continue;
                         }
-                        Session::purge_keys(RuntimeOrigin::signed(who))
+                        report(who, Session::current_index());
+                        offended += 1;
+                        Ok(())
                     }
+                    _ => ValidatorSet::purge_keys(RuntimeOrigin::signed(who)),
                 };
                 if result.is_ok() {
                     match kind {
@@ -309,6 +347,9 @@ fn random_validator_set_calls_never_leave_the_chain_without_authorities() {
                         4 => purged += 1,
                         _ => {}
                     }
+                }
+                if result == Err(Error::<Test>::KeysStillNeeded.into()) {
+                    kept_keys += 1;
                 }
                 if let Err(e) = result {
                     assert_eq!(
@@ -322,13 +363,24 @@ fn random_validator_set_calls_never_leave_the_chain_without_authorities() {
                     assert_ok!(ValidatorSet::do_try_state());
                     let min = <<Test as crate::Config>::MinValidators as Get<u32>>::get() as usize;
                     assert!(validators().len() >= min);
-                    if validators().into_iter().any(keyed) {
-                        assert!(
-                            !authorities().is_empty(),
-                            "seed {seed} block {}: no authority",
-                            System::block_number()
-                        );
-                    }
+                    assert!(
+                        validators().into_iter().any(keyed),
+                        "seed {seed} block {}: no validator with keys",
+                        System::block_number()
+                    );
+                    assert!(
+                        !authorities().is_empty(),
+                        "seed {seed} block {}: no authority",
+                        System::block_number()
+                    );
+                    // Never more than a third of the active set disabled: finality and
+                    // block production go on.
+                    let active = Session::validators().len();
+                    assert!(
+                        Session::disabled_validators().len() <= active.saturating_sub(1) / 3,
+                        "seed {seed}: {:?} disabled of {active}",
+                        Session::disabled_validators()
+                    );
                 }
             }
             assert!(
@@ -339,7 +391,155 @@ fn random_validator_set_calls_never_leave_the_chain_without_authorities() {
     }
     // The calls reach past their checks.
     assert!(
-        added > 20 && removed > 20 && purged > 20,
-        "{added} {removed} {purged}"
+        added > 20 && removed > 20 && purged > 20 && offended > 20 && kept_keys > 5,
+        "{added} {removed} {purged} {offended} {kept_keys}"
     );
+}
+
+/// Reports `who` (a validator of `session`) to the pallet as `pallet-offences` would.
+fn report(who: u64, session: u32) -> frame_support::weights::Weight {
+    use sp_staking::offence::{OffenceDetails, OnOffenceHandler};
+    <ValidatorSet as OnOffenceHandler<_, _, _>>::on_offence(
+        &[OffenceDetails {
+            offender: (who, ()),
+            reporters: vec![],
+        }],
+        &[sp_runtime::Perbill::from_percent(10)],
+        session,
+    )
+}
+
+/// A set of four active validators (1–4): at most one can be disabled at once.
+fn four_active() {
+    assert_ok!(ValidatorSet::add_validator(RuntimeOrigin::root(), 4));
+    run_to_block(20);
+    assert_eq!(Session::validators(), vec![1, 2, 3, 4]);
+}
+
+#[test]
+fn an_offender_is_disabled_at_once_and_leaves_at_the_session_after_next() {
+    new_test_ext().execute_with(|| {
+        four_active();
+        let session = Session::current_index();
+        let weight = report(2, session);
+        assert_eq!(weight, crate::offences::on_offence_weight::<Test>(1, 3));
+        System::assert_last_event(Event::OffenderRemoved { who: 2, session }.into());
+        // Disabled now (index 1 of the active set), out of the set root maintains.
+        assert_eq!(Session::disabled_validators(), vec![1]);
+        assert_eq!(validators(), vec![1, 3, 4]);
+        assert!(Changed::<Test>::get());
+        // The next rotation plans the set without it; it still holds its seat, disabled.
+        run_to_block(30);
+        let queued: Vec<u64> = Session::queued_keys().into_iter().map(|(v, _)| v).collect();
+        assert_eq!(queued, vec![1, 3, 4]);
+        assert_eq!(Session::validators(), vec![1, 2, 3, 4]);
+        assert_eq!(Session::disabled_validators(), vec![1]);
+        // The one after makes it active: the offender is gone and nobody is disabled.
+        run_to_block(40);
+        assert_eq!(Session::validators(), vec![1, 3, 4]);
+        assert_eq!(authorities(), vec![1, 3, 4]);
+        assert!(Session::disabled_validators().is_empty());
+        assert_ok!(ValidatorSet::do_try_state());
+    });
+}
+
+#[test]
+fn an_offender_is_disabled_again_when_a_rotation_clears_the_disabled_list() {
+    new_test_ext().execute_with(|| {
+        four_active();
+        // Root swaps 4 for 5: session 3 is planned as {1, 2, 3, 5}.
+        assert_ok!(ValidatorSet::remove_validator(RuntimeOrigin::root(), 4));
+        assert_ok!(ValidatorSet::add_validator(RuntimeOrigin::root(), 5));
+        run_to_block(30);
+        report(2, 3);
+        assert_eq!(Session::disabled_validators(), vec![1]);
+        assert_eq!(crate::Offenders::<Test>::get().into_inner(), vec![2]);
+        // Session 4 activates {1, 2, 3, 5}: a changed set clears pallet-session's disabled
+        // list, and the offender, still active, is disabled again.
+        run_to_block(40);
+        assert_eq!(Session::validators(), vec![1, 2, 3, 5]);
+        assert_eq!(Session::disabled_validators(), vec![1]);
+        // Session 5 activates the set without it; nothing is left to disable.
+        run_to_block(50);
+        assert_eq!(Session::validators(), vec![1, 3, 5]);
+        assert!(Session::disabled_validators().is_empty());
+        assert!(crate::Offenders::<Test>::get().is_empty());
+    });
+}
+
+#[test]
+fn root_taking_an_offender_back_ends_its_disabling() {
+    new_test_ext().execute_with(|| {
+        four_active();
+        report(2, 2);
+        assert_ok!(ValidatorSet::add_validator(RuntimeOrigin::root(), 2));
+        assert!(crate::Offenders::<Test>::get().is_empty());
+        run_to_block(40);
+        assert_eq!(Session::validators(), vec![1, 3, 4, 2]);
+        assert!(Session::disabled_validators().is_empty());
+    });
+}
+
+#[test]
+fn a_second_report_of_a_removed_offender_changes_nothing() {
+    new_test_ext().execute_with(|| {
+        four_active();
+        report(2, 2);
+        System::reset_events();
+        assert_storage_noop!(report(2, 2));
+        assert!(System::events().is_empty());
+        // A second offender is past the disabling limit (a third of four) but still leaves.
+        report(3, 2);
+        System::assert_last_event(Event::OffenderRemoved { who: 3, session: 2 }.into());
+        assert_eq!(Session::disabled_validators(), vec![1]);
+        assert_eq!(validators(), vec![1, 4]);
+    });
+}
+
+#[test]
+fn the_last_keyed_validator_is_kept_when_it_offends() {
+    new_test_ext().execute_with(|| {
+        assert_ok!(ValidatorSet::remove_validator(RuntimeOrigin::root(), 2));
+        assert_ok!(ValidatorSet::remove_validator(RuntimeOrigin::root(), 3));
+        run_to_block(30);
+        assert_eq!(Session::validators(), vec![1]);
+        report(1, 3);
+        System::assert_last_event(Event::OffenderKept { who: 1, session: 3 }.into());
+        assert_eq!(validators(), vec![1]);
+        // One validator: the disabling limit is zero, so it keeps authoring.
+        assert!(Session::disabled_validators().is_empty());
+        run_to_block(50);
+        assert_eq!(authorities(), vec![1]);
+    });
+}
+
+#[test]
+fn session_roots_prove_membership_and_are_pruned_after_the_history_depth() {
+    use codec::Encode;
+    use frame_support::traits::KeyOwnerProofSystem;
+    use pallet_session::historical::StoredRange;
+    use sp_runtime::{testing::UintAuthorityId, RuntimeAppPublic};
+    new_test_ext().execute_with(|| {
+        let key = |who: u64| (UintAuthorityId::ID, UintAuthorityId(who).encode());
+        let proof = Historical::prove(key(2)).expect("2 validates in session 0");
+        assert_eq!(proof.session, 0);
+        assert_eq!(
+            Historical::check_proof(key(2), proof.clone()),
+            Some((2, ()))
+        );
+        // Nothing proves a non-validator's key (5 has keys but does not validate).
+        assert_eq!(Historical::check_proof(key(5), proof.clone()), None);
+        run_to_block(20);
+        assert_eq!(
+            Historical::check_proof(key(2), proof.clone()),
+            Some((2, ()))
+        );
+        // Sessions 0..=HistoryDepth back stay; older roots go, and their proofs with them.
+        run_to_block(100);
+        assert_eq!(Session::current_index(), 10);
+        assert_eq!(StoredRange::<Test>::get(), Some((8, 12)));
+        assert_eq!(Historical::check_proof(key(2), proof), None);
+        let recent = Historical::prove(key(2)).expect("2 still validates");
+        assert_eq!(Historical::check_proof(key(2), recent), Some((2, ())));
+    });
 }

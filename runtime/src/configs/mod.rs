@@ -61,6 +61,10 @@ parameter_types! {
 
 #[derive_impl(frame_system::config_preludes::SolochainDefaultConfig)]
 impl frame_system::Config for Runtime {
+    /// Every call but `session.purgeKeys`: keys are purged with `validatorSet.purgeKeys`,
+    /// which refuses to let the last keyed validators go (an empty authority set would
+    /// stop the chain for good).
+    type BaseCallFilter = PurgeThroughValidatorSet;
     type Block = Block;
     type BlockWeights = RuntimeBlockWeights;
     type BlockLength = RuntimeBlockLength;
@@ -111,7 +115,8 @@ impl pallet_migrations::Config for Runtime {
 
 impl pallet_aura::Config for Runtime {
     type AuthorityId = AuraId;
-    type DisabledValidators = ();
+    /// A validator disabled for an offence authors no valid block.
+    type DisabledValidators = Session;
     type MaxAuthorities = ConstU32<MAX_VALIDATORS>;
     type AllowMultipleBlocksPerSlot = ConstBool<false>;
     type SlotDuration = pallet_aura::MinimumPeriodTimesTwo<Runtime>;
@@ -123,9 +128,76 @@ impl pallet_grandpa::Config for Runtime {
     type WeightInfo = crate::weights::pallet_grandpa::WeightInfo<Runtime>;
     type MaxAuthorities = ConstU32<MAX_VALIDATORS>;
     type MaxNominators = ConstU32<0>;
-    type MaxSetIdSessionEntries = ConstU64<0>;
-    type KeyOwnerProof = sp_core::Void;
-    type EquivocationReportSystem = ();
+    /// As many authority sets as sessions are kept in the history: an equivocation in an
+    /// older set can no longer be proven.
+    type MaxSetIdSessionEntries = ConstU64<{ HISTORY_DEPTH as u64 }>;
+    /// A proof that a GRANDPA key belonged to a validator in a session.
+    type KeyOwnerProof = sp_session::MembershipProof;
+    /// Equivocations are checked and reported to `pallet-offences`; the validator set
+    /// disables and removes the offender.
+    type EquivocationReportSystem =
+        pallet_grandpa::EquivocationReportSystem<Self, Offences, Historical, ReportLongevity>;
+}
+
+/// The runtime's call filter: everything except `session.purgeKeys`, whose checked form is
+/// `validatorSet.purgeKeys`.
+pub struct PurgeThroughValidatorSet;
+impl frame_support::traits::Contains<RuntimeCall> for PurgeThroughValidatorSet {
+    fn contains(call: &RuntimeCall) -> bool {
+        !matches!(
+            call,
+            RuntimeCall::Session(pallet_session::Call::purge_keys { .. })
+        )
+    }
+}
+
+/// Sessions whose validator roots stay on chain (`pallet_session::historical`), and so how
+/// far back an equivocation can be proven: 128 sessions (2 h 8 min on the 10-block dev and
+/// local sessions, 21 h on the testnet's 100-block ones).
+pub const HISTORY_DEPTH: u32 = 128;
+
+parameter_types! {
+    /// How long an unsigned equivocation report may wait in a node's pool: a day of blocks.
+    pub const ReportLongevity: u64 = 24 * 60 * 60 * 1000 / MILLISECS_PER_BLOCK;
+}
+
+impl pallet_authorship::Config for Runtime {
+    /// The author is the validator at the index of the Aura slot's author.
+    type FindAuthor = pallet_session::FindAccountFromAuthorIndex<Self, Aura>;
+    type EventHandler = ();
+}
+
+impl pallet_offences::Config for Runtime {
+    type RuntimeEvent = RuntimeEvent;
+    type IdentificationTuple = pallet_session::historical::IdentificationTuple<Self>;
+    /// The validator set disables the offender and removes it at the next session.
+    type OnOffenceHandler = ValidatorSet;
+}
+
+impl pallet_session::historical::Config for Runtime {
+    type RuntimeEvent = RuntimeEvent;
+    /// No stake backs a validator: its account identifies it.
+    type FullIdentification = ();
+    type FullIdentificationOf = pallet_validator_set::offences::Identified;
+}
+
+/// Unsigned transactions the runtime makes itself (an equivocation report submitted by a
+/// node's GRANDPA voter).
+impl<C> frame_system::offchain::CreateTransactionBase<C> for Runtime
+where
+    RuntimeCall: From<C>,
+{
+    type Extrinsic = UncheckedExtrinsic;
+    type RuntimeCall = RuntimeCall;
+}
+
+impl<C> frame_system::offchain::CreateBare<C> for Runtime
+where
+    RuntimeCall: From<C>,
+{
+    fn create_bare(call: RuntimeCall) -> UncheckedExtrinsic {
+        UncheckedExtrinsic::new_bare(call)
+    }
 }
 
 impl pallet_timestamp::Config for Runtime {
@@ -233,12 +305,14 @@ impl pallet_session::Config for Runtime {
     /// The validator set rotates sessions, and charges what a rotation costs.
     type ShouldEndSession = pallet_validator_set::RotatedByValidatorSet;
     type NextSessionRotation = Sessions;
-    type SessionManager = ValidatorSet;
+    /// The validator set, with each planned set's root noted for key-ownership proofs.
+    type SessionManager = pallet_session::historical::NoteHistoricalRoot<Self, ValidatorSet>;
     type SessionHandler =
         <opaque::SessionKeys as sp_runtime::traits::OpaqueKeys>::KeyTypeIdProviders;
     type Keys = opaque::SessionKeys;
-    /// No offence reports on this chain, so nothing disables a validator.
-    type DisablingStrategy = ();
+    /// A reported offender is disabled until the set changes, at most a third of the set
+    /// at once (more would stop finality).
+    type DisablingStrategy = pallet_session::disabling::UpToLimitDisablingStrategy;
     /// Substrate's reference-hardware weights: the session pallet's benchmarks need a
     /// staking pallet (`pallet-session-benchmarking`), which Mindnet does not have.
     type WeightInfo = pallet_session::weights::SubstrateWeight<Runtime>;
@@ -252,6 +326,7 @@ impl pallet_validator_set::Config for Runtime {
     type ValidatorRegistration = Session;
     type MaxValidators = ConstU32<MAX_VALIDATORS>;
     type MinValidators = ConstU32<1>;
+    type HistoryDepth = ConstU32<HISTORY_DEPTH>;
     type WeightInfo = pallet_validator_set::weights::SubstrateWeight<Runtime>;
 }
 

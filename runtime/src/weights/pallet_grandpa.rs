@@ -49,7 +49,11 @@ impl<T: frame_system::Config> pallet_grandpa::WeightInfo for WeightInfo<T> {
             )
             .saturating_add(
                 T::DbWeight::get().writes(10u64.saturating_add(nominators.saturating_mul(3))),
-            )
+            )            // The validator set's handling: disabling and removing the offender.
+            .saturating_add(pallet_validator_set::offences::on_offence_weight::<T>(
+                1,
+                crate::configs::MAX_VALIDATORS,
+            ))
     }
 
     fn note_stalled() -> Weight {
