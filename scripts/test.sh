@@ -26,7 +26,8 @@ trap 'exit 130' INT TERM
 start=$SECONDS
 
 # The pallets and runtime built once with both features: their benchmarks run as tests
-# and every pallet's try_state is checked after every block (runtime/tests/validators.rs).
+# and every pallet's try_state is checked after every block (runtime/tests/validators.rs),
+# and try-runtime's upgrade checks run on the local chain's genesis (runtime/tests/try_upgrade.rs).
 featured=(-p pallet-mindnet -p pallet-validator-set -p mindnet-runtime
   --features runtime-benchmarks,try-runtime)
 
@@ -104,8 +105,9 @@ if [ "$compiled" -eq 1 ]; then
   run_step "cargo test (the workspace)" cargo test --workspace --locked || status=1
   run_step "pallet benchmarks as tests, with runtime-benchmarks and try-runtime" \
     env SKIP_WASM_BUILD=1 cargo test --locked "${featured[@]}" --lib benchmark || status=1
-  run_step "try-runtime: every pallet's try_state after every block" \
-    env SKIP_WASM_BUILD=1 cargo test --locked "${featured[@]}" --test validators || status=1
+  run_step "try-runtime: every pallet's try_state after every block; the upgrade's checks" \
+    env SKIP_WASM_BUILD=1 cargo test --locked "${featured[@]}" --test validators \
+    --test try_upgrade || status=1
 fi
 
 printf '\n==> times\n'

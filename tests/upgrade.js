@@ -19,7 +19,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
 import { join } from 'node:path';
-import { Localnet, VALIDATORS } from './localnet.js';
+import { Localnet, VALIDATORS, rpc } from './localnet.js';
 import { send } from './e2e/node.js';
 
 const FROM_REV = process.env.FROM_REV ?? 'a4c616d';
@@ -30,6 +30,17 @@ const TEMPO = 10;
 const t0 = Date.now();
 const log = (s) => console.log(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${s}`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Writes node `name`'s whole state at block `hash` to `file` as `{"top": {key: value}}`
+ *  (what runtime/tests/try_upgrade.rs reads), when MINDNET_SNAPSHOT_DIR names a folder. */
+async function dumpState(net, name, hash, file) {
+  const dir = process.env.MINDNET_SNAPSHOT_DIR;
+  if (!dir) return null;
+  const pairs = await rpc(net.nodes.get(name).rpc, 'state_getPairs', ['0x', hash.toString()], 120_000);
+  const path = join(dir, file);
+  writeFileSync(path, JSON.stringify({ top: Object.fromEntries(pairs) }));
+  return { path, keys: pairs.length };
+}
 
 /** Everything the upgrade must keep, read at block `hash`. */
 async function snapshot(api, hash, accounts) {
@@ -145,8 +156,11 @@ async function main() {
     const setCode = api.tx.sudo.sudoUncheckedWeight(api.tx.system.setCode(u8aToHex(wasm)), { refTime: 0, proofSize: 0 });
     const { blockHash } = await send(api, setCode, alice);
     const upgradeBlock = (await api.rpc.chain.getHeader(blockHash)).number.toNumber();
-    const before = await snapshot(api, await api.rpc.chain.getBlockHash(upgradeBlock - 1), accounts);
+    const beforeHash = await api.rpc.chain.getBlockHash(upgradeBlock - 1);
+    const before = await snapshot(api, beforeHash, accounts);
     log(`system.setCode (${wasm.length} bytes) included in block ${upgradeBlock}`);
+    const preState = await dumpState(net, 'alice', beforeHash, 'before-upgrade.json');
+    if (preState) log(`state before the upgrade (${preState.keys} keys) written to ${preState.path}`);
     await api.disconnect();
     await net.until('waiting for the new runtime on every node', async () => {
       for (const name of VALIDATORS) {
@@ -196,6 +210,8 @@ async function main() {
       throw new Error(`the transitive epoch minted ${e2.minted}, reported ${e2.emission}`);
     }
     log(`transitive epoch completed in block ${e2.block}: ${e2.emission} minted exactly`);
+    const postState = await dumpState(net, 'alice', await api.rpc.chain.getBlockHash(e2.block), 'after-upgrade.json');
+    if (postState) log(`state after the upgrade and two epochs (${postState.keys} keys) written to ${postState.path}`);
     console.log(JSON.stringify({ from, to, upgrade_block: upgradeBlock, seconds: Math.round((Date.now() - t0) / 1000) }));
   } finally {
     if (api) await api.disconnect().catch(() => {});

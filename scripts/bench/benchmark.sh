@@ -6,7 +6,9 @@
 # `mindnet-node-benchmarks`, so the plain `mindnet-node` is rebuilt by the next build.
 #
 # The runtime (wasm) is always built optimised; PROFILE=release (default: dev) also
-# optimises the host side (storage, hashing), which the weights include.
+# optimises the host side (storage, hashing), which the weights include, and
+# PROFILE=production builds the node as validators run it (LTO; the weights a release
+# should carry; the build alone takes about half an hour from cold on 2 cores).
 #
 #   scripts/bench/benchmark.sh [STEPS] [REPEAT]      (defaults: 20 steps, 5 repeats)
 set -euo pipefail
