@@ -268,9 +268,8 @@ async function main() {
     // The twins' GRANDPA votes differ only when a block reaches them at different moments;
     // when they do, the honest voters report it themselves (unsigned, from their own pools).
     let removal = await findRemoval(api, twinFrom, charlieId);
-    let crafted = null;
     if (!removal) {
-      crafted = await doubleVote(api, charlieGrandpa);
+      const crafted = await doubleVote(api, charlieGrandpa);
       const { events } = await send(api, api.tx.grandpa.reportEquivocation(crafted.proof, crafted.ownership), bob);
       const recorded = events.filter(({ event }) => api.events.offences.Offence.is(event)).length;
       check(recorded === 1, `bob's report recorded ${recorded} offences`);

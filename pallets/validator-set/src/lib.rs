@@ -313,12 +313,8 @@ pub mod pallet {
                 validators.len() > T::MinValidators::get() as usize,
                 Error::<T>::TooFewValidators
             );
-            let keyed_after = Self::keyed(&validators)
-                .iter()
-                .filter(|v| *v != &who)
-                .count();
             ensure!(
-                keyed_after >= T::MinValidators::get() as usize,
+                Self::enough_keyed_without(&validators, &who),
                 Error::<T>::TooFewKeyedValidators
             );
             validators.remove(position);
@@ -350,6 +346,13 @@ impl<T: Config> Pallet<T> {
             .filter(|v| T::ValidatorRegistration::is_registered(v))
             .cloned()
             .collect()
+    }
+
+    /// Whether at least `MinValidators` members of `validators` other than `who` have
+    /// session keys: the condition for taking `who` out of the set.
+    pub(crate) fn enough_keyed_without(validators: &[T::AccountId], who: &T::AccountId) -> bool {
+        let keyed_others = Self::keyed(validators).iter().filter(|v| *v != who).count();
+        keyed_others >= T::MinValidators::get() as usize
     }
 
     /// Whether `who` can drop its session keys: in each of the set root maintains, the

@@ -76,12 +76,11 @@ pub(crate) fn prune_history<T: Config>(new_index: SessionIndex) {
 /// in the active set (`pallet-session` clears its disabled list when the active set
 /// changes), and forgets those that have left.
 pub(crate) fn disable_remaining_offenders<T: Config>() {
-    let offenders = Offenders::<T>::get();
-    if offenders.is_empty() {
+    let mut remaining = Offenders::<T>::get();
+    if remaining.is_empty() {
         return;
     }
     let active = pallet_session::Validators::<T>::get();
-    let mut remaining = offenders;
     remaining.retain(|o| active.contains(o));
     for offender in remaining.iter() {
         pallet_session::Pallet::<T>::report_offence(offender.clone(), OffenceSeverity::default());
@@ -124,11 +123,7 @@ impl<T: Config>
             let Some(position) = validators.iter().position(|v| v == who) else {
                 continue;
             };
-            let keyed_after = Pallet::<T>::keyed(&validators)
-                .iter()
-                .filter(|v| *v != who)
-                .count();
-            if keyed_after >= T::MinValidators::get() as usize {
+            if Pallet::<T>::enough_keyed_without(&validators, who) {
                 validators.remove(position);
                 removed = true;
                 // At most `MaxValidators` offenders are pending at once (each was in the
